@@ -1,0 +1,57 @@
+package rocker.api;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalInt;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The Rocker service: builds rockers and runs apps in them. The same interface is offered by the
+ * in-process engine ({@code rocker.impl.linux}, needs root) and by the remote client of
+ * {@code rocker.server}, which talks to a privileged server over a Unix socket.
+ *
+ * <p>Every operation returns a {@link RockerResult} (or a value) for expected failures and never
+ * throws for them; see {@link RockerResult#orThrow()}.
+ */
+@ProviderType
+public interface RockerClient {
+
+    /**
+     * Builds a new rocker for {@code request} and starts {@code app} in it: the seed's
+     * {@code ROCKER_enter_rocker}. On success the result carries the app's and the guard's host pids
+     * and the guard's name. The rocker lives until it is destroyed (or, with
+     * {@link RockerRequest#removeOnExit()}, until the app ends); on any failure nothing is left behind.
+     */
+    RockerResult enterRocker(RockerRequest request, RockerApp app);
+
+    /**
+     * The name of process {@code pid}, read from {@code /proc/<pid>/stat}: the seed's
+     * {@code ROCKER_get_guardname}. The name is in {@link RockerResult#guardName()};
+     * {@link RockerError#GET_GUARDNAME_FAILED} when there is no such process.
+     */
+    RockerResult getGuardName(int pid);
+
+    /**
+     * Destroys the rocker whose guard has this name: its guard is killed (SIGKILL) through a pidfd
+     * after checking the name, so a reused pid is never hit; all its processes, mounts and its loop
+     * device go with it; its data dir is kept.
+     */
+    RockerResult destroy(String guardName);
+
+    /** Like {@link #destroy(String)}, for a guard pid that must still carry {@code expectedName}. */
+    RockerResult destroy(int guardPid, String expectedName);
+
+    /** The rockers that are alive now. */
+    List<RockerInfo> list();
+
+    /**
+     * Waits up to {@code timeout} for the app of rocker {@code guardName} to end, and returns its exit
+     * status: the exit code, or 128 + the signal number when a signal ended it. Empty when it is still
+     * running after the timeout.
+     *
+     * @throws RockerException when the rocker is unknown or its app's status cannot be observed
+     *         (e.g. it was made by an earlier server process)
+     */
+    OptionalInt waitForApp(String guardName, Duration timeout);
+}

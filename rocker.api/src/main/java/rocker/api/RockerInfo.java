@@ -1,0 +1,49 @@
+package rocker.api;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/** A live rocker, as {@link RockerClient#list()} reports it. */
+public final class RockerInfo {
+    private final String guardName;
+    private final int guardPid;
+    private final int appPid;
+    private final Instant created;
+    private final RockerRequest request;
+
+    public RockerInfo(String guardName, int guardPid, int appPid, Instant created, RockerRequest request) {
+        this.guardName = Objects.requireNonNull(guardName, "guardName");
+        this.guardPid = guardPid;
+        this.appPid = appPid;
+        this.created = Objects.requireNonNull(created, "created");
+        this.request = Objects.requireNonNull(request, "request");
+    }
+
+    public String guardName() { return guardName; }
+    public int guardPid() { return guardPid; }
+    /** The app's host pid when the rocker was made (the app may have ended since). */
+    public int appPid() { return appPid; }
+    public Instant created() { return created; }
+    public RockerRequest request() { return request; }
+    public int appId() { return request.appId(); }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) return true;
+        if (!(o instanceof RockerInfo)) return false;
+        RockerInfo i = (RockerInfo) o;
+        return guardName.equals(i.guardName) && guardPid == i.guardPid && appPid == i.appPid
+                && created.equals(i.created) && request.equals(i.request);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(guardName, guardPid, appPid, created, request);
+    }
+
+    @Override
+    public String toString() {
+        return "RockerInfo[" + guardName + ", guard_pid=" + guardPid + ", app_pid=" + appPid + ", app_id="
+                + request.appId() + ", created=" + created + ", pkg=" + request.pkgPath() + "]";
+    }
+}

@@ -1,0 +1,175 @@
+package rocker.api;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What rocker to build: the seed's {@code RockerRequest}, immutable, made with {@link #builder()}
+ * (the counterpart of {@code ROCKER_request_new()}).
+ *
+ * <p>A request is checked with {@link #validate()} by every {@link RockerClient} (and again by the
+ * server for requests that come over the socket); building one does not validate it, so that a
+ * server can decode, validate and answer {@link RockerError#PARAM_INVALID} like the engine does.
+ */
+public final class RockerRequest {
+    /** At most this many overlay dirs, as in the seed ({@code app_overlay_dirs[16]}). */
+    public static final int MAX_OVERLAY_DIRS = 16;
+    /** The overlay dirs of the seed's own example. */
+    public static final List<String> SEED_OVERLAY_DIRS = List.of("/usr", "/var", "/etc", "/home", "/root");
+
+    private final int appId;
+    private final int uid;
+    private final int gid;
+    private final List<Integer> groups;
+    private final String pkgPath;
+    private final String execDir;
+    private final String dataDir;
+    private final List<String> overlayDirs;
+    private final String hostname;
+    private final boolean userNamespace;
+    private final NetworkMode network;
+    private final boolean removeOnExit;
+
+    private RockerRequest(Builder b) {
+        this.appId = b.appId;
+        this.uid = b.uid;
+        this.gid = b.gid;
+        this.groups = Collections.unmodifiableList(new ArrayList<>(b.groups));
+        this.pkgPath = b.pkgPath;
+        this.execDir = b.execDir;
+        this.dataDir = b.dataDir;
+        this.overlayDirs = Collections.unmodifiableList(new ArrayList<>(b.overlayDirs));
+        this.hostname = b.hostname;
+        this.userNamespace = b.userNamespace;
+        this.network = b.network == null ? NetworkMode.HOST : b.network;
+        this.removeOnExit = b.removeOnExit;
+    }
+
+    /** A blank request: ids 0, no paths, no overlays, host network, no user namespace. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder that starts from this request's values. */
+    public Builder toBuilder() {
+        return new Builder().appId(appId).uid(uid).gid(gid).groups(groups).pkgPath(pkgPath)
+                .execDir(execDir).dataDir(dataDir).overlayDirs(overlayDirs).hostname(hostname)
+                .userNamespace(userNamespace).network(network).removeOnExit(removeOnExit);
+    }
+
+    /** The app's id ({@code app_id}). */
+    public int appId() { return appId; }
+    /** The app process's uid, inside the rocker and as seen from the host ({@code uid}). */
+    public int uid() { return uid; }
+    /** The app process's gid ({@code gid}). */
+    public int gid() { return gid; }
+    /** Supplementary groups of the app process; empty means none. */
+    public List<Integer> groups() { return groups; }
+    /** The squashfs image to run ({@code app_pkg_path}). */
+    public String pkgPath() { return pkgPath; }
+    /** Where the image is mounted, read-only, inside the rocker ({@code app_exec_dir}). */
+    public String execDir() { return execDir; }
+    /** Where every write of the app lands, on the host ({@code app_data_dir}). */
+    public String dataDir() { return dataDir; }
+    /** The top-level host dirs that get an overlay ({@code app_overlay_dirs}). */
+    public List<String> overlayDirs() { return overlayDirs; }
+    /** The rocker's hostname; {@code null} means Rocker's default (the guard's name). */
+    public String hostname() { return hostname; }
+    /** Whether the app runs as root of a user namespace mapped to uid/gid (the original's mode). */
+    public boolean userNamespace() { return userNamespace; }
+    /** The network the app sees. */
+    public NetworkMode network() { return network; }
+    /** Whether the rocker is torn down when its app ends ({@code --rm}); the seed's default is no. */
+    public boolean removeOnExit() { return removeOnExit; }
+
+    /**
+     * Checks every field; throws {@link RockerException} with {@link RockerError#PARAM_INVALID} and a
+     * message naming the field and the value of the first one that is wrong.
+     */
+    public RockerRequest validate() {
+        RequestRules.check(this);
+        return this;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) return true;
+        if (!(o instanceof RockerRequest)) return false;
+        RockerRequest r = (RockerRequest) o;
+        return appId == r.appId && uid == r.uid && gid == r.gid && userNamespace == r.userNamespace
+                && removeOnExit == r.removeOnExit && groups.equals(r.groups)
+                && Objects.equals(pkgPath, r.pkgPath) && Objects.equals(execDir, r.execDir)
+                && Objects.equals(dataDir, r.dataDir) && overlayDirs.equals(r.overlayDirs)
+                && Objects.equals(hostname, r.hostname) && network == r.network;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(appId, uid, gid, groups, pkgPath, execDir, dataDir, overlayDirs, hostname,
+                userNamespace, network, removeOnExit);
+    }
+
+    @Override
+    public String toString() {
+        return "RockerRequest[appId=" + appId + ", uid=" + uid + ", gid=" + gid + ", groups=" + groups
+                + ", pkg=" + pkgPath + ", execDir=" + execDir + ", dataDir=" + dataDir
+                + ", overlays=" + overlayDirs + ", hostname=" + hostname + ", userns=" + userNamespace
+                + ", net=" + network + ", rm=" + removeOnExit + "]";
+    }
+
+    /** Builds a {@link RockerRequest}; the counterpart of filling the C struct. */
+    public static final class Builder {
+        private int appId;
+        private int uid;
+        private int gid;
+        private final List<Integer> groups = new ArrayList<>();
+        private String pkgPath;
+        private String execDir;
+        private String dataDir;
+        private final List<String> overlayDirs = new ArrayList<>();
+        private String hostname;
+        private boolean userNamespace;
+        private NetworkMode network = NetworkMode.HOST;
+        private boolean removeOnExit;
+
+        private Builder() {
+        }
+
+        public Builder appId(int appId) { this.appId = appId; return this; }
+        public Builder uid(int uid) { this.uid = uid; return this; }
+        public Builder gid(int gid) { this.gid = gid; return this; }
+
+        public Builder groups(List<Integer> groups) {
+            this.groups.clear();
+            if (groups != null) this.groups.addAll(groups);
+            return this;
+        }
+
+        public Builder pkgPath(String pkgPath) { this.pkgPath = pkgPath; return this; }
+        public Builder execDir(String execDir) { this.execDir = execDir; return this; }
+        public Builder dataDir(String dataDir) { this.dataDir = dataDir; return this; }
+
+        public Builder overlayDirs(List<String> dirs) {
+            this.overlayDirs.clear();
+            if (dirs != null) this.overlayDirs.addAll(dirs);
+            return this;
+        }
+
+        public Builder overlayDirs(String... dirs) {
+            return overlayDirs(java.util.Arrays.asList(dirs));
+        }
+
+        public Builder addOverlayDir(String dir) { this.overlayDirs.add(dir); return this; }
+        public Builder hostname(String hostname) { this.hostname = hostname; return this; }
+        public Builder userNamespace(boolean userNamespace) { this.userNamespace = userNamespace; return this; }
+        public Builder network(NetworkMode network) { this.network = network; return this; }
+        public Builder removeOnExit(boolean removeOnExit) { this.removeOnExit = removeOnExit; return this; }
+
+        /** The request as given; call {@link RockerRequest#validate()} to check it. */
+        public RockerRequest build() {
+            return new RockerRequest(this);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package rocker.api;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertSame;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+import org.junit.Test;
+
+/** Every validation rule with one input it refuses (naming field and value) and one it accepts. */
+public class RequestRulesTest {
+
+    /** The seed's own example request. */
+    static RockerRequest.Builder seed() {
+        return RockerRequest.builder().appId(1000).uid(1000).gid(1000)
+                .pkgPath("/tmp/your_APP.squashfs")
+                .execDir("/var/your_APP/execdir")
+                .dataDir("/var/your_APP/datadir")
+                .overlayDirs(RockerRequest.SEED_OVERLAY_DIRS);
+    }
+
+    private static void refused(UnaryOperator<RockerRequest.Builder> change, String field, String valuePart) {
+        RockerRequest r = change.apply(seed()).build();
+        try {
+            r.validate();
+            fail("accepted " + r);
+        } catch (RockerException e) {
+            assertEquals(RockerError.PARAM_INVALID, e.error());
+            assertTrue(e.getMessage(), e.getMessage().startsWith(field + " '"));
+            assertTrue(e.getMessage(), e.getMessage().contains(valuePart));
+        }
+    }
+
+    private static void accepted(UnaryOperator<RockerRequest.Builder> change) {
+        RockerRequest r = change.apply(seed()).build();
+        assertSame(r, r.validate());
+    }
+
+    @Test
+    public void seedExampleIsValid() {
+        accepted(b -> b);
+    }
+
+    @Test
+    public void ids() {
+        refused(b -> b.appId(-1), "app_id", "-1");
+        accepted(b -> b.appId(0));
+        refused(b -> b.uid(-5), "uid", "-5");
+        accepted(b -> b.uid(0));
+        accepted(b -> b.uid(Integer.MAX_VALUE));
+        refused(b -> b.gid(-2), "gid", "-2");
+        accepted(b -> b.gid(65534));
+    }
+
+    @Test
+    public void groups() {
+        refused(b -> b.groups(List.of(10, -3)), "groups", "-3");
+        List<Integer> many = new ArrayList<>();
+        for (int i = 0; i < 33; i++) many.add(i);
+        refused(b -> b.groups(many), "groups", "32");
+        accepted(b -> b.groups(many.subList(0, 32)));
+    }
+
+    @Test
+    public void pathsAreRequiredAbsoluteAndNormalized() {
+        refused(b -> b.pkgPath(null), "app_pkg_path", "null");
+        refused(b -> b.pkgPath(""), "app_pkg_path", "required");
+        refused(b -> b.pkgPath("tmp/a.squashfs"), "app_pkg_path", "tmp/a.squashfs");
+        refused(b -> b.pkgPath("/tmp/../etc/a"), "app_pkg_path", "/tmp/../etc/a");
+        refused(b -> b.pkgPath("/tmp/./a"), "app_pkg_path", "normalized");
+        refused(b -> b.pkgPath("/tmp//a"), "app_pkg_path", "normalized");
+        refused(b -> b.pkgPath("/tmp/a/"), "app_pkg_path", "end with");
+        refused(b -> b.pkgPath("/tmp/a\0b"), "app_pkg_path", "NUL");
+        refused(b -> b.pkgPath("/tmp/a\nb"), "app_pkg_path", "control");
+        refused(b -> b.pkgPath("/" + "x".repeat(256)), "app_pkg_path", "255");
+        refused(b -> b.pkgPath(("/" + "x".repeat(200)).repeat(21)), "app_pkg_path", "4095");
+        accepted(b -> b.pkgPath("/tmp/a b.squashfs"));
+        accepted(b -> b.pkgPath(("/" + "x".repeat(200)).repeat(20)));
+        refused(b -> b.execDir("relative"), "app_exec_dir", "relative");
+        refused(b -> b.dataDir("/var/x/../y"), "app_data_dir", "/var/x/../y");
+    }
+
+    @Test
+    public void execAndDataDirsAreNotRootNorKernelNorEachOther() {
+        refused(b -> b.execDir("/"), "app_exec_dir", "root");
+        refused(b -> b.dataDir("/"), "app_data_dir", "root");
+        refused(b -> b.execDir("/proc/x"), "app_exec_dir", "/proc/x");
+        refused(b -> b.dataDir("/sys/fs/x"), "app_data_dir", "/sys/fs/x");
+        refused(b -> b.dataDir("/dev"), "app_data_dir", "/dev");
+        refused(b -> b.dataDir("/var/your_APP/execdir"), "app_data_dir", "execdir");
+        refused(b -> b.dataDir("/var/your_APP/execdir/d"), "app_data_dir", "execdir/d");
+        refused(b -> b.execDir("/var/your_APP/datadir/e"), "app_exec_dir", "datadir/e");
+        accepted(b -> b.dataDir("/var/your_APP/execdir2"));
+        refused(b -> b.dataDir("/srv/a,b"), "app_data_dir", "','");
+        refused(b -> b.dataDir("/srv/a:b"), "app_data_dir", "':'");
+        accepted(b -> b.dataDir("/srv/a_b"));
+        refused(b -> b.execDir("/usr"), "app_exec_dir", "/usr");
+        accepted(b -> b.execDir("/opt"));
+    }
+
+    @Test
+    public void overlayDirs() {
+        List<String> seventeen = new ArrayList<>();
+        for (int i = 0; i < 17; i++) seventeen.add("/d" + i);
+        refused(b -> b.overlayDirs(seventeen), "app_overlay_dirs", "16");
+        accepted(b -> b.overlayDirs(seventeen.subList(0, 16)));
+        accepted(b -> b.overlayDirs(List.of()));
+        refused(b -> b.overlayDirs("/"), "app_overlay_dirs", "'/'");
+        refused(b -> b.overlayDirs("/proc"), "app_overlay_dirs", "/proc");
+        refused(b -> b.overlayDirs("/sys"), "app_overlay_dirs", "/sys");
+        refused(b -> b.overlayDirs("/dev"), "app_overlay_dirs", "/dev");
+        refused(b -> b.overlayDirs("/usr/lib"), "app_overlay_dirs", "/usr/lib");
+        refused(b -> b.overlayDirs("/usr", "/usr"), "app_overlay_dirs", "twice");
+        refused(b -> b.overlayDirs("usr"), "app_overlay_dirs", "usr");
+        refused(b -> b.overlayDirs("/a,b"), "app_overlay_dirs", "/a,b");
+        refused(b -> b.overlayDirs((String) null), "app_overlay_dirs", "null");
+        accepted(b -> b.overlayDirs("/srv", "/opt"));
+    }
+
+    @Test
+    public void hostname() {
+        accepted(b -> b.hostname(null));
+        accepted(b -> b.hostname("gw-01.example"));
+        refused(b -> b.hostname(""), "hostname", "1 to 64");
+        refused(b -> b.hostname("x".repeat(65)), "hostname", "1 to 64");
+        refused(b -> b.hostname("-bad"), "hostname", "-bad");
+        refused(b -> b.hostname("a..b"), "hostname", "a..b");
+        refused(b -> b.hostname("under_score"), "hostname", "under_score");
+    }
+
+    @Test
+    public void network() {
+        assertEquals(NetworkMode.HOST, seed().network(null).build().validate().network());
+        accepted(b -> b.network(NetworkMode.NONE));
+    }
+
+    private static void appRefused(RockerApp.Builder b, String field, String part) {
+        try {
+            b.build().validate();
+            fail("accepted");
+        } catch (RockerException e) {
+            assertEquals(RockerError.PARAM_INVALID, e.error());
+            assertTrue(e.getMessage(), e.getMessage().startsWith(field + " '"));
+            assertTrue(e.getMessage(), e.getMessage().contains(part));
+        }
+    }
+
+    @Test
+    public void apps() {
+        RockerApp ok = RockerApp.builder().command("/bin/sh", "-c", "true").env("A", "1").workDir("/tmp").build();
+        assertSame(ok, ok.validate());
+        appRefused(RockerApp.builder(), "command", "empty");
+        appRefused(RockerApp.builder().command(""), "command", "program is empty");
+        appRefused(RockerApp.builder().command("/bin/echo", "a\0b"), "command", "NUL");
+        appRefused(RockerApp.builder().command("/bin/true").env("A=B", "x"), "environment", "A=B");
+        appRefused(RockerApp.builder().command("/bin/true").env("", "x"), "environment", "''");
+        appRefused(RockerApp.builder().command("/bin/true").env("A", "x\0"), "environment", "A");
+        appRefused(RockerApp.builder().command("/bin/true").workDir("tmp"), "work_dir", "tmp");
+        appRefused(RockerApp.builder().command("/bin/echo", "x".repeat(130 * 1024)), "command", "bytes");
+        assertEquals("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                ok.effectiveEnvironment().get("PATH"));
+        assertEquals("1", ok.effectiveEnvironment().get("A"));
+    }
+}
