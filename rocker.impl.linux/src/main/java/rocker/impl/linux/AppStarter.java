@@ -1,0 +1,82 @@
+package rocker.impl.linux;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import rocker.api.RockerApp;
+import rocker.api.RockerError;
+import rocker.api.RockerException;
+import rocker.api.RockerRequest;
+import rocker.impl.linux.sys.Posix;
+
+/** Asks a guard to start the app ("X" request) and learns the app's host pid from the app's own message. */
+final class AppStarter {
+    private AppStarter() {
+    }
+
+    /** Starts the app; returns its pid as seen from the host. */
+    static int start(GuardProcess guard, RockerRequest request, RockerApp app) {
+        Posix.send(guard.control, encode(request, app));
+        int appPid = 0;
+        for (;;) {
+            Posix.Datagram d = GuardProcess.next(guard.control, "the guard");
+            String[] f = d.fields();
+            switch (f[0]) {
+                case "C":
+                    appPid = d.senderPid; // the kernel's translation into our pid namespace
+                    break;
+                case "A":
+                    if (appPid <= 0) {
+                        throw new RockerException(RockerError.ENTER_ROCKER_FAILED, "the app's pid was not reported");
+                    }
+                    return appPid;
+                case "F":
+                case "E":
+                    throw GuardStep.failure("the app", Integer.parseInt(f[1]), Integer.parseInt(f[2]),
+                            detail(Integer.parseInt(f[1]), request, app));
+                default:
+                    throw new RockerException(RockerError.ENTER_ROCKER_FAILED, "the guard sent '" + f[0] + "'");
+            }
+        }
+    }
+
+    private static String detail(int step, RockerRequest r, RockerApp app) {
+        switch (GuardStep.of(step)) {
+            case EXEC: return "'" + app.command().get(0) + "'";
+            case CHDIR: return workDir(r, app);
+            case UID: return Integer.toString(r.uid());
+            case GID: return Integer.toString(r.gid());
+            default: return null;
+        }
+    }
+
+    private static String workDir(RockerRequest r, RockerApp app) {
+        return app.workDir() == null ? r.execDir() : app.workDir();
+    }
+
+    /** "X" uid gid userns ngroups groups... cwd argc argv... envc env..., NUL-separated. */
+    static byte[] encode(RockerRequest r, RockerApp app) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        field(out, "X");
+        field(out, Integer.toString(r.uid()));
+        field(out, Integer.toString(r.gid()));
+        field(out, r.userNamespace() ? "1" : "0");
+        List<Integer> groups = r.userNamespace() ? List.of() : r.groups();
+        field(out, Integer.toString(groups.size()));
+        groups.forEach(g -> field(out, Integer.toString(g)));
+        field(out, workDir(r, app));
+        field(out, Integer.toString(app.command().size()));
+        app.command().forEach(a -> field(out, a));
+        Map<String, String> env = app.effectiveEnvironment();
+        field(out, Integer.toString(env.size()));
+        env.forEach((k, v) -> field(out, k + "=" + v));
+        return out.toByteArray();
+    }
+
+    private static void field(ByteArrayOutputStream out, String s) {
+        out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+        out.write(0);
+    }
+}

@@ -1,0 +1,18 @@
+package rocker.impl.linux;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** Configuration of the Linux engine (PID {@code rocker.engine}). */
+@ObjectClassDefinition(name = "Rocker engine",
+        description = "The local Linux engine that builds rockers (needs root).")
+@interface EngineConfig {
+    @AttributeDefinition(name = "State dir", description = "Where the registry of live rockers and the extracted guard live.")
+    String stateDir() default "/run/rocker";
+
+    @AttributeDefinition(name = "Guard executable", description = "Path of rocker-guard; empty: the one of this platform's native fragment.")
+    String guardPath() default "";
+
+    @AttributeDefinition(name = "Destroy timeout (ms)", description = "How long destroy waits for a rocker to be gone.")
+    int destroyTimeoutMillis() default 10_000;
+}

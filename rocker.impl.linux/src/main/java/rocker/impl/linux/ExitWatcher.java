@@ -1,0 +1,161 @@
+package rocker.impl.linux;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import rocker.impl.linux.sys.Posix;
+import rocker.impl.linux.sys.SysException;
+
+/**
+ * One thread that listens to the control sockets of the guards this engine made: it learns the
+ * app's exit status ("W"), and when a guard is gone (end of stream) it reaps the guard's keeper,
+ * our child. Closing it closes the sockets; the guards carry on without us.
+ */
+final class ExitWatcher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ExitWatcher.class);
+
+    /** A guard being watched. */
+    static final class Watched {
+        final String name;
+        final int control;
+        final int keeperPid;
+        final CompletableFuture<Integer> appExit = new CompletableFuture<>();
+        final CompletableFuture<Void> gone = new CompletableFuture<>();
+
+        Watched(String name, int control, int keeperPid) {
+            this.name = name;
+            this.control = control;
+            this.keeperPid = keeperPid;
+        }
+    }
+
+    private static final int REMEMBERED = 1024;
+    private final Map<String, Watched> byName = new ConcurrentHashMap<>();
+    /** Rockers that ended recently, so that a late waitForApp still gets the status. */
+    private final Map<String, Watched> ended = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<String, Watched>() {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Watched> eldest) {
+                    return size() > REMEMBERED;
+                }
+            });
+    private final ConcurrentLinkedQueue<Watched> added = new ConcurrentLinkedQueue<>();
+    private final int[] wake = Posix.pipe();
+    private final Thread thread;
+    private volatile boolean closed;
+
+    ExitWatcher() {
+        thread = new Thread(this::loop, "rocker-exit-watcher");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    Watched watch(String name, int control, int keeperPid) {
+        Watched w = new Watched(name, control, keeperPid);
+        byName.put(name, w);
+        added.add(w);
+        poke();
+        return w;
+    }
+
+    Optional<Watched> find(String name) {
+        Watched w = byName.get(name);
+        return Optional.ofNullable(w != null ? w : ended.get(name));
+    }
+
+    private void poke() {
+        jnr.ffi.Pointer one = jnr.ffi.Memory.allocateDirect(rocker.impl.linux.sys.Native.runtime(), 1);
+        rocker.impl.linux.sys.NativeIo.write(wake[1], one, 1);
+    }
+
+    private void loop() {
+        Map<Integer, Watched> byFd = new HashMap<>();
+        while (!closed) {
+            for (Watched w; (w = added.poll()) != null;) {
+                byFd.put(w.control, w);
+            }
+            int[] fds = new int[byFd.size() + 1];
+            fds[0] = wake[0];
+            int i = 1;
+            for (int fd : byFd.keySet()) fds[i++] = fd;
+            short[] ev;
+            try {
+                ev = Posix.poll(fds, -1);
+            } catch (SysException e) {
+                LOG.error("exit watcher cannot poll: {}", e.getMessage());
+                return;
+            }
+            if (ev[0] != 0) {
+                Posix.read(wake[0], 4096);
+            }
+            for (int k = 1; k < fds.length; k++) {
+                if (ev[k] != 0) {
+                    Watched w = byFd.get(fds[k]);
+                    if (!handle(w)) {
+                        byFd.remove(fds[k]);
+                    }
+                }
+            }
+        }
+        byFd.values().forEach(this::forget);
+    }
+
+    /** Reads what the guard says; false when the guard is gone. */
+    private boolean handle(Watched w) {
+        Posix.Datagram d;
+        try {
+            d = Posix.receive(w.control, 256);
+        } catch (SysException e) {
+            d = null;
+        }
+        if (d == null) {
+            Posix.close(w.control);
+            Keepers.reap(w.keeperPid);
+            ended.put(w.name, w);
+            byName.remove(w.name);
+            w.appExit.complete(128 + Posix.SIGKILL); // ended with its rocker, unless it had ended before
+            w.gone.complete(null);
+            LOG.debug("rocker {} is gone", w.name);
+            return false;
+        }
+        String[] f = d.fields();
+        if (f[0].equals("W") && f.length > 1) {
+            int status = Integer.parseInt(f[1]);
+            int code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
+            w.appExit.complete(code);
+            LOG.debug("app of rocker {} ended with status {}", w.name, code);
+        }
+        return true;
+    }
+
+    private void forget(Watched w) {
+        Posix.close(w.control);
+        byName.remove(w.name);
+        w.appExit.completeExceptionally(new IllegalStateException("the engine stopped watching rocker " + w.name));
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        poke();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Posix.close(wake[0]);
+        Posix.close(wake[1]);
+        for (Watched w; (w = added.poll()) != null;) {
+            forget(w);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package rocker.impl.linux;
+
+import rocker.api.NetworkMode;
+import rocker.api.RockerError;
+import rocker.api.RockerException;
+import rocker.api.RockerRequest;
+import rocker.impl.linux.sys.Posix;
+import rocker.impl.linux.sys.SysException;
+
+/**
+ * Starts a rocker's keeper and guard (rocker-guard, through posix_spawn: no Java code runs in a
+ * child) and holds the engine's end of the guard's control socket.
+ */
+final class GuardProcess {
+    static final int HANDSHAKE_TIMEOUT_MS = 10_000;
+    static final int MAX_MESSAGE = 64 * 1024;
+
+    final String name;
+    final int keeperPid;
+    final int guardPid;
+    final long guardStart;
+    final int control;
+
+    private GuardProcess(String name, int keeperPid, int guardPid, long guardStart, int control) {
+        this.name = name;
+        this.keeperPid = keeperPid;
+        this.guardPid = guardPid;
+        this.guardStart = guardStart;
+        this.control = control;
+    }
+
+    /**
+     * Spawns the guard named {@code name}; {@code stdio} are the app's three standard descriptors,
+     * which the guard hands to the app. On failure nothing is left running.
+     */
+    static GuardProcess start(String guardPath, String name, RockerRequest request, int[] stdio) {
+        int[] pair = Posix.seqpacketPair();
+        int keeper = -1;
+        int guardPid = -1;
+        try {
+            Posix.passCredentials(pair[0]);
+            String hostname = request.hostname() == null ? name : request.hostname();
+            String flags = "-" + (request.network() == NetworkMode.NONE ? "n" : "") + (request.removeOnExit() ? "r" : "");
+            keeper = Posix.spawn(guardPath, new String[] {"rocker-guard", name, hostname, flags}, new String[0],
+                    new int[] {stdio[0], stdio[1], stdio[2], pair[1]});
+            Posix.close(pair[1]);
+            pair[1] = -1;
+            String[] p = expect(pair[0], "P", "the keeper");
+            guardPid = Integer.parseInt(p[1]);
+            expect(pair[0], "R", "the guard");
+            long start = ProcStat.read(guardPid).map(s -> s.startTime).orElse(0L);
+            return new GuardProcess(name, keeper, guardPid, start, pair[0]);
+        } catch (RuntimeException e) {
+            Posix.close(pair[0]);
+            Posix.close(pair[1]);
+            if (keeper > 0) {
+                // killing the guard ends its pid namespace; its keeper then reaps it and exits
+                kill(guardPid > 0 ? guardPid : keeper);
+                Keepers.reap(keeper);
+            }
+            if (e instanceof SysException) {
+                throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot start the guard " + guardPath
+                        + ": " + e.getMessage(), e);
+            }
+            throw e;
+        }
+    }
+
+    /** The next message from the guard side, which must be of {@code kind}; else a failure. */
+    static String[] expect(int fd, String kind, String who) {
+        Posix.Datagram d = next(fd, who);
+        String[] f = d.fields();
+        if (f[0].equals(kind)) return f;
+        if (f[0].equals("E") || f[0].equals("F")) {
+            throw GuardStep.failure(who, Integer.parseInt(f[1]), Integer.parseInt(f[2]), null);
+        }
+        throw new RockerException(RockerError.BUILD_ROCKER_FAILED, who + " sent '" + f[0] + "', expected '" + kind + "'");
+    }
+
+    static Posix.Datagram next(int fd, String who) {
+        if (!Posix.awaitReadable(fd, HANDSHAKE_TIMEOUT_MS)) {
+            throw new RockerException(RockerError.BUILD_ROCKER_FAILED, who + " did not answer within "
+                    + HANDSHAKE_TIMEOUT_MS + " ms");
+        }
+        Posix.Datagram d = Posix.receive(fd, MAX_MESSAGE);
+        if (d == null) {
+            throw new RockerException(RockerError.BUILD_ROCKER_FAILED, who + " ended without an answer");
+        }
+        return d;
+    }
+
+    /** Used only while starting: the processes are ours and not yet known to anyone else. */
+    private static void kill(int pid) {
+        try {
+            int fd = Posix.pidfdOpen(pid);
+            try {
+                Posix.pidfdSendSignal(fd, Posix.SIGKILL, "pid " + pid);
+            } finally {
+                Posix.close(fd);
+            }
+        } catch (SysException ignored) {
+            // already gone
+        }
+    }
+}

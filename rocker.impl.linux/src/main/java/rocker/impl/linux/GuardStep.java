@@ -1,0 +1,54 @@
+package rocker.impl.linux;
+
+import rocker.api.RockerError;
+import rocker.api.RockerException;
+import rocker.impl.linux.sys.Errno;
+
+/** The steps of rocker-guard.c ({@code enum step}), the error code each maps to, and their text. */
+enum GuardStep {
+    NONE("(none)", RockerError.UNKNOWN),
+    ARGS("check its arguments", RockerError.BUILD_ROCKER_FAILED),
+    UNSHARE("create the namespaces", RockerError.BUILD_ROCKER_FAILED),
+    PRIVATE("make the mount tree private", RockerError.BUILD_ROCKER_FAILED),
+    FORK("fork the guard", RockerError.BUILD_ROCKER_FAILED),
+    NAME("set the guard's name", RockerError.BUILD_ROCKER_FAILED),
+    HOSTNAME("set the hostname", RockerError.BUILD_ROCKER_FAILED),
+    PROC("mount /proc", RockerError.BUILD_ROCKER_FAILED),
+    LOOPBACK("bring up the loopback interface", RockerError.BUILD_ROCKER_FAILED),
+    SIGNALS("set up its signals", RockerError.BUILD_ROCKER_FAILED),
+    RECV("receive the request", RockerError.ENTER_ROCKER_FAILED),
+    REQUEST("read the app request", RockerError.ENTER_ROCKER_FAILED),
+    PIPE("create a pipe", RockerError.ENTER_ROCKER_FAILED),
+    FORK_APP("fork the app", RockerError.ENTER_ROCKER_FAILED),
+    SETSID("start a session", RockerError.ENTER_ROCKER_FAILED),
+    USERNS("create the user namespace", RockerError.ENTER_ROCKER_FAILED),
+    IDMAP("map uid and gid in the user namespace", RockerError.ENTER_ROCKER_FAILED),
+    GROUPS("set the supplementary groups", RockerError.ENTER_ROCKER_FAILED),
+    GID("set the gid", RockerError.ENTER_ROCKER_FAILED),
+    UID("set the uid", RockerError.ENTER_ROCKER_FAILED),
+    CAPS("drop capabilities", RockerError.ENTER_ROCKER_FAILED),
+    NNP("set no_new_privs", RockerError.ENTER_ROCKER_FAILED),
+    CHDIR("change to the working dir", RockerError.ENTER_ROCKER_FAILED),
+    EXEC("execute the command", RockerError.APP_EXEC_FAILED),
+    REPORT("report the app's pid", RockerError.ENTER_ROCKER_FAILED);
+
+    final String text;
+    final RockerError error;
+
+    GuardStep(String text, RockerError error) {
+        this.text = text;
+        this.error = error;
+    }
+
+    static GuardStep of(int code) {
+        GuardStep[] all = values();
+        return code > 0 && code < all.length ? all[code] : NONE;
+    }
+
+    /** The failure the guard reported for step {@code code} with {@code errno}, as an exception. */
+    static RockerException failure(String who, int code, int errno, String detail) {
+        GuardStep s = of(code);
+        return new RockerException(s.error, who + " could not " + s.text + (detail == null ? "" : " " + detail)
+                + ": " + Errno.describe(errno));
+    }
+}

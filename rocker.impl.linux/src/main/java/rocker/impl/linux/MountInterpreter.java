@@ -1,0 +1,80 @@
+package rocker.impl.linux;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+import rocker.api.RockerError;
+import rocker.api.RockerException;
+import rocker.impl.linux.sys.Posix;
+import rocker.impl.linux.sys.SysException;
+
+/**
+ * Applies a {@link MountPlan} inside a guard's mount namespace. The work runs on a thread of its
+ * own that first unshares its filesystem context ({@code CLONE_FS}) and then joins the guard's
+ * mount namespace with {@code setns}: the rest of the JVM never sees those mounts. The thread is
+ * thrown away afterwards (it ends, so it holds no reference to the namespace) and creates no thread.
+ */
+final class MountInterpreter {
+    private MountInterpreter() {
+    }
+
+    static void run(String rocker, int guardPid, MountPlan plan) {
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        Thread worker = new Thread(() -> {
+            try {
+                enterAndApply(guardPid, plan);
+            } catch (RuntimeException e) {
+                failure.set(e);
+            }
+        }, "rocker-mount-" + rocker);
+        worker.setDaemon(true);
+        worker.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                worker.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the mounts must finish or fail before we go on
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        RuntimeException e = failure.get();
+        if (e != null) throw e;
+    }
+
+    private static void enterAndApply(int guardPid, MountPlan plan) {
+        String ns = "/proc/" + guardPid + "/ns/mnt";
+        int nsFd;
+        try {
+            nsFd = Posix.open(ns, Posix.O_RDONLY, 0);
+            try {
+                Posix.unshare(Posix.CLONE_FS, "(the mount thread's filesystem context)");
+                Posix.setns(nsFd, Posix.CLONE_NEWNS, ns);
+            } finally {
+                Posix.close(nsFd);
+            }
+        } catch (SysException e) {
+            throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot enter the rocker's mount namespace: "
+                    + e.getMessage(), e);
+        }
+        for (MountOp op : plan.ops()) {
+            try {
+                op.apply();
+            } catch (SysException e) {
+                throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot " + op.describe() + ": "
+                        + e.getMessage() + hint(e), e);
+            }
+        }
+    }
+
+    private static String hint(SysException e) {
+        switch (e.errno()) {
+            case rocker.impl.linux.sys.Errno.ELOOP:
+                return " (the data dir may lie inside an overlaid dir: overlapping layers)";
+            case rocker.impl.linux.sys.Errno.EBUSY:
+                return " (is the data dir in use by another rocker?)";
+            default:
+                return "";
+        }
+    }
+}

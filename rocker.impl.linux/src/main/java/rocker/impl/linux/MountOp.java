@@ -1,0 +1,13 @@
+package rocker.impl.linux;
+
+/**
+ * One step of a rocker's mount plan, applied in the rocker's mount namespace by the
+ * {@link MountInterpreter}, in the order of the {@link MountPlan}.
+ */
+interface MountOp {
+    /** What this step does, for error messages: "mount overlay on /usr". */
+    String describe();
+
+    /** Does it; throws {@link rocker.impl.linux.sys.SysException} when the kernel says no. */
+    void apply();
+}

@@ -1,0 +1,272 @@
+package rocker.impl.linux;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import rocker.api.RockerApp;
+import rocker.api.RockerClient;
+import rocker.api.RockerError;
+import rocker.api.RockerException;
+import rocker.api.RockerInfo;
+import rocker.api.RockerRequest;
+import rocker.api.RockerResult;
+import rocker.impl.linux.sys.Posix;
+import rocker.impl.linux.sys.SysException;
+
+/**
+ * The Linux engine behind the local {@link RockerClient}: builds rockers on the running kernel
+ * (root needed) and keeps their registry under the state dir. Plain Java, so it runs in OSGi (see
+ * {@link LinuxRockerComponent}) and in plain unit tests alike. See docs/engine.md for which process
+ * and which thread does what.
+ */
+public final class RockerEngine implements RockerClient, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RockerEngine.class);
+
+    private final String guardPath;
+    private final Registry registry;
+    private final Duration destroyTimeout;
+    private final GuardNames names = new GuardNames();
+    private final ExitWatcher watcher = new ExitWatcher();
+
+    public RockerEngine(Path stateDir, String guardPath, Duration destroyTimeout) {
+        this.guardPath = guardPath;
+        this.registry = new Registry(stateDir);
+        this.destroyTimeout = destroyTimeout;
+    }
+
+    @Override
+    public RockerResult enterRocker(RockerRequest request, RockerApp app) {
+        try {
+            if (request == null || app == null) {
+                throw new RockerException(RockerError.PARAM_INVALID, (request == null ? "request" : "app") + " 'null': is required");
+            }
+            request.validate();
+            app.validate();
+            if (Posix.geteuid() != 0) {
+                throw new RockerException(RockerError.SYS, "building a rocker needs root (the engine runs as uid "
+                        + Posix.geteuid() + "); use the server's socket instead");
+            }
+            HostChecks.check(request);
+            return build(request, app);
+        } catch (RockerException e) {
+            LOG.info("rocker for app {} not built: {}: {}", request == null ? "?" : request.appId(), e.error().seedName(), e.getMessage());
+            return e.toResult();
+        } catch (SysException e) {
+            LOG.warn("rocker not built: {}", e.getMessage());
+            return RockerResult.failure(RockerError.SYS, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("rocker not built: unexpected failure", e);
+            return RockerResult.failure(RockerError.UNKNOWN, e.toString());
+        }
+    }
+
+    private RockerResult build(RockerRequest request, RockerApp app) {
+        DataDir data = new DataDir(request.dataDir());
+        int image = -1;
+        GuardProcess guard = null;
+        AppStdio stdio = null;
+        try {
+            image = Posix.open(request.pkgPath(), Posix.O_RDONLY, 0);
+            data.prepare(request);
+            stdio = AppStdio.open(app, request, data);
+            String name = names.next(n -> registry.contains(n) || watcher.find(n).isPresent());
+            guard = GuardProcess.start(guardPath, name, request, stdio.fds());
+            stdio.close();
+            MountInterpreter.run(name, guard.guardPid, MountPlan.of(request, data, image));
+            Posix.close(image);
+            image = -1;
+            int appPid = AppStarter.start(guard, request, app);
+            stdio.startPumps(name);
+            RockerRecord record = new RockerRecord(name, guard.guardPid, guard.guardStart, guard.keeperPid, appPid,
+                    Instant.now(), request);
+            registry.record(record);
+            watcher.watch(name, guard.control, guard.keeperPid);
+            data.commit();
+            LOG.info("rocker {} built: guard pid {}, app pid {}, app id {}, image {}", name, guard.guardPid, appPid,
+                    request.appId(), request.pkgPath());
+            return RockerResult.success(appPid, guard.guardPid, name, "rocker " + name + " is running " + app.command().get(0));
+        } catch (RuntimeException | IOException e) {
+            if (guard != null) {
+                abandon(guard);
+            }
+            if (stdio != null) {
+                stdio.close();
+                stdio.closeReadEnds();
+            }
+            Posix.close(image);
+            data.rollback();
+            if (e instanceof IOException) {
+                throw new RockerException(RockerError.SYS, "cannot record the rocker in " + registry.dir() + ": " + e.getMessage(), e);
+            }
+            if (e instanceof SysException) {
+                throw new RockerException(RockerError.BUILD_ROCKER_FAILED, e.getMessage(), e);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    /** Tears a half-built rocker down: kill its guard, wait until its keeper (and so its mounts) are gone. */
+    private void abandon(GuardProcess guard) {
+        try {
+            int fd = Posix.pidfdOpen(guard.guardPid);
+            try {
+                Posix.pidfdSendSignal(fd, Posix.SIGKILL, "guard " + guard.name);
+            } finally {
+                Posix.close(fd);
+            }
+        } catch (SysException e) {
+            LOG.debug("guard {} already gone: {}", guard.name, e.getMessage());
+        }
+        Keepers.reap(guard.keeperPid);
+        Posix.close(guard.control);
+    }
+
+    @Override
+    public RockerResult getGuardName(int pid) {
+        return ProcStat.read(pid)
+                .map(s -> RockerResult.success(0, pid, s.name, "process " + pid + " is named " + s.name))
+                .orElseGet(() -> RockerResult.failure(RockerError.GET_GUARDNAME_FAILED, "pid '" + pid + "': no such process"));
+    }
+
+    @Override
+    public RockerResult destroy(String guardName) {
+        Optional<RockerRecord> r = registry.find(guardName);
+        if (r.isEmpty()) {
+            return RockerResult.failure(RockerError.PARAM_INVALID, "guard_name '" + guardName + "': no such live rocker");
+        }
+        return kill(r.get().guardPid, guardName, r.get());
+    }
+
+    @Override
+    public RockerResult destroy(int guardPid, String expectedName) {
+        RockerRecord record = registry.find(expectedName).filter(x -> x.guardPid == guardPid).orElse(null);
+        return kill(guardPid, expectedName, record);
+    }
+
+    private RockerResult kill(int pid, String name, RockerRecord record) {
+        int pidfd;
+        try {
+            pidfd = Posix.pidfdOpen(pid);
+        } catch (SysException e) {
+            return RockerResult.failure(RockerError.GET_GUARDNAME_FAILED, "guard_pid '" + pid + "': " + e.getMessage());
+        }
+        try {
+            // the pidfd pins the process: the checks below are about the very process we will signal
+            Optional<ProcStat> s = ProcStat.live(pid);
+            if (s.isEmpty() || !s.get().is(name, record == null ? 0 : record.guardStart)) {
+                return RockerResult.failure(RockerError.GET_GUARDNAME_FAILED, "guard_pid '" + pid + "': is not the guard "
+                        + name + (s.isPresent() ? " (it is named " + s.get().name + ")" : " (no such process)"));
+            }
+            if (!GuardNames.looksLikeGuardName(name) || !isPidOneOfItsNamespace(pid)) {
+                return RockerResult.failure(RockerError.PARAM_INVALID, "guard_pid '" + pid + "': " + name + " is not a rocker guard");
+            }
+            Posix.pidfdSendSignal(pidfd, Posix.SIGKILL, "guard " + name);
+            if (!Posix.awaitReadable(pidfd, (int) destroyTimeout.toMillis())) {
+                return RockerResult.failure(RockerError.SYS, "guard " + name + " did not end within " + destroyTimeout);
+            }
+            awaitTeardown(name, record);
+            registry.remove(name);
+            LOG.info("rocker {} (guard pid {}) destroyed", name, pid);
+            return RockerResult.success(0, pid, name, "rocker " + name + " destroyed");
+        } catch (SysException e) {
+            return RockerResult.failure(RockerError.SYS, e.getMessage());
+        } finally {
+            Posix.close(pidfd);
+        }
+    }
+
+    /** The keeper holds the rocker's mount namespace: once it is gone, so are the mounts and the loop device. */
+    private void awaitTeardown(String name, RockerRecord record) {
+        Optional<ExitWatcher.Watched> w = watcher.find(name);
+        try {
+            if (w.isPresent()) {
+                w.get().gone.get(destroyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("rocker {}: keeper did not end in time", name);
+            return;
+        }
+        if (record == null || record.keeperPid <= 0) return;
+        try {
+            int fd = Posix.pidfdOpen(record.keeperPid);
+            try {
+                if (ProcStat.read(record.keeperPid).map(s -> s.name.equals("rocker-keeper")).orElse(false)) {
+                    Posix.awaitReadable(fd, (int) destroyTimeout.toMillis());
+                }
+            } finally {
+                Posix.close(fd);
+            }
+        } catch (SysException e) {
+            // already gone
+        }
+        Keepers.reapIfOurs(record.keeperPid);
+    }
+
+    private static boolean isPidOneOfItsNamespace(int pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "status"))) {
+                if (line.startsWith("NSpid:")) {
+                    String[] ids = line.substring(6).trim().split("\\s+");
+                    return ids.length > 1 && ids[ids.length - 1].equals("1");
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    @Override
+    public List<RockerInfo> list() {
+        List<RockerInfo> out = new ArrayList<>();
+        for (RockerRecord r : registry.live()) {
+            out.add(r.toInfo());
+        }
+        return out;
+    }
+
+    @Override
+    public OptionalInt waitForApp(String guardName, Duration timeout) {
+        Optional<ExitWatcher.Watched> w = watcher.find(guardName);
+        if (w.isEmpty()) {
+            if (registry.find(guardName).isPresent()) {
+                throw new RockerException(RockerError.SYS, "rocker " + guardName
+                        + " was made by an earlier engine: its app's exit status cannot be observed");
+            }
+            throw new RockerException(RockerError.PARAM_INVALID, "guard_name '" + guardName + "': no such rocker");
+        }
+        try {
+            return OptionalInt.of(w.get().appExit.get(Math.max(0, timeout.toMillis()), TimeUnit.MILLISECONDS));
+        } catch (TimeoutException e) {
+            return OptionalInt.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalInt.empty();
+        } catch (ExecutionException e) {
+            throw new RockerException(RockerError.SYS, "rocker " + guardName + ": " + e.getCause().getMessage());
+        }
+    }
+
+    /** Stops watching; the rockers live on (seed semantics) and a new engine adopts them from the registry. */
+    @Override
+    public void close() {
+        watcher.close();
+    }
+}

@@ -1,0 +1,341 @@
+package rocker.impl.linux.sys;
+
+import java.nio.charset.StandardCharsets;
+
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.byref.IntByReference;
+
+/**
+ * Typed libc calls: errno is read right after each call, EINTR is retried, and every failure is a
+ * {@link SysException} naming the operation and its target.
+ */
+public final class Posix {
+    // open(2)
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_RDWR = 2;
+    public static final int O_CREAT = 0100;
+    public static final int O_EXCL = 0200;
+    public static final int O_APPEND = 02000;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_CLOEXEC = 02000000;
+    // clone(2) / setns(2)
+    public static final int CLONE_FS = 0x00000200;
+    public static final int CLONE_NEWNS = 0x00020000;
+    // mount(2)
+    public static final long MS_RDONLY = 1;
+    public static final long MS_NOSUID = 2;
+    public static final long MS_NODEV = 4;
+    public static final long MS_NOEXEC = 8;
+    public static final long MS_REC = 16384;
+    public static final long MS_PRIVATE = 1 << 18;
+    public static final int MNT_DETACH = 2;
+    // sockets
+    public static final int AF_UNIX = 1;
+    public static final int SOCK_SEQPACKET = 5;
+    public static final int SOCK_CLOEXEC = O_CLOEXEC;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_PASSCRED = 16;
+    public static final int SCM_CREDENTIALS = 2;
+    public static final int MSG_NOSIGNAL = 0x4000;
+    // poll(2), wait(2), signals
+    public static final short POLLIN = 1;
+    public static final short POLLERR = 8;
+    public static final short POLLHUP = 0x10;
+    public static final short POLLNVAL = 0x20;
+    public static final int WNOHANG = 1;
+    public static final int SIGKILL = 9;
+    // syscalls numbered alike on x86-64, aarch64 and arm (the unified table since Linux 5.1)
+    private static final long SYS_PIDFD_SEND_SIGNAL = 424;
+    private static final long SYS_PIDFD_OPEN = 434;
+
+    private Posix() {
+    }
+
+    private static SysException fail(String op, String target) {
+        return new SysException(op, target, Native.errno());
+    }
+
+    // ---- files -----------------------------------------------------------------------------
+
+    public static int open(String path, int flags, int mode) {
+        for (;;) {
+            int fd = Native.file().open(path, flags | O_CLOEXEC, mode);
+            if (fd >= 0) return fd;
+            int e = Native.errno();
+            if (e != Errno.EINTR) throw new SysException("open", path, e);
+        }
+    }
+
+    /** Closes quietly: after close(2) the descriptor is gone whatever it returns. */
+    public static void close(int fd) {
+        if (fd >= 0) Native.file().close(fd);
+    }
+
+    public static int[] pipe() {
+        int[] fds = new int[2];
+        if (Native.file().pipe2(fds, O_CLOEXEC) < 0) throw fail("pipe2", null);
+        return fds;
+    }
+
+    public static void fchown(int fd, int uid, int gid, String path) {
+        if (Native.file().fchown(fd, uid, gid) < 0) throw fail("fchown", path);
+    }
+
+    /** Reads up to {@code max} bytes; empty at end of file. */
+    public static byte[] read(int fd, int max) {
+        Pointer buf = Memory.allocateDirect(Native.runtime(), max);
+        for (;;) {
+            long n = Native.file().read(fd, buf, max);
+            if (n >= 0) {
+                byte[] out = new byte[(int) n];
+                buf.get(0, out, 0, out.length);
+                return out;
+            }
+            int e = Native.errno();
+            if (e != Errno.EINTR) throw new SysException("read", "fd " + fd, e);
+        }
+    }
+
+    public static int ioctl(int fd, long request, Pointer arg, String what) {
+        for (;;) {
+            int r = Native.file().ioctl(fd, request, arg);
+            if (r >= 0) return r;
+            int e = Native.errno();
+            if (e != Errno.EINTR) throw new SysException("ioctl " + what, null, e);
+        }
+    }
+
+    /** An integer argument of ioctl(2), passed in the pointer-sized slot. */
+    public static Pointer intArg(long value) {
+        return value == 0 ? null : Pointer.wrap(Native.runtime(), value);
+    }
+
+    // ---- namespaces and mounts ---------------------------------------------------------------
+
+    public static void unshare(int flags, String why) {
+        if (Native.mount().unshare(flags) < 0) throw fail("unshare", why);
+    }
+
+    public static void setns(int fd, int type, String why) {
+        if (Native.mount().setns(fd, type) < 0) throw fail("setns", why);
+    }
+
+    public static void mount(String source, String target, String type, long flags, String data) {
+        for (;;) {
+            if (Native.mount().mount(source, target, type, flags, data) == 0) return;
+            int e = Native.errno();
+            if (e != Errno.EINTR) {
+                throw new SysException("mount " + (type == null ? "" : type + " ") + (source == null ? "" : source)
+                        + " on", target, e);
+            }
+        }
+    }
+
+    public static void umount(String target, int flags) {
+        if (Native.mount().umount2(target, flags) < 0) throw fail("umount", target);
+    }
+
+    /** Creates a directory; false when it exists already. */
+    public static boolean mkdir(String path, int mode) {
+        if (Native.mount().mkdir(path, mode) == 0) return true;
+        int e = Native.errno();
+        if (e == Errno.EEXIST) return false;
+        throw new SysException("mkdir", path, e);
+    }
+
+    public static void chown(String path, int uid, int gid) {
+        if (Native.mount().chown(path, uid, gid) < 0) throw fail("chown", path);
+    }
+
+    public static void chmod(String path, int mode) {
+        if (Native.mount().chmod(path, mode) < 0) throw fail("chmod", path);
+    }
+
+    // ---- sockets -----------------------------------------------------------------------------
+
+    /** A SOCK_SEQPACKET Unix socket pair, close-on-exec. */
+    public static int[] seqpacketPair() {
+        int[] fds = new int[2];
+        if (Native.socket().socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0) {
+            throw fail("socketpair", null);
+        }
+        return fds;
+    }
+
+    public static void passCredentials(int fd) {
+        Pointer one = Memory.allocateDirect(Native.runtime(), 4);
+        one.putInt(0, 1);
+        if (Native.socket().setsockopt(fd, SOL_SOCKET, SO_PASSCRED, one, 4) < 0) {
+            throw fail("setsockopt SO_PASSCRED", "fd " + fd);
+        }
+    }
+
+    public static void send(int fd, byte[] message) {
+        Pointer buf = Memory.allocateDirect(Native.runtime(), Math.max(1, message.length));
+        buf.put(0, message, 0, message.length);
+        for (;;) {
+            long n = Native.socket().send(fd, buf, message.length, MSG_NOSIGNAL);
+            if (n == message.length) return;
+            int e = Native.errno();
+            if (n < 0 && e == Errno.EINTR) continue;
+            throw new SysException("send", "fd " + fd, n < 0 ? e : Errno.EINVAL);
+        }
+    }
+
+    /** One datagram and, when the peer's credentials came with it, the sender's pid in our namespace. */
+    public static final class Datagram {
+        public final byte[] data;
+        public final int senderPid;
+
+        Datagram(byte[] data, int senderPid) {
+            this.data = data;
+            this.senderPid = senderPid;
+        }
+
+        /** The NUL-separated text fields of the datagram. */
+        public String[] fields() {
+            String s = new String(data, StandardCharsets.UTF_8);
+            if (s.endsWith("\0")) s = s.substring(0, s.length() - 1);
+            return s.split("\0", -1);
+        }
+    }
+
+    /** Receives one datagram; {@code null} at end of stream (the peer is gone). */
+    public static Datagram receive(int fd, int max) {
+        jnr.ffi.Runtime rt = Native.runtime();
+        Pointer buf = Memory.allocateDirect(rt, max);
+        int cmsgSpace = 64;
+        Pointer control = Memory.allocateDirect(rt, cmsgSpace);
+        IoVec iov = new IoVec(rt);
+        iov.base.set(buf);
+        iov.length.set(max);
+        MsgHdr msg = new MsgHdr(rt);
+        msg.iov.set(jnr.ffi.Struct.getMemory(iov));
+        msg.iovLength.set(1);
+        msg.control.set(control);
+        msg.controlLength.set(cmsgSpace);
+        long n;
+        for (;;) {
+            n = Native.socket().recvmsg(fd, msg, 0);
+            if (n >= 0) break;
+            int e = Native.errno();
+            if (e != Errno.EINTR) throw new SysException("recvmsg", "fd " + fd, e);
+        }
+        if (n == 0) return null;
+        byte[] data = new byte[(int) n];
+        buf.get(0, data, 0, data.length);
+        return new Datagram(data, credentialsPid(control, msg.controlLength.get()));
+    }
+
+    /** The pid of the first SCM_CREDENTIALS control message, or 0. */
+    private static int credentialsPid(Pointer control, long length) {
+        int word = Native.runtime().addressSize();
+        int header = align(word + 8, word);
+        long off = 0;
+        while (off + header <= length) {
+            long len = word == 8 ? control.getLong(off) : control.getInt(off) & 0xffffffffL;
+            int level = control.getInt(off + word);
+            int type = control.getInt(off + word + 4);
+            if (len < header) break;
+            if (level == SOL_SOCKET && type == SCM_CREDENTIALS && len >= header + 12) {
+                return control.getInt(off + header);
+            }
+            off += align((int) len, word);
+        }
+        return 0;
+    }
+
+    private static int align(int n, int word) {
+        return (n + word - 1) & ~(word - 1);
+    }
+
+    // ---- processes ----------------------------------------------------------------------------
+
+    /**
+     * posix_spawn(3) of {@code path}: child fd i is a duplicate of {@code fds[i]}; every other
+     * descriptor of ours is close-on-exec or closed by the program itself. No Java code runs in the child.
+     */
+    public static int spawn(String path, String[] argv, String[] env, int[] fds) {
+        jnr.ffi.Runtime rt = Native.runtime();
+        Pointer actions = Memory.allocateDirect(rt, 256);
+        ProcessCalls p = Native.process();
+        int r = p.posix_spawn_file_actions_init(actions);
+        if (r != 0) throw new SysException("posix_spawn_file_actions_init", path, r);
+        try {
+            // move the sources above all of them first, so that dup2 onto 0..n never clobbers a later source
+            int base = fds.length;
+            for (int fd : fds) base = Math.max(base, fd + 1);
+            for (int i = 0; i < fds.length; i++) {
+                r = p.posix_spawn_file_actions_adddup2(actions, fds[i], base + i);
+                if (r != 0) throw new SysException("posix_spawn_file_actions_adddup2", path, r);
+            }
+            for (int i = 0; i < fds.length; i++) {
+                r = p.posix_spawn_file_actions_adddup2(actions, base + i, i);
+                if (r != 0) throw new SysException("posix_spawn_file_actions_adddup2", path, r);
+            }
+            IntByReference pid = new IntByReference();
+            r = p.posix_spawn(pid, path, actions, null, argv, env);
+            if (r != 0) throw new SysException("posix_spawn", path, r);
+            return pid.intValue();
+        } finally {
+            p.posix_spawn_file_actions_destroy(actions);
+        }
+    }
+
+    /** waitpid(2): the wait status, or -1 when {@code WNOHANG} and the child has not changed state. */
+    public static int waitpid(int pid, int options) {
+        IntByReference status = new IntByReference();
+        for (;;) {
+            int r = Native.process().waitpid(pid, status, options);
+            if (r == pid) return status.intValue();
+            if (r == 0) return -1;
+            int e = Native.errno();
+            if (e != Errno.EINTR) throw new SysException("waitpid", "pid " + pid, e);
+        }
+    }
+
+    public static int pidfdOpen(int pid) {
+        long fd = Native.process().syscall(SYS_PIDFD_OPEN, pid, 0, 0, 0);
+        if (fd < 0) throw fail("pidfd_open", "pid " + pid);
+        return (int) fd;
+    }
+
+    public static void pidfdSendSignal(int pidfd, int signal, String target) {
+        if (Native.process().syscall(SYS_PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0) < 0) {
+            throw fail("pidfd_send_signal", target);
+        }
+    }
+
+    /** poll(2) on several descriptors for input; returns each one's revents (0 on timeout). */
+    public static short[] poll(int[] fds, int timeoutMillis) {
+        jnr.ffi.Runtime rt = Native.runtime();
+        Pointer mem = Memory.allocateDirect(rt, 8L * Math.max(1, fds.length));
+        for (int i = 0; i < fds.length; i++) {
+            mem.putInt(8L * i, fds[i]);
+            mem.putShort(8L * i + 4, POLLIN);
+            mem.putShort(8L * i + 6, (short) 0);
+        }
+        for (;;) {
+            int r = Native.process().poll(mem, fds.length, timeoutMillis);
+            if (r >= 0) break;
+            int e = Native.errno();
+            if (e != Errno.EINTR) throw new SysException("poll", null, e);
+        }
+        short[] revents = new short[fds.length];
+        for (int i = 0; i < fds.length; i++) {
+            revents[i] = mem.getShort(8L * i + 6);
+        }
+        return revents;
+    }
+
+    /** Whether {@code fd} became readable (or hung up) within the timeout. */
+    public static boolean awaitReadable(int fd, int timeoutMillis) {
+        return poll(new int[] {fd}, timeoutMillis)[0] != 0;
+    }
+
+    public static int geteuid() {
+        return Native.process().geteuid();
+    }
+}

@@ -1,0 +1,26 @@
+package rocker.impl.linux.sys;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.byref.IntByReference;
+import jnr.ffi.types.size_t;
+
+/** libc: spawning, waiting for and signalling processes. */
+public interface ProcessCalls {
+    int posix_spawn_file_actions_init(Pointer actions);
+
+    int posix_spawn_file_actions_adddup2(Pointer actions, int fd, int newfd);
+
+    int posix_spawn_file_actions_destroy(Pointer actions);
+
+    int posix_spawn(IntByReference pid, String path, Pointer actions, Pointer attr, String[] argv, String[] envp);
+
+    int waitpid(int pid, IntByReference status, int options);
+
+    long syscall(@size_t long number, long a, long b, long c, long d);
+
+    int poll(Pointer fds, int nfds, int timeoutMillis);
+
+    String strerror(int errno);
+
+    int geteuid();
+}

@@ -1,0 +1,16 @@
+package rocker.impl.linux.sys;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/** libc: Unix sockets between the engine and its guards. */
+public interface SocketCalls {
+    int socketpair(int domain, int type, int protocol, int[] fds);
+
+    int setsockopt(int fd, int level, int name, Pointer value, int length);
+
+    @ssize_t long send(int fd, Pointer buf, @size_t long length, int flags);
+
+    @ssize_t long recvmsg(int fd, MsgHdr message, int flags);
+}

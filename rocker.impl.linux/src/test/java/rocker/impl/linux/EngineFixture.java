@@ -1,0 +1,84 @@
+package rocker.impl.linux;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.Set;
+
+import org.junit.rules.ExternalResource;
+
+import rocker.api.RockerInfo;
+import rocker.api.RockerRequest;
+
+/**
+ * A real engine on the real kernel (root), in a private work dir under /tmp, that checks after each
+ * test that nothing was left behind: no rocker, no loop device on our images, no new host mount.
+ */
+final class EngineFixture extends ExternalResource {
+    Path work;
+    Path stateDir;
+    RockerEngine engine;
+    private Set<String> mountsBefore;
+    private Set<String> loopsBefore;
+
+    @Override
+    protected void before() throws Throwable {
+        work = Files.createTempDirectory(Path.of("/tmp"), "rocker-test-");
+        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        stateDir = work.resolve("state");
+        String guard = System.getProperty("rocker.guard");
+        assertTrue("the build compiles rocker-guard and passes -Drocker.guard", guard != null && Files.isExecutable(Path.of(guard)));
+        engine = new RockerEngine(stateDir, guard, Duration.ofSeconds(10));
+        mountsBefore = KernelView.mountPoints();
+        loopsBefore = KernelView.loopBackingFiles();
+    }
+
+    @Override
+    protected void after() {
+        try {
+            for (RockerInfo r : engine.list()) {
+                engine.destroy(r.guardName());
+            }
+            engine.close();
+            assertEquals("host mounts are unchanged", mountsBefore, KernelView.mountPoints());
+            assertTrue("no loop device left: " + KernelView.loopBackingFiles(),
+                    KernelView.eventually(() -> KernelView.loopBackingFiles().equals(loopsBefore)));
+            deleteTree(work);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A request in the work dir: the image at pkg, exec dir /opt/rocker-test-N (created inside), data dir in work. */
+    RockerRequest.Builder request(Path image, String dataName, String... overlays) {
+        return RockerRequest.builder().appId(7).uid(1000).gid(1000)
+                .pkgPath(image.toString())
+                .execDir(work.resolve("exec-" + dataName).toString())
+                .dataDir(work.resolve("data-" + dataName).toString())
+                .overlayDirs(overlays);
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}
