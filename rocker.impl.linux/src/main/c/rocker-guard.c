@@ -289,7 +289,12 @@ static pid_t start_app(struct request *r) {
 
 /* ---- the guard ---------------------------------------------------------------------------- */
 
-static void guard(const char *name, const char *hostname, int private_net, int remove_on_exit) {
+static void guard(const char *name, const char *hostname, int private_net, int remove_on_exit, int keeper_said) {
+    /* speak only after the keeper has reported our pid: the engine reads "P" before "R" */
+    char c;
+    while (read(keeper_said, &c, 1) < 0 && errno == EINTR) {
+    }
+    close(keeper_said);
     if (prctl(PR_SET_NAME, name, 0, 0, 0) < 0) die(S_NAME);
     if (sethostname(hostname, strlen(hostname)) < 0) die(S_HOSTNAME);
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) die(S_PROC);
@@ -360,13 +365,18 @@ int main(int argc, char **argv) {
     /* before any other mount: nothing done in the rocker may propagate to the host */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die(S_PRIVATE);
     /* the keeper ends when its guard ends; it must not outlive or be confused by the engine */
+    int said[2];
+    if (pipe2(said, O_CLOEXEC) < 0) die(S_FORK);
     pid_t g = fork();
     if (g < 0) die(S_FORK);
     if (g == 0) {
-        guard(argv[1], argv[2], private_net, remove_on_exit);
+        close(said[1]);
+        guard(argv[1], argv[2], private_net, remove_on_exit, said[0]);
         _exit(0);
     }
+    close(said[0]);
     say("P", g, 0);
+    close(said[1]);
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     for (int fd = 0; fd <= 2 && null >= 0; fd++) dup2(null, fd);
     close(CTL);

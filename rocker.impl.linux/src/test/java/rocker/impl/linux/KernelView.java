@@ -79,6 +79,12 @@ final class KernelView {
         return out;
     }
 
+    static long threads() throws IOException {
+        try (var s = Files.list(Path.of("/proc/self/task"))) {
+            return s.count();
+        }
+    }
+
     static int openFds() throws IOException {
         try (var s = Files.list(Path.of("/proc/self/fd"))) {
             return (int) s.count();
@@ -93,5 +99,20 @@ final class KernelView {
             Thread.sleep(20);
         }
         return check.call();
+    }
+
+    /** Where this process's descriptors point, for messages. */
+    static String fdTargets() throws IOException {
+        StringBuilder b = new StringBuilder();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path p : s) {
+                try {
+                    b.append(p.getFileName()).append("->").append(Files.readSymbolicLink(p)).append(' ');
+                } catch (IOException e) {
+                    // the directory stream's own descriptor
+                }
+            }
+        }
+        return b.toString();
     }
 }
