@@ -38,10 +38,12 @@ final class AppStdio implements AutoCloseable {
         } catch (SysException e) {
             s.close();
             s.closeReadEnds();
+            s.removeCreatedEmptyFiles();
             throw new RockerException(RockerError.SYS, "cannot open the app's stdio: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             s.close();
             s.closeReadEnds();
+            s.removeCreatedEmptyFiles();
             throw e;
         }
     }
@@ -89,11 +91,26 @@ final class AppStdio implements AutoCloseable {
     }
 
     private final List<Integer> readEnds = new ArrayList<>();
+    private final List<String> createdFiles = new ArrayList<>();
+
+    /** The rocker could not be built: removes the files we created while they are still empty. */
+    void removeCreatedEmptyFiles() {
+        for (String f : createdFiles) {
+            try {
+                java.nio.file.Path p = java.nio.file.Path.of(f);
+                if (java.nio.file.Files.size(p) == 0) java.nio.file.Files.delete(p);
+            } catch (IOException ignored) {
+                // keep it
+            }
+        }
+        createdFiles.clear();
+    }
 
     /** Opens for appending; a file it creates belongs to the app's uid/gid. */
-    private static int appendTo(String path, RockerRequest r) {
+    private int appendTo(String path, RockerRequest r) {
         try {
             int fd = Posix.open(path, Posix.O_WRONLY | Posix.O_APPEND | Posix.O_CREAT | Posix.O_EXCL, 0640);
+            createdFiles.add(path);
             Posix.fchown(fd, r.uid(), r.gid(), path);
             return fd;
         } catch (SysException e) {

@@ -77,14 +77,27 @@ final class DataDir {
         }
     }
 
-    /** Removes the dirs this rocker created, newest first, as long as they are empty. */
+    /**
+     * Removes the dirs this rocker created, newest first, as long as they hold nothing but empty
+     * dirs (overlayfs leaves an empty "work" dir in each work dir): nothing is lost from a data dir.
+     */
     void rollback() {
         while (!created.isEmpty()) {
-            try {
-                Files.deleteIfExists(Path.of(created.pop()));
-            } catch (IOException e) {
-                // not empty (or gone): keep it, nothing is lost from a data dir
+            deleteIfOnlyEmptyDirs(Path.of(created.pop()));
+        }
+    }
+
+    private static boolean deleteIfOnlyEmptyDirs(Path dir) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) return !Files.exists(dir, LinkOption.NOFOLLOW_LINKS);
+        boolean empty = true;
+        try (java.util.stream.Stream<Path> children = Files.list(dir)) {
+            for (Path c : (Iterable<Path>) children::iterator) {
+                empty &= Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS) && deleteIfOnlyEmptyDirs(c);
             }
+            if (empty) Files.delete(dir);
+            return empty;
+        } catch (IOException e) {
+            return false;
         }
     }
 

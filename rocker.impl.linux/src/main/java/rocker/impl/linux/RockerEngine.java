@@ -40,6 +40,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
     private final Duration destroyTimeout;
     private final GuardNames names = new GuardNames();
     private final ExitWatcher watcher = new ExitWatcher();
+    private final java.util.Set<String> building = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public RockerEngine(Path stateDir, String guardPath, Duration destroyTimeout) {
         this.guardPath = guardPath;
@@ -60,7 +61,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
                         + Posix.geteuid() + "); use the server's socket instead");
             }
             HostChecks.check(request);
-            return build(request, app);
+            return buildExclusively(request, app);
         } catch (RockerException e) {
             LOG.info("rocker for app {} not built: {}: {}", request == null ? "?" : request.appId(), e.error().seedName(), e.getMessage());
             return e.toResult();
@@ -71,6 +72,29 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             LOG.error("rocker not built: unexpected failure", e);
             return RockerResult.failure(RockerError.UNKNOWN, e.toString());
         }
+    }
+
+    /** One rocker per data dir: two overlays on the same upper dir are undefined behaviour. */
+    private RockerResult buildExclusively(RockerRequest request, RockerApp app) {
+        String data = request.dataDir();
+        if (!building.add(data)) {
+            throw inUse(data, "another rocker being built");
+        }
+        try {
+            for (RockerRecord r : registry.live()) {
+                String other = r.request.dataDir();
+                if (other.equals(data) || data.startsWith(other + "/") || other.startsWith(data + "/")) {
+                    throw inUse(data, "rocker " + r.name + (other.equals(data) ? "" : " (data dir " + other + ")"));
+                }
+            }
+            return build(request, app);
+        } finally {
+            building.remove(data);
+        }
+    }
+
+    private static RockerException inUse(String dataDir, String by) {
+        return new RockerException(RockerError.PARAM_INVALID, "app_data_dir '" + dataDir + "': is in use by " + by);
     }
 
     private RockerResult build(RockerRequest request, RockerApp app) {
@@ -105,6 +129,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             if (stdio != null) {
                 stdio.close();
                 stdio.closeReadEnds();
+                stdio.removeCreatedEmptyFiles();
             }
             Posix.close(image);
             data.rollback();
