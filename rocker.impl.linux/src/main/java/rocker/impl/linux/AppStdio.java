@@ -27,6 +27,9 @@ final class AppStdio implements AutoCloseable {
     private final int[] fds = {-1, -1, -1};
     private final List<Integer> ours = new ArrayList<>();
     private final List<Runnable> pumps = new ArrayList<>();
+    private final List<Integer> readEnds = new ArrayList<>();
+    private final List<String> createdFiles = new ArrayList<>();
+    private String rocker = "";
 
     static AppStdio open(RockerApp app, RockerRequest request, DataDir data) {
         AppStdio s = new AppStdio();
@@ -90,9 +93,6 @@ final class AppStdio implements AutoCloseable {
         }
     }
 
-    private final List<Integer> readEnds = new ArrayList<>();
-    private final List<String> createdFiles = new ArrayList<>();
-
     /** The rocker could not be built: removes the files we created while they are still empty. */
     void removeCreatedEmptyFiles() {
         for (String f : createdFiles) {
@@ -130,8 +130,6 @@ final class AppStdio implements AutoCloseable {
         pumps.forEach(Runnable::run);
         readEnds.clear();
     }
-
-    private String rocker = "";
 
     private void startPump(int fd, OutputStream out, String which) {
         Thread t = new Thread(() -> pump(fd, out), "rocker-std" + which + "-" + rocker);
