@@ -33,8 +33,8 @@ public final class LinuxRockerComponent implements RockerClient {
     @Activate
     public LinuxRockerComponent(EngineConfig config, BundleContext context) {
         Path stateDir = Path.of(config.stateDir());
-        String guard = GuardBinary.locate(config.guardPath(), context.getBundle(), stateDir);
-        this.engine = new RockerEngine(stateDir, guard, Duration.ofMillis(config.destroyTimeoutMillis()));
+        this.engine = new RockerEngine(stateDir, () -> GuardBinary.locate(config.guardPath(), context.getBundle(), stateDir),
+                Duration.ofMillis(config.destroyTimeoutMillis()));
     }
 
     @Deactivate

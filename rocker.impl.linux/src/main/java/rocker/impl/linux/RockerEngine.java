@@ -35,7 +35,8 @@ import rocker.impl.linux.sys.SysException;
 public final class RockerEngine implements RockerClient, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RockerEngine.class);
 
-    private final String guardPath;
+    private final java.util.function.Supplier<String> guardLocator;
+    private volatile String guardPath;
     private final Registry registry;
     private final Duration destroyTimeout;
     private final GuardNames names = new GuardNames();
@@ -43,7 +44,12 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
     private final java.util.Set<String> building = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public RockerEngine(Path stateDir, String guardPath, Duration destroyTimeout) {
-        this.guardPath = guardPath;
+        this(stateDir, () -> guardPath, destroyTimeout);
+    }
+
+    /** With a guard that is located when the first rocker is built (so that a non-root engine still starts). */
+    public RockerEngine(Path stateDir, java.util.function.Supplier<String> guardLocator, Duration destroyTimeout) {
+        this.guardLocator = guardLocator;
         this.registry = new Registry(stateDir);
         this.destroyTimeout = destroyTimeout;
     }
@@ -107,7 +113,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             data.prepare(request);
             stdio = AppStdio.open(app, request, data);
             String name = names.next(n -> registry.contains(n) || watcher.find(n).isPresent());
-            guard = GuardProcess.start(guardPath, name, request, stdio.fds());
+            guard = GuardProcess.start(guard(), name, request, stdio.fds());
             stdio.close();
             MountInterpreter.run(name, guard.guardPid, MountPlan.of(request, data, image));
             Posix.close(image);
@@ -141,6 +147,14 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             }
             throw (RuntimeException) e;
         }
+    }
+
+    private String guard() {
+        String g = guardPath;
+        if (g == null) {
+            guardPath = g = guardLocator.get();
+        }
+        return g;
     }
 
     /** Tears a half-built rocker down: kill its guard, wait until its keeper (and so its mounts) are gone. */
