@@ -55,7 +55,8 @@ final class GuardProcess {
             Posix.close(pair[1]);
             if (keeper > 0) {
                 // killing the guard ends its pid namespace; its keeper then reaps it and exits
-                kill(guardPid > 0 ? guardPid : keeper);
+                int victim = guardPid > 0 ? guardPid : keeper;
+                Posix.kill(victim, "pid " + victim);
                 Keepers.reap(keeper);
             }
             if (e instanceof SysException) {
@@ -87,19 +88,5 @@ final class GuardProcess {
             throw new RockerException(RockerError.BUILD_ROCKER_FAILED, who + " ended without an answer");
         }
         return d;
-    }
-
-    /** Used only while starting: the processes are ours and not yet known to anyone else. */
-    private static void kill(int pid) {
-        try {
-            int fd = Posix.pidfdOpen(pid);
-            try {
-                Posix.pidfdSendSignal(fd, Posix.SIGKILL, "pid " + pid);
-            } finally {
-                Posix.close(fd);
-            }
-        } catch (SysException ignored) {
-            // already gone
-        }
     }
 }

@@ -159,15 +159,8 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
 
     /** Tears a half-built rocker down: kill its guard, wait until its keeper (and so its mounts) are gone. */
     private void abandon(GuardProcess guard) {
-        try {
-            int fd = Posix.pidfdOpen(guard.guardPid);
-            try {
-                Posix.pidfdSendSignal(fd, Posix.SIGKILL, "guard " + guard.name);
-            } finally {
-                Posix.close(fd);
-            }
-        } catch (SysException e) {
-            LOG.debug("guard {} already gone: {}", guard.name, e.getMessage());
+        if (!Posix.kill(guard.guardPid, "guard " + guard.name)) {
+            LOG.debug("guard {} already gone", guard.name);
         }
         Keepers.reap(guard.keeperPid);
         Posix.close(guard.control);

@@ -308,6 +308,24 @@ public final class Posix {
         }
     }
 
+    /** SIGKILL through a pidfd; false when the process is gone already. */
+    public static boolean kill(int pid, String what) {
+        int fd;
+        try {
+            fd = pidfdOpen(pid);
+        } catch (SysException e) {
+            return false;
+        }
+        try {
+            pidfdSendSignal(fd, SIGKILL, what);
+            return true;
+        } catch (SysException e) {
+            return false;
+        } finally {
+            close(fd);
+        }
+    }
+
     /** poll(2) on several descriptors for input; returns each one's revents (0 on timeout). */
     public static short[] poll(int[] fds, int timeoutMillis) {
         jnr.ffi.Runtime rt = Native.runtime();
