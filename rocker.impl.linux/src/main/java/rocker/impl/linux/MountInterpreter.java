@@ -18,11 +18,11 @@ final class MountInterpreter {
     }
 
     static void run(String rocker, int guardPid, MountPlan plan) {
-        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread worker = new Thread(() -> {
             try {
                 enterAndApply(guardPid, plan);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // anything, even an Error, means the plan did not complete
                 failure.set(e);
             }
         }, "rocker-mount-" + rocker);
@@ -38,8 +38,11 @@ final class MountInterpreter {
             }
         }
         if (interrupted) Thread.currentThread().interrupt();
-        RuntimeException e = failure.get();
-        if (e != null) throw e;
+        Throwable e = failure.get();
+        if (e instanceof RuntimeException) throw (RuntimeException) e;
+        if (e != null) {
+            throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "the mount thread failed: " + e, e);
+        }
     }
 
     private static void enterAndApply(int guardPid, MountPlan plan) {

@@ -37,7 +37,7 @@ final class EngineFixture extends ExternalResource {
         assertTrue("the build compiles rocker-guard and passes -Drocker.guard", guard != null && Files.isExecutable(Path.of(guard)));
         engine = new RockerEngine(stateDir, guard, Duration.ofSeconds(10));
         mountsBefore = KernelView.mountPoints();
-        loopsBefore = KernelView.loopBackingFiles();
+        loopsBefore = ourLoops();
     }
 
     @Override
@@ -48,12 +48,20 @@ final class EngineFixture extends ExternalResource {
             }
             engine.close();
             assertEquals("host mounts are unchanged", mountsBefore, KernelView.mountPoints());
-            assertTrue("no loop device left: " + KernelView.loopBackingFiles(),
-                    KernelView.eventually(() -> KernelView.loopBackingFiles().equals(loopsBefore)));
+            assertTrue("no loop device left: " + ourLoops(), KernelView.eventually(() -> ourLoops().equals(loopsBefore)));
             deleteTree(work);
         } catch (Exception e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** Loop devices on images of this test (other processes may use loop devices meanwhile). */
+    Set<String> ourLoops() throws IOException {
+        Set<String> ours = new java.util.TreeSet<>();
+        for (String l : KernelView.loopBackingFiles()) {
+            if (l.contains(work.toString())) ours.add(l);
+        }
+        return ours;
     }
 
     /** A request in the work dir: the image at pkg, exec dir /opt/rocker-test-N (created inside), data dir in work. */

@@ -92,7 +92,8 @@ public class IsolationTest {
         assertEquals("1", KernelView.status(r.appPid(), "NoNewPrivs"));
         assertEquals("0000000000000000", KernelView.status(r.appPid(), "CapEff"));
         assertEquals("0000000000000000", KernelView.status(r.appPid(), "CapBnd"));
-        // the host-visible file descriptors of the app: stdio only
+        // the file descriptors of the app once it is sleep (the shell keeps its script open): stdio only
+        assertTrue(KernelView.eventually(() -> ProcStat.read(r.appPid()).map(p -> p.name.equals("sleep")).orElse(false)));
         try (var fds = Files.list(Path.of("/proc", Integer.toString(r.appPid()), "fd"))) {
             assertEquals("no inherited descriptors beyond stdio", 3, fds.count());
         }
