@@ -1,0 +1,98 @@
+package rocker.server;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Duration;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.launch.Framework;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+import rocker.server.cli.CliEnvironment;
+import rocker.server.cli.RockerCli;
+import rocker.server.cli.ServeOptions;
+
+/**
+ * {@code rocker serve} in the launcher: the server component binds by itself (it reads the same command
+ * line); this points the engine at {@code --state-dir} when given, waits until the server reports
+ * listening or failing, and makes SIGINT/SIGTERM stop the framework in order, so that the socket file
+ * is removed. Rockers are separate processes and live on.
+ */
+final class LauncherServe implements CliEnvironment.ServeHandler {
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final long STOP_MILLIS = 15000;
+
+    private final BundleContext context;
+    private final ServiceSlot<ServerStatus> status;
+    private final ServiceSlot<ConfigurationAdmin> configAdmin;
+    private final PrintStream err;
+
+    LauncherServe(BundleContext context, ServiceSlot<ServerStatus> status, ServiceSlot<ConfigurationAdmin> configAdmin,
+            PrintStream err) {
+        this.context = context;
+        this.status = status;
+        this.configAdmin = configAdmin;
+        this.err = err;
+    }
+
+    @Override
+    public int serve(ServeOptions options) {
+        if (options.stateDir() != null && !engineStateDir(options.stateDir())) {
+            return RockerCli.EXIT_FAILURE;
+        }
+        long end = System.nanoTime() + PATIENCE.toNanos();
+        try {
+            while (System.nanoTime() < end) {
+                ServerStatus s = status.await(Duration.ofMillis(200));
+                if (s != null && s.state() == ServerStatus.State.LISTENING) {
+                    stopFrameworkOnSignal();
+                    err.println("rocker: serving on " + s.detail());
+                    return RockerCli.KEEP_RUNNING;
+                }
+                if (s != null && s.state() == ServerStatus.State.FAILED) {
+                    err.println("rocker: sys: " + s.detail());
+                    return RockerCli.EXIT_FAILURE;
+                }
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        err.println("rocker: sys: the server did not start within " + PATIENCE.toSeconds()
+                + " s: is the engine (rocker.transport=local) active? 'rocker serve' needs root");
+        return RockerCli.EXIT_FAILURE;
+    }
+
+    /** The engine keeps its registry in the state dir: give it the one of --state-dir. */
+    private boolean engineStateDir(String dir) {
+        try {
+            ConfigurationAdmin cm = configAdmin.await(Duration.ofSeconds(10));
+            if (cm != null) {
+                EngineStateDir.apply(cm, dir);
+                return true;
+            }
+            err.println("rocker: sys: --state-dir needs ConfigAdmin, which is not active");
+        } catch (IOException e) {
+            err.println("rocker: sys: cannot configure the engine's state dir: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    private void stopFrameworkOnSignal() {
+        Bundle system = context.getBundle(0);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                system.stop();
+                if (system instanceof Framework) {
+                    ((Framework) system).waitForStop(STOP_MILLIS);
+                }
+            } catch (BundleException | InterruptedException | IllegalStateException e) {
+                // the JVM is going down anyway
+            }
+        }, "rocker-serve-shutdown"));
+    }
+}

@@ -1,0 +1,85 @@
+package rocker.server.cli;
+
+import java.util.List;
+import java.util.Optional;
+
+import rocker.api.RockerClient;
+import rocker.api.RockerInfo;
+import rocker.api.RockerResult;
+
+/**
+ * {@code rocker kill NAME|PID}: destroys one rocker through the engine's safe destroy (name checked,
+ * pidfd). A number is a guard pid, whose name is looked up first.
+ */
+final class KillCommand {
+    /** Exit status when there is no such rocker. */
+    static final int NOT_FOUND = 1;
+    static final String USAGE = String.join("\n",
+            "Usage: rocker kill [--socket PATH | --local] NAME|PID",
+            "",
+            "Destroys the rocker whose guard has this name, or this pid (a number): its processes, mounts",
+            "and loop device go; its data dir is kept. Prints the name of the rocker destroyed.",
+            "",
+            Target.USAGE,
+            "  --help            this text",
+            "",
+            "Exit status: 0 when done, 1 when there is no such rocker, 125 when Rocker fails.");
+
+    private final CliEnvironment env;
+
+    KillCommand(CliEnvironment env) {
+        this.env = env;
+    }
+
+    int run(List<String> args) throws UsageException {
+        Target[] target = {Target.initial()};
+        String which = null;
+        ArgCursor c = new ArgCursor(args);
+        while (c.hasNext()) {
+            String o = c.option();
+            if (o == null) {
+                String a = c.next();
+                if ("--".equals(a)) {
+                    continue;
+                }
+                if (which != null) {
+                    throw new UsageException("expected one NAME or PID, got '" + which + "' and '" + a + "'");
+                }
+                which = a;
+                continue;
+            }
+            if (!Target.accept(o, c, target)) {
+                if ("--help".equals(o) || "-h".equals(o)) {
+                    env.out().println(USAGE);
+                    return 0;
+                }
+                throw c.unknown();
+            }
+        }
+        if (which == null || which.isEmpty()) {
+            throw new UsageException("missing NAME or PID");
+        }
+        RockerClient client = target[0].client(env);
+        try {
+            boolean pid = which.chars().allMatch(Character::isDigit);
+            String key = which;
+            Optional<RockerInfo> found = client.list().stream()
+                    .filter(i -> pid ? Integer.toString(i.guardPid()).equals(key) : i.guardName().equals(key))
+                    .findFirst();
+            if (found.isEmpty()) {
+                env.err().println("rocker: no such rocker: " + (pid ? "guard pid " : "") + which);
+                return NOT_FOUND;
+            }
+            RockerInfo info = found.get();
+            RockerResult r = pid ? client.destroy(info.guardPid(), info.guardName()) : client.destroy(info.guardName());
+            if (!r.isSuccess()) {
+                env.err().println(ResultFormat.failure(r));
+                return RockerCli.EXIT_FAILURE;
+            }
+            env.out().println(info.guardName());
+            return 0;
+        } finally {
+            Target.release(client);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package rocker.server.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import rocker.api.NetworkMode;
+import rocker.api.RockerRequest;
+
+/** The parsed options of {@code rocker run}. */
+final class RunOptions {
+    static final String USAGE = String.join("\n",
+            "Usage: rocker run [--socket PATH | --local] --pkg FILE --exec-dir DIR --data-dir DIR",
+            "                  [--overlay DIR]... [--uid N] [--gid N] [--app-id N] [--hostname NAME]",
+            "                  [--userns] [--net host|none] [--rm] [--wait] [--json] -- CMD [ARG...]",
+            "",
+            "Builds a rocker from the squashfs image FILE and runs CMD in it.",
+            "",
+            Target.USAGE,
+            "  --pkg FILE        the squashfs image (app_pkg_path)",
+            "  --exec-dir DIR    where the image is mounted inside the rocker (app_exec_dir)",
+            "  --data-dir DIR    where every write of the app lands on the host (app_data_dir)",
+            "  --overlay DIR     a top-level dir to overlay, repeatable (default: /usr /var /etc /home /root)",
+            "  --uid N, --gid N  the app's uid and gid (default: the caller's)",
+            "  --app-id N        the app's id (default 0)",
+            "  --hostname NAME   the rocker's hostname (default: the guard's name)",
+            "  --userns          run the app as root of a user namespace mapped to uid/gid",
+            "  --net host|none   the host's network (default) or only a private loopback",
+            "  --rm              tear the rocker down when the app ends",
+            "  --wait            stream the app's output here and exit with its status",
+            "  --json            print the result as one JSON object; the app's output goes to the",
+            "                    data dir's log files (.rocker/stdout.log, .rocker/stderr.log)",
+            "  --help            this text",
+            "",
+            "Without --wait, rocker returns once the app runs; the rocker outlives it.",
+            "Exit status: 0, the app's status with --wait, or 125 when Rocker itself fails.");
+
+    Target target = Target.initial();
+    String pkg;
+    String execDir;
+    String dataDir;
+    List<String> overlays;
+    Integer uid;
+    Integer gid;
+    int appId;
+    String hostname;
+    boolean userns;
+    NetworkMode network = NetworkMode.HOST;
+    boolean rm;
+    boolean waitForApp;
+    boolean json;
+    List<String> command = List.of();
+
+    /** @return empty when {@code --help} was asked for */
+    static Optional<RunOptions> parse(List<String> args, Path cwd) throws UsageException {
+        RunOptions o = new RunOptions();
+        ArgCursor c = new ArgCursor(args);
+        Target[] target = {o.target};
+        while (c.hasNext()) {
+            String opt = c.option();
+            if (opt == null) {
+                if ("--".equals(c.peek())) {
+                    c.next();
+                }
+                break;
+            }
+            if (Target.accept(opt, c, target)) {
+                continue;
+            }
+            switch (opt) {
+                case "--pkg": o.pkg = hostPath(cwd, opt, c.value()); break;
+                case "--exec-dir": o.execDir = c.value(); break;
+                case "--data-dir": o.dataDir = hostPath(cwd, opt, c.value()); break;
+                case "--overlay": o.overlay(c.value()); break;
+                case "--uid": o.uid = c.number(); break;
+                case "--gid": o.gid = c.number(); break;
+                case "--app-id": o.appId = c.number(); break;
+                case "--hostname": o.hostname = c.value(); break;
+                case "--userns": c.flag(); o.userns = true; break;
+                case "--net": o.network = network(c.value()); break;
+                case "--rm": c.flag(); o.rm = true; break;
+                case "--wait": c.flag(); o.waitForApp = true; break;
+                case "--json": c.flag(); o.json = true; break;
+                case "--help": case "-h": return Optional.empty();
+                default: throw c.unknown();
+            }
+        }
+        o.target = target[0];
+        o.command = new ArrayList<>(c.rest());
+        o.required();
+        return Optional.of(o);
+    }
+
+    RockerRequest request(Identity caller) {
+        return RockerRequest.builder().appId(appId)
+                .uid(uid != null ? uid : caller.uid()).gid(gid != null ? gid : caller.gid())
+                .pkgPath(pkg).execDir(execDir).dataDir(dataDir)
+                .overlayDirs(overlays != null ? overlays : RockerRequest.SEED_OVERLAY_DIRS)
+                .hostname(hostname).userNamespace(userns).network(network).removeOnExit(rm)
+                .build();
+    }
+
+    private void overlay(String dir) {
+        if (overlays == null) {
+            overlays = new ArrayList<>();
+        }
+        overlays.add(dir);
+    }
+
+    private void required() throws UsageException {
+        if (pkg == null) {
+            throw new UsageException("missing --pkg FILE");
+        }
+        if (execDir == null) {
+            throw new UsageException("missing --exec-dir DIR");
+        }
+        if (dataDir == null) {
+            throw new UsageException("missing --data-dir DIR");
+        }
+        if (command.isEmpty()) {
+            throw new UsageException("missing the command: put it after '--', e.g. -- /bin/sh -c 'echo hi'");
+        }
+    }
+
+    private static NetworkMode network(String v) throws UsageException {
+        switch (v) {
+            case "host": return NetworkMode.HOST;
+            case "none": return NetworkMode.NONE;
+            default: throw new UsageException("option --net: '" + v + "' is not host or none");
+        }
+    }
+
+    /** A host path: relative ones are resolved against the working dir; a trailing '/' is dropped. */
+    private static String hostPath(Path cwd, String option, String v) throws UsageException {
+        if (v.isEmpty()) {
+            throw new UsageException("option " + option + ": the value is empty");
+        }
+        try {
+            return cwd.resolve(v).normalize().toString();
+        } catch (RuntimeException e) {
+            throw new UsageException("option " + option + ": '" + v + "' is not a path");
+        }
+    }
+}

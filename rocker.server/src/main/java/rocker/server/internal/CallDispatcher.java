@@ -1,0 +1,188 @@
+package rocker.server.internal;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import rocker.api.RockerApp;
+import rocker.api.RockerClient;
+import rocker.api.RockerError;
+import rocker.api.RockerException;
+import rocker.api.RockerInfo;
+import rocker.api.RockerRequest;
+import rocker.api.RockerResult;
+import rocker.server.protocol.AppSpec;
+import rocker.server.protocol.Call;
+import rocker.server.protocol.Protocol;
+import rocker.server.protocol.StdioSpec;
+
+/**
+ * Carries out one decoded {@link Call} for a {@link Peer} on the engine: validates it again
+ * ({@link RockerRequest#validate()}, {@link RockerApp#validate()}), authorizes it, calls the engine and
+ * sends the reply. Every call and its outcome is logged; refusals at WARN.
+ */
+final class CallDispatcher {
+    private static final Logger LOG = LoggerFactory.getLogger(CallDispatcher.class);
+
+    /** Switches a connection from the request limit to the stream limit. */
+    interface StreamPermit {
+        boolean acquire();
+    }
+
+    private final RockerClient engine;
+    private final Authorizer authorizer;
+    private final Duration maxWait;
+    private final BooleanSupplier stopping;
+
+    CallDispatcher(RockerClient engine, Authorizer authorizer, Duration maxWait, BooleanSupplier stopping) {
+        this.engine = engine;
+        this.authorizer = authorizer;
+        this.maxWait = maxWait;
+        this.stopping = stopping;
+    }
+
+    void dispatch(Call call, Peer peer, Responder out, StreamPermit permit) throws IOException, InterruptedException {
+        try {
+            if (call instanceof Call.Enter) {
+                enter((Call.Enter) call, peer, out, permit);
+            } else if (call instanceof Call.GuardName) {
+                guardName(((Call.GuardName) call).pid(), peer, out);
+            } else if (call instanceof Call.Destroy) {
+                destroy((Call.Destroy) call, peer, out);
+            } else if (call instanceof Call.DestroyPid) {
+                destroyPid((Call.DestroyPid) call, peer, out);
+            } else if (call instanceof Call.ListRockers) {
+                List<RockerInfo> infos = engine.list().stream().filter(i -> authorizer.owns(peer, i)).collect(Collectors.toList());
+                LOG.info("{}: list -> {} rockers", peer, infos.size());
+                out.infos(infos);
+            } else {
+                await((Call.Wait) call, peer, out);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            LOG.error("{}: {} failed in the engine", peer, call.getClass().getSimpleName(), e);
+            out.result(RockerResult.failure(RockerError.UNKNOWN, "the server failed: " + e));
+        }
+    }
+
+    private void enter(Call.Enter call, Peer peer, Responder out, StreamPermit permit) throws IOException, InterruptedException {
+        RockerRequest request = call.request();
+        AppSpec spec = call.app();
+        String what = "enter app_id=" + request.appId() + " uid=" + request.uid() + " gid=" + request.gid()
+                + " pkg=" + request.pkgPath() + " cmd=" + spec.command();
+        try {
+            request.validate();
+            spec.toApp(OutputStream.nullOutputStream(), OutputStream.nullOutputStream()).validate();
+        } catch (RockerException e) {
+            LOG.info("{}: {} -> {}: {}", peer, what, e.error().seedName(), e.getMessage());
+            out.result(e.toResult());
+            return;
+        }
+        Optional<String> refusal = authorizer.enterRefusal(peer, request, spec);
+        if (refusal.isPresent()) {
+            refuse(peer, what, refusal.get(), out);
+            return;
+        }
+        if (spec.streams() && !permit.acquire()) {
+            LOG.warn("{}: {} -> refused, too many streaming clients", peer, what);
+            out.result(RockerResult.failure(RockerError.SYS, "server busy: too many clients waiting for their apps"));
+            return;
+        }
+        StreamOutput stdout = spec.stdout().kind() == StdioSpec.Kind.STREAM ? new StreamOutput(out, Protocol.STDOUT) : null;
+        StreamOutput stderr = spec.stderr().kind() == StdioSpec.Kind.STREAM ? new StreamOutput(out, Protocol.STDERR) : null;
+        RockerResult result;
+        try {
+            result = engine.enterRocker(request, spec.toApp(stdout, stderr));
+            LOG.info("{}: {} -> {}", peer, what, result);
+            out.result(result);
+        } catch (IOException | RuntimeException e) {
+            StreamSession.kill(stdout);
+            StreamSession.kill(stderr);
+            throw e;
+        }
+        if (spec.streams()) {
+            if (result.isSuccess()) {
+                StreamSession.open(stdout);
+                StreamSession.open(stderr);
+                new StreamSession(engine, out, stopping).run(result.guardName(), stdout, stderr);
+            } else {
+                StreamSession.kill(stdout);
+                StreamSession.kill(stderr);
+            }
+        }
+    }
+
+    private void guardName(int pid, Peer peer, Responder out) throws IOException {
+        RockerResult r = pid > 0 ? engine.getGuardName(pid)
+                : RockerResult.failure(RockerError.PARAM_INVALID, "pid '" + pid + "': must be positive");
+        LOG.info("{}: guardname {} -> {}", peer, pid, r);
+        out.result(r);
+    }
+
+    private void destroy(Call.Destroy call, Peer peer, Responder out) throws IOException {
+        String what = "destroy " + call.guardName();
+        Optional<String> refusal = ownership(peer, i -> i.guardName().equals(call.guardName()), "guard_name '" + call.guardName() + "'");
+        if (refusal.isPresent()) {
+            refuse(peer, what, refusal.get(), out);
+            return;
+        }
+        RockerResult r = engine.destroy(call.guardName());
+        LOG.info("{}: {} -> {}", peer, what, r);
+        out.result(r);
+    }
+
+    private void destroyPid(Call.DestroyPid call, Peer peer, Responder out) throws IOException {
+        String what = "destroy pid " + call.guardPid() + " name " + call.expectedName();
+        Optional<String> refusal = ownership(peer, i -> i.guardPid() == call.guardPid(), "guard_pid '" + call.guardPid() + "'");
+        if (refusal.isPresent()) {
+            refuse(peer, what, refusal.get(), out);
+            return;
+        }
+        RockerResult r = engine.destroy(call.guardPid(), call.expectedName());
+        LOG.info("{}: {} -> {}", peer, what, r);
+        out.result(r);
+    }
+
+    private void await(Call.Wait call, Peer peer, Responder out) throws IOException {
+        String what = "wait " + call.guardName();
+        Optional<String> refusal = ownership(peer, i -> i.guardName().equals(call.guardName()), "guard_name '" + call.guardName() + "'");
+        if (refusal.isPresent()) {
+            refuse(peer, what, refusal.get(), out);
+            return;
+        }
+        Duration timeout = Duration.ofMillis(Math.min(call.timeoutMillis(), maxWait.toMillis()));
+        try {
+            OptionalInt status = engine.waitForApp(call.guardName(), timeout);
+            LOG.debug("{}: {} -> {}", peer, what, status);
+            out.exit(status);
+        } catch (RockerException e) {
+            LOG.info("{}: {} -> {}: {}", peer, what, e.error().seedName(), e.getMessage());
+            out.result(e.toResult());
+        }
+    }
+
+    /** For an unprivileged peer: refuses unless the rocker exists and is the peer's. */
+    private Optional<String> ownership(Peer peer, java.util.function.Predicate<RockerInfo> which, String field) {
+        if (authorizer.privileged(peer)) {
+            return Optional.empty();
+        }
+        Optional<RockerInfo> info = engine.list().stream().filter(which).findFirst();
+        if (info.isEmpty()) {
+            return Optional.of(field + ": no such rocker of uid " + peer.uid());
+        }
+        return authorizer.owns(peer, info.get()) ? Optional.empty()
+                : Optional.of(field + ": the rocker is not one of uid " + peer.uid());
+    }
+
+    private static void refuse(Peer peer, String what, String why, Responder out) throws IOException {
+        LOG.warn("{}: {} -> refused: {}", peer, what, why);
+        out.result(RockerResult.failure(RockerError.SYS, "permission denied: " + why));
+    }
+}

@@ -1,0 +1,209 @@
+package rocker.server.internal;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jnr.unixsocket.UnixServerSocketChannel;
+import jnr.unixsocket.UnixSocketAddress;
+import jnr.unixsocket.UnixSocketChannel;
+import rocker.api.RockerClient;
+import rocker.api.RockerError;
+import rocker.api.RockerResult;
+import rocker.server.protocol.Deadline;
+import rocker.server.protocol.FrameChannel;
+import rocker.server.protocol.Protocol;
+import rocker.server.protocol.ReplyCodec;
+
+/**
+ * The Rocker server: listens on a Unix socket and serves every connection on its own thread, at most
+ * {@link ServerSettings#maxConcurrentRequests()} at once (plus {@link ServerSettings#maxStreams()}
+ * streaming ones); a connection over the limit gets a "server busy" RESULT at once. {@link #close()}
+ * stops listening, removes the socket file and ends all connections; rockers are not touched.
+ */
+public final class UnixSocketServer implements AutoCloseable {
+    /** Threads of this server are named with this prefix. */
+    public static final String THREAD_PREFIX = "rocker-server-";
+    static final int TICK_MILLIS = 200;
+    private static final Logger LOG = LoggerFactory.getLogger(UnixSocketServer.class);
+    private static final long STOP_GRACE_MILLIS = 5000;
+
+    private final ServerSettings settings;
+    private final CallDispatcher dispatcher;
+    private final SocketFile socketFile;
+    private final Semaphore requestPermits;
+    private final Semaphore streamPermits;
+    private final Map<ConnectionHandler, Thread> connections = new ConcurrentHashMap<>();
+    private final AtomicInteger connectionCount = new AtomicInteger();
+    private volatile boolean stopping;
+    private UnixServerSocketChannel listener;
+    private Thread acceptor;
+
+    public UnixSocketServer(ServerSettings settings, RockerClient engine) {
+        this.settings = settings;
+        Authorizer authorizer = new Authorizer(settings.trustedUids(), settings.checkPeerPaths() ? new PeerPathCheck() : null);
+        this.dispatcher = new CallDispatcher(engine, authorizer, settings.maxWait(), () -> stopping);
+        this.socketFile = new SocketFile(settings.socketPath());
+        this.requestPermits = new Semaphore(settings.maxConcurrentRequests());
+        this.streamPermits = new Semaphore(settings.maxStreams());
+    }
+
+    /** Binds the socket, sets its mode and group and starts accepting. */
+    public synchronized void start() throws IOException {
+        if (listener != null) {
+            throw new IllegalStateException("already started");
+        }
+        socketFile.prepare(settings.stateDir());
+        UnixServerSocketChannel ch = UnixServerSocketChannel.open();
+        try {
+            ch.socket().bind(new UnixSocketAddress(settings.socketPath().toFile()), 64);
+            socketFile.secure(settings.socketMode(), settings.socketGroup());
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            socketFile.remove();
+            throw e;
+        }
+        listener = ch;
+        acceptor = new Thread(this::acceptLoop, THREAD_PREFIX + "accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        LOG.info("listening on {} (mode {}, group '{}')", settings.socketPath(),
+                Integer.toOctalString(settings.socketMode()), settings.socketGroup());
+    }
+
+    public Path socketPath() {
+        return settings.socketPath();
+    }
+
+    /** Connections being served now. */
+    public int activeConnections() {
+        return connections.size();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (listener == null || stopping) {
+            return;
+        }
+        stopping = true;
+        wakeAcceptor();
+        join(acceptor, STOP_GRACE_MILLIS);
+        try {
+            listener.close();
+        } catch (IOException e) {
+            LOG.debug("closing the listener: {}", e.toString());
+        }
+        boolean removed = socketFile.remove();
+        connections.keySet().forEach(ConnectionHandler::abort);
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_GRACE_MILLIS);
+        for (Thread t : connections.values()) {
+            join(t, Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
+        }
+        LOG.info("stopped listening on {}{}; {} connections still ending", settings.socketPath(),
+                removed ? " and removed it" : "", connections.size());
+    }
+
+    private void acceptLoop() {
+        while (!stopping) {
+            UnixSocketChannel ch;
+            try {
+                ch = listener.accept();
+            } catch (IOException e) {
+                if (!stopping) {
+                    LOG.warn("accept failed: {}", e.toString());
+                    pause();
+                }
+                continue;
+            }
+            if (ch == null) {
+                continue;
+            }
+            if (stopping) {
+                closeQuietly(ch);
+                break;
+            }
+            serve(ch);
+        }
+    }
+
+    private void serve(UnixSocketChannel ch) {
+        FrameChannel fc;
+        try {
+            fc = new FrameChannel(ch, TICK_MILLIS);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot set up a connection: {}", e.toString());
+            closeQuietly(ch);
+            return;
+        }
+        if (!requestPermits.tryAcquire()) {
+            rejectBusy(fc);
+            return;
+        }
+        ConnectionPermits permits = new ConnectionPermits(requestPermits, streamPermits);
+        ConnectionHandler[] self = new ConnectionHandler[1];
+        self[0] = new ConnectionHandler(fc, dispatcher, permits, settings, () -> connections.remove(self[0]));
+        Thread t = new Thread(self[0], THREAD_PREFIX + "conn-" + connectionCount.incrementAndGet());
+        t.setDaemon(true);
+        connections.put(self[0], t);
+        try {
+            t.start();
+        } catch (OutOfMemoryError e) {
+            connections.remove(self[0]);
+            permits.release();
+            LOG.error("cannot start a connection thread: {}", e.toString());
+            closeQuietly(fc);
+        }
+    }
+
+    private void rejectBusy(FrameChannel fc) {
+        LOG.warn("server busy: {} requests in progress, refusing a connection", settings.maxConcurrentRequests());
+        try {
+            fc.write(Protocol.RESULT, ReplyCodec.result(RockerResult.failure(RockerError.SYS,
+                    "server busy: " + settings.maxConcurrentRequests() + " requests in progress, try again")),
+                    Deadline.in(java.time.Duration.ofMillis(TICK_MILLIS)));
+        } catch (IOException e) {
+            LOG.debug("busy reply not sent: {}", e.toString());
+        }
+        closeQuietly(fc);
+    }
+
+    /** Unblocks accept() by connecting once; the acceptor sees {@code stopping} and ends. */
+    private void wakeAcceptor() {
+        try (UnixSocketChannel wake = UnixSocketChannel.open(new UnixSocketAddress(settings.socketPath().toFile()))) {
+            LOG.trace("woke the acceptor: {}", wake.isConnected());
+        } catch (IOException e) {
+            LOG.debug("cannot wake the acceptor by connecting: {}", e.toString());
+        }
+    }
+
+    private static void join(Thread t, long millis) {
+        try {
+            t.join(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // nothing left to do
+        }
+    }
+}

@@ -1,0 +1,10 @@
+package rocker.server.protocol;
+
+/** A request of a protocol version this side does not speak. */
+public final class UnsupportedVersionException extends ProtocolException {
+    private static final long serialVersionUID = 1L;
+
+    public UnsupportedVersionException(int version) {
+        super("protocol version " + version + " is not supported (this side speaks " + Protocol.VERSION + ")");
+    }
+}

@@ -1,0 +1,132 @@
+package rocker.server.remote;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import jnr.unixsocket.UnixSocketAddress;
+import jnr.unixsocket.UnixSocketChannel;
+import jnr.unixsocket.UnixSocketOptions;
+import rocker.api.RockerError;
+import rocker.api.RockerException;
+import rocker.server.protocol.Call;
+import rocker.server.protocol.CallCodec;
+import rocker.server.protocol.Deadline;
+import rocker.server.protocol.Frame;
+import rocker.server.protocol.FrameChannel;
+import rocker.server.protocol.Protocol;
+
+/**
+ * The client's end of one connection to a Rocker server. Every failure is a {@link RockerException}
+ * with the seed's code: {@code server_unaddr_invalid} for a socket path that is unusable or where no
+ * server answers, {@code gen_local_addr_failed} when the client's own socket cannot be made,
+ * {@code send_req_failed} when the request cannot be sent and {@code recv_resp_failed} when no valid
+ * response comes back.
+ */
+public final class ClientConnection implements Closeable {
+    /** Longest socket path: sun_path holds 108 bytes including the terminating NUL. */
+    public static final int MAX_PATH_BYTES = 107;
+    private static final int TICK_MILLIS = 200;
+
+    private final FrameChannel channel;
+
+    private ClientConnection(FrameChannel channel) {
+        this.channel = channel;
+    }
+
+    /** Connects to the server at {@code socketPath}, waiting at most {@code connectTimeout}. */
+    public static ClientConnection open(String socketPath, Duration connectTimeout) {
+        Path path = checkPath(socketPath);
+        UnixSocketChannel ch;
+        try {
+            ch = UnixSocketChannel.open();
+        } catch (IOException | RuntimeException | LinkageError e) {
+            throw new RockerException(RockerError.GEN_LOCAL_ADDR_FAILED, "cannot create a Unix socket: " + e.getMessage(), e);
+        }
+        try {
+            ch.setOption(UnixSocketOptions.SO_SNDTIMEO, (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis())));
+            if (!ch.connect(new UnixSocketAddress(path.toFile()))) {
+                throw new IOException("connection pending");
+            }
+            return new ClientConnection(new FrameChannel(ch, TICK_MILLIS));
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(ch);
+            String hint = Files.exists(path, LinkOption.NOFOLLOW_LINKS) ? "" : " (no socket there: is 'rocker serve' running?)";
+            throw new RockerException(RockerError.SERVER_UNADDR_INVALID,
+                    "cannot connect to " + socketPath + ": " + e.getMessage() + hint, e);
+        }
+    }
+
+    /** Sends {@code call} and reads the first response frame. */
+    public Frame call(Call call, Duration responseTimeout) {
+        try {
+            channel.write(CallCodec.type(call), CallCodec.encode(call), Deadline.in(responseTimeout));
+        } catch (IOException e) {
+            Frame early = earlyReply();
+            if (early != null) {
+                return early;
+            }
+            throw new RockerException(RockerError.SEND_REQ_FAILED, "cannot send the request: " + e.getMessage(), e);
+        }
+        return next(Deadline.in(responseTimeout));
+    }
+
+    /** Reads the next response frame. */
+    public Frame next(Deadline deadline) {
+        try {
+            return channel.read(Protocol.MAX_RESPONSE_BYTES, deadline);
+        } catch (IOException e) {
+            throw new RockerException(RockerError.RECV_RESP_FAILED, "no valid response from the server: " + e.getMessage(), e);
+        }
+    }
+
+    /** Wakes a thread blocked on this connection. */
+    public void shutdown() {
+        channel.shutdown();
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(channel);
+    }
+
+    /** The server may have answered (e.g. "frame too large") before the request was fully sent. */
+    private Frame earlyReply() {
+        try {
+            Frame f = channel.read(Protocol.MAX_RESPONSE_BYTES, Deadline.in(Duration.ofSeconds(1)));
+            return f.type() == Protocol.RESULT ? f : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static Path checkPath(String socketPath) {
+        if (socketPath == null || socketPath.isEmpty()) {
+            throw new RockerException(RockerError.SERVER_UNADDR_INVALID, "the socket path is empty");
+        }
+        if (socketPath.indexOf('\0') >= 0) {
+            throw new RockerException(RockerError.SERVER_UNADDR_INVALID, "the socket path contains NUL");
+        }
+        if (socketPath.getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+            throw new RockerException(RockerError.SERVER_UNADDR_INVALID,
+                    "the socket path is longer than " + MAX_PATH_BYTES + " bytes: " + socketPath);
+        }
+        try {
+            return Path.of(socketPath);
+        } catch (RuntimeException e) {
+            throw new RockerException(RockerError.SERVER_UNADDR_INVALID, "the socket path is not valid: " + e.getMessage());
+        }
+    }
+
+    private static void closeQuietly(Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // nothing left to do
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package rocker.server;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+import static org.junit.Assume.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+import rocker.server.testing.FakeEngine;
+import rocker.server.testing.Requests;
+
+/** The Gogo commands run the CLI into the session's System.out and turn failures into exceptions. */
+public class GogoCommandsTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private PrintStream saved;
+
+    @Before
+    public void capture() {
+        saved = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    }
+
+    @After
+    public void restore() {
+        System.setOut(saved);
+    }
+
+    @Test
+    public void listsThroughTheLocalEngineAndFailsLoudly() {
+        GogoCommands gogo = new GogoCommands();
+        FakeEngine engine = new FakeEngine();
+        engine.adopt("rk-one", 321, Requests.valid(0, 0).build(), java.time.Instant.now());
+        gogo.bindLocal(engine);
+        assumeTrue("--local needs root", "root".equals(System.getProperty("user.name")));
+        gogo.ls("--local", "--json");
+        assertTrue(out.toString(StandardCharsets.UTF_8), out.toString(StandardCharsets.UTF_8).startsWith("[{\"guard_name\":\"rk-one\",\"guard_pid\":321"));
+        try {
+            gogo.guardname("not-a-pid");
+            fail();
+        } catch (IllegalStateException e) {
+            assertEquals("rocker:guardname exited with status 125", e.getMessage());
+        }
+    }
+}

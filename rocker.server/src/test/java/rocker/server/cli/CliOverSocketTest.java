@@ -1,0 +1,47 @@
+package rocker.server.cli;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import org.junit.Rule;
+import org.junit.Test;
+
+import rocker.server.testing.ServerFixture;
+
+/** The CLI talking to a real server over a real socket. */
+public class CliOverSocketTest {
+    @Rule
+    public final ServerFixture fixture = new ServerFixture();
+    private final CliHarness cli = new CliHarness();
+
+    @Test
+    public void runWaitStreamsTheOutputAndExitsWithTheStatus() {
+        cli.realSocket = fixture.socket();
+        fixture.engine.exitStatus = 3;
+        int status = cli.run("run", "--socket", fixture.socket().toString(), "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a",
+                "--data-dir", "/tmp/data", "--wait", "--", "/bin/app");
+        assertEquals(cli.err(), 3, status);
+        assertEquals("hello from the app\n", cli.out());
+        assertEquals("a warning\n", cli.err());
+    }
+
+    @Test
+    public void lsAndKillThroughTheServer() {
+        cli.realSocket = fixture.socket();
+        assertEquals(0, cli.run("run", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/data", "--json", "--", "/bin/app"));
+        assertTrue(cli.out(), cli.out().contains("\"guard_name\":\"rocker-fake-1\""));
+        assertEquals(0, cli.run("ls", "--json"));
+        assertTrue(cli.out(), cli.out().startsWith("[{\"guard_name\":\"rocker-fake-1\",\"guard_pid\":10001"));
+        assertEquals(0, cli.run("kill", "10001"));
+        assertEquals(0, cli.run("ls", "--json"));
+        assertEquals("[]\n", cli.out());
+    }
+
+    @Test
+    public void noServerIsAClearFailure() {
+        cli.realSocket = fixture.dir().resolve("absent.sock");
+        assertEquals(125, cli.run("ls"));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: server_unaddr_invalid: cannot connect to"));
+        assertTrue(cli.err(), cli.err().contains("is 'rocker serve' running?"));
+    }
+}

@@ -1,0 +1,145 @@
+package rocker.server.cli;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import rocker.server.testing.Requests;
+
+public class OtherCommandsTest {
+    @Rule
+    public final TemporaryFolder tmp = new TemporaryFolder();
+    private final CliHarness cli = new CliHarness();
+
+    private void twoRockers() {
+        cli.local.adopt("rk-alpha", 300, Requests.valid(1, 1).appId(11).build(), CliHarness.NOW.minusSeconds(3725));
+        cli.local.adopt("rk-beta", 301, Requests.valid(2, 2).appId(12).build(), CliHarness.NOW.minusSeconds(42));
+    }
+
+    @Test
+    public void lsPrintsATableAndJson() {
+        twoRockers();
+        assertEquals(0, cli.run("ls"));
+        String[] lines = cli.out().split("\n");
+        assertEquals(3, lines.length);
+        assertTrue(lines[0], lines[0].matches("NAME +GUARD_PID +APP_ID +UPTIME +PACKAGE"));
+        assertTrue(lines[1], lines[1].matches("rk-alpha +300 +11 +1h02m +/tmp/app.squashfs"));
+        assertTrue(lines[2], lines[2].matches("rk-beta +301 +12 +42s +/tmp/app.squashfs"));
+
+        assertEquals(0, cli.run("ls", "--local", "--json"));
+        String json = cli.out().trim();
+        assertTrue(json, json.startsWith("[{\"guard_name\":\"rk-alpha\",\"guard_pid\":300,\"app_pid\":301,\"app_id\":11,"));
+        assertTrue(json, json.contains("\"uptime_s\":42,"));
+        assertTrue(json, json.endsWith("}]"));
+        assertEquals(0, cli.run("ls", "--json"));
+        assertTrue(cli.run("ls", "--local", "--bogus") == 125 && cli.err().contains("unknown option '--bogus'"));
+    }
+
+    @Test
+    public void uptimeIsShort() {
+        assertEquals("0s", ListCommand.uptime(Duration.ZERO));
+        assertEquals("5m03s", ListCommand.uptime(Duration.ofSeconds(303)));
+        assertEquals("3d04h", ListCommand.uptime(Duration.ofHours(76)));
+    }
+
+    @Test
+    public void killByNameOrPid() {
+        twoRockers();
+        assertEquals(0, cli.run("kill", "rk-alpha"));
+        assertEquals("rk-alpha\n", cli.out());
+        assertEquals(0, cli.run("kill", "--local", "301"));
+        assertEquals("rk-beta\n", cli.out());
+        assertTrue(cli.local.list().isEmpty());
+        assertEquals(1, cli.run("kill", "rk-alpha"));
+        assertEquals("rocker: no such rocker: rk-alpha\n", cli.err());
+        assertEquals(1, cli.run("kill", "999"));
+        assertEquals("rocker: no such rocker: guard pid 999\n", cli.err());
+        assertEquals(125, cli.run("kill"));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: missing NAME or PID"));
+        assertEquals(125, cli.run("kill", "a", "b"));
+    }
+
+    @Test
+    public void guardnameParsesUpToTheLastParen() throws IOException {
+        Path proc = tmp.newFolder("proc").toPath();
+        Files.createDirectories(proc.resolve("77"));
+        Files.writeString(proc.resolve("77/stat"), "77 (a) b (c)) S 1 77 77 0 -1 4194560 0 0 0 0\n");
+        cli.proc = proc;
+        assertEquals(0, cli.run("guardname", "77"));
+        assertEquals("a) b (c)\n", cli.out());
+        assertEquals(125, cli.run("guardname", "78"));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: get_guardname_failed: no process 78"));
+        assertEquals(125, cli.run("guardname", "x1"));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: PID 'x1' is not a positive number"));
+    }
+
+    @Test
+    public void guardnameReadsTheRealProc() {
+        assertEquals(0, cli.run("guardname", Long.toString(ProcessHandle.current().pid())));
+        assertTrue(cli.out(), cli.out().trim().length() > 0 && cli.out().trim().length() <= 15);
+    }
+
+    @Test
+    public void packSaysWhatIsMissing() throws IOException {
+        cli.squashfs = new Squashfs(name -> Optional.empty());
+        Path dir = tmp.newFolder("app").toPath();
+        assertEquals(125, cli.run("pack", dir.toString(), tmp.getRoot() + "/app.squashfs"));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: sys: mksquashfs not found: install squashfs-tools"));
+        assertEquals(125, cli.run("pack", tmp.getRoot() + "/nope", tmp.getRoot() + "/x.squashfs"));
+        assertTrue(cli.err(), cli.err().contains("is not a directory"));
+    }
+
+    @Test
+    public void packMakesASquashfsImage() throws IOException {
+        assumeTrue("mksquashfs is installed", Files.isExecutable(Path.of("/usr/bin/mksquashfs")));
+        Path dir = tmp.newFolder("app").toPath();
+        Files.writeString(dir.resolve("hello.txt"), "hi");
+        Path image = tmp.getRoot().toPath().resolve("app.squashfs");
+        cli.expect(0, "pack", dir.toString(), image.toString());
+        byte[] head = Files.readAllBytes(image);
+        assertEquals("hsqs", new String(head, 0, 4, java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    public void serveHandsItsOptionsOver() {
+        assertEquals(RockerCli.KEEP_RUNNING, cli.run("serve", "--socket", "/tmp/r.sock", "--state-dir=/tmp/st"));
+        assertEquals(new ServeOptions("/tmp/r.sock", "/tmp/st"), cli.lastServed().get());
+        assertEquals(0, cli.run("serve", "--help"));
+        assertTrue(cli.out().startsWith("Usage: rocker serve"));
+        assertEquals(125, cli.run("serve", "--port", "8"));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: unknown option '--port'"));
+        assertEquals("/tmp/st/rocker.sock", new ServeOptions(null, "/tmp/st/").socketOr("/run/rocker/rocker.sock"));
+    }
+
+    @Test
+    public void everySubcommandHasHelpAndUnknownOnesAreNamed() {
+        for (String c : new String[] {"serve", "run", "ls", "kill", "guardname", "pack"}) {
+            assertEquals(c, 0, cli.run(c, "--help"));
+            assertTrue(c + ": " + cli.out(), cli.out().startsWith("Usage: rocker " + c));
+        }
+        assertEquals(0, cli.run("--help"));
+        assertEquals(125, cli.run("frob"));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: unknown command 'frob'"));
+        assertEquals(125, cli.run());
+    }
+
+    @Test
+    public void serveOptionsOfTheLauncherCommandLine() {
+        assertEquals(Optional.of(ServeOptions.none()), ServeOptions.ofCommandLine());
+        assertEquals(Optional.of(new ServeOptions("/s", null)), ServeOptions.ofCommandLine("serve", "--socket", "/s"));
+        assertEquals(Optional.empty(), ServeOptions.ofCommandLine("serve", "--help"));
+        assertEquals(Optional.empty(), ServeOptions.ofCommandLine("serve", "--bad"));
+        assertEquals(Optional.empty(), ServeOptions.ofCommandLine("run", "--", "x"));
+        assertEquals(Optional.empty(), ServeOptions.ofCommandLine("ls"));
+    }
+}

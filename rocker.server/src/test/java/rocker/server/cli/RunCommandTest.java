@@ -1,0 +1,116 @@
+package rocker.server.cli;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.util.List;
+
+import org.junit.Test;
+
+import rocker.api.NetworkMode;
+import rocker.api.RockerRequest;
+import rocker.api.Stdio;
+
+public class RunCommandTest {
+    private final CliHarness cli = new CliHarness();
+
+    private static final String[] BASE = {"run", "--pkg", "app.squashfs", "--exec-dir", "/opt/app", "--data-dir", "/var/lib/app/"};
+
+    private static String[] with(String... more) {
+        String[] all = new String[BASE.length + more.length];
+        System.arraycopy(BASE, 0, all, 0, BASE.length);
+        System.arraycopy(more, 0, all, BASE.length, more.length);
+        return all;
+    }
+
+    @Test
+    public void runsWithTheSeedDefaultsAndTheCallersIds() {
+        cli.identity = new Identity(1000, 1001);
+        cli.expect(0, with("--", "/bin/echo", "hi", "--not-an-option"));
+        RockerRequest r = cli.local.requests.get(0);
+        assertEquals(1000, r.uid());
+        assertEquals(1001, r.gid());
+        assertEquals(RockerRequest.SEED_OVERLAY_DIRS, r.overlayDirs());
+        assertEquals("/work/dir/app.squashfs", r.pkgPath());
+        assertEquals("/var/lib/app", r.dataDir());
+        assertEquals(List.of("/bin/echo", "hi", "--not-an-option"), cli.local.apps.get(0).command());
+        assertEquals(Stdio.Kind.LOG, cli.local.apps.get(0).stdout().kind());
+        assertEquals(List.of("/run/rocker/rocker.sock"), cli.remoteSockets);
+        assertEquals("guard_name=rocker-fake-1 guard_pid=10001 app_pid=20001\n", cli.out());
+    }
+
+    @Test
+    public void everyOptionReachesTheRequest() {
+        cli.expect(0, with("--socket=/tmp/s.sock", "--overlay", "/usr", "--overlay", "/etc",
+                "--uid", "5", "--gid", "6", "--app-id", "77", "--hostname", "box", "--userns", "--net", "none", "--rm",
+                "/bin/true"));
+        RockerRequest r = cli.local.requests.get(0);
+        assertEquals(List.of("/usr", "/etc"), r.overlayDirs());
+        assertEquals(5, r.uid());
+        assertEquals(6, r.gid());
+        assertEquals(77, r.appId());
+        assertEquals("box", r.hostname());
+        assertTrue(r.userNamespace());
+        assertEquals(NetworkMode.NONE, r.network());
+        assertTrue(r.removeOnExit());
+        assertEquals(List.of("/tmp/s.sock"), cli.remoteSockets);
+    }
+
+    @Test
+    public void jsonIsOneObjectWithTheSeedFields() {
+        assertEquals(0, cli.run(with("--json", "--", "/bin/true")));
+        assertEquals("{\"err_no\":0,\"err\":\"success\",\"message\":\"started\",\"app_pid\":20001,"
+                + "\"guard_pid\":10001,\"guard_name\":\"rocker-fake-1\"}\n", cli.out());
+        assertEquals(Stdio.Kind.LOG, cli.local.apps.get(0).stdout().kind());
+    }
+
+    @Test
+    public void aFailureIsJsonAndExit125() {
+        assertEquals(125, cli.run(with("--json", "--overlay", "/proc", "--", "/bin/true")));
+        assertTrue(cli.out(), cli.out().startsWith("{\"err_no\":2,\"err\":\"param_invalid\",\"message\":\"app_overlay_dirs '/proc'"));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: app_overlay_dirs '/proc'"));
+    }
+
+    @Test
+    public void waitExitsWithTheAppsStatusAndStreamsItsOutput() {
+        cli.local.exitStatus = 42;
+        assertEquals(42, cli.run(with("--local", "--wait", "--", "/bin/app")));
+        assertEquals("hello from the app\n", cli.out());
+        assertEquals("a warning\n", cli.err());
+        assertEquals(Stdio.Kind.STREAM, cli.local.apps.get(0).stdout().kind());
+        assertTrue(cli.remoteSockets.isEmpty());
+    }
+
+    @Test
+    public void localNeedsRoot() {
+        cli.identity = new Identity(1000, 1000);
+        assertEquals(125, cli.run(with("--local", "--", "/bin/true")));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: sys: --local needs root"));
+        assertTrue(cli.local.requests.isEmpty());
+    }
+
+    @Test
+    public void wrongCommandLinesNameTheOptionAndValue() {
+        assertUsage(with("--uid", "abc", "--", "x"), "option --uid: 'abc' is not a number");
+        assertUsage(with("--uid", "-3", "--", "x"), "option --uid: '-3' is not a number");
+        assertUsage(with("--net", "bridge", "--", "x"), "option --net: 'bridge' is not host or none");
+        assertUsage(with("--frobnicate", "--", "x"), "unknown option '--frobnicate'");
+        assertUsage(with("--wait=yes", "--", "x"), "option --wait takes no value (got 'yes')");
+        assertUsage(with("--local", "--socket", "/s", "--", "x"), "--socket and --local exclude each other");
+        assertUsage(with("--"), "missing the command");
+        assertUsage(new String[] {"run", "--exec-dir", "/a", "--data-dir", "/b", "--", "x"}, "missing --pkg FILE");
+        assertUsage(with("--hostname"), "option --hostname needs a value");
+        assertTrue(cli.err(), cli.err().contains("See 'rocker run --help'."));
+    }
+
+    @Test
+    public void helpIsThere() {
+        assertEquals(0, cli.run("run", "--help"));
+        assertTrue(cli.out(), cli.out().startsWith("Usage: rocker run"));
+    }
+
+    private void assertUsage(String[] args, String message) {
+        assertEquals(125, cli.run(args));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: " + message));
+    }
+}

@@ -1,0 +1,146 @@
+package rocker.server.testing;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import rocker.api.RockerApp;
+import rocker.api.RockerClient;
+import rocker.api.RockerError;
+import rocker.api.RockerException;
+import rocker.api.RockerInfo;
+import rocker.api.RockerRequest;
+import rocker.api.RockerResult;
+import rocker.api.Stdio;
+
+/**
+ * A test double of the RockerClient API (not of the kernel): remembers rockers in memory, "runs" an
+ * app by writing fixed bytes to streamed stdout/stderr and ending with {@link #exitStatus}.
+ */
+public final class FakeEngine implements RockerClient {
+    public final List<RockerRequest> requests = new CopyOnWriteArrayList<>();
+    public final List<RockerApp> apps = new CopyOnWriteArrayList<>();
+    public volatile String stdoutText = "hello from the app\n";
+    public volatile String stderrText = "a warning\n";
+    public volatile int exitStatus = 7;
+    /** When true, apps run until {@link #finish(String)}. */
+    public volatile boolean holdApps;
+
+    private final Map<String, Rocker> rockers = new ConcurrentHashMap<>();
+    private final AtomicInteger counter = new AtomicInteger();
+
+    private static final class Rocker {
+        final RockerInfo info;
+        final CountDownLatch ended = new CountDownLatch(1);
+
+        Rocker(RockerInfo info) {
+            this.info = info;
+        }
+    }
+
+    @Override
+    public RockerResult enterRocker(RockerRequest request, RockerApp app) {
+        try {
+            request.validate();
+            app.validate();
+        } catch (RockerException e) {
+            return e.toResult();
+        }
+        requests.add(request);
+        apps.add(app);
+        int n = counter.incrementAndGet();
+        String name = "rocker-fake-" + n;
+        Rocker r = new Rocker(new RockerInfo(name, 10_000 + n, 20_000 + n, Instant.now(), request));
+        rockers.put(name, r);
+        Thread t = new Thread(() -> runApp(r, app), "fake-app-" + n);
+        t.setDaemon(true);
+        t.start();
+        return RockerResult.success(r.info.appPid(), r.info.guardPid(), name, "started");
+    }
+
+    private void runApp(Rocker r, RockerApp app) {
+        emit(app.stdout(), stdoutText);
+        emit(app.stderr(), stderrText);
+        if (!holdApps) {
+            r.ended.countDown();
+        }
+    }
+
+    private static void emit(Stdio s, String text) {
+        if (s.kind() == Stdio.Kind.STREAM) {
+            try (OutputStream out = s.stream()) {
+                out.write(text.getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                // the reader went away
+            }
+        }
+    }
+
+    /** Ends the app of a held rocker. */
+    public void finish(String name) {
+        rockers.get(name).ended.countDown();
+    }
+
+    /** Adds a rocker as if made earlier. */
+    public RockerInfo adopt(String name, int guardPid, RockerRequest request, Instant created) {
+        Rocker r = new Rocker(new RockerInfo(name, guardPid, guardPid + 1, created, request));
+        rockers.put(name, r);
+        return r.info;
+    }
+
+    @Override
+    public RockerResult getGuardName(int pid) {
+        return rockers.values().stream().filter(r -> r.info.guardPid() == pid).findFirst()
+                .map(r -> RockerResult.success(0, pid, r.info.guardName(), ""))
+                .orElse(RockerResult.failure(RockerError.GET_GUARDNAME_FAILED, "no process " + pid));
+    }
+
+    @Override
+    public RockerResult destroy(String guardName) {
+        Rocker r = rockers.remove(guardName);
+        return r == null ? RockerResult.failure(RockerError.PARAM_INVALID, "no rocker " + guardName)
+                : RockerResult.success(0, r.info.guardPid(), guardName, "destroyed");
+    }
+
+    @Override
+    public RockerResult destroy(int guardPid, String expectedName) {
+        Rocker r = rockers.get(expectedName);
+        if (r == null || r.info.guardPid() != guardPid) {
+            return RockerResult.failure(RockerError.GET_GUARDNAME_FAILED, "pid " + guardPid + " is not " + expectedName);
+        }
+        return destroy(expectedName);
+    }
+
+    @Override
+    public List<RockerInfo> list() {
+        List<RockerInfo> list = new ArrayList<>();
+        rockers.values().forEach(r -> list.add(r.info));
+        list.sort((a, b) -> a.guardName().compareTo(b.guardName()));
+        return list;
+    }
+
+    @Override
+    public OptionalInt waitForApp(String guardName, Duration timeout) {
+        Rocker r = rockers.get(guardName);
+        if (r == null) {
+            throw new RockerException(RockerError.PARAM_INVALID, "no rocker " + guardName);
+        }
+        try {
+            return r.ended.await(timeout.toMillis(), TimeUnit.MILLISECONDS) ? OptionalInt.of(exitStatus) : OptionalInt.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalInt.empty();
+        }
+    }
+}
