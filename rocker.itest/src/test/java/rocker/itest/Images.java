@@ -1,0 +1,32 @@
+package rocker.itest;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+
+/** Builds real squashfs images with mksquashfs (copied from rocker.impl.linux's tests). */
+final class Images {
+    private Images() {
+    }
+
+    /** An image holding the given files (path relative to the image root -> content); all files executable. */
+    static Path build(Path workDir, String name, Map<String, String> files) throws IOException, InterruptedException {
+        Path src = Files.createDirectories(workDir.resolve(name + ".src"));
+        for (Map.Entry<String, String> f : files.entrySet()) {
+            Path p = src.resolve(f.getKey());
+            Files.createDirectories(p.getParent());
+            Files.writeString(p, f.getValue());
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Path image = workDir.resolve(name + ".squashfs");
+        Process p = new ProcessBuilder("mksquashfs", src.toString(), image.toString(), "-noappend", "-quiet", "-no-progress")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IOException("mksquashfs failed: " + out);
+        }
+        return image;
+    }
+}
