@@ -1,0 +1,418 @@
+/*
+ * floor: the least a Rocker-like start can cost on this kernel, for the benchmark (bench/). It does
+ * the same kernel work as a rocker, in C, with no JVM, no control protocol and no bookkeeping:
+ *
+ *   prepare the data dir (upper/D and work/D per overlay dir, owner and mode of upper/D copied from D)
+ *   fork; in the child: unshare(mount, pid, uts, ipc); make / MS_REC|MS_PRIVATE;
+ *     an overlay on each overlay dir D (lowerdir=D, upperdir=DATA/upper/D, workdir=DATA/work/D);
+ *     mkdir -p the exec dir; a free loop device (LOOP_CTL_GET_FREE, LOOP_CONFIGURE read-only and
+ *     auto-clear, retried on EBUSY), the squashfs image mounted ro,nosuid,nodev on the exec dir;
+ *     sethostname; fork PID 1 of the new pid namespace, which mounts a fresh /proc, becomes uid/gid
+ *     (setgroups none, setresgid, setresuid), sets no_new_privs, stdio on /dev/null, chdir to the exec
+ *     dir and execs the app; wait for it.
+ *   The child then exits: the pid namespace, the mount namespace, the mounts and the auto-clear loop
+ *   device go with it (the "teardown").
+ *
+ * Usage:
+ *   floor run  -n N [-c C] -i IMAGE -e EXECDIR -d DATAROOT -o /usr,/var,... -u UID -g GID -- APP ARGS...
+ *   floor time -n N [-c C] -d DATAROOT -o /usr,/var,... [-x SUBDIR] -- CMD ARGS...
+ *
+ * run:  N starts, by C concurrent worker processes (default 1); run i uses the data dir DATAROOT/i.
+ * time: N runs of an external command (bwrap, unshare(1), ...): prepare DATAROOT/i as above, then
+ *       posix_spawn + waitpid; "{}" in any argument is replaced by DATAROOT/i; -x also creates
+ *       DATAROOT/i/SUBDIR with mode 1777 (a writable dir to bind where the overlays are missing).
+ *
+ * Output, one line per run on stdout (each written with one write(2), so lines of concurrent workers
+ * never mix):
+ *   run I START_NS TEARDOWN_NS PREP UNSHARE PRIVATE OVERLAYS LOOP MOUNT EXEC_WAIT
+ * START_NS: from the start of the run to the app's exit seen by its parent; TEARDOWN_NS: from there to
+ * the namespace holder being reaped (time mode: START_NS is the whole run, TEARDOWN_NS 0). The step
+ * columns (run mode only, ns) split START_NS. A failing run prints "fail I STEP ERRNO" on stdout and a
+ * message on stderr, and the worker stops; the exit code is then 1.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/loop.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef LOOP_CONFIGURE
+#define LOOP_CONFIGURE 0x4C0A
+struct loop_config {
+    uint32_t fd;
+    uint32_t block_size;
+    struct loop_info64 info;
+    uint64_t __reserved[8];
+};
+#endif
+
+#define MAX_OVERLAYS 16
+#define PATH_LEN 4096
+
+extern char **environ;
+
+enum step { T_START, T_PREP, T_UNSHARE, T_PRIVATE, T_OVERLAYS, T_LOOP, T_MOUNT, T_EXITED, T_COUNT };
+static const char *step_names[] = {"start", "prepare", "unshare", "private", "overlay", "loop", "mount", "exec"};
+
+static struct {
+    int run_mode;
+    long n, c;
+    const char *image, *exec_dir, *data_root;
+    char *overlays[MAX_OVERLAYS];
+    int n_overlays;
+    uid_t uid;
+    gid_t gid;
+    const char *extra_dir;
+    char **cmd;
+} opt;
+
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void out(const char *fmt, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n > 0) {
+        ssize_t r = write(1, buf, (size_t)(n < (int)sizeof buf ? n : (int)sizeof buf - 1));
+        (void)r;
+    }
+}
+
+static void usage(void) {
+    fprintf(stderr,
+            "usage: floor run  -n N [-c C] -i IMAGE -e EXECDIR -d DATAROOT -o DIRS -u UID -g GID -- APP ARGS...\n"
+            "       floor time -n N [-c C] -d DATAROOT -o DIRS [-x SUBDIR] -- CMD ARGS...   ({} = the run's data dir)\n");
+    exit(2);
+}
+
+/* mkdir -p with mode/owner for the last component only; parents 0755 root */
+static int mkdir_p(const char *path, mode_t mode, uid_t uid, gid_t gid, int copy_owner) {
+    char tmp[PATH_LEN];
+    size_t len = strlen(path);
+    if (len >= sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(tmp, path, len + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0755) < 0 && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, mode) < 0) {
+        if (errno == EEXIST) return 0;
+        return -1;
+    }
+    if (copy_owner && chown(tmp, uid, gid) < 0) return -1;
+    return chmod(tmp, mode);
+}
+
+/* DATA/upper/D (owner and mode of D), DATA/work/D (0700 root), as the engine's DataDir does */
+static int prepare_data(const char *data) {
+    char p[PATH_LEN];
+    if (mkdir_p(data, 0755, 0, 0, 0) < 0) return -1;
+    snprintf(p, sizeof p, "%s/upper", data);
+    if (mkdir_p(p, 0755, 0, 0, 0) < 0) return -1;
+    snprintf(p, sizeof p, "%s/work", data);
+    if (mkdir_p(p, 0700, 0, 0, 0) < 0) return -1;
+    for (int i = 0; i < opt.n_overlays; i++) {
+        struct stat st;
+        if (stat(opt.overlays[i], &st) < 0) return -1;
+        snprintf(p, sizeof p, "%s/upper%s", data, opt.overlays[i]);
+        if (mkdir_p(p, st.st_mode & 07777, st.st_uid, st.st_gid, 1) < 0) return -1;
+        snprintf(p, sizeof p, "%s/work%s", data, opt.overlays[i]);
+        if (mkdir_p(p, 0700, 0, 0, 0) < 0) return -1;
+    }
+    if (opt.extra_dir) {
+        snprintf(p, sizeof p, "%s/%s", data, opt.extra_dir);
+        if (mkdir_p(p, 01777, 0, 0, 0) < 0 || chmod(p, 01777) < 0) return -1;
+    }
+    return 0;
+}
+
+/* arg with every "{}" replaced by data (malloc'd) */
+static char *substitute(const char *arg, const char *data) {
+    size_t cap = strlen(arg) + 1, dl = strlen(data);
+    for (const char *q = strstr(arg, "{}"); q; q = strstr(q + 2, "{}")) cap += dl;
+    char *r = malloc(cap), *w = r;
+    if (!r) return NULL;
+    for (const char *q = arg; *q;) {
+        if (q[0] == '{' && q[1] == '}') {
+            memcpy(w, data, dl);
+            w += dl;
+            q += 2;
+        } else {
+            *w++ = *q++;
+        }
+    }
+    *w = 0;
+    return r;
+}
+
+static int attach_loop(int image_fd, char *dev, size_t dev_len) {
+    for (int attempt = 0; attempt < 32; attempt++) {
+        int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+        if (ctl < 0) return -1;
+        int nr = ioctl(ctl, LOOP_CTL_GET_FREE);
+        close(ctl);
+        if (nr < 0) return -1;
+        snprintf(dev, dev_len, "/dev/loop%d", nr);
+        int fd = open(dev, O_RDWR | O_CLOEXEC);
+        if (fd < 0) return -1;
+        struct loop_config cfg;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.fd = (uint32_t)image_fd;
+        cfg.info.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR;
+        strncpy((char *)cfg.info.lo_file_name, opt.image, LO_NAME_SIZE - 1);
+        if (ioctl(fd, LOOP_CONFIGURE, &cfg) == 0) return fd;
+        int e = errno;
+        close(fd);
+        if (e != EBUSY) {
+            errno = e;
+            return -1;
+        }
+    }
+    errno = EBUSY;
+    return -1;
+}
+
+/* the child of one run: reports its step times on `report` and exits with the app's status */
+static void sandbox(const char *data, int report, uint64_t *t) {
+    char p[PATH_LEN], o[3 * PATH_LEN], dev[64];
+    int step = 0;
+#define FAIL(s) do { step = (s); goto fail; } while (0)
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC) < 0) FAIL(T_UNSHARE);
+    t[T_UNSHARE] = now_ns();
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) FAIL(T_PRIVATE);
+    t[T_PRIVATE] = now_ns();
+    for (int i = 0; i < opt.n_overlays; i++) {
+        const char *d = opt.overlays[i];
+        snprintf(o, sizeof o, "lowerdir=%s,upperdir=%s/upper%s,workdir=%s/work%s", d, data, d, data, d);
+        if (mount("overlay", d, "overlay", 0, o) < 0) FAIL(T_OVERLAYS);
+    }
+    t[T_OVERLAYS] = now_ns();
+    snprintf(p, sizeof p, "%s", opt.exec_dir);
+    if (mkdir_p(p, 0755, 0, 0, 0) < 0) FAIL(T_LOOP);
+    int image = open(opt.image, O_RDONLY | O_CLOEXEC);
+    if (image < 0) FAIL(T_LOOP);
+    int loop = attach_loop(image, dev, sizeof dev);
+    if (loop < 0) FAIL(T_LOOP);
+    t[T_LOOP] = now_ns();
+    if (mount(dev, opt.exec_dir, "squashfs", MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) FAIL(T_MOUNT);
+    close(loop);
+    close(image);
+    if (sethostname("floor", 5) < 0) FAIL(T_MOUNT);
+    t[T_MOUNT] = now_ns();
+    pid_t app = fork();
+    if (app < 0) FAIL(T_EXITED);
+    if (app == 0) {
+        /* PID 1 of the new pid namespace: /proc, identity, exec */
+        if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) _exit(121);
+        setsid();
+        if (setgroups(0, NULL) < 0 || setresgid(opt.gid, opt.gid, opt.gid) < 0 || setresuid(opt.uid, opt.uid, opt.uid) < 0)
+            _exit(122);
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) _exit(123);
+        int null = open("/dev/null", O_RDWR);
+        if (null < 0) _exit(124);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        if (null > 2) close(null);
+        if (chdir(opt.exec_dir) < 0) _exit(125);
+        char *env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "TERM=dumb", NULL};
+        execve(opt.cmd[0], opt.cmd, env);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(app, &status, 0) < 0) {
+        if (errno != EINTR) FAIL(T_EXITED);
+    }
+    t[T_EXITED] = now_ns();
+    if (write(report, t, sizeof(uint64_t) * T_COUNT) < 0) _exit(126);
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+fail:;
+    int e = errno;
+    fprintf(stderr, "floor: %s failed: %s\n", step_names[step], strerror(e));
+    uint64_t failed[T_COUNT] = {0};
+    failed[0] = (uint64_t)step;
+    failed[1] = (uint64_t)e;
+    failed[2] = 1; /* marks a failure report: failed[T_START] is never a step number otherwise */
+    if (write(report, failed, sizeof failed) < 0) _exit(126);
+    _exit(120);
+#undef FAIL
+}
+
+static int one_run(long i) {
+    char data[PATH_LEN];
+    snprintf(data, sizeof data, "%s/%ld", opt.data_root, i);
+    uint64_t t[T_COUNT] = {0};
+    t[T_START] = now_ns();
+    if (prepare_data(data) < 0) {
+        out("fail %ld %s %d\n", i, step_names[T_PREP], errno);
+        fprintf(stderr, "floor: prepare %s: %s\n", data, strerror(errno));
+        return -1;
+    }
+    t[T_PREP] = now_ns();
+    if (!opt.run_mode) {
+        /* time mode: spawn the command with {} replaced by the data dir */
+        int argc = 0;
+        while (opt.cmd[argc]) argc++;
+        char **argv = calloc((size_t)argc + 1, sizeof *argv);
+        for (int k = 0; k < argc; k++) argv[k] = substitute(opt.cmd[k], data);
+        pid_t pid;
+        int rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+        for (int k = 0; k < argc; k++) free(argv[k]);
+        free(argv);
+        if (rc != 0) {
+            out("fail %ld spawn %d\n", i, rc);
+            fprintf(stderr, "floor: spawn %s: %s\n", opt.cmd[0], strerror(rc));
+            return -1;
+        }
+        int status;
+        while (waitpid(pid, &status, 0) < 0) {
+            if (errno != EINTR) return -1;
+        }
+        uint64_t end = now_ns();
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            out("fail %ld exit %d\n", i, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+            fprintf(stderr, "floor: %s exited with status 0x%x\n", opt.cmd[0], status);
+            return -1;
+        }
+        out("run %ld %llu 0\n", i, (unsigned long long)(end - t[T_START]));
+        return 0;
+    }
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) < 0) return -1;
+    pid_t child = fork();
+    if (child < 0) return -1;
+    if (child == 0) {
+        close(pipefd[0]);
+        sandbox(data, pipefd[1], t);
+    }
+    close(pipefd[1]);
+    uint64_t r[T_COUNT];
+    ssize_t got = read(pipefd[0], r, sizeof r);
+    close(pipefd[0]);
+    int status;
+    while (waitpid(child, &status, 0) < 0) {
+        if (errno != EINTR) return -1;
+    }
+    uint64_t end = now_ns();
+    if (got != (ssize_t)sizeof r || r[2] == 1) {
+        out("fail %ld %s %d\n", i, got == (ssize_t)sizeof r && r[0] < T_COUNT ? step_names[r[0]] : "child",
+            got == (ssize_t)sizeof r ? (int)r[1] : 0);
+        return -1;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        out("fail %ld app %d\n", i, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        fprintf(stderr, "floor: the app of run %ld exited with status 0x%x\n", i, status);
+        return -1;
+    }
+    out("run %ld %llu %llu %llu %llu %llu %llu %llu %llu %llu\n", i,
+        (unsigned long long)(r[T_EXITED] - r[T_START]), (unsigned long long)(end - r[T_EXITED]),
+        (unsigned long long)(r[T_PREP] - r[T_START]), (unsigned long long)(r[T_UNSHARE] - r[T_PREP]),
+        (unsigned long long)(r[T_PRIVATE] - r[T_UNSHARE]), (unsigned long long)(r[T_OVERLAYS] - r[T_PRIVATE]),
+        (unsigned long long)(r[T_LOOP] - r[T_OVERLAYS]), (unsigned long long)(r[T_MOUNT] - r[T_LOOP]),
+        (unsigned long long)(r[T_EXITED] - r[T_MOUNT]));
+    return 0;
+}
+
+static int worker(long w) {
+    for (long i = w; i < opt.n; i += opt.c) {
+        if (one_run(i) < 0) return 1;
+    }
+    return 0;
+}
+
+static void split_overlays(char *list) {
+    for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+        if (opt.n_overlays == MAX_OVERLAYS) usage();
+        opt.overlays[opt.n_overlays++] = tok;
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) usage();
+    if (strcmp(argv[1], "run") == 0) opt.run_mode = 1;
+    else if (strcmp(argv[1], "time") != 0) usage();
+    opt.n = 1;
+    opt.c = 1;
+    opt.uid = 1000;
+    opt.gid = 1000;
+    int a = 2;
+    for (; a < argc; a++) {
+        const char *o = argv[a];
+        if (strcmp(o, "--") == 0) {
+            a++;
+            break;
+        }
+        if (a + 1 >= argc) usage();
+        const char *v = argv[++a];
+        if (strcmp(o, "-n") == 0) opt.n = atol(v);
+        else if (strcmp(o, "-c") == 0) opt.c = atol(v);
+        else if (strcmp(o, "-i") == 0) opt.image = v;
+        else if (strcmp(o, "-e") == 0) opt.exec_dir = v;
+        else if (strcmp(o, "-d") == 0) opt.data_root = v;
+        else if (strcmp(o, "-o") == 0) split_overlays(strdup(v));
+        else if (strcmp(o, "-u") == 0) opt.uid = (uid_t)atol(v);
+        else if (strcmp(o, "-g") == 0) opt.gid = (gid_t)atol(v);
+        else if (strcmp(o, "-x") == 0) opt.extra_dir = v;
+        else usage();
+    }
+    if (a >= argc || opt.n < 1 || opt.c < 1 || !opt.data_root) usage();
+    if (opt.run_mode && (!opt.image || !opt.exec_dir)) usage();
+    /* every path built from these stays far below PATH_LEN (snprintf truncation cannot happen) */
+    if (strlen(opt.data_root) > 1024 || (opt.exec_dir && strlen(opt.exec_dir) > 1024)) usage();
+    for (int k = 0; k < opt.n_overlays; k++) {
+        if (strlen(opt.overlays[k]) > 255) usage();
+    }
+    opt.cmd = argv + a;
+    if (opt.c == 1) return worker(0);
+    pid_t *workers = calloc((size_t)opt.c, sizeof *workers);
+    for (long w = 0; w < opt.c; w++) {
+        workers[w] = fork();
+        if (workers[w] < 0) {
+            perror("floor: fork");
+            return 1;
+        }
+        if (workers[w] == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            _exit(worker(w));
+        }
+    }
+    int rc = 0;
+    for (long w = 0; w < opt.c; w++) {
+        int status;
+        while (waitpid(workers[w], &status, 0) < 0) {
+            if (errno != EINTR) break;
+        }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) rc = 1;
+    }
+    return rc;
+}

@@ -1,0 +1,90 @@
+package rocker.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Scale: the latency of one more start with 0, 100, 500 rockers alive (kept rockers: their apps have
+ * ended, their guard, keeper, mounts and loop device stay), then how many rockers can be made before
+ * something fails, bounded (the loop-device limit), then everything is destroyed.
+ */
+final class ScaleBench {
+    final Map<String, Object> figures = new LinkedHashMap<>();
+
+    void run(ClientBench cb, Path dataRoot, int[] levels, int probes, int limit) throws Exception {
+        List<String> live = new ArrayList<>();
+        int idx = 0;
+        try {
+            Map<String, Object> perLevel = new LinkedHashMap<>();
+            List<Long> fill = new ArrayList<>();
+            for (int level : levels) {
+                while (live.size() < level) {
+                    ClientBench.Sample s = cb.start(dataRoot.resolve("f" + idx++), true);
+                    live.add(s.name);
+                    fill.add(s.startNs);
+                }
+                List<Long> starts = new ArrayList<>();
+                List<Long> destroys = new ArrayList<>();
+                Map<String, Object> profile;
+                // sampled as well: which engine steps grow with the number of live rockers
+                try (Profiler prof = new Profiler(Thread.currentThread(), 500)) {
+                    for (int p = 0; p < probes; p++) {
+                        ClientBench.Sample s = cb.start(dataRoot.resolve("p" + idx++), true);
+                        starts.add(s.startNs);
+                        prof.pause(true);
+                        destroys.add(cb.destroy(s.name));
+                        prof.pause(false);
+                    }
+                    profile = prof.report(Stats.of(starts).mean);
+                }
+                Stats st = Stats.of(starts);
+                Stats ds = Stats.of(destroys);
+                figures.put("start_p50_ms_with_" + level + "_live", st.p50);
+                Map<String, Object> lv = new LinkedHashMap<>();
+                lv.put("start_p50_ms", st.p50);
+                lv.put("start_p99_ms", st.p99);
+                lv.put("destroy_p50_ms", ds.p50);
+                lv.put("probes", st.n);
+                lv.put("sampled_steps_ms", profile.get("steps_ms"));
+                perLevel.put(Integer.toString(level), lv);
+            }
+            figures.put("scale_levels", perLevel);
+            if (!fill.isEmpty()) {
+                figures.put("scale_fill_first100_p50_ms", Stats.of(fill.subList(0, Math.min(100, fill.size()))).p50);
+                figures.put("scale_fill_last100_p50_ms", Stats.of(fill.subList(Math.max(0, fill.size() - 100), fill.size())).p50);
+            }
+            if (limit > 0) {
+                String error = null;
+                try {
+                    while (live.size() < limit) {
+                        live.add(cb.start(dataRoot.resolve("f" + idx++), true).name);
+                    }
+                } catch (BenchException e) {
+                    error = e.getMessage();
+                }
+                figures.put("loop_limit_rockers_created", live.size());
+                figures.put("loop_limit_bound", limit);
+                figures.put("loop_limit_error", error == null ? "none: all " + limit + " rockers were made (the bench stops there)" : error);
+                figures.put("loop_devices_at_peak", Kernel.loopDevicesUnder(cb.ws.root).size());
+                figures.put("loop_devices_total_at_peak", Kernel.loopDevices().size());
+            }
+        } finally {
+            List<Long> destroys = new ArrayList<>();
+            for (String name : live) {
+                try {
+                    destroys.add(cb.destroy(name));
+                } catch (BenchException e) {
+                    // the tracker's clean-up kills it
+                }
+            }
+            Stats ds = Stats.of(destroys);
+            if (ds != null) {
+                figures.put("scale_teardown_destroy_p50_ms", ds.p50);
+                figures.put("scale_teardown_destroyed", ds.n);
+            }
+        }
+    }
+}

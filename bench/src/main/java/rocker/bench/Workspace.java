@@ -1,0 +1,114 @@
+package rocker.bench;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import rocker.api.RockerApp;
+import rocker.api.RockerRequest;
+import rocker.api.Stdio;
+
+/**
+ * The bench's private work dir under /tmp: the app image, the exec dir, the data dirs. Removed by
+ * {@link Cleanup} at the end. Every start, whoever does it, uses the same image, exec dir, overlay dirs
+ * (the seed's five), identity (uid/gid 1000) and app (the static {@code marker}, which writes
+ * {@link #MARKER} in the overlaid /var and exits).
+ */
+final class Workspace {
+    static final List<String> OVERLAYS = RockerRequest.SEED_OVERLAY_DIRS;
+    static final int UID = 1000;
+    static final int GID = 1000;
+    /** Where the app writes, inside the sandbox: under the overlaid /var, so it lands in the data dir. */
+    static final String MARKER = "/var/tmp/rocker-bench-marker";
+    private static final Pattern MARKER_TEXT = Pattern.compile("ok \\d+ " + UID + "\n");
+
+    final Path root;
+    final Path image;
+    final Path exec;
+    final Path nativeDir;
+
+    private Workspace(Path root, Path image, Path exec, Path nativeDir) {
+        this.root = root;
+        this.image = image;
+        this.exec = exec;
+        this.nativeDir = nativeDir;
+    }
+
+    static Workspace create(Path nativeDir, Cleanup cleanup) throws IOException, InterruptedException {
+        Path root = Files.createTempDirectory(Path.of("/tmp"), "rocker-bench-");
+        cleanup.add("work dir " + root, () -> deleteTree(root));
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path src = Files.createDirectories(root.resolve("image.src"));
+        Files.copy(nativeDir.resolve("marker"), src.resolve("marker"), StandardCopyOption.REPLACE_EXISTING);
+        Files.writeString(src.resolve("pg.sh"), PgBench.SCRIPT);
+        for (Path p : List.of(src.resolve("marker"), src.resolve("pg.sh"))) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Path image = root.resolve("app.squashfs");
+        Proc.Result r = Proc.run(List.of("mksquashfs", src.toString(), image.toString(), "-noappend", "-quiet",
+                "-no-progress", "-all-root"), root.resolve("mksquashfs.log"), 60, TimeUnit.SECONDS);
+        if (r.exit != 0) throw new IOException("mksquashfs failed: " + r.output());
+        Path exec = Files.createDirectories(root.resolve("exec"));
+        Files.createDirectories(root.resolve("data"));
+        Files.createDirectories(root.resolve("logs"));
+        return new Workspace(root, image, exec, nativeDir);
+    }
+
+    /** A fresh parent for the data dirs of one part of the bench. */
+    Path dataRoot(String part) throws IOException {
+        return Files.createDirectories(root.resolve("data").resolve(part));
+    }
+
+    Path log(String name) {
+        return root.resolve("logs").resolve(name);
+    }
+
+    /** The seed's request shape for data dir {@code data}. */
+    RockerRequest.Builder request(Path data) {
+        return RockerRequest.builder().appId(7).uid(UID).gid(GID)
+                .pkgPath(image.toString())
+                .execDir(exec.toString())
+                .dataDir(data.toString())
+                .overlayDirs(OVERLAYS);
+    }
+
+    RockerApp app() {
+        return RockerApp.builder().command(exec + "/marker")
+                .stdin(Stdio.discard()).stdout(Stdio.discard()).stderr(Stdio.discard()).build();
+    }
+
+    /** Whether the app of the start that used data dir {@code data} wrote its marker through the overlay. */
+    static boolean markerWritten(Path data) {
+        Path m = data.resolve("upper" + MARKER);
+        try {
+            return Files.exists(m) && MARKER_TEXT.matcher(Files.readString(m)).matches();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}
