@@ -12,6 +12,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
@@ -34,8 +35,10 @@ import rocker.server.internal.UnixSocketServer;
 public final class RockerServerComponent implements ServerStatus {
     private static final Logger LOG = LoggerFactory.getLogger(RockerServerComponent.class);
 
-    @Reference(target = "(rocker.transport=local)")
-    private RockerClient engine;
+    /** Dynamic: an engine that is updated or reconfigured does not take the socket down with it. */
+    @Reference(target = "(rocker.transport=local)", cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile RockerClient engine;
 
     private volatile String[] launcherArgs;
     private BundleContext context;
@@ -87,7 +90,7 @@ public final class RockerServerComponent implements ServerStatus {
         }
         try {
             ServerSettings settings = ServerSettingsFactory.of(config, serve.get());
-            UnixSocketServer s = new UnixSocketServer(settings, engine);
+            UnixSocketServer s = new UnixSocketServer(settings, new CurrentEngine(() -> engine));
             s.start();
             server = s;
             set(State.LISTENING, settings.socketPath().toString());

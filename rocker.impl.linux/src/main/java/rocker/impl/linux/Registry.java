@@ -26,6 +26,8 @@ final class Registry {
     private static final Logger LOG = LoggerFactory.getLogger(Registry.class);
     private static final String SUFFIX = ".rocker";
     private final Path dir;
+    /** Records read so far, by guard name; the files stay the truth (another engine may add some). */
+    private final java.util.Map<String, RockerRecord> cache = new java.util.concurrent.ConcurrentHashMap<>();
 
     Registry(Path stateDir) {
         this.dir = stateDir.resolve("rockers");
@@ -46,9 +48,11 @@ final class Registry {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, file(r.name), StandardCopyOption.REPLACE_EXISTING);
         }
+        cache.put(r.name, r);
     }
 
     void remove(String name) {
+        cache.remove(name);
         try {
             Files.deleteIfExists(file(name));
         } catch (IOException e) {
@@ -69,15 +73,50 @@ final class Registry {
     /** Every live rocker; stale records are pruned. */
     List<RockerRecord> live() {
         List<RockerRecord> out = new ArrayList<>();
-        if (!Files.isDirectory(dir)) return out;
+        for (RockerRecord r : recorded()) {
+            if (aliveOrPrune(r)) out.add(r);
+        }
+        out.sort((a, b) -> a.created.compareTo(b.created));
+        return out;
+    }
+
+    /**
+     * A live rocker whose data dir is {@code dataDir}, holds it or lies in it. Only the records whose
+     * data dir is related are checked for life, so this stays cheap with hundreds of rockers.
+     */
+    Optional<RockerRecord> usingDataDir(String dataDir) {
+        for (RockerRecord r : recorded()) {
+            String other = r.request.dataDir();
+            boolean related = other.equals(dataDir) || dataDir.startsWith(other + "/") || other.startsWith(dataDir + "/");
+            if (related && aliveOrPrune(r)) return Optional.of(r);
+        }
+        return Optional.empty();
+    }
+
+    /** The records in the registry dir, read once each (file names are guard names). */
+    private List<RockerRecord> recorded() {
+        List<RockerRecord> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            cache.clear();
+            return out;
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
             for (Path f : files) {
-                load(f).filter(this::aliveOrPrune).ifPresent(out::add);
+                String file = f.getFileName().toString();
+                String name = file.substring(0, file.length() - SUFFIX.length());
+                seen.add(name);
+                RockerRecord r = cache.get(name);
+                if (r == null) {
+                    r = load(f).orElse(null);
+                    if (r != null) cache.put(name, r);
+                }
+                if (r != null) out.add(r);
             }
         } catch (IOException e) {
             LOG.warn("cannot read the rocker registry {}: {}", dir, e.toString());
         }
-        out.sort((a, b) -> a.created.compareTo(b.created));
+        cache.keySet().retainAll(seen);
         return out;
     }
 

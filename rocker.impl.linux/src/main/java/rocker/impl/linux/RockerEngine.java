@@ -87,11 +87,10 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             throw inUse(data, "another rocker being built");
         }
         try {
-            for (RockerRecord r : registry.live()) {
-                String other = r.request.dataDir();
-                if (other.equals(data) || data.startsWith(other + "/") || other.startsWith(data + "/")) {
-                    throw inUse(data, "rocker " + r.name + (other.equals(data) ? "" : " (data dir " + other + ")"));
-                }
+            Optional<RockerRecord> user = registry.usingDataDir(data);
+            if (user.isPresent()) {
+                String other = user.get().request.dataDir();
+                throw inUse(data, "rocker " + user.get().name + (other.equals(data) ? "" : " (data dir " + other + ")"));
             }
             return build(request, app);
         } finally {

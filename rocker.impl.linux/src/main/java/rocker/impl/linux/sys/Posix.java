@@ -85,7 +85,7 @@ public final class Posix {
 
     /** Reads up to {@code max} bytes; empty at end of file. */
     public static byte[] read(int fd, int max) {
-        Pointer buf = Memory.allocateDirect(Native.runtime(), max);
+        Pointer buf = Scratch.get(Scratch.DATA, max);
         for (;;) {
             long n = Native.file().read(fd, buf, max);
             if (n >= 0) {
@@ -165,7 +165,7 @@ public final class Posix {
     }
 
     public static void passCredentials(int fd) {
-        Pointer one = Memory.allocateDirect(Native.runtime(), 4);
+        Pointer one = Scratch.get(Scratch.SMALL, 4);
         one.putInt(0, 1);
         if (Native.socket().setsockopt(fd, SOL_SOCKET, SO_PASSCRED, one, 4) < 0) {
             throw fail("setsockopt SO_PASSCRED", "fd " + fd);
@@ -173,7 +173,7 @@ public final class Posix {
     }
 
     public static void send(int fd, byte[] message) {
-        Pointer buf = Memory.allocateDirect(Native.runtime(), Math.max(1, message.length));
+        Pointer buf = Scratch.get(Scratch.DATA, Math.max(1, message.length));
         buf.put(0, message, 0, message.length);
         for (;;) {
             long n = Native.socket().send(fd, buf, message.length, MSG_NOSIGNAL);
@@ -205,9 +205,9 @@ public final class Posix {
     /** Receives one datagram; {@code null} at end of stream (the peer is gone). */
     public static Datagram receive(int fd, int max) {
         jnr.ffi.Runtime rt = Native.runtime();
-        Pointer buf = Memory.allocateDirect(rt, max);
+        Pointer buf = Scratch.get(Scratch.DATA, max);
         int cmsgSpace = 64;
-        Pointer control = Memory.allocateDirect(rt, cmsgSpace);
+        Pointer control = Scratch.get(Scratch.CONTROL, cmsgSpace);
         IoVec iov = new IoVec(rt);
         iov.base.set(buf);
         iov.length.set(max);
@@ -328,8 +328,7 @@ public final class Posix {
 
     /** poll(2) on several descriptors for input; returns each one's revents (0 on timeout). */
     public static short[] poll(int[] fds, int timeoutMillis) {
-        jnr.ffi.Runtime rt = Native.runtime();
-        Pointer mem = Memory.allocateDirect(rt, 8L * Math.max(1, fds.length));
+        Pointer mem = Scratch.get(Scratch.SMALL, 8L * Math.max(1, fds.length));
         for (int i = 0; i < fds.length; i++) {
             mem.putInt(8L * i, fds[i]);
             mem.putShort(8L * i + 4, POLLIN);
