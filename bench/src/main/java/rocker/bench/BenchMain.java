@@ -491,7 +491,7 @@ public final class BenchMain {
         Path jar = cfg.root.resolve("cnf/target/rocker.jar");
         ServerProcess sp = null;
         if (Files.isRegularFile(jar)) {
-            sp = startServer(() -> ServerProcess.launcher(jar, socket, dir.resolve("state"), jvm, ws.log("server-launcher.log")),
+            sp = startServer(() -> ServerProcess.script(cfg.root.resolve("rocker"), socket, dir.resolve("state"), ws.log("server-launcher.log")),
                     cfg.launcherPatience());
             if (sp != null) r.put("server_ready_ms", ms(sp.readyNanos));
         } else {

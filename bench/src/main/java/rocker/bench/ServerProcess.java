@@ -42,6 +42,12 @@ final class ServerProcess implements AutoCloseable {
         return start("launcher", cmd, socket, log);
     }
 
+    /** The server as users start it: {@code ./rocker serve}, with the script's JVM defaults. */
+    static ServerProcess script(Path rockerScript, Path socket, Path stateDir, Path log) throws IOException {
+        List<String> cmd = List.of(rockerScript.toString(), "serve", "--socket", socket.toString(), "--state-dir", stateDir.toString());
+        return start("launcher", cmd, socket, log);
+    }
+
     static ServerProcess plain(Path socket, Path stateDir, String guard, List<String> jvmOptions, Path log) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaBin("java").toString());
