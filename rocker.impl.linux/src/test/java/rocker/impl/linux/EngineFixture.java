@@ -49,9 +49,14 @@ final class EngineFixture extends ExternalResource {
             engine.close();
             assertEquals("host mounts are unchanged", mountsBefore, KernelView.mountPoints());
             assertTrue("no loop device left: " + ourLoops(), KernelView.eventually(() -> ourLoops().equals(loopsBefore)));
-            deleteTree(work);
         } catch (Exception e) {
             throw new AssertionError(e);
+        } finally {
+            try {
+                deleteTree(work);
+            } catch (IOException e) {
+                // reported by the assertions above, if anything was left mounted
+            }
         }
     }
 
