@@ -50,6 +50,15 @@
 #define CTL 3
 #define MAX_MSG (256 * 1024)
 
+/*
+ * Fault injection for the engine's tests: ROCKER_GUARD_FAULT=N makes step N fail with EIO, so that
+ * every step's failure path (error code, message, nothing left behind) is exercised on the real
+ * kernel. The engine starts the guard with an empty environment, so only a wrapper that sets the
+ * variable (a test's guardPath) can use it.
+ */
+static int fault;
+#define FAULT(s) (fault == (s) ? (errno = EIO, 1) : 0)
+
 /* steps, reported with errno; the engine maps them to error codes and messages */
 enum step {
     S_ARGS = 1, S_UNSHARE, S_PRIVATE, S_FORK, S_NAME, S_HOSTNAME, S_PROC, S_LOOPBACK, S_SIGNALS,
@@ -94,7 +103,7 @@ static void loopback_up(void) {
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
     strcpy(ifr.ifr_name, "lo");
-    if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0) die(S_LOOPBACK);
+    if (FAULT(S_LOOPBACK) || s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0) die(S_LOOPBACK);
     ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
     if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) die(S_LOOPBACK);
     close(s);
@@ -162,7 +171,7 @@ static void fail_app(int report, enum step s) {
 
 static void drop_capabilities(int report) {
     for (int cap = 0; cap <= 63; cap++) {
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) fail_app(report, S_CAPS);
+        if (FAULT(S_CAPS) || (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)) fail_app(report, S_CAPS);
     }
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 }
@@ -171,40 +180,40 @@ static void clear_capability_sets(int report) {
     struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
     struct __user_cap_data_struct d[2];
     memset(d, 0, sizeof d);
-    if (syscall(SYS_capset, &h, d) < 0) fail_app(report, S_CAPS);
+    if (FAULT(S_CAPS) || syscall(SYS_capset, &h, d) < 0) fail_app(report, S_CAPS);
 }
 
 /* In the child: become the app. report: CLOEXEC pipe to the guard; sync: user-namespace handshake. */
 static void become_app(struct request *r, int report, int sync_to_guard, int sync_from_guard) {
     reset_signals();
-    if (setsid() < 0) fail_app(report, S_SETSID);
+    if (FAULT(S_SETSID) || setsid() < 0) fail_app(report, S_SETSID);
     /* tell the engine our pid (SO_PASSCRED on its end translates it to the host's pid namespace) */
-    if (send(CTL, "C", 2, MSG_NOSIGNAL) < 0) fail_app(report, S_REPORT);
+    if (FAULT(S_REPORT) || send(CTL, "C", 2, MSG_NOSIGNAL) < 0) fail_app(report, S_REPORT);
     if (r->userns) {
-        if (setgroups(0, NULL) < 0) fail_app(report, S_GROUPS);
-        if (unshare(CLONE_NEWUSER) < 0) fail_app(report, S_USERNS);
+        if (FAULT(S_GROUPS) || setgroups(0, NULL) < 0) fail_app(report, S_GROUPS);
+        if (FAULT(S_USERNS) || unshare(CLONE_NEWUSER) < 0) fail_app(report, S_USERNS);
         char c = 1;
         if (write(sync_to_guard, &c, 1) != 1 || read(sync_from_guard, &c, 1) != 1 || c != 1) {
             fail_app(report, S_IDMAP);
         }
-        if (setresgid(0, 0, 0) < 0) fail_app(report, S_GID);
-        if (setresuid(0, 0, 0) < 0) fail_app(report, S_UID);
+        if (FAULT(S_GID) || setresgid(0, 0, 0) < 0) fail_app(report, S_GID);
+        if (FAULT(S_UID) || setresuid(0, 0, 0) < 0) fail_app(report, S_UID);
     } else {
         drop_capabilities(report);
-        if (setgroups((size_t)r->ngroups, r->groups) < 0) fail_app(report, S_GROUPS);
-        if (setresgid((gid_t)r->gid, (gid_t)r->gid, (gid_t)r->gid) < 0) fail_app(report, S_GID);
-        if (setresuid((uid_t)r->uid, (uid_t)r->uid, (uid_t)r->uid) < 0) fail_app(report, S_UID);
+        if (FAULT(S_GROUPS) || setgroups((size_t)r->ngroups, r->groups) < 0) fail_app(report, S_GROUPS);
+        if (FAULT(S_GID) || setresgid((gid_t)r->gid, (gid_t)r->gid, (gid_t)r->gid) < 0) fail_app(report, S_GID);
+        if (FAULT(S_UID) || setresuid((uid_t)r->uid, (uid_t)r->uid, (uid_t)r->uid) < 0) fail_app(report, S_UID);
         clear_capability_sets(report);
     }
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail_app(report, S_NNP);
-    if (chdir(r->cwd) < 0) fail_app(report, S_CHDIR);
+    if (FAULT(S_NNP) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail_app(report, S_NNP);
+    if (FAULT(S_CHDIR) || chdir(r->cwd) < 0) fail_app(report, S_CHDIR);
     /* nothing but stdio and the CLOEXEC report pipe survives exec */
     close(CTL);
     close(sync_to_guard);
     close(sync_from_guard);
     extern char **environ;
     environ = r->envp;
-    execvp(r->argv[0], r->argv);
+    if (!FAULT(S_EXEC)) execvp(r->argv[0], r->argv);
     fail_app(report, S_EXEC);
 }
 
@@ -254,7 +263,7 @@ static pid_t start_app(struct request *r) {
     if (r->userns) {
         char c;
         if (read(to_guard[0], &c, 1) == 1) {
-            c = map_ids(app, r->uid, r->gid) == 0 ? 1 : 0;
+            c = !FAULT(S_IDMAP) && map_ids(app, r->uid, r->gid) == 0 ? 1 : 0;
             if (c != 1) {
                 say("F", S_IDMAP, errno);
                 kill(app, SIGKILL);
@@ -295,17 +304,17 @@ static void guard(const char *name, const char *hostname, int private_net, int r
     while (read(keeper_said, &c, 1) < 0 && errno == EINTR) {
     }
     close(keeper_said);
-    if (prctl(PR_SET_NAME, name, 0, 0, 0) < 0) die(S_NAME);
-    if (sethostname(hostname, strlen(hostname)) < 0) die(S_HOSTNAME);
-    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) die(S_PROC);
+    if (FAULT(S_NAME) || prctl(PR_SET_NAME, name, 0, 0, 0) < 0) die(S_NAME);
+    if (FAULT(S_HOSTNAME) || sethostname(hostname, strlen(hostname)) < 0) die(S_HOSTNAME);
+    if (FAULT(S_PROC) || mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) die(S_PROC);
     if (private_net) loopback_up();
 
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
-    if (sigprocmask(SIG_BLOCK, &chld, NULL) < 0) die(S_SIGNALS);
+    if (FAULT(S_SIGNALS) || sigprocmask(SIG_BLOCK, &chld, NULL) < 0) die(S_SIGNALS);
     int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (sfd < 0) die(S_SIGNALS);
+    if (FAULT(S_SIGNALS) || sfd < 0) die(S_SIGNALS);
     say("R", 0, 0);
 
     char *buf = malloc(MAX_MSG);
@@ -357,16 +366,18 @@ static void guard(const char *name, const char *hostname, int private_net, int r
 int main(int argc, char **argv) {
     close_from(CTL + 1);
     reset_signals();
+    const char *f = getenv("ROCKER_GUARD_FAULT");
+    fault = f ? atoi(f) : 0;
     if (argc != 4 || strlen(argv[1]) == 0 || strlen(argv[1]) > 15) die(S_ARGS);
     int private_net = strchr(argv[3], 'n') != NULL;
     int remove_on_exit = strchr(argv[3], 'r') != NULL;
     int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | (private_net ? CLONE_NEWNET : 0);
-    if (unshare(flags) < 0) die(S_UNSHARE);
+    if (FAULT(S_UNSHARE) || unshare(flags) < 0) die(S_UNSHARE);
     /* before any other mount: nothing done in the rocker may propagate to the host */
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die(S_PRIVATE);
+    if (FAULT(S_PRIVATE) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die(S_PRIVATE);
     /* the keeper ends when its guard ends; it must not outlive or be confused by the engine */
     int said[2];
-    if (pipe2(said, O_CLOEXEC) < 0) die(S_FORK);
+    if (FAULT(S_FORK) || pipe2(said, O_CLOEXEC) < 0) die(S_FORK);
     pid_t g = fork();
     if (g < 0) die(S_FORK);
     if (g == 0) {

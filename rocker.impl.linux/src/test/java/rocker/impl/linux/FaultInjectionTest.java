@@ -1,0 +1,91 @@
+package rocker.impl.linux;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.Rule;
+import org.junit.Test;
+
+import rocker.api.NetworkMode;
+import rocker.api.RockerApp;
+import rocker.api.RockerError;
+import rocker.api.RockerRequest;
+import rocker.api.RockerResult;
+
+/**
+ * Every step of the guard fails once (ROCKER_GUARD_FAULT, set by a wrapper around the real guard):
+ * each failure gets its seed code and a message naming the step, and leaves no process, no loop
+ * device, no mount and no data dir behind.
+ */
+public class FaultInjectionTest {
+    @Rule
+    public final EngineFixture fx = new EngineFixture();
+
+    private void inject(GuardStep step, RockerError expected, boolean userns, NetworkMode net) throws Exception {
+        Path image = fx.work.resolve("fault.squashfs");
+        if (!Files.exists(image)) {
+            image = Images.build(fx.work, "fault", Map.of("run.sh", "#!/bin/sh\nexec sleep 1000\n"));
+        }
+        Path wrapper = fx.work.resolve("guard-fault-" + step.ordinal());
+        Files.writeString(wrapper, "#!/bin/sh\nROCKER_GUARD_FAULT=" + step.ordinal() + " exec " + System.getProperty("rocker.guard") + " \"$@\"\n");
+        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+        fx.engine.close();
+        fx.engine = new RockerEngine(fx.stateDir, wrapper.toString(), Duration.ofSeconds(10));
+
+        String data = "d" + step.ordinal();
+        RockerRequest request = fx.request(image, data, "/etc", "/var").userNamespace(userns).network(net).build();
+        RockerResult r = fx.engine.enterRocker(request, RockerApp.of("/bin/sh", request.execDir() + "/run.sh"));
+
+        assertEquals(step + ": " + r, expected, r.error());
+        assertTrue(step + ": " + r.message(), r.message().contains("could not " + step.text));
+        assertTrue(step + ": " + r.message(), r.message().contains("errno 5 "));
+        assertEquals("", r.guardName());
+        assertTrue(fx.engine.list().isEmpty());
+        assertTrue(step + ": no keeper left", KernelView.eventually(() -> keepersOfThisJvm() == 0));
+        assertTrue(step + ": no loop device left", KernelView.eventually(() -> fx.ourLoops().isEmpty()));
+        assertFalse(step + ": the data dir made for it is gone", Files.exists(Path.of(request.dataDir())));
+    }
+
+    private static long keepersOfThisJvm() throws Exception {
+        int self = (int) ProcessHandle.current().pid();
+        try (var s = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            long n = 0;
+            for (Path p : s) {
+                int pid = Integer.parseInt(p.getFileName().toString());
+                if (ProcStat.live(pid).filter(st -> st.ppid == self && st.name.equals("rocker-keeper")).isPresent()) n++;
+            }
+            return n;
+        }
+    }
+
+    @Test
+    public void namespaceAndGuardStepsFailTheBuild() throws Exception {
+        for (GuardStep s : new GuardStep[] {GuardStep.UNSHARE, GuardStep.PRIVATE, GuardStep.FORK, GuardStep.NAME,
+                GuardStep.HOSTNAME, GuardStep.PROC, GuardStep.SIGNALS}) {
+            inject(s, RockerError.BUILD_ROCKER_FAILED, false, NetworkMode.HOST);
+        }
+        inject(GuardStep.LOOPBACK, RockerError.BUILD_ROCKER_FAILED, false, NetworkMode.NONE);
+    }
+
+    @Test
+    public void identityStepsFailTheEntry() throws Exception {
+        for (GuardStep s : new GuardStep[] {GuardStep.SETSID, GuardStep.REPORT, GuardStep.GROUPS, GuardStep.GID,
+                GuardStep.UID, GuardStep.CAPS, GuardStep.NNP, GuardStep.CHDIR}) {
+            inject(s, RockerError.ENTER_ROCKER_FAILED, false, NetworkMode.HOST);
+        }
+        inject(GuardStep.USERNS, RockerError.ENTER_ROCKER_FAILED, true, NetworkMode.HOST);
+        inject(GuardStep.IDMAP, RockerError.ENTER_ROCKER_FAILED, true, NetworkMode.HOST);
+    }
+
+    @Test
+    public void theExecFailsTheApp() throws Exception {
+        inject(GuardStep.EXEC, RockerError.APP_EXEC_FAILED, false, NetworkMode.HOST);
+    }
+}
