@@ -1,0 +1,212 @@
+package rocker.itest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+/**
+ * The `rocker` command line as users run it: the launcher jar this build exported, as separate
+ * processes, a real server, real rockers. The server is killed with SIGKILL and restarted: the
+ * rockers it made are still listed and can be killed.
+ */
+public class LauncherCliIT {
+    private static final Path JAR = Path.of("..", "cnf", "target", "rocker.jar").toAbsolutePath().normalize();
+    private static final Pattern NAME = Pattern.compile("\"guard_name\":\"(rk[a-z2-7]{13})\"");
+    private static final Pattern PID = Pattern.compile("\"guard_pid\":(\\d+)");
+
+    private Path work;
+    private Path socket;
+    private Path state;
+    private Process server;
+
+    /** The outcome of one `rocker` command. */
+    private static final class Run {
+        final int code;
+        final String out;
+        final String err;
+
+        Run(int code, String out, String err) {
+            this.code = code;
+            this.out = out;
+            this.err = err;
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + code + ", stdout: " + out + ", stderr: " + err;
+        }
+    }
+
+    @Before
+    public void setUp() throws Exception {
+        assertTrue("the launcher jar is built before the integration tests: " + JAR, Files.isRegularFile(JAR));
+        work = Files.createTempDirectory(Path.of("/tmp"), "rocker-itest-cli-");
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        socket = work.resolve("rocker.sock");
+        state = work.resolve("state");
+    }
+
+    @After
+    public void tearDown() throws Exception {
+        try {
+            // whatever a failed test left: destroyed through a server on our state dir
+            if (server == null || !server.isAlive()) {
+                Files.deleteIfExists(socket);
+                startServer();
+            }
+            Run left = rocker("ls", "--socket", socket.toString(), "--json");
+            for (Matcher m = NAME.matcher(left.out); m.find();) {
+                rocker("kill", "--socket", socket.toString(), m.group(1));
+            }
+            stopServer();
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    private static List<String> java(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+        cmd.add("-jar");
+        cmd.add(JAR.toString());
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Runs `rocker ARGS` as its own process. */
+    private Run rocker(String... args) throws Exception {
+        List<String> cmd = java(args);
+        Path out = Files.createTempFile(work, "out", ".txt");
+        Path err = Files.createTempFile(work, "err", ".txt");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        assertTrue("rocker " + String.join(" ", args) + " ended", p.waitFor(60, TimeUnit.SECONDS));
+        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    private void startServer() throws Exception {
+        server = new ProcessBuilder(java("serve", "--socket", socket.toString(), "--state-dir", state.toString()))
+                .redirectErrorStream(true).redirectOutput(work.resolve("server.log").toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < end && !Files.exists(socket)) {
+            Thread.sleep(50);
+        }
+        assertTrue("the server listens on " + socket + ": " + log(), Files.exists(socket));
+    }
+
+    private void stopServer() throws Exception {
+        if (server != null && server.isAlive()) {
+            server.destroy();
+            server.waitFor(20, TimeUnit.SECONDS);
+        }
+        server = null;
+    }
+
+    private String log() throws IOException {
+        Path l = work.resolve("server.log");
+        return Files.exists(l) ? Files.readString(l) : "";
+    }
+
+    private Path image() throws Exception {
+        return Images.build(work, "cli", Map.of(
+                "sleep.sh", "#!/bin/sh\nexec sleep 1000\n",
+                "hello.sh", "#!/bin/sh\necho \"hello $(id -u) $1\"\necho oops >&2\nexit 7\n"));
+    }
+
+    private String[] run(Path image, String data, String... rest) {
+        List<String> a = new ArrayList<>(List.of("run", "--socket", socket.toString(), "--pkg", image.toString(),
+                "--exec-dir", work.resolve("exec-" + data).toString(), "--data-dir", work.resolve("data-" + data).toString(),
+                "--overlay", "/etc", "--uid", "1000", "--gid", "1000"));
+        a.addAll(List.of(rest));
+        return a.toArray(new String[0]);
+    }
+
+    private static boolean alive(int pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    @Test
+    public void runListKillThroughAServerThatIsKilledAndRestarted() throws Exception {
+        Path img = image();
+        startServer();
+
+        Run started = rocker(run(img, "a", "--json", "--", "/bin/sh", work.resolve("exec-a") + "/sleep.sh"));
+        assertEquals(started.toString(), 0, started.code);
+        assertTrue(started.out, started.out.contains("\"err_no\":0,\"err\":\"success\""));
+        Matcher name = NAME.matcher(started.out);
+        Matcher pid = PID.matcher(started.out);
+        assertTrue(started.out, name.find() && pid.find());
+        String guard = name.group(1);
+        int guardPid = Integer.parseInt(pid.group(1));
+        assertTrue(alive(guardPid));
+
+        Run waited = rocker(run(img, "b", "--rm", "--wait", "--", "/bin/sh", work.resolve("exec-b") + "/hello.sh", "x"));
+        assertEquals(waited.toString(), 7, waited.code);
+        assertEquals("hello 1000 x\n", waited.out);
+        assertTrue(waited.err, waited.err.contains("oops"));
+
+        Run bad = rocker(run(work.resolve("missing.squashfs"), "c", "--", "/bin/true"));
+        assertEquals(bad.toString(), 125, bad.code);
+        assertTrue(bad.err, bad.err.startsWith("rocker: param_invalid: app_pkg_path"));
+
+        Run name1 = rocker("guardname", Integer.toString(guardPid));
+        assertEquals(name1.toString(), 0, name1.code);
+        assertEquals(guard, name1.out.trim());
+
+        // the server dies hard; its rockers do not
+        server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        assertTrue("the rocker outlives its server", alive(guardPid));
+        Files.deleteIfExists(socket); // a SIGKILLed server cannot remove it; a new one replaces a stale socket anyway
+        startServer();
+        Run listed = rocker("ls", "--socket", socket.toString(), "--json");
+        assertEquals(listed.toString(), 0, listed.code);
+        assertTrue(listed.out, listed.out.contains("\"guard_name\":\"" + guard + "\""));
+        assertTrue(listed.out, listed.out.contains("\"app_id\":"));
+
+        Run killed = rocker("kill", "--socket", socket.toString(), guard);
+        assertEquals(killed.toString(), 0, killed.code);
+        assertTrue("the guard is gone", waitGone(guardPid));
+        Run again = rocker("kill", "--socket", socket.toString(), guard);
+        assertNotEquals(again.toString(), 0, again.code);
+        assertFalse(rocker("ls", "--socket", socket.toString(), "--json").out.contains(guard));
+    }
+
+    private static boolean waitGone(int pid) throws InterruptedException {
+        for (int i = 0; i < 200 && alive(pid); i++) {
+            Thread.sleep(25);
+        }
+        return !alive(pid);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        try (var s = Files.walk(root)) {
+            s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // reported by the Rig of the other tests as a leftover
+                }
+            });
+        }
+    }
+}
