@@ -5,7 +5,10 @@
  *
  * Started by the engine with posix_spawn():
  *   rocker-guard NAME HOSTNAME FLAGS        FLAGS: string of 'n' (private network), 'r' (--rm)
- *   fd 0,1,2 = the app's stdin/stdout/stderr, fd 3 = SOCK_SEQPACKET control socket, nothing else.
+ *   fd 0,1,2 = /dev/null, fd 3 = SOCK_SEQPACKET control socket, nothing else.
+ *   The engine may start guards ahead of need (spares): a guard takes its final name and hostname,
+ *   and the app's stdio, with the app request; a guard that never got one ends when the engine's end
+ *   of the control socket closes.
  *
  * Processes:
  *   keeper (host pid ns)  unshare(NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET]), make / rprivate, fork the
@@ -21,7 +24,8 @@
  * Messages (one datagram each, fields NUL-separated, text):
  *   keeper -> engine   "P" guard_host_pid        | "E" step errno
  *   guard  -> engine   "R"                       | "E" step errno
- *   engine -> guard    "X" uid gid userns ngroups g... cwd argc argv... envc env...
+ *   engine -> guard    "X" name hostname uid gid userns ngroups g... cwd argc argv... envc env...
+ *                      with the app's stdin, stdout, stderr as SCM_RIGHTS
  *   app    -> engine   "C"                       (credentials carry the app's host pid)
  *   guard  -> engine   "A" app_ns_pid            | "F" step errno
  *   guard  -> engine   "W" wait_status           (the app ended)
@@ -112,6 +116,8 @@ static void loopback_up(void) {
 /* ---- the app ---------------------------------------------------------------------------- */
 
 struct request {
+    char *name, *hostname;
+    int stdio[3];
     long uid, gid, userns, ngroups;
     gid_t groups[64];
     char *cwd;
@@ -150,6 +156,8 @@ static char **next_vector(char **p, char *end) {
 static int parse_request(char *buf, size_t len, struct request *r) {
     char *p = buf, *end = buf + len, *kind = next_field(&p, end);
     if (!kind || strcmp(kind, "X")) return -1;
+    if (!(r->name = next_field(&p, end)) || !(r->hostname = next_field(&p, end))) return -1;
+    if (strlen(r->name) == 0 || strlen(r->name) > 15) return -1;
     if (next_long(&p, end, &r->uid) || next_long(&p, end, &r->gid) || next_long(&p, end, &r->userns)
         || next_long(&p, end, &r->ngroups) || r->ngroups < 0 || r->ngroups > 64) return -1;
     for (long i = 0; i < r->ngroups; i++) {
@@ -186,6 +194,12 @@ static void clear_capability_sets(int report) {
 /* In the child: become the app. report: CLOEXEC pipe to the guard; sync: user-namespace handshake. */
 static void become_app(struct request *r, int report, int sync_to_guard, int sync_from_guard) {
     reset_signals();
+    for (int i = 0; i < 3; i++) {
+        if (dup2(r->stdio[i], i) < 0) fail_app(report, S_REQUEST);
+    }
+    for (int i = 0; i < 3; i++) {
+        if (r->stdio[i] > 2) close(r->stdio[i]);
+    }
     if (FAULT(S_SETSID) || setsid() < 0) fail_app(report, S_SETSID);
     /* tell the engine our pid (SO_PASSCRED on its end translates it to the host's pid namespace) */
     if (FAULT(S_REPORT) || send(CTL, "C", 2, MSG_NOSIGNAL) < 0) fail_app(report, S_REPORT);
@@ -284,19 +298,35 @@ static pid_t start_app(struct request *r) {
         say("F", e[0], e[1]);
         return -1;
     }
-    /* the guard keeps no handle on the app's stdio: the app's end of a pipe is the only one */
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null >= 0) {
-        dup2(null, 0);
-        dup2(null, 1);
-        dup2(null, 2);
-        close(null);
-    }
     say("A", app, 0);
     return app;
 }
 
 /* ---- the guard ---------------------------------------------------------------------------- */
+
+/* One request and the three descriptors that come with it (-1 when none came). */
+static ssize_t receive(char *buf, int fds[3]) {
+    union {
+        char space[CMSG_SPACE(3 * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct iovec iov = {buf, MAX_MSG};
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.space;
+    msg.msg_controllen = sizeof control.space;
+    fds[0] = fds[1] = fds[2] = -1;
+    ssize_t n = recvmsg(CTL, &msg, MSG_CMSG_CLOEXEC);
+    if (n <= 0) return n;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(3 * sizeof(int))) {
+            memcpy(fds, CMSG_DATA(c), 3 * sizeof(int));
+        }
+    }
+    return n;
+}
 
 static void guard(const char *name, const char *hostname, int private_net, int remove_on_exit, int keeper_said) {
     /* speak only after the keeper has reported our pid: the engine reads "P" before "R" */
@@ -338,21 +368,32 @@ static void guard(const char *name, const char *hostname, int private_net, int r
             }
         }
         if (ctl_open && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-            ssize_t n = recv(CTL, buf, MAX_MSG, 0);
+            struct request r;
+            memset(&r, 0, sizeof r);
+            ssize_t n = receive(buf, r.stdio);
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) {
-                /* the engine went away: keep guarding, with nobody to tell */
+                /* the engine went away: a spare that never got an app ends; a rocker keeps guarding */
+                if (!app) _exit(0);
                 close(CTL);
                 ctl_open = 0;
                 continue;
             }
-            struct request r;
-            memset(&r, 0, sizeof r);
-            if (app || parse_request(buf, (size_t)n, &r) < 0) {
+            if (app || r.stdio[0] < 0 || parse_request(buf, (size_t)n, &r) < 0) {
+                for (int i = 0; i < 3; i++) if (r.stdio[i] >= 0) close(r.stdio[i]);
                 say("F", S_REQUEST, EINVAL);
                 continue;
             }
+            /* the rocker's own name and hostname (a spare was started under a placeholder) */
+            int step = prctl(PR_SET_NAME, r.name, 0, 0, 0) < 0 ? S_NAME
+                    : sethostname(r.hostname, strlen(r.hostname)) < 0 ? S_HOSTNAME : 0;
+            if (step) {
+                say("F", step, errno);
+                for (int i = 0; i < 3; i++) close(r.stdio[i]);
+                continue;
+            }
             app = start_app(&r);
+            for (int i = 0; i < 3; i++) close(r.stdio[i]);
             if (app < 0) {
                 app = 0;
                 if (remove_on_exit) _exit(1);

@@ -174,7 +174,9 @@ public final class BenchMain {
         try {
             if (preflight()) {
                 ws = Workspace.create(cfg.nativeDir, cleanup);
-                RockerEngine engine = new RockerEngine(ws.root.resolve("state-engine"), cfg.guard, Duration.ofSeconds(10));
+                // as the product runs it: the engine component's default of 2 spare guards
+                String guard = cfg.guard;
+                RockerEngine engine = new RockerEngine(ws.root.resolve("state-engine"), () -> guard, Duration.ofSeconds(10), 2);
                 cleanup.add("engine", engine::close);
                 ClientBench eb = new ClientBench("engine", engine, ws, cleanup);
                 trackers.add(eb.tracker);

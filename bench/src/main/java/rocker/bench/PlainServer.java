@@ -25,7 +25,7 @@ public final class PlainServer {
         }
         Path socket = Path.of(args[0]);
         Path stateDir = Path.of(args[1]);
-        RockerEngine engine = new RockerEngine(stateDir.resolve("engine"), args[2], Duration.ofSeconds(10));
+        RockerEngine engine = new RockerEngine(stateDir.resolve("engine"), () -> args[2], Duration.ofSeconds(10), 2);
         Class<?> settingsClass = Class.forName("rocker.server.internal.ServerSettings");
         Object builder = settingsClass.getMethod("builder").invoke(null);
         builder.getClass().getMethod("socketPath", Path.class).invoke(builder, socket);

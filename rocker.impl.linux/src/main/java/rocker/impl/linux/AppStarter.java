@@ -11,14 +11,17 @@ import rocker.api.RockerException;
 import rocker.api.RockerRequest;
 import rocker.impl.linux.sys.Posix;
 
-/** Asks a guard to start the app ("X" request) and learns the app's host pid from the app's own message. */
+/**
+ * Asks a guard to start the app ("X" request: the rocker's name and hostname, the command, and the
+ * app's stdio as SCM_RIGHTS) and learns the app's host pid from the app's own message.
+ */
 final class AppStarter {
     private AppStarter() {
     }
 
-    /** Starts the app; returns its pid as seen from the host. */
-    static int start(GuardProcess guard, RockerRequest request, RockerApp app) {
-        Posix.send(guard.control, encode(request, app));
+    /** Starts the app with {@code stdio} in the rocker {@code name}; returns the app's pid as seen from the host. */
+    static int start(GuardProcess guard, String name, RockerRequest request, RockerApp app, int[] stdio) {
+        Posix.send(guard.control, encode(name, request, app), stdio);
         int appPid = 0;
         for (;;) {
             Posix.Datagram d = GuardProcess.next(guard.control, "the guard");
@@ -56,10 +59,12 @@ final class AppStarter {
         return app.workDir() == null ? r.execDir() : app.workDir();
     }
 
-    /** "X" uid gid userns ngroups groups... cwd argc argv... envc env..., NUL-separated. */
-    static byte[] encode(RockerRequest r, RockerApp app) {
+    /** "X" name hostname uid gid userns ngroups groups... cwd argc argv... envc env..., NUL-separated. */
+    static byte[] encode(String name, RockerRequest r, RockerApp app) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         field(out, "X");
+        field(out, name);
+        field(out, r.hostname() == null ? name : r.hostname());
         field(out, Integer.toString(r.uid()));
         field(out, Integer.toString(r.gid()));
         field(out, r.userNamespace() ? "1" : "0");

@@ -13,6 +13,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Guard executable", description = "Path of rocker-guard; empty: the one of this platform's native fragment.")
     String guardPath() default "";
 
+    @AttributeDefinition(name = "Spare guards", description = "Guards started ahead of need (host network, no --rm), so that a start does not wait for one; 0: none.")
+    int spareGuards() default 2;
+
     @AttributeDefinition(name = "Destroy timeout (ms)", description = "How long destroy waits for a rocker to be gone.")
     int destroyTimeoutMillis() default 10_000;
 }

@@ -30,19 +30,29 @@ final class GuardProcess {
     }
 
     /**
-     * Spawns the guard named {@code name}; {@code stdio} are the app's three standard descriptors,
-     * which the guard hands to the app. On failure nothing is left running.
+     * The spawn-time mode of a guard: its network namespace and whether it ends with its app. A guard
+     * gets its name, hostname and the app's stdio later, with the app request.
      */
-    static GuardProcess start(String guardPath, String name, RockerRequest request, int[] stdio) {
+    static String flags(RockerRequest request) {
+        return "-" + (request.network() == NetworkMode.NONE ? "n" : "") + (request.removeOnExit() ? "r" : "");
+    }
+
+    /**
+     * Spawns a keeper and its guard in the mode {@code flags}, named {@code name} until the app request
+     * renames it. On failure nothing is left running.
+     */
+    static GuardProcess start(String guardPath, String name, String flags) {
         int[] pair = Posix.seqpacketPair();
         int keeper = -1;
         int guardPid = -1;
+        int devNull = -1;
         try {
             Posix.passCredentials(pair[0]);
-            String hostname = request.hostname() == null ? name : request.hostname();
-            String flags = "-" + (request.network() == NetworkMode.NONE ? "n" : "") + (request.removeOnExit() ? "r" : "");
-            keeper = Posix.spawn(guardPath, new String[] {"rocker-guard", name, hostname, flags}, new String[0],
-                    new int[] {stdio[0], stdio[1], stdio[2], pair[1]});
+            devNull = Posix.open("/dev/null", Posix.O_RDWR, 0);
+            keeper = Posix.spawn(guardPath, new String[] {"rocker-guard", name, name, flags}, new String[0],
+                    new int[] {devNull, devNull, devNull, pair[1]});
+            Posix.close(devNull);
+            devNull = -1;
             Posix.close(pair[1]);
             pair[1] = -1;
             String[] p = expect(pair[0], "P", "the keeper");
@@ -51,6 +61,7 @@ final class GuardProcess {
             long start = ProcStat.read(guardPid).map(s -> s.startTime).orElse(0L);
             return new GuardProcess(name, keeper, guardPid, start, pair[0]);
         } catch (RuntimeException e) {
+            Posix.close(devNull);
             Posix.close(pair[0]);
             Posix.close(pair[1]);
             if (keeper > 0) {

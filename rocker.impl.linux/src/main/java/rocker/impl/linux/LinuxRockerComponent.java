@@ -34,7 +34,7 @@ public final class LinuxRockerComponent implements RockerClient {
     public LinuxRockerComponent(EngineConfig config, BundleContext context) {
         Path stateDir = Path.of(config.stateDir());
         this.engine = new RockerEngine(stateDir, () -> GuardBinary.locate(config.guardPath(), context.getBundle(), stateDir),
-                Duration.ofMillis(config.destroyTimeoutMillis()));
+                Duration.ofMillis(config.destroyTimeoutMillis()), config.spareGuards());
     }
 
     @Deactivate

@@ -41,15 +41,22 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
     private final Duration destroyTimeout;
     private final GuardNames names = new GuardNames();
     private final ExitWatcher watcher = new ExitWatcher();
+    private final GuardPool pool;
     private final java.util.Set<String> building = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    /** An engine without spare guards. */
     public RockerEngine(Path stateDir, String guardPath, Duration destroyTimeout) {
-        this(stateDir, () -> guardPath, destroyTimeout);
+        this(stateDir, () -> guardPath, destroyTimeout, 0);
     }
 
-    /** With a guard that is located when the first rocker is built (so that a non-root engine still starts). */
-    public RockerEngine(Path stateDir, java.util.function.Supplier<String> guardLocator, Duration destroyTimeout) {
+    /**
+     * An engine whose guard is located when the first rocker is built (so that a non-root engine still
+     * starts), keeping {@code spareGuards} guards started ahead of need once it builds rockers.
+     */
+    public RockerEngine(Path stateDir, java.util.function.Supplier<String> guardLocator, Duration destroyTimeout,
+            int spareGuards) {
         this.guardLocator = guardLocator;
+        this.pool = new GuardPool(spareGuards, this::guard);
         this.registry = new Registry(stateDir);
         this.destroyTimeout = destroyTimeout;
     }
@@ -95,6 +102,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             return build(request, app);
         } finally {
             building.remove(data);
+            pool.refill();
         }
     }
 
@@ -110,14 +118,14 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
         try {
             image = Posix.open(request.pkgPath(), Posix.O_RDONLY, 0);
             data.prepare(request);
-            stdio = AppStdio.open(app, request, data);
             String name = names.next(n -> registry.contains(n) || watcher.find(n).isPresent());
-            guard = GuardProcess.start(guard(), name, request, stdio.fds());
-            stdio.close();
+            guard = pool.take(request);
             MountInterpreter.run(name, guard.guardPid, MountPlan.of(request, data, image));
             Posix.close(image);
             image = -1;
-            int appPid = AppStarter.start(guard, request, app);
+            stdio = AppStdio.open(app, request, data);
+            int appPid = AppStarter.start(guard, name, request, app, stdio.fds());
+            stdio.close();
             stdio.startPumps(name);
             RockerRecord record = new RockerRecord(name, guard.guardPid, guard.guardStart, guard.keeperPid, appPid,
                     Instant.now(), request);
@@ -295,9 +303,10 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
         }
     }
 
-    /** Stops watching; the rockers live on (seed semantics) and a new engine adopts them from the registry. */
+    /** Ends the spares and stops watching; the rockers live on (seed semantics) and a new engine adopts them. */
     @Override
     public void close() {
+        pool.close();
         watcher.close();
     }
 }

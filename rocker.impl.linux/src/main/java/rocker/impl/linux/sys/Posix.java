@@ -37,6 +37,7 @@ public final class Posix {
     public static final int SOCK_CLOEXEC = O_CLOEXEC;
     public static final int SOL_SOCKET = 1;
     public static final int SO_PASSCRED = 16;
+    public static final int SCM_RIGHTS = 1;
     public static final int SCM_CREDENTIALS = 2;
     public static final int MSG_NOSIGNAL = 0x4000;
     // poll(2), wait(2), signals
@@ -181,6 +182,44 @@ public final class Posix {
             int e = Native.errno();
             if (n < 0 && e == Errno.EINTR) continue;
             throw new SysException("send", "fd " + fd, n < 0 ? e : Errno.EINVAL);
+        }
+    }
+
+    /** Sends one datagram with descriptors ({@code SCM_RIGHTS}); the receiver gets its own copies. */
+    public static void send(int fd, byte[] message, int[] fds) {
+        jnr.ffi.Runtime rt = Native.runtime();
+        Pointer buf = Scratch.get(Scratch.DATA, Math.max(1, message.length));
+        buf.put(0, message, 0, message.length);
+        int word = rt.addressSize();
+        int header = align(word + 8, word);
+        int dataLength = 4 * fds.length;
+        int space = header + align(dataLength, word);
+        Pointer control = Scratch.get(Scratch.CONTROL, space);
+        control.setMemory(0, space, (byte) 0);
+        if (word == 8) {
+            control.putLong(0, header + dataLength);
+        } else {
+            control.putInt(0, header + dataLength);
+        }
+        control.putInt(word, SOL_SOCKET);
+        control.putInt(word + 4, SCM_RIGHTS);
+        for (int i = 0; i < fds.length; i++) {
+            control.putInt(header + 4L * i, fds[i]);
+        }
+        IoVec iov = new IoVec(rt);
+        iov.base.set(buf);
+        iov.length.set(message.length);
+        MsgHdr msg = new MsgHdr(rt);
+        msg.iov.set(jnr.ffi.Struct.getMemory(iov));
+        msg.iovLength.set(1);
+        msg.control.set(control);
+        msg.controlLength.set(space);
+        for (;;) {
+            long n = Native.socket().sendmsg(fd, msg, MSG_NOSIGNAL);
+            if (n == message.length) return;
+            int e = Native.errno();
+            if (n < 0 && e == Errno.EINTR) continue;
+            throw new SysException("sendmsg", "fd " + fd, n < 0 ? e : Errno.EINVAL);
         }
     }
 

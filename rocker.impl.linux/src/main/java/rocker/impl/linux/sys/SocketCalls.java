@@ -13,4 +13,6 @@ public interface SocketCalls {
     @ssize_t long send(int fd, Pointer buf, @size_t long length, int flags);
 
     @ssize_t long recvmsg(int fd, MsgHdr message, int flags);
+
+    @ssize_t long sendmsg(int fd, MsgHdr message, int flags);
 }
