@@ -14,9 +14,11 @@
  *   keeper (host pid ns)  unshare(NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET]), make / rprivate, fork the
  *                         guard, report its host pid, close fd 0-3, wait for the guard and reap it,
  *                         exit. It keeps zombies from piling up under an init that does not reap.
- *   guard (pid 1)         set its name and hostname, mount a fresh /proc, report ready, then serve
- *                         one EXEC request and reap every process of the rocker until it is killed
- *                         (or, with 'r', until the app ends).
+ *   guard (pid 1)         set its name and hostname, report ready, then serve one EXEC request (its
+ *                         name, hostname, a fresh /proc, the app) and reap every process of the
+ *                         rocker until it is killed (or, with 'r', until the app ends). /proc is
+ *                         mounted only then: the engine's mounts before it use the host's
+ *                         /proc/self/fd/N to name the dirs it opened.
  *   app                   setsid, identity (setgroups/setresgid/setresuid or a user namespace),
  *                         no capabilities, no_new_privs, chdir, execvpe. Reports its own pid to
  *                         the engine first (the engine reads it with SO_PASSCRED: kernel-translated).
@@ -336,7 +338,6 @@ static void guard(const char *name, const char *hostname, int private_net, int r
     close(keeper_said);
     if (FAULT(S_NAME) || prctl(PR_SET_NAME, name, 0, 0, 0) < 0) die(S_NAME);
     if (FAULT(S_HOSTNAME) || sethostname(hostname, strlen(hostname)) < 0) die(S_HOSTNAME);
-    if (FAULT(S_PROC) || mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) die(S_PROC);
     if (private_net) loopback_up();
 
     sigset_t chld;
@@ -384,9 +385,14 @@ static void guard(const char *name, const char *hostname, int private_net, int r
                 say("F", S_REQUEST, EINVAL);
                 continue;
             }
-            /* the rocker's own name and hostname (a spare was started under a placeholder) */
+            /*
+             * the rocker's own name and hostname (a spare was started under a placeholder), and its own
+             * /proc: mounted only now, after the engine's mounts, which name the engine's opened dirs as
+             * /proc/self/fd/N and so need the host's /proc until then
+             */
             int step = prctl(PR_SET_NAME, r.name, 0, 0, 0) < 0 ? S_NAME
-                    : sethostname(r.hostname, strlen(r.hostname)) < 0 ? S_HOSTNAME : 0;
+                    : sethostname(r.hostname, strlen(r.hostname)) < 0 ? S_HOSTNAME
+                    : (FAULT(S_PROC) || mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) ? S_PROC : 0;
             if (step) {
                 say("F", step, errno);
                 for (int i = 0; i < 3; i++) close(r.stdio[i]);

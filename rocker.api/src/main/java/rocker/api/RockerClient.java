@@ -26,6 +26,22 @@ public interface RockerClient {
     RockerResult enterRocker(RockerRequest request, RockerApp app);
 
     /**
+     * {@link #enterRocker(RockerRequest, RockerApp)} on behalf of {@code caller}: for a
+     * {@linkplain RockerCaller#user user} the engine opens the package, FILE stdio and the data dir
+     * with the user's credentials and refuses what the user could not open itself ({@code sys},
+     * "permission denied: ..." naming the field). Implementations that cannot act for a user (the
+     * remote client: the server takes the caller from the socket) answer {@link RockerError#SYS}.
+     *
+     * @since 1.1
+     */
+    default RockerResult enterRocker(RockerRequest request, RockerApp app, RockerCaller caller) {
+        if (caller == null || caller.isEngine()) {
+            return enterRocker(request, app);
+        }
+        return RockerResult.failure(RockerError.SYS, "this RockerClient cannot act on behalf of " + caller);
+    }
+
+    /**
      * The name of process {@code pid}, read from {@code /proc/<pid>/stat}: the seed's
      * {@code ROCKER_get_guardname}. The name is in {@link RockerResult#guardName()};
      * {@link RockerError#GET_GUARDNAME_FAILED} when there is no such process.

@@ -9,12 +9,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import rocker.api.RockerApp;
+import rocker.api.RockerCaller;
 import rocker.api.RockerError;
 import rocker.api.RockerException;
 import rocker.api.RockerRequest;
 import rocker.api.Stdio;
+import rocker.impl.linux.sys.Credentials;
 import rocker.impl.linux.sys.Errno;
+import rocker.impl.linux.sys.Fd;
 import rocker.impl.linux.sys.Posix;
+import rocker.impl.linux.sys.Stat;
 import rocker.impl.linux.sys.SysException;
 
 /**
@@ -28,25 +32,34 @@ final class AppStdio implements AutoCloseable {
     private final List<Integer> ours = new ArrayList<>();
     private final List<Runnable> pumps = new ArrayList<>();
     private final List<Integer> readEnds = new ArrayList<>();
-    private final List<String> createdFiles = new ArrayList<>();
+    private final List<Runnable> removeIfEmpty = new ArrayList<>();
+    private final RockerRequest request;
+    private final RockerCaller caller;
+    private final DataDir data;
     private String rocker = "";
 
-    static AppStdio open(RockerApp app, RockerRequest request, DataDir data) {
-        AppStdio s = new AppStdio();
+    private AppStdio(RockerRequest request, RockerCaller caller, DataDir data) {
+        this.request = request;
+        this.caller = caller;
+        this.data = data;
+    }
+
+    /**
+     * Opens the app's stdio: FILE paths with the caller's credentials (so a user only gets files it could
+     * open itself), never blocking on a FIFO; the logs beneath the data dir's opened {@code log/} dir.
+     */
+    static AppStdio open(RockerApp app, RockerRequest request, RockerCaller caller, DataDir data) {
+        AppStdio s = new AppStdio(request, caller, data);
         try {
             s.fds[0] = s.input(app.stdin());
-            s.fds[1] = s.output(app.stdout(), 1, data.log("stdout.log"), request);
-            s.fds[2] = s.output(app.stderr(), 2, data.log("stderr.log"), request);
+            s.fds[1] = s.output(app.stdout(), 1, "stdout.log");
+            s.fds[2] = s.output(app.stderr(), 2, "stderr.log");
             return s;
         } catch (SysException e) {
-            s.close();
-            s.closeReadEnds();
-            s.removeCreatedEmptyFiles();
+            s.abort();
             throw new RockerException(RockerError.SYS, "cannot open the app's stdio: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            s.close();
-            s.closeReadEnds();
-            s.removeCreatedEmptyFiles();
+            s.abort();
             throw e;
         }
     }
@@ -60,7 +73,7 @@ final class AppStdio implements AutoCloseable {
             case INHERIT:
                 return 0;
             case FILE:
-                return own(Posix.open(s.path(), Posix.O_RDONLY, 0));
+                return own(asCaller(() -> Posix.open(s.path(), Posix.O_RDONLY | Posix.O_NONBLOCK, 0), "stdin", s.path()));
             case DISCARD:
                 return own(Posix.open("/dev/null", Posix.O_RDONLY, 0));
             default:
@@ -68,20 +81,20 @@ final class AppStdio implements AutoCloseable {
         }
     }
 
-    private int output(Stdio s, int which, String logFile, RockerRequest r) {
+    private int output(Stdio s, int which, String logFile) {
         switch (s.kind()) {
             case INHERIT:
                 return which;
             case DISCARD:
                 return own(Posix.open("/dev/null", Posix.O_WRONLY, 0));
             case LOG:
-                return own(appendTo(logFile, r));
+                return own(log(logFile));
             case FILE:
+                String field = which == 1 ? "stdout" : "stderr";
                 if (!s.path().startsWith("/")) {
-                    throw new RockerException(RockerError.PARAM_INVALID, (which == 1 ? "stdout" : "stderr") + " '"
-                            + s.path() + "': must be an absolute path");
+                    throw new RockerException(RockerError.PARAM_INVALID, field + " '" + s.path() + "': must be an absolute path");
                 }
-                return own(appendTo(s.path(), r));
+                return own(asCaller(() -> appendTo(s.path()), field, s.path()));
             case STREAM:
                 int[] pipe = Posix.pipe();
                 own(pipe[1]);
@@ -93,30 +106,127 @@ final class AppStdio implements AutoCloseable {
         }
     }
 
-    /** The rocker could not be built: removes the files we created while they are still empty. */
-    void removeCreatedEmptyFiles() {
-        for (String f : createdFiles) {
+    /** The rocker could not be built: removes the files we created while empty, closes everything. */
+    void abort() {
+        removeCreatedEmptyFiles();
+        close();
+        closeReadEnds();
+    }
+
+    private void removeCreatedEmptyFiles() {
+        for (Runnable r : removeIfEmpty) {
             try {
-                java.nio.file.Path p = java.nio.file.Path.of(f);
-                if (java.nio.file.Files.size(p) == 0) java.nio.file.Files.delete(p);
-            } catch (IOException ignored) {
+                r.run();
+            } catch (RuntimeException ignored) {
                 // keep it
             }
         }
-        createdFiles.clear();
+        removeIfEmpty.clear();
     }
 
-    /** Opens for appending; a file it creates belongs to the app's uid/gid. */
-    private int appendTo(String path, RockerRequest r) {
+    /**
+     * Runs {@code open} with the caller's credentials (on a thread of its own for a user) and clears
+     * O_NONBLOCK afterwards; a failure is answered naming {@code field}.
+     */
+    private int asCaller(java.util.function.IntSupplier open, String field, String path) {
+        int fd;
         try {
-            int fd = Posix.open(path, Posix.O_WRONLY | Posix.O_APPEND | Posix.O_CREAT | Posix.O_EXCL, 0640);
-            createdFiles.add(path);
-            Posix.fchown(fd, r.uid(), r.gid(), path);
+            fd = caller.isEngine() ? open.getAsInt()
+                    : Credentials.as(caller.uid(), caller.gid(), caller.groups(), () -> open.getAsInt());
+        } catch (SysException e) {
+            switch (e.errno()) {
+                case Errno.EACCES:
+                case Errno.EPERM:
+                    throw new RockerException(RockerError.SYS, "permission denied: " + field + " '" + path + "': "
+                            + (caller.isEngine() ? e.getMessage() : "uid " + caller.uid() + " may not open it"));
+                case Errno.ENOENT:
+                case Errno.ENOTDIR:
+                case Errno.EISDIR:
+                case Errno.ENXIO:
+                case Errno.ELOOP:
+                    throw new RockerException(RockerError.PARAM_INVALID, field + " '" + path + "': cannot be opened: " + e.getMessage());
+                default:
+                    throw e;
+            }
+        }
+        try {
+            Fd.clearNonBlock(fd, path);
+        } catch (SysException e) {
+            Posix.close(fd);
+            throw e;
+        }
+        return fd;
+    }
+
+    /**
+     * Opens a host file for appending (as the caller); a file it creates belongs to the app's uid/gid
+     * and is removed again, while empty, if the rocker cannot be built.
+     */
+    private int appendTo(String path) {
+        int flags = Posix.O_WRONLY | Posix.O_APPEND | Posix.O_NONBLOCK | Fd.O_LARGEFILE;
+        try {
+            int fd = Posix.open(path, flags | Posix.O_CREAT | Posix.O_EXCL, 0640);
+            if (caller.isEngine()) Posix.fchown(fd, request.uid(), request.gid(), path);
+            removeIfEmpty.add(() -> removeIfEmpty(fd, path));
             return fd;
         } catch (SysException e) {
             if (e.errno() != Errno.EEXIST) throw e;
-            return Posix.open(path, Posix.O_WRONLY | Posix.O_APPEND, 0);
+            return Posix.open(path, flags, 0);
         }
+    }
+
+    private void removeIfEmpty(int fd, String path) {
+        if (Fd.stat(fd, path).size != 0) return;
+        if (caller.isEngine()) {
+            Fd.unlinkat(Fd.AT_FDCWD, path, 0);
+        } else {
+            Credentials.as(caller.uid(), caller.gid(), caller.groups(), () -> Fd.unlinkat(Fd.AT_FDCWD, path, 0));
+        }
+    }
+
+    /**
+     * {@code log/stdout.log} or {@code log/stderr.log}, opened beneath the data dir's opened log dir with
+     * no symlink followed. It must be a regular file with no other link; it belongs to the app's uid/gid.
+     */
+    private int log(String name) {
+        String what = data.path() + "/log/" + name;
+        int flags = Posix.O_WRONLY | Posix.O_APPEND | Posix.O_NONBLOCK | Fd.O_LARGEFILE;
+        int fd;
+        boolean created = true;
+        try {
+            try {
+                fd = Fd.openBeneath(data.logDir(), name, flags | Posix.O_CREAT | Posix.O_EXCL, 0640, what);
+            } catch (SysException e) {
+                if (e.errno() != Errno.EEXIST) throw e;
+                created = false;
+                fd = Fd.openBeneath(data.logDir(), name, flags, 0, what);
+            }
+        } catch (SysException e) {
+            throw logRefused(name, e.errno() == Errno.ELOOP ? "is a symbolic link (Rocker follows none in a data dir)"
+                    : e.errno() == Errno.ENXIO ? "is not a regular file" : "cannot be opened: " + e.getMessage());
+        }
+        try {
+            Stat st = Fd.stat(fd, what);
+            if (!st.isRegular()) throw logRefused(name, "is " + st.kind() + ", not a regular file");
+            if (st.nlink != 1) throw logRefused(name, "has " + st.nlink + " links (a log must have no other name)");
+            if (st.uid != request.uid() || st.gid != request.gid()) Posix.fchown(fd, request.uid(), request.gid(), what);
+            Fd.clearNonBlock(fd, what);
+            if (created) {
+                int dir = data.logDir();
+                int file = fd;
+                removeIfEmpty.add(() -> {
+                    if (Fd.stat(file, what).size == 0) Fd.unlinkat(dir, name, 0);
+                });
+            }
+            return fd;
+        } catch (RuntimeException e) {
+            Posix.close(fd);
+            throw e;
+        }
+    }
+
+    private RockerException logRefused(String name, String why) {
+        return new RockerException(RockerError.PARAM_INVALID, "app_data_dir '" + data.path() + "': log/" + name + " " + why);
     }
 
     private int own(int fd) {
@@ -157,8 +267,7 @@ final class AppStdio implements AutoCloseable {
         }
     }
 
-    /** The rocker could not be built: the read ends of the pipes are not needed any more. */
-    void closeReadEnds() {
+    private void closeReadEnds() {
         readEnds.forEach(Posix::close);
         readEnds.clear();
     }

@@ -1,108 +1,255 @@
 package rocker.impl.linux;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
+import rocker.api.RockerCaller;
 import rocker.api.RockerError;
 import rocker.api.RockerException;
 import rocker.api.RockerRequest;
+import rocker.impl.linux.sys.Credentials;
+import rocker.impl.linux.sys.Errno;
+import rocker.impl.linux.sys.Fd;
 import rocker.impl.linux.sys.Posix;
+import rocker.impl.linux.sys.Stat;
 import rocker.impl.linux.sys.SysException;
 
 /**
- * The host side of a rocker's data dir. Layout (docs/engine.md):
+ * A rocker's data dir, opened once and then used only through descriptors (docs/security.md). Layout
+ * (docs/engine.md):
  * <pre>
  *   DATA/upper/NAME   the overlay's upper dir for overlay dir /NAME: every write of the app there
  *   DATA/work/NAME    overlayfs' work dir for /NAME (kernel-private)
  *   DATA/log/         stdout.log and stderr.log of the app (Stdio.log())
  * </pre>
- * Upper dirs get the owner and mode of the host dir they cover, so the merged dir looks like the
- * host's. What this rocker created is removed again if the rocker cannot be built (only while
- * empty: nothing is ever lost from a data dir).
+ * Runs on the mount thread, inside the rocker's mount namespace (overlayfs only takes layers that are
+ * mounts of the namespace it is mounted in), before any overlay is mounted. The data dir itself is
+ * opened, and created when missing, <em>with the caller's credentials</em> and must not be a symbolic
+ * link; a user's data dir must be its own. Everything below it is created and opened relative to its
+ * descriptor without following any symbolic link, and modes and owners are set on the opened
+ * descriptors. What this rocker created is removed again if it cannot be built, while empty: nothing
+ * is ever lost from a data dir.
  */
-final class DataDir {
-    private final String root;
-    private final Deque<String> created = new ArrayDeque<>();
+final class DataDir implements AutoCloseable {
+    private final String path;
+    private final RockerCaller caller;
+    private final int appUid;
+    private final int appGid;
+    private final List<Integer> fds = new ArrayList<>();
+    private final Map<String, Integer> uppers = new LinkedHashMap<>();
+    private final Map<String, Integer> works = new LinkedHashMap<>();
+    private final Deque<Runnable> undo = new ArrayDeque<>();
+    private int root = -1;
+    private int log = -1;
 
-    DataDir(String root) {
-        this.root = root;
+    DataDir(RockerRequest request, RockerCaller caller) {
+        this.path = request.dataDir();
+        this.caller = caller;
+        this.appUid = request.uid();
+        this.appGid = request.gid();
     }
 
-    String upper(String overlayDir) {
-        return root + "/upper" + overlayDir;
+    String path() {
+        return path;
     }
 
-    String work(String overlayDir) {
-        return root + "/work" + overlayDir;
-    }
-
-    String log(String file) {
-        return root + "/log/" + file;
-    }
-
-    /** Creates the data dir, the upper and work dirs of every overlay and the log dir. */
-    void prepare(RockerRequest request) {
-        try {
-            mkdirs(root, 0755, 0, 0);
-            mkdirs(root + "/upper", 0755, 0, 0);
-            mkdirs(root + "/work", 0700, 0, 0);
-            for (String dir : request.overlayDirs()) {
-                Map<String, Object> lower = Files.readAttributes(Path.of(dir), "unix:uid,gid,mode");
-                int mode = (Integer) lower.get("mode") & 07777;
-                mkdirs(upper(dir), mode, (Integer) lower.get("uid"), (Integer) lower.get("gid"));
-                mkdirs(work(dir), 0700, 0, 0);
+    /** Opens (and creates when missing) the data dir itself, with the caller's credentials. */
+    void open() {
+        int slash = path.lastIndexOf('/');
+        String parentPath = slash == 0 ? "/" : path.substring(0, slash);
+        String leaf = path.substring(slash + 1);
+        int[] opened = caller.isEngine() ? openRoot(parentPath, leaf)
+                : Credentials.onThisThread(caller.uid(), caller.gid(), caller.groups(), () -> openRoot(parentPath, leaf));
+        int parent = own(opened[0]);
+        root = own(opened[1]);
+        if (opened[2] == 1) {
+            undo.push(() -> removeEmptyDataDir(parent, leaf));
+        }
+        if (!caller.isEngine()) {
+            Stat s = Fd.stat(root, path);
+            if (s.uid != caller.uid()) {
+                throw denied("must be a dir of uid " + caller.uid() + " (it belongs to uid " + s.uid + ")");
             }
-            mkdirs(root + "/log", 0755, 0, 0);
-        } catch (IOException | SysException e) {
-            rollback();
-            throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot prepare the data dir " + root + ": "
-                    + e.getMessage(), e);
         }
     }
 
-    private void mkdirs(String path, int mode, int uid, int gid) {
-        Path p = Path.of(path);
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) return;
-        Path parent = p.getParent();
-        if (parent != null && !Files.isDirectory(parent)) mkdirs(parent.toString(), 0755, 0, 0);
-        if (Posix.mkdir(path, mode)) {
-            created.push(path);
-            Posix.chown(path, uid, gid);
-            Posix.chmod(path, mode); // not narrowed by the umask
+    /** parent fd, data dir fd, 1 when it was created. */
+    private int[] openRoot(String parentPath, String leaf) {
+        int parent;
+        try {
+            parent = Posix.open(parentPath, Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
+        } catch (SysException e) {
+            if (e.errno() != Errno.ENOENT || !caller.isEngine()) throw pathError(e, "its parent dir " + parentPath);
+            parent = createParents(parentPath);
+        }
+        try {
+            boolean created = Fd.mkdirat(parent, leaf, 0755, path);
+            int fd = Fd.openat(parent, leaf, Posix.O_RDONLY | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, 0, path);
+            return new int[] {parent, fd, created ? 1 : 0};
+        } catch (SysException e) {
+            Posix.close(parent);
+            throw pathError(e, null);
         }
     }
 
     /**
-     * Removes the dirs this rocker created, newest first, as long as they hold nothing but empty
-     * dirs (overlayfs leaves an empty "work" dir in each work dir): nothing is lost from a data dir.
+     * For a root client (the original's behaviour): the missing parents of its data dir, root 0755. Its
+     * paths are its own; existing components are followed as the host has them.
      */
-    void rollback() {
-        while (!created.isEmpty()) {
-            deleteIfOnlyEmptyDirs(Path.of(created.pop()));
+    private int createParents(String parentPath) {
+        try {
+            java.nio.file.Files.createDirectories(java.nio.file.Path.of(parentPath));
+            return Posix.open(parentPath, Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
+        } catch (java.io.IOException e) {
+            throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot create " + parentPath + " for the data dir "
+                    + path + ": " + e, e);
+        } catch (SysException e) {
+            throw pathError(e, "its parent dir " + parentPath);
         }
     }
 
-    private static boolean deleteIfOnlyEmptyDirs(Path dir) {
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) return !Files.exists(dir, LinkOption.NOFOLLOW_LINKS);
-        boolean empty = true;
-        try (java.util.stream.Stream<Path> children = Files.list(dir)) {
-            for (Path c : (Iterable<Path>) children::iterator) {
-                empty &= Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS) && deleteIfOnlyEmptyDirs(c);
+    private void removeEmptyDataDir(int parent, String leaf) {
+        if (caller.isEngine()) {
+            Fd.unlinkat(parent, leaf, Fd.AT_REMOVEDIR);
+        } else {
+            // rollback runs on the engine's thread: a thread of its own for the user's credentials
+            Credentials.as(caller.uid(), caller.gid(), caller.groups(), () -> Fd.unlinkat(parent, leaf, Fd.AT_REMOVEDIR));
+        }
+    }
+
+    /**
+     * Creates and opens {@code upper/}, {@code work/}, the upper and work dir of every overlay dir and
+     * {@code log/}. A user's {@code upper/}, {@code work/} and {@code log/} are its own; a root
+     * client's {@code upper/} and {@code work/} are root's, mode 0700 (a uid-0 app may leave setuid-root
+     * files there). The upper dir of /NAME gets the owner and mode of the host's /NAME.
+     */
+    void prepare(List<String> overlayDirs) {
+        boolean user = !caller.isEngine();
+        int upper = dir(root, "upper", "upper", user ? caller.uid() : 0, user ? caller.gid() : 0, user ? 0755 : 0700, !user);
+        int work = dir(root, "work", "work", user ? caller.uid() : 0, user ? caller.gid() : 0, 0700, !user);
+        for (String d : overlayDirs) {
+            String name = d.substring(1);
+            Stat host = hostDir(d);
+            uppers.put(d, dir(upper, name, "upper/" + name, host.uid, host.gid, host.permissions(), false));
+            works.put(d, dir(work, name, "work/" + name, 0, 0, 0700, false));
+        }
+        log = dir(root, "log", "log", user ? appUid : 0, user ? appGid : 0, 0755, false);
+    }
+
+    private static Stat hostDir(String dir) {
+        int fd = Posix.open(dir, Posix.O_RDONLY | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, 0);
+        try {
+            return Fd.stat(fd, dir);
+        } finally {
+            Posix.close(fd);
+        }
+    }
+
+    /**
+     * The dir {@code name} in {@code parent}, created (as root, then given its owner and mode on the
+     * descriptor) when missing. A dir that was replaced between our mkdir and our open is refused;
+     * with {@code enforce} an existing dir is given the owner and mode too.
+     */
+    private int dir(int parent, String name, String relative, int uid, int gid, int mode, boolean enforce) {
+        String what = path + "/" + relative;
+        try {
+            boolean created = Fd.mkdirat(parent, name, 0700, what);
+            int fd = own(Fd.openat(parent, name, Posix.O_RDONLY | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, 0, what));
+            if (created) {
+                undo.push(() -> removeEmptyDir(parent, name, fd));
+                Stat s = Fd.stat(fd, what);
+                if (s.uid != 0) { // we made it as root: anything else was put there by someone else
+                    throw invalid(relative + " was replaced while it was being created");
+                }
             }
-            if (empty) Files.delete(dir);
-            return empty;
-        } catch (IOException e) {
-            return false;
+            if (created || enforce) {
+                Posix.fchown(fd, uid, gid, what);
+                Fd.fchmod(fd, mode, what);
+            }
+            return fd;
+        } catch (SysException e) {
+            throw pathError(e, relative);
+        }
+    }
+
+    /** overlayfs leaves "work" (and "index") in a work dir it used: removed too while empty. */
+    private static void removeEmptyDir(int parent, String name, int fd) {
+        Fd.unlinkat(fd, "work", Fd.AT_REMOVEDIR);
+        Fd.unlinkat(fd, "index", Fd.AT_REMOVEDIR);
+        Fd.unlinkat(parent, name, Fd.AT_REMOVEDIR);
+    }
+
+    /** {@code upperdir=} of the overlay on {@code dir}: a path that names the opened dir, not a name. */
+    String upperOption(String dir) {
+        return Fd.procPath(uppers.get(dir));
+    }
+
+    String workOption(String dir) {
+        return Fd.procPath(works.get(dir));
+    }
+
+    /** The opened {@code log/} dir. */
+    int logDir() {
+        return log;
+    }
+
+    private int own(int fd) {
+        fds.add(fd);
+        return fd;
+    }
+
+    /** The rocker could not be built: removes what it created, newest first, while empty. */
+    void rollback() {
+        while (!undo.isEmpty()) {
+            try {
+                undo.pop().run();
+            } catch (RuntimeException e) {
+                // keep it: nothing is ever lost from a data dir
+            }
         }
     }
 
     /** The rocker was built: what was created now belongs to the data dir. */
     void commit() {
-        created.clear();
+        undo.clear();
+    }
+
+    @Override
+    public void close() {
+        fds.forEach(Posix::close);
+        fds.clear();
+    }
+
+    private RockerException pathError(SysException e, String where) {
+        String at = where == null ? "" : where + " ";
+        switch (e.errno()) {
+            case Errno.ELOOP:
+                return invalid(at + "is a symbolic link (Rocker follows none in a data dir): name the real dir");
+            case Errno.ENOTDIR:
+                return invalid(at + "is not a dir");
+            case Errno.ENOENT:
+                return invalid(at + "does not exist");
+            case Errno.EXDEV:
+                return invalid(at + "leads out of the data dir");
+            case Errno.EACCES:
+            case Errno.EPERM:
+                return caller.isEngine() ? new RockerException(RockerError.BUILD_ROCKER_FAILED, "app_data_dir '" + path
+                        + "': " + e.getMessage(), e) : denied(at + "cannot be used by uid " + caller.uid() + " (" + e.getMessage() + ")");
+            default:
+                return new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot prepare the data dir " + path + ": "
+                        + e.getMessage(), e);
+        }
+    }
+
+    private RockerException invalid(String why) {
+        return new RockerException(RockerError.PARAM_INVALID, "app_data_dir '" + path + "': " + why);
+    }
+
+    private RockerException denied(String why) {
+        return new RockerException(RockerError.SYS, "permission denied: app_data_dir '" + path + "': " + why);
     }
 }

@@ -12,6 +12,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.metatype.annotations.Designate;
 
 import rocker.api.RockerApp;
+import rocker.api.RockerCaller;
 import rocker.api.RockerClient;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
@@ -45,6 +46,11 @@ public final class LinuxRockerComponent implements RockerClient {
     @Override
     public RockerResult enterRocker(RockerRequest request, RockerApp app) {
         return engine.enterRocker(request, app);
+    }
+
+    @Override
+    public RockerResult enterRocker(RockerRequest request, RockerApp app, RockerCaller caller) {
+        return engine.enterRocker(request, app, caller);
     }
 
     @Override

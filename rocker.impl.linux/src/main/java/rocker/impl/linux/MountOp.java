@@ -10,4 +10,19 @@ interface MountOp {
 
     /** Does it; throws {@link rocker.impl.linux.sys.SysException} when the kernel says no. */
     void apply();
+
+    /** A step made of a description and an action. */
+    static MountOp of(String description, Runnable action) {
+        return new MountOp() {
+            @Override
+            public String describe() {
+                return description;
+            }
+
+            @Override
+            public void apply() {
+                action.run();
+            }
+        };
+    }
 }

@@ -4,43 +4,49 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
+import rocker.api.RockerCaller;
 import rocker.api.RockerRequest;
 
 /**
- * The ordered mounts of a rocker (the guard already made the tree private and mounted /proc):
- * first an overlay on each overlay dir (the one holding the data dir last), then the exec dir (created through the overlays, so it
- * lands in the data dir when it lies under one), then the image on it. Overlays come first because
- * an overlay on a parent of the exec dir would hide the image.
+ * The ordered steps of a rocker's mount namespace (the keeper already made the tree private; the guard
+ * mounts the rocker's own /proc only when it starts the app, so until then {@code /proc/self/fd} names
+ * the engine's descriptors): open the data dir with the caller's credentials, create and open its
+ * dirs, an overlay on each overlay dir with those opened dirs as layers, then open the exec dir (created
+ * through the overlays, so it lands in the data dir when it lies under one) and mount the image on it.
+ * Overlays come first because an overlay on a parent of the exec dir would hide the image.
  */
-final class MountPlan {
+final class MountPlan implements AutoCloseable {
     private final List<MountOp> ops;
+    private final ExecDir execDir;
 
-    private MountPlan(List<MountOp> ops) {
+    private MountPlan(List<MountOp> ops, ExecDir execDir) {
         this.ops = Collections.unmodifiableList(ops);
+        this.execDir = execDir;
     }
 
-    static MountPlan of(RockerRequest request, DataDir data, int imageFd) {
+    static MountPlan of(RockerRequest request, RockerCaller caller, DataDir data, int imageFd) {
         List<MountOp> ops = new ArrayList<>();
-        // the overlay dir that holds the data dir goes last: the other overlays' upper and work dirs
-        // must be looked up on the host's dir, not through that overlay (ELOOP: overlapping layers)
-        String holder = null;
+        ops.add(MountOp.of("open the data dir " + data.path(), data::open));
+        ops.add(MountOp.of("prepare the data dir " + data.path(), () -> data.prepare(request.overlayDirs())));
         for (String dir : request.overlayDirs()) {
-            if (request.dataDir().startsWith(dir + "/")) {
-                holder = dir;
-                continue;
-            }
-            ops.add(new OverlayMount(dir, data.upper(dir), data.work(dir)));
+            ops.add(new OverlayMount(dir, data));
         }
-        if (holder != null) {
-            ops.add(new OverlayMount(holder, data.upper(holder), data.work(holder)));
-        }
-        ops.add(new MakeDirs(request.execDir()));
-        ops.add(new ImageMount(imageFd, request.pkgPath(), request.execDir()));
-        return new MountPlan(ops);
+        String exec = request.execDir();
+        String top = exec.indexOf('/', 1) < 0 ? exec : exec.substring(0, exec.indexOf('/', 1));
+        ExecDir execDir = new ExecDir(exec, request.overlayDirs().contains(top), caller.isEngine());
+        ops.add(execDir);
+        ops.add(new ImageMount(imageFd, request.pkgPath(), execDir));
+        return new MountPlan(ops, execDir);
     }
 
     List<MountOp> ops() {
         return ops;
+    }
+
+    /** Releases what the steps opened (the data dir's descriptors are the {@link DataDir}'s). */
+    @Override
+    public void close() {
+        execDir.close();
     }
 
     @Override

@@ -2,26 +2,29 @@ package rocker.impl.linux;
 
 import rocker.impl.linux.sys.Posix;
 
-/** An overlayfs on {@code dir} itself: lower = the host's dir, upper and work dirs in the data dir. */
+/**
+ * An overlayfs on {@code dir} itself: lower = the host's dir, upper and work dirs in the data dir,
+ * given as the descriptors {@link DataDir} opened ({@code /proc/self/fd/N}), so that nothing a client
+ * renames or links in its data dir can change which dirs they are.
+ */
 final class OverlayMount implements MountOp {
     private final String dir;
-    private final String upper;
-    private final String work;
+    private final DataDir data;
 
-    OverlayMount(String dir, String upper, String work) {
+    OverlayMount(String dir, DataDir data) {
         this.dir = dir;
-        this.upper = upper;
-        this.work = work;
+        this.data = data;
     }
 
     @Override
     public String describe() {
-        return "mount an overlay on " + dir + " (upper dir " + upper + ")";
+        return "mount an overlay on " + dir + " (upper dir " + data.path() + "/upper" + dir + ")";
     }
 
     @Override
     public void apply() {
         // lowerdir is resolved before the new mount covers dir, so it is the host's dir
-        Posix.mount("overlay", dir, "overlay", 0, "lowerdir=" + dir + ",upperdir=" + upper + ",workdir=" + work);
+        Posix.mount("overlay", dir, "overlay", 0, "lowerdir=" + dir + ",upperdir=" + data.upperOption(dir)
+                + ",workdir=" + data.workOption(dir));
     }
 }

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import rocker.api.RockerApp;
+import rocker.api.RockerCaller;
 import rocker.api.RockerClient;
 import rocker.api.RockerError;
 import rocker.api.RockerException;
@@ -63,7 +64,15 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
 
     @Override
     public RockerResult enterRocker(RockerRequest request, RockerApp app) {
+        return enterRocker(request, app, RockerCaller.engine());
+    }
+
+    @Override
+    public RockerResult enterRocker(RockerRequest request, RockerApp app, RockerCaller caller) {
         try {
+            if (caller == null) {
+                throw new RockerException(RockerError.PARAM_INVALID, "caller 'null': is required");
+            }
             if (request == null || app == null) {
                 throw new RockerException(RockerError.PARAM_INVALID, (request == null ? "request" : "app") + " 'null': is required");
             }
@@ -73,8 +82,11 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
                 throw new RockerException(RockerError.SYS, "building a rocker needs root (the engine runs as uid "
                         + Posix.geteuid() + "); use the server's socket instead");
             }
+            if (!caller.isEngine()) {
+                forUser(request, caller);
+            }
             HostChecks.check(request);
-            return buildExclusively(request, app);
+            return buildExclusively(request, app, caller);
         } catch (RockerException e) {
             LOG.info("rocker for app {} not built: {}: {}", request == null ? "?" : request.appId(), e.error().seedName(), e.getMessage());
             return e.toResult();
@@ -87,8 +99,17 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
         }
     }
 
+    /** A user gets rockers for itself only (the server checks this too). */
+    private static void forUser(RockerRequest request, RockerCaller caller) {
+        if (request.uid() != caller.uid() || request.gid() != caller.gid() || !request.groups().isEmpty()) {
+            throw new RockerException(RockerError.SYS, "permission denied: uid " + request.uid() + " gid " + request.gid()
+                    + (request.groups().isEmpty() ? "" : " groups " + request.groups()) + ": a rocker built for " + caller
+                    + " runs its app as that uid and gid, with no supplementary groups");
+        }
+    }
+
     /** One rocker per data dir: two overlays on the same upper dir are undefined behaviour. */
-    private RockerResult buildExclusively(RockerRequest request, RockerApp app) {
+    private RockerResult buildExclusively(RockerRequest request, RockerApp app, RockerCaller caller) {
         String data = request.dataDir();
         if (!building.add(data)) {
             throw inUse(data, "another rocker being built");
@@ -99,7 +120,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
                 String other = user.get().request.dataDir();
                 throw inUse(data, "rocker " + user.get().name + (other.equals(data) ? "" : " (data dir " + other + ")"));
             }
-            return build(request, app);
+            return build(request, app, caller);
         } finally {
             building.remove(data);
             pool.refill();
@@ -110,20 +131,17 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
         return new RockerException(RockerError.PARAM_INVALID, "app_data_dir '" + dataDir + "': is in use by " + by);
     }
 
-    private RockerResult build(RockerRequest request, RockerApp app) {
-        DataDir data = new DataDir(request.dataDir());
-        int image = -1;
+    private RockerResult build(RockerRequest request, RockerApp app, RockerCaller caller) {
+        int image = ImageFile.open(request.pkgPath(), caller);
+        DataDir data = new DataDir(request, caller);
+        MountPlan plan = MountPlan.of(request, caller, data, image);
         GuardProcess guard = null;
         AppStdio stdio = null;
         try {
-            image = Posix.open(request.pkgPath(), Posix.O_RDONLY, 0);
-            data.prepare(request);
             String name = names.next(n -> registry.contains(n) || watcher.find(n).isPresent());
             guard = pool.take(request);
-            MountInterpreter.run(name, guard.guardPid, MountPlan.of(request, data, image));
-            Posix.close(image);
-            image = -1;
-            stdio = AppStdio.open(app, request, data);
+            MountInterpreter.run(name, guard.guardPid, plan);
+            stdio = AppStdio.open(app, request, caller, data);
             int appPid = AppStarter.start(guard, name, request, app, stdio.fds());
             stdio.close();
             stdio.startPumps(name);
@@ -132,19 +150,16 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             registry.record(record);
             watcher.watch(name, guard.control, guard.keeperPid);
             data.commit();
-            LOG.info("rocker {} built: guard pid {}, app pid {}, app id {}, image {}", name, guard.guardPid, appPid,
-                    request.appId(), request.pkgPath());
+            LOG.info("rocker {} built for {}: guard pid {}, app pid {}, app id {}, image {}", name, caller, guard.guardPid,
+                    appPid, request.appId(), request.pkgPath());
             return RockerResult.success(appPid, guard.guardPid, name, "rocker " + name + " is running " + app.command().get(0));
         } catch (RuntimeException | IOException e) {
             if (guard != null) {
                 abandon(guard);
             }
             if (stdio != null) {
-                stdio.close();
-                stdio.closeReadEnds();
-                stdio.removeCreatedEmptyFiles();
+                stdio.abort();
             }
-            Posix.close(image);
             data.rollback();
             if (e instanceof IOException) {
                 throw new RockerException(RockerError.SYS, "cannot record the rocker in " + registry.dir() + ": " + e.getMessage(), e);
@@ -153,6 +168,10 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
                 throw new RockerException(RockerError.BUILD_ROCKER_FAILED, e.getMessage(), e);
             }
             throw (RuntimeException) e;
+        } finally {
+            plan.close();
+            data.close();
+            Posix.close(image);
         }
     }
 

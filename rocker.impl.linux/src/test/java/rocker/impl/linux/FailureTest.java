@@ -90,7 +90,7 @@ public class FailureTest {
         Path file = fx.work.resolve("exec-file");
         Files.writeString(file, "x");
         refused(fx.request(img, "h").execDir(file.toString()).build(), app("h"), RockerError.PARAM_INVALID,
-                "app_exec_dir '" + file + "': exists and is not a dir");
+                "app_exec_dir '" + file + "': " + file + " is not a dir");
         refused(fx.request(img, "h", "/no-such-dir-here").build(), app("h"), RockerError.PARAM_INVALID,
                 "app_overlay_dirs '/no-such-dir-here'");
         assertFalse(Files.exists(fx.work.resolve("data-h")));

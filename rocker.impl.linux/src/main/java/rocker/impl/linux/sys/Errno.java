@@ -17,6 +17,11 @@ public final class Errno {
     public static final int ENOSYS = 38;
     public static final int ELOOP = 40;
     public static final int ENOTTY = 25;
+    public static final int ENXIO = 6;
+    public static final int EISDIR = 21;
+    public static final int E2BIG = 7;
+    public static final int EXDEV = 18;
+    public static final int ENOTEMPTY = 39;
 
     private Errno() {
     }

@@ -19,4 +19,20 @@ public interface FileCalls {
     int pipe2(int[] fds, int flags);
 
     int ioctl(int fd, @size_t long request, Pointer arg);
+
+    int openat(int dirfd, String path, int flags, int mode);
+
+    int mkdirat(int dirfd, String path, int mode);
+
+    int unlinkat(int dirfd, String path, int flags);
+
+    int fchmod(int fd, int mode);
+
+    int fcntl(int fd, int cmd, int arg);
+
+    /** Per thread (not broadcast by glibc); returns the previous fsuid. */
+    int setfsuid(int uid);
+
+    /** Per thread (not broadcast by glibc); returns the previous fsgid. */
+    int setfsgid(int gid);
 }

@@ -15,6 +15,7 @@ public final class Native {
         final FileCalls file = load(FileCalls.class);
         final MountCalls mount = load(MountCalls.class);
         final SocketCalls socket = load(SocketCalls.class);
+        final Syscalls syscalls = load(Syscalls.class);
         final Runtime runtime = Runtime.getRuntime(process);
 
         private static <T> T load(Class<T> type) {
@@ -39,6 +40,7 @@ public final class Native {
     static FileCalls file() { return holder().file; }
     static MountCalls mount() { return holder().mount; }
     static SocketCalls socket() { return holder().socket; }
+    static Syscalls syscalls() { return holder().syscalls; }
     public static Runtime runtime() { return holder().runtime; }
 
     /** errno of the last call made on this thread; read it right after the call. */

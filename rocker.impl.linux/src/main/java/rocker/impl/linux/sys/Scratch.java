@@ -12,8 +12,10 @@ final class Scratch {
     static final int DATA = 0;
     static final int CONTROL = 1;
     static final int SMALL = 2;
-    private static final ThreadLocal<Pointer[]> BUFFERS = ThreadLocal.withInitial(() -> new Pointer[3]);
-    private static final ThreadLocal<long[]> SIZES = ThreadLocal.withInitial(() -> new long[3]);
+    static final int PATH = 3;
+    static final int STRUCT = 4;
+    private static final ThreadLocal<Pointer[]> BUFFERS = ThreadLocal.withInitial(() -> new Pointer[5]);
+    private static final ThreadLocal<long[]> SIZES = ThreadLocal.withInitial(() -> new long[5]);
 
     private Scratch() {
     }

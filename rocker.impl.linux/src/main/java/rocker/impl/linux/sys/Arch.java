@@ -1,0 +1,42 @@
+package rocker.impl.linux.sys;
+
+/**
+ * What differs between the CPUs Rocker runs on (x86-64, aarch64, 32-bit arm): the open(2) flags that
+ * are not generic and the numbers of the system calls called through syscall(2).
+ */
+final class Arch {
+    static final Arch CURRENT = of(System.getProperty("os.arch", ""));
+
+    final String name;
+    final int oDirectory;
+    final int oNofollow;
+    /** O_LARGEFILE where a 32-bit process needs it for images over 2 GiB; 0 on 64-bit. */
+    final int oLargefile;
+    final long sysSetgroups;
+    final long sysStatx;
+
+    private Arch(String name, int oDirectory, int oNofollow, int oLargefile, long sysSetgroups, long sysStatx) {
+        this.name = name;
+        this.oDirectory = oDirectory;
+        this.oNofollow = oNofollow;
+        this.oLargefile = oLargefile;
+        this.sysSetgroups = sysSetgroups;
+        this.sysStatx = sysStatx;
+    }
+
+    static Arch of(String osArch) {
+        switch (osArch) {
+            case "amd64":
+            case "x86_64":
+                return new Arch("x86_64", 0200000, 0400000, 0, 116, 332);
+            case "aarch64":
+                return new Arch("aarch64", 040000, 0100000, 0, 159, 291);
+            case "arm":
+            case "armhf":
+                // setgroups32: the 32-bit gid variant
+                return new Arch("armhf", 040000, 0100000, 0400000, 206, 397);
+            default:
+                throw new UnsupportedOperationException("Rocker does not know the CPU architecture '" + osArch + "'");
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package rocker.impl.linux.sys;
+
+import java.nio.charset.StandardCharsets;
+
+import jnr.ffi.Pointer;
+
+/**
+ * File calls relative to an open directory, never following a symbolic link: what the engine uses on
+ * every path a client controls (open once, check on the fd, act on the fd). {@code openat2} with
+ * {@code RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS} where the kernel has it (5.6+);
+ * before that a walk of one component at a time with {@code O_NOFOLLOW | O_DIRECTORY}.
+ */
+public final class Fd {
+    public static final int O_DIRECTORY = Arch.CURRENT.oDirectory;
+    public static final int O_NOFOLLOW = Arch.CURRENT.oNofollow;
+    public static final int O_LARGEFILE = Arch.CURRENT.oLargefile;
+    public static final int AT_FDCWD = -100;
+    public static final int AT_REMOVEDIR = 0x200;
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final long RESOLVE_NO_MAGICLINKS = 0x02;
+    private static final long RESOLVE_NO_SYMLINKS = 0x04;
+    private static final long RESOLVE_BENEATH = 0x08;
+    private static final long SYS_OPENAT2 = 437; // the same on x86-64, aarch64 and arm
+    private static final int STATX_BASIC_STATS = 0x7ff;
+    private static final int STATX_SIZE = 256;
+    private static final int F_GETFL = 3;
+    private static final int F_SETFL = 4;
+
+    private static volatile boolean openat2 = true;
+
+    private Fd() {
+    }
+
+    /**
+     * Whether {@link #openBeneath} may use openat2 (true until the kernel says ENOSYS). Tests turn it
+     * off to run the same attacks against the walk that older kernels get.
+     */
+    public static void useOpenat2(boolean use) {
+        openat2 = use;
+    }
+
+    public static boolean usesOpenat2() {
+        return openat2;
+    }
+
+    /** openat(2) of one name in {@code dirfd}, close-on-exec, EINTR retried. */
+    public static int openat(int dirfd, String name, int flags, int mode, String what) {
+        for (;;) {
+            int fd = Native.file().openat(dirfd, name, flags | Posix.O_CLOEXEC, mode);
+            if (fd >= 0) return fd;
+            int e = Native.errno();
+            if (e != Errno.EINTR) throw new SysException("open", what, e);
+        }
+    }
+
+    /**
+     * Opens {@code relative} (one or more names separated by '/', no "." or "..") beneath {@code dirfd}
+     * without following any symbolic link, not even in the last component: a symlink anywhere is
+     * ELOOP, a path that would leave {@code dirfd} is EXDEV.
+     */
+    public static int openBeneath(int dirfd, String relative, int flags, int mode, String what) {
+        String[] names = relative.split("/", -1);
+        for (String n : names) {
+            if (n.isEmpty() || n.equals(".") || n.equals("..")) throw new SysException("open", what, Errno.EXDEV);
+        }
+        if (openat2) {
+            long fd = openat2(dirfd, relative, flags | Posix.O_CLOEXEC | O_LARGEFILE, mode);
+            if (fd >= 0) return (int) fd;
+            int e = (int) -fd;
+            if (e != Errno.ENOSYS) throw new SysException("open", what, e);
+            openat2 = false;
+        }
+        int cur = dirfd;
+        try {
+            for (int i = 0; i < names.length - 1; i++) {
+                int next = openat(cur, names[i], Posix.O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, what);
+                if (cur != dirfd) Posix.close(cur);
+                cur = next;
+            }
+            return openat(cur, names[names.length - 1], flags | O_NOFOLLOW | O_LARGEFILE, mode, what);
+        } finally {
+            if (cur != dirfd) Posix.close(cur);
+        }
+    }
+
+    /** Returns the new fd, or minus the errno. */
+    private static long openat2(int dirfd, String path, int flags, int mode) {
+        Pointer how = Scratch.get(Scratch.STRUCT, 24);
+        how.putLong(0, flags & 0xffffffffL);
+        how.putLong(8, (flags & Posix.O_CREAT) != 0 ? mode : 0);
+        how.putLong(16, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        Pointer name = cString(path);
+        for (;;) {
+            long r = Native.syscalls().syscall(SYS_OPENAT2, dirfd, name.address(), how.address(), 24, 0, 0);
+            if (r >= 0) return r;
+            int e = Native.errno();
+            if (e != Errno.EINTR) return -e;
+        }
+    }
+
+    private static Pointer cString(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        Pointer p = Scratch.get(Scratch.PATH, b.length + 1);
+        p.put(0, b, 0, b.length);
+        p.putByte(b.length, (byte) 0);
+        return p;
+    }
+
+    /** mkdirat(2) of one name; false when it exists already (whatever it is: open it to find out). */
+    public static boolean mkdirat(int dirfd, String name, int mode, String what) {
+        if (Native.file().mkdirat(dirfd, name, mode) == 0) return true;
+        int e = Native.errno();
+        if (e == Errno.EEXIST) return false;
+        throw new SysException("mkdir", what, e);
+    }
+
+    /** unlinkat(2) of one name (never follows it); false when it failed, e.g. a dir that is not empty. */
+    public static boolean unlinkat(int dirfd, String name, int flags) {
+        return Native.file().unlinkat(dirfd, name, flags) == 0;
+    }
+
+    public static void fchmod(int fd, int mode, String what) {
+        if (Native.file().fchmod(fd, mode) < 0) throw new SysException("fchmod", what, Native.errno());
+    }
+
+    /** statx(2) of the open file itself. */
+    public static Stat stat(int fd, String what) {
+        Pointer buf = Scratch.get(Scratch.STRUCT, STATX_SIZE);
+        Pointer empty = cString("");
+        for (;;) {
+            long r = Native.syscalls().syscall(Arch.CURRENT.sysStatx, fd, empty.address(), AT_EMPTY_PATH,
+                    STATX_BASIC_STATS, buf.address(), 0);
+            if (r == 0) break;
+            int e = Native.errno();
+            if (e != Errno.EINTR) throw new SysException("statx", what, e);
+        }
+        long dev = ((buf.getInt(136) & 0xffffffffL) << 32) | (buf.getInt(140) & 0xffffffffL);
+        return new Stat(buf.getShort(28) & 0xffff, buf.getInt(20), buf.getInt(24), buf.getInt(16),
+                buf.getLong(40), buf.getLong(32), dev, buf.getLong(96), buf.getInt(104));
+    }
+
+    /** Makes a descriptor opened with O_NONBLOCK (so that a FIFO could not block the open) blocking again. */
+    public static void clearNonBlock(int fd, String what) {
+        int flags = Native.file().fcntl(fd, F_GETFL, 0);
+        if (flags < 0 || Native.file().fcntl(fd, F_SETFL, flags & ~Posix.O_NONBLOCK) < 0) {
+            throw new SysException("fcntl", what, Native.errno());
+        }
+    }
+
+    /** The path of an open descriptor for calls that only take paths (overlayfs options, mount targets). */
+    public static String procPath(int fd) {
+        return "/proc/self/fd/" + fd;
+    }
+}
