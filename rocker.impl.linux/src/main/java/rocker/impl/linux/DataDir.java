@@ -88,7 +88,7 @@ final class DataDir implements AutoCloseable {
         }
         try {
             boolean created = Fd.mkdirat(parent, leaf, 0755, path);
-            int fd = Fd.openat(parent, leaf, Posix.O_RDONLY | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, 0, path);
+            int fd = Fd.openDir(parent, leaf, path);
             return new int[] {parent, fd, created ? 1 : 0};
         } catch (SysException e) {
             Posix.close(parent);
@@ -141,7 +141,7 @@ final class DataDir implements AutoCloseable {
     }
 
     private static Stat hostDir(String dir) {
-        int fd = Posix.open(dir, Posix.O_RDONLY | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, 0);
+        int fd = Fd.openDir(Fd.AT_FDCWD, dir, dir);
         try {
             return Fd.stat(fd, dir);
         } finally {
@@ -158,7 +158,7 @@ final class DataDir implements AutoCloseable {
         String what = path + "/" + relative;
         try {
             boolean created = Fd.mkdirat(parent, name, 0700, what);
-            int fd = own(Fd.openat(parent, name, Posix.O_RDONLY | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, 0, what));
+            int fd = own(Fd.openDir(parent, name, what));
             if (created) {
                 undo.push(() -> removeEmptyDir(parent, name, fd));
                 Stat s = Fd.stat(fd, what);

@@ -51,7 +51,7 @@ final class ExecDir implements MountOp {
 
     private int step(int dir, String name, String at) {
         try {
-            return Fd.openat(dir, name, Posix.O_RDONLY | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, 0, at);
+            return Fd.openDir(dir, name, at);
         } catch (SysException e) {
             if (e.errno() != Errno.ENOENT) throw refused(e, at);
         }
@@ -61,7 +61,7 @@ final class ExecDir implements MountOp {
         }
         try {
             Fd.mkdirat(dir, name, 0755, at);
-            int fd = Fd.openat(dir, name, Posix.O_RDONLY | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, 0, at);
+            int fd = Fd.openDir(dir, name, at);
             Fd.fchmod(fd, 0755, at); // not narrowed by the umask
             return fd;
         } catch (SysException e) {

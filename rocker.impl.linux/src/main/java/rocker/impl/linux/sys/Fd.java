@@ -14,6 +14,7 @@ public final class Fd {
     public static final int O_DIRECTORY = Arch.CURRENT.oDirectory;
     public static final int O_NOFOLLOW = Arch.CURRENT.oNofollow;
     public static final int O_LARGEFILE = Arch.CURRENT.oLargefile;
+    public static final int O_PATH = 010000000;
     public static final int AT_FDCWD = -100;
     public static final int AT_REMOVEDIR = 0x200;
     private static final int AT_EMPTY_PATH = 0x1000;
@@ -54,6 +55,33 @@ public final class Fd {
     }
 
     /**
+     * Opens the dir {@code name} in {@code dirfd} without following it: a symbolic link is ELOOP (the
+     * kernel says ENOTDIR for O_DIRECTORY | O_NOFOLLOW on a link; this tells the two apart).
+     */
+    public static int openDir(int dirfd, String name, String what) {
+        try {
+            return openat(dirfd, name, Posix.O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, what);
+        } catch (SysException e) {
+            if (e.errno() == Errno.ENOTDIR && isSymlink(dirfd, name, what)) throw new SysException("open", what, Errno.ELOOP);
+            throw e;
+        }
+    }
+
+    private static boolean isSymlink(int dirfd, String name, String what) {
+        int fd;
+        try {
+            fd = openat(dirfd, name, O_PATH | O_NOFOLLOW, 0, what);
+        } catch (SysException e) {
+            return false;
+        }
+        try {
+            return (stat(fd, what).mode & Stat.S_IFMT) == Stat.S_IFLNK;
+        } finally {
+            Posix.close(fd);
+        }
+    }
+
+    /**
      * Opens {@code relative} (one or more names separated by '/', no "." or "..") beneath {@code dirfd}
      * without following any symbolic link, not even in the last component: a symlink anywhere is
      * ELOOP, a path that would leave {@code dirfd} is EXDEV.
@@ -73,7 +101,7 @@ public final class Fd {
         int cur = dirfd;
         try {
             for (int i = 0; i < names.length - 1; i++) {
-                int next = openat(cur, names[i], Posix.O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, what);
+                int next = openDir(cur, names[i], what);
                 if (cur != dirfd) Posix.close(cur);
                 cur = next;
             }

@@ -1,0 +1,242 @@
+package rocker.impl.linux;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+
+import rocker.api.RockerApp;
+import rocker.api.RockerCaller;
+import rocker.api.RockerError;
+import rocker.api.RockerInfo;
+import rocker.api.RockerRequest;
+import rocker.api.RockerResult;
+import rocker.impl.linux.sys.Fd;
+
+/**
+ * A hostile local user (a real one, made for the test) asks the root engine for rockers with paths it
+ * prepared: symlinks planted in its data dir, package paths that are FIFOs, devices, root-only files,
+ * exec dirs outside any overlay. Each attack must get its exact error and leave the host unchanged
+ * (root-only canaries keep content, mode and owner; no dir appears). docs/security.md.
+ */
+public class HostileClientTest {
+    @Rule
+    public final EngineFixture fx = new EngineFixture();
+
+    private HostUser user;
+    private Canaries canaries;
+    private Path home;
+    private Path image;
+
+    @Before
+    public void setUp() throws Exception {
+        user = HostUser.create();
+        canaries = new Canaries(fx.work);
+        home = user.home(fx.work);
+        image = Images.build(fx.work, "app", Map.of("marker", "good\n"));
+        Files.setPosixFilePermissions(image, PosixFilePermissions.fromString("rw-r--r--"));
+    }
+
+    @After
+    public void tearDown() throws Exception {
+        try {
+            for (RockerInfo r : fx.engine.list()) {
+                fx.engine.destroy(r.guardName());
+            }
+            canaries.assertUnchanged();
+        } finally {
+            Fd.useOpenat2(true);
+            user.close();
+        }
+    }
+
+    private RockerRequest.Builder request(Path data) {
+        return RockerRequest.builder().appId(9).uid(user.uid).gid(user.gid).pkgPath(image.toString())
+                .execDir("/srv/rocker-test-exec").dataDir(data.toString()).overlayDirs("/srv");
+    }
+
+    private RockerResult asUser(RockerRequest request) {
+        return fx.engine.enterRocker(request, RockerApp.of("/bin/true"), user.caller());
+    }
+
+    private void refused(RockerResult r, RockerError error, String message) throws Exception {
+        assertEquals(r.toString(), error, r.error());
+        assertTrue(r.message(), r.message().contains(message));
+        assertTrue("no rocker was built", fx.engine.list().isEmpty());
+        canaries.assertUnchanged();
+    }
+
+    /** A data dir of the user holding {@code plant} (dirs before it made by the user) as a symlink to {@code target}. */
+    private Path planted(String name, String plant, Path target) throws Exception {
+        Path data = Files.createDirectory(home.resolve(name));
+        user.chown(data);
+        Path link = data.resolve(plant);
+        for (Path p = data; !p.equals(link.getParent()); ) {
+            p = p.resolve(link.getParent().subpath(p.getNameCount(), p.getNameCount() + 1));
+            Files.createDirectory(p);
+            user.chown(p);
+        }
+        Files.createSymbolicLink(link, target);
+        user.chown(link);
+        return data;
+    }
+
+    @Test
+    public void symlinksPlantedInTheDataDirAreRefusedWithOpenat2AndWithTheWalk() throws Exception {
+        for (boolean openat2 : new boolean[] {true, false}) {
+            Fd.useOpenat2(openat2);
+            String mode = openat2 ? "o2" : "walk";
+            Object[][] plants = {
+                {"log/stdout.log", canaries.file}, {"log/stderr.log", canaries.file}, {"log", canaries.dir},
+                {"upper", canaries.dir}, {"work", canaries.dir}, {"upper/srv", canaries.dir}, {"work/srv", canaries.dir},
+            };
+            int i = 0;
+            for (Object[] p : plants) {
+                Path data = planted(mode + "-" + i++, (String) p[0], (Path) p[1]);
+                RockerApp app = p[0].equals("log/stderr.log")
+                        ? RockerApp.builder().command("/bin/true").stdout(rocker.api.Stdio.discard()).build()
+                        : RockerApp.of("/bin/true");
+                refused(fx.engine.enterRocker(request(data).build(), app, user.caller()), RockerError.PARAM_INVALID,
+                        "app_data_dir '" + data + "': " + p[0] + " is a symbolic link");
+                assertTrue("the planted link is still there", Files.isSymbolicLink(data.resolve((String) p[0])));
+            }
+        }
+    }
+
+    @Test
+    public void theDataDirMustBeTheUsersOwnRealDir() throws Exception {
+        Path link = home.resolve("data-link");
+        Files.createSymbolicLink(link, canaries.dir);
+        user.chown(link);
+        refused(asUser(request(link).build()), RockerError.PARAM_INVALID, "app_data_dir '" + link + "': is a symbolic link");
+
+        Path roots = Files.createDirectory(fx.work.resolve("roots-data"));
+        refused(asUser(request(roots).build()), RockerError.SYS,
+                "permission denied: app_data_dir '" + roots + "': must be a dir of uid " + user.uid);
+        assertEquals("nothing was created in root's dir", 0, Files.list(roots).count());
+
+        refused(asUser(request(canaries.dir.resolve("data")).build()), RockerError.SYS,
+                "permission denied: app_data_dir '" + canaries.dir.resolve("data") + "'");
+    }
+
+    @Test
+    public void packagePathsAreCheckedOnTheOpenedFileWithTheUsersCredentials() throws Exception {
+        Path fifo = home.resolve("app.fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        user.chown(fifo);
+        long start = System.nanoTime();
+        refused(asUser(request(home.resolve("d1")).pkgPath(fifo.toString()).build()), RockerError.PARAM_INVALID,
+                "app_pkg_path '" + fifo + "': is a FIFO, not an image file");
+        assertTrue("a FIFO is answered at once, no thread waits for a writer", System.nanoTime() - start < 5_000_000_000L);
+
+        refused(asUser(request(home.resolve("d2")).pkgPath("/dev/null").build()), RockerError.PARAM_INVALID,
+                "app_pkg_path '/dev/null': is a character device, not an image file");
+        refused(asUser(request(home.resolve("d3")).pkgPath(home.toString()).build()), RockerError.PARAM_INVALID,
+                "app_pkg_path '" + home + "': is a dir, not an image file");
+
+        Path rootOnly = Files.copy(image, fx.work.resolve("root-only.squashfs"));
+        Files.setPosixFilePermissions(rootOnly, PosixFilePermissions.fromString("rw-------"));
+        refused(asUser(request(home.resolve("d4")).pkgPath(rootOnly.toString()).build()), RockerError.SYS,
+                "permission denied: app_pkg_path '" + rootOnly + "': not readable by uid " + user.uid);
+        refused(asUser(request(home.resolve("d5")).pkgPath("/proc/self/environ").build()), RockerError.SYS,
+                "permission denied: app_pkg_path '/proc/self/environ'");
+        refused(asUser(request(home.resolve("d6")).pkgPath("/proc/self/fd/0").build()), RockerError.PARAM_INVALID,
+                "app_pkg_path '/proc/self/fd/0': is a symbolic link");
+
+        Path link = home.resolve("app-link.squashfs");
+        Files.createSymbolicLink(link, rootOnly);
+        user.chown(link);
+        refused(asUser(request(home.resolve("d7")).pkgPath(link.toString()).build()), RockerError.PARAM_INVALID,
+                "app_pkg_path '" + link + "': is a symbolic link");
+        for (int i = 1; i <= 7; i++) {
+            assertFalse("no data dir was left: d" + i, Files.exists(home.resolve("d" + i)));
+        }
+    }
+
+    @Test
+    public void execDirsOutsideTheOverlaysAreNotCreatedForAUser() throws Exception {
+        String name = "rocker-test-" + user.name;
+        Path etc = Path.of("/etc", name);
+        refused(asUser(request(home.resolve("e1")).execDir(etc.toString()).build()), RockerError.PARAM_INVALID,
+                "app_exec_dir '" + etc + "': " + etc + " does not exist");
+        assertFalse(Files.exists(etc));
+        for (String kernel : new String[] {"/proc/" + name, "/sys/" + name}) {
+            refused(asUser(request(home.resolve("e2")).execDir(kernel).build()), RockerError.PARAM_INVALID,
+                    "app_exec_dir '" + kernel + "': must not be in");
+            refused(fx.engine.enterRocker(request(home.resolve("e2")).execDir(kernel).build(), RockerApp.of("/bin/true"),
+                    RockerCaller.engine()), RockerError.PARAM_INVALID, "app_exec_dir '" + kernel + "': must not be in");
+        }
+        // a symlink in the user's upper dir would lead the exec dir out of the overlay, into the host's /etc
+        Path data = planted("e3", "upper/srv/app", Path.of("/etc"));
+        String exec = "/srv/app/" + name;
+        refused(asUser(request(data).execDir(exec).build()), RockerError.PARAM_INVALID,
+                "app_exec_dir '" + exec + "': /srv/app is a symbolic link");
+        assertFalse(Files.exists(etc));
+    }
+
+    @Test
+    public void aRootClientsExecDirOutsideTheOverlaysIsCreatedOnTheHostAsTheOriginalDid() throws Exception {
+        Path etc = Path.of("/etc", "rocker-test-" + user.name);
+        try {
+            RockerResult r = fx.engine.enterRocker(request(fx.work.resolve("root-data")).uid(0).gid(0).execDir(etc.toString())
+                    .build(), RockerApp.of("/bin/true"), RockerCaller.engine());
+            assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+            assertTrue(Files.isDirectory(etc, LinkOption.NOFOLLOW_LINKS));
+            assertEquals(0, Files.getAttribute(etc, "unix:uid"));
+            assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+        } finally {
+            Files.deleteIfExists(etc);
+        }
+    }
+
+    @Test
+    public void aUserRunsTwiceOnItsDataDirAndOwnsItsLogs() throws Exception {
+        Path data = home.resolve("again");
+        for (int run = 1; run <= 2; run++) {
+            RockerResult r = fx.engine.enterRocker(request(data).build(), RockerApp.of("/bin/echo", "run " + run), user.caller());
+            assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+            assertEquals(0, fx.engine.waitForApp(r.guardName(), Duration.ofSeconds(10)).getAsInt());
+            assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+        }
+        for (Path p : List.of(data, data.resolve("upper"), data.resolve("work"), data.resolve("log"), data.resolve("log/stdout.log"))) {
+            assertEquals(p.toString(), user.uid, Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS));
+        }
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("log/stdout.log"))));
+        String[] cat = user.runAs("cat", data.resolve("log/stdout.log").toString());
+        assertEquals(cat[1], "0", cat[0]);
+        assertEquals("run 1\nrun 2\n", cat[1]);
+        // the upper dir of /srv keeps the host's owner and mode, so the app's /srv looks like the host's
+        assertEquals(Files.getAttribute(Path.of("/srv"), "unix:mode"), Files.getAttribute(data.resolve("upper/srv"), "unix:mode"));
+        assertEquals(Files.getAttribute(Path.of("/srv"), "unix:uid"), Files.getAttribute(data.resolve("upper/srv"), "unix:uid"));
+    }
+
+    @Test
+    public void aSetuidRootFileOfAUidZeroAppIsOutOfOtherUsersReach() throws Exception {
+        Path data = fx.work.resolve("root-app");
+        RockerResult r = fx.engine.enterRocker(request(data).uid(0).gid(0).build(),
+                RockerApp.of("/bin/sh", "-c", "cp /bin/sh /srv/rocker-suid && chmod 4755 /srv/rocker-suid"), RockerCaller.engine());
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        assertEquals(0, fx.engine.waitForApp(r.guardName(), Duration.ofSeconds(10)).getAsInt());
+        Path suid = data.resolve("upper/srv/rocker-suid");
+        assertEquals("setuid root, 4755", 04755, (Integer) Files.getAttribute(suid, "unix:mode") & 07777);
+        assertEquals(0, Files.getAttribute(suid, "unix:uid"));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("upper"))));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("work"))));
+        String[] run = user.runAs(suid.toString(), "-c", "id -u");
+        assertFalse("another user ran the setuid file: " + run[1], run[0].equals("0"));
+        assertTrue(run[1], run[1].contains("Permission denied"));
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+    }
+}
