@@ -355,7 +355,7 @@ public class ServiceIT {
         Path file = rig.work.resolve("exec-is-a-file");
         Files.writeString(file, "x");
         refused(c, ok.toBuilder().execDir(file.toString()).build(), app, RockerError.PARAM_INVALID,
-                "app_exec_dir '" + file + "': exists and is not a dir");
+                "app_exec_dir '" + file + "': " + file + " is not a dir");
         refused(c, ok.toBuilder().overlayDirs("/no-such-dir-here").build(), app, RockerError.PARAM_INVALID,
                 "app_overlay_dirs '/no-such-dir-here'");
         assertFalse("no data dir was made for a refused request", Files.exists(rig.work.resolve("data-e")));
