@@ -6,6 +6,7 @@ import java.util.OptionalInt;
 import java.util.function.Supplier;
 
 import rocker.api.RockerApp;
+import rocker.api.RockerCaller;
 import rocker.api.RockerClient;
 import rocker.api.RockerError;
 import rocker.api.RockerException;
@@ -37,6 +38,12 @@ final class CurrentEngine implements RockerClient {
     public RockerResult enterRocker(RockerRequest request, RockerApp app) {
         RockerClient c = current.get();
         return c == null ? RockerResult.failure(RockerError.SYS, NONE) : c.enterRocker(request, app);
+    }
+
+    @Override
+    public RockerResult enterRocker(RockerRequest request, RockerApp app, RockerCaller caller) {
+        RockerClient c = current.get();
+        return c == null ? RockerResult.failure(RockerError.SYS, NONE) : c.enterRocker(request, app, caller);
     }
 
     @Override

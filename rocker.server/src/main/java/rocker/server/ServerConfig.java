@@ -41,8 +41,4 @@ public @interface ServerConfig {
 
     @AttributeDefinition(name = "Trusted uids", description = "Uids that, like root, may ask for any uid/gid and see all rockers.")
     int[] trusted_uids() default {};
-
-    @AttributeDefinition(name = "Check client paths",
-            description = "Whether an unprivileged client's package must be readable by it and its data dir be its own.")
-    boolean check_peer_paths() default true;
 }

@@ -27,7 +27,6 @@ final class ServerSettingsFactory {
                 .writeTimeout(Duration.ofMillis(c.write_timeout_ms()))
                 .maxWait(Duration.ofMillis(c.max_wait_ms()))
                 .trustedUids(Arrays.stream(c.trusted_uids()).boxed().collect(Collectors.toSet()))
-                .checkPeerPaths(c.check_peer_paths())
                 .build();
     }
 

@@ -1,26 +1,31 @@
 package rocker.server.internal;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
+import rocker.api.RockerCaller;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.server.protocol.AppSpec;
-import rocker.server.protocol.StdioSpec;
 
 /**
  * Decides what a {@link Peer} may do, from its kernel credentials only. Root and the configured trusted
  * uids may do anything; any other peer may only make rockers for its own uid and gid, with no
- * supplementary groups and no stdio to host files, and only see, wait for and destroy its own rockers.
+ * supplementary groups, and only see, wait for and destroy its own rockers. The paths of its request
+ * are not checked here (a check by path would only hold until the client swaps it): the engine opens
+ * them with the peer's credentials, as {@link #caller(Peer)} tells it (docs/security.md).
  */
 final class Authorizer {
     private final Set<Integer> trustedUids;
-    private final PeerPathCheck pathCheck;
 
-    /** {@code pathCheck} may be null to skip the package and data dir checks. */
-    Authorizer(Set<Integer> trustedUids, PeerPathCheck pathCheck) {
+    Authorizer(Set<Integer> trustedUids) {
         this.trustedUids = Set.copyOf(trustedUids);
-        this.pathCheck = pathCheck;
+    }
+
+    /** On whose behalf the engine builds the peer's rocker: its own credentials for privileged peers. */
+    RockerCaller caller(Peer peer) {
+        return privileged(peer) ? RockerCaller.engine() : RockerCaller.user(peer.uid(), peer.gid(), List.of(), peer.pid());
     }
 
     boolean privileged(Peer peer) {
@@ -40,15 +45,6 @@ final class Authorizer {
         }
         if (!request.groups().isEmpty()) {
             return Optional.of("groups " + request.groups() + ": supplementary groups need a privileged client");
-        }
-        for (StdioSpec s : new StdioSpec[] {app.stdin(), app.stdout(), app.stderr()}) {
-            if (s.kind() == StdioSpec.Kind.FILE) {
-                return Optional.of("stdio file '" + s.path() + "': host files need a privileged client (use the log or a stream)");
-            }
-        }
-        if (pathCheck != null) {
-            Optional<String> why = pathCheck.packageRefusal(peer, request.pkgPath());
-            return why.isPresent() ? why : pathCheck.dataDirRefusal(peer, request.dataDir());
         }
         return Optional.empty();
     }

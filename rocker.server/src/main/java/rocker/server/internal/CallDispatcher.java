@@ -99,7 +99,7 @@ final class CallDispatcher {
         StreamOutput stderr = spec.stderr().kind() == StdioSpec.Kind.STREAM ? new StreamOutput(out, Protocol.STDERR) : null;
         RockerResult result;
         try {
-            result = engine.enterRocker(request, spec.toApp(stdout, stderr));
+            result = engine.enterRocker(request, spec.toApp(stdout, stderr), authorizer.caller(peer));
             LOG.info("{}: {} -> {}", peer, what, result);
             out.result(result);
         } catch (IOException | RuntimeException e) {

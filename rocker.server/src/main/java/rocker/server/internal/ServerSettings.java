@@ -19,11 +19,10 @@ import java.util.Set;
  * @param writeTimeout time a client has to take one response frame
  * @param maxWait bound on one WAIT request
  * @param trustedUids uids that, like root, may ask for any uid/gid
- * @param checkPeerPaths whether an unprivileged client's package and data dir must be its own
  */
 public record ServerSettings(Path socketPath, int socketMode, String socketGroup, Path stateDir,
         int maxRequestBytes, int maxConcurrentRequests, int maxStreams, Duration requestTimeout,
-        Duration writeTimeout, Duration maxWait, Set<Integer> trustedUids, boolean checkPeerPaths) {
+        Duration writeTimeout, Duration maxWait, Set<Integer> trustedUids) {
 
     public static final String DEFAULT_SOCKET = "/run/rocker/rocker.sock";
     public static final String DEFAULT_STATE_DIR = "/run/rocker";
@@ -64,7 +63,6 @@ public record ServerSettings(Path socketPath, int socketMode, String socketGroup
         private Duration writeTimeout = Duration.ofSeconds(30);
         private Duration maxWait = Duration.ofSeconds(30);
         private Set<Integer> trustedUids = Set.of();
-        private boolean checkPeerPaths = true;
 
         public Builder socketPath(Path p) { socketPath = p; return this; }
         public Builder socketMode(int m) { socketMode = m; return this; }
@@ -77,12 +75,10 @@ public record ServerSettings(Path socketPath, int socketMode, String socketGroup
         public Builder writeTimeout(Duration d) { writeTimeout = d; return this; }
         public Builder maxWait(Duration d) { maxWait = d; return this; }
         public Builder trustedUids(Set<Integer> uids) { trustedUids = uids; return this; }
-        public Builder checkPeerPaths(boolean b) { checkPeerPaths = b; return this; }
 
         public ServerSettings build() {
             return new ServerSettings(socketPath, socketMode, socketGroup, stateDir, maxRequestBytes,
-                    maxConcurrentRequests, maxStreams, requestTimeout, writeTimeout, maxWait, trustedUids,
-                    checkPeerPaths);
+                    maxConcurrentRequests, maxStreams, requestTimeout, writeTimeout, maxWait, trustedUids);
         }
     }
 }

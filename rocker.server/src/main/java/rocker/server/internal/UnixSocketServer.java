@@ -48,7 +48,7 @@ public final class UnixSocketServer implements AutoCloseable {
 
     public UnixSocketServer(ServerSettings settings, RockerClient engine) {
         this.settings = settings;
-        Authorizer authorizer = new Authorizer(settings.trustedUids(), settings.checkPeerPaths() ? new PeerPathCheck() : null);
+        Authorizer authorizer = new Authorizer(settings.trustedUids());
         this.dispatcher = new CallDispatcher(engine, authorizer, settings.maxWait(), () -> stopping);
         this.socketFile = new SocketFile(settings.socketPath());
         this.requestPermits = new Semaphore(settings.maxConcurrentRequests());

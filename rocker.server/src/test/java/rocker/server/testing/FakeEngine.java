@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import rocker.api.RockerApp;
+import rocker.api.RockerCaller;
 import rocker.api.RockerClient;
 import rocker.api.RockerError;
 import rocker.api.RockerException;
@@ -49,8 +50,22 @@ public final class FakeEngine implements RockerClient {
         }
     }
 
+    /** The caller of each request, in order ({@link RockerCaller#engine()} for the two-argument call). */
+    public final List<RockerCaller> callers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public RockerResult enterRocker(RockerRequest request, RockerApp app, RockerCaller caller) {
+        callers.add(caller);
+        return enter(request, app);
+    }
+
     @Override
     public RockerResult enterRocker(RockerRequest request, RockerApp app) {
+        callers.add(RockerCaller.engine());
+        return enter(request, app);
+    }
+
+    private RockerResult enter(RockerRequest request, RockerApp app) {
         try {
             request.validate();
             app.validate();
