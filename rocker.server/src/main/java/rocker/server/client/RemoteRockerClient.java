@@ -18,6 +18,8 @@ import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
 import rocker.server.protocol.Call;
+import rocker.server.protocol.Frame;
+import rocker.server.protocol.Protocol;
 import rocker.server.protocol.ProtocolException;
 import rocker.server.protocol.ReplyCodec;
 import rocker.server.remote.ClientConnection;
@@ -38,6 +40,10 @@ import rocker.server.remote.StreamReceiver;
  * ends; {@link #waitForApp} then reports the status carried by that connection. {@code inherit} means
  * this process's own fd 1/2. {@link #close()} stops all such copying; the rockers keep running.
  *
+ * <p>Requests go out in protocol version 2 ({@link Protocol#VERSION}) unless the constructor says
+ * otherwise; when the server does not speak it (an older server), the client asks again in version 1
+ * and stays with version 1 from then on.
+ *
  * <p>Usable as a plain Java class: {@code new RemoteRockerClient("/run/rocker/rocker.sock")}.
  */
 public final class RemoteRockerClient implements RockerClient, AutoCloseable {
@@ -53,6 +59,7 @@ public final class RemoteRockerClient implements RockerClient, AutoCloseable {
     private final String socketPath;
     private final Duration responseTimeout;
     private final Map<String, StreamReceiver> streams = new ConcurrentHashMap<>();
+    private volatile int version;
 
     /** A client of the server at {@code socketPath}. */
     public RemoteRockerClient(String socketPath) {
@@ -61,8 +68,24 @@ public final class RemoteRockerClient implements RockerClient, AutoCloseable {
 
     /** A client of the server at {@code socketPath} that waits at most {@code responseTimeout} for answers. */
     public RemoteRockerClient(String socketPath, Duration responseTimeout) {
+        this(socketPath, responseTimeout, Protocol.VERSION);
+    }
+
+    /**
+     * A client of the server at {@code socketPath} that waits at most {@code responseTimeout} for answers
+     * and sends its requests in protocol {@code version} (1 or 2).
+     *
+     * @throws IllegalArgumentException for a version this client does not speak
+     */
+    public RemoteRockerClient(String socketPath, Duration responseTimeout, int version) {
         this.socketPath = socketPath;
         this.responseTimeout = Objects.requireNonNull(responseTimeout, "responseTimeout");
+        this.version = Protocol.checkVersion(version);
+    }
+
+    /** The protocol version of the next request: the one asked for, or 1 once the server refused it. */
+    public int protocolVersion() {
+        return version;
     }
 
     public String socketPath() {
@@ -81,8 +104,8 @@ public final class RemoteRockerClient implements RockerClient, AutoCloseable {
         }
         ClientConnection conn = null;
         try {
-            conn = ClientConnection.open(socketPath, CONNECT_TIMEOUT);
-            RockerResult result = ReplyCodec.result(conn.call(new Call.Enter(request, remote.spec()), responseTimeout));
+            conn = open();
+            RockerResult result = ReplyCodec.result(call(conn, new Call.Enter(request, remote.spec()), responseTimeout));
             if (result.isSuccess() && remote.spec().streams()) {
                 startStreaming(result.guardName(), conn, remote);
                 conn = null;
@@ -123,8 +146,9 @@ public final class RemoteRockerClient implements RockerClient, AutoCloseable {
     /** @throws RockerException when the server cannot be asked */
     @Override
     public List<RockerInfo> list() {
-        try (ClientConnection conn = ClientConnection.open(socketPath, CONNECT_TIMEOUT)) {
-            return ReplyCodec.infos(conn.call(new Call.ListRockers(), responseTimeout));
+        try (ClientConnection conn = open()) {
+            Frame reply = call(conn, new Call.ListRockers(), responseTimeout);
+            return ReplyCodec.infos(reply, conn.version());
         } catch (ProtocolException e) {
             throw failure(e);
         }
@@ -141,9 +165,9 @@ public final class RemoteRockerClient implements RockerClient, AutoCloseable {
         while (true) {
             long left = Math.max(0, end - System.nanoTime());
             Duration chunk = Duration.ofNanos(Math.min(left, WAIT_CHUNK.toNanos()));
-            try (ClientConnection conn = ClientConnection.open(socketPath, CONNECT_TIMEOUT)) {
-                OptionalInt status = ReplyCodec.exit(conn.call(new Call.Wait(guardName, chunk.toMillis()),
-                        responseTimeout.plus(chunk)));
+            try (ClientConnection conn = open()) {
+                Frame reply = call(conn, new Call.Wait(guardName, chunk.toMillis()), responseTimeout.plus(chunk));
+                OptionalInt status = ReplyCodec.exit(reply, conn.version());
                 if (status.isPresent() || left <= chunk.toNanos()) {
                     return status;
                 }
@@ -189,13 +213,26 @@ public final class RemoteRockerClient implements RockerClient, AutoCloseable {
     }
 
     private RockerResult resultOf(Call call) {
-        try (ClientConnection conn = ClientConnection.open(socketPath, CONNECT_TIMEOUT)) {
-            return ReplyCodec.result(conn.call(call, responseTimeout));
+        try (ClientConnection conn = open()) {
+            return ReplyCodec.result(call(conn, call, responseTimeout));
         } catch (RockerException e) {
             return e.toResult();
         } catch (ProtocolException e) {
             return RockerResult.failure(RockerError.RECV_RESP_FAILED, "bad response: " + e.getMessage());
         }
+    }
+
+    private ClientConnection open() {
+        return ClientConnection.open(socketPath, CONNECT_TIMEOUT, version);
+    }
+
+    /** Sends {@code call} on {@code conn}; remembers when the server made the connection fall back to version 1. */
+    private Frame call(ClientConnection conn, Call call, Duration timeout) {
+        Frame reply = conn.call(call, timeout);
+        if (conn.version() != version) {
+            version = conn.version();
+        }
+        return reply;
     }
 
     private static RockerException failure(ProtocolException e) {

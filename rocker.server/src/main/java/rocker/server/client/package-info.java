@@ -3,5 +3,5 @@
  * Rocker server over its Unix socket, so that an unprivileged process can use Rocker.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package rocker.server.client;

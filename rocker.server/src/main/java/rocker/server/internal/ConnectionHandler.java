@@ -20,9 +20,10 @@ import rocker.server.protocol.ProtocolException;
 
 /**
  * Serves one connection on its own thread: reads the single request frame within the request timeout,
- * decodes it and hands it to the {@link CallDispatcher}. Garbage, oversized frames and timeouts get an
- * error RESULT; a client that disconnects is just dropped. The channel is always closed here, by the
- * thread that uses it.
+ * decodes it (protocol version 1 or 2) and hands it to the {@link CallDispatcher} with a
+ * {@link Responder} that answers in the request's version. Garbage, oversized frames and timeouts get
+ * an error RESULT (in version 1 when no version this server speaks could be read); a client that
+ * disconnects is just dropped. The channel is always closed here, by the thread that uses it.
  */
 final class ConnectionHandler implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
@@ -57,10 +58,9 @@ final class ConnectionHandler implements Runnable {
         try {
             Credentials c = channel.peerCredentials();
             peer = new Peer(c.getPid(), c.getUid(), c.getGid());
-            Responder out = new Responder(channel, writeTimeout);
-            Call call = readCall(peer, out);
-            if (call != null) {
-                dispatcher.dispatch(call, peer, out, permits::toStreaming);
+            Received received = receive(peer, new Responder(channel, writeTimeout));
+            if (received != null) {
+                dispatcher.dispatch(received.call(), peer, received.out(), permits::toStreaming);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -77,10 +77,19 @@ final class ConnectionHandler implements Runnable {
         }
     }
 
-    private Call readCall(Peer peer, Responder out) throws IOException {
+    /** A decoded request and the responder that answers in its version. */
+    private record Received(Call call, Responder out) { }
+
+    /**
+     * Reads and decodes the request. Errors before a version this server speaks has been read are
+     * answered by {@code v1}; errors in the body, in the request's version.
+     */
+    private Received receive(Peer peer, Responder v1) throws IOException {
+        Responder out = v1;
         try {
             Frame frame = channel.read(maxRequestBytes, Deadline.in(requestTimeout));
-            return CallCodec.decode(frame);
+            out = v1.inVersion(CallCodec.version(frame));
+            return new Received(CallCodec.decode(frame), out);
         } catch (EOFException e) {
             LOG.debug("{}: {}", peer, e.getMessage());
         } catch (SocketTimeoutException e) {
@@ -88,7 +97,7 @@ final class ConnectionHandler implements Runnable {
             out.result(RockerResult.failure(RockerError.SEND_REQ_FAILED,
                     "the server did not receive a whole request within " + requestTimeout.toMillis() + " ms"));
         } catch (ProtocolException e) {
-            LOG.warn("{}: bad request: {}", peer, e.getMessage());
+            LOG.warn("{}: bad request: {} (answered in version {})", peer, e.getMessage(), out.version());
             out.result(RockerResult.failure(RockerError.PARAM_INVALID, "bad request: " + e.getMessage()));
         }
         return null;

@@ -13,26 +13,45 @@ import rocker.server.protocol.FrameChannel;
 import rocker.server.protocol.Protocol;
 import rocker.server.protocol.ReplyCodec;
 
-/** Sends response frames to one client, each bounded by the write timeout. */
+/**
+ * Sends response frames to one client in the protocol version of its request (version 1 until the
+ * version is known), each bounded by the write timeout.
+ */
 final class Responder {
     private final FrameChannel channel;
     private final Duration writeTimeout;
+    private final int version;
 
+    /** A responder in version 1, for replies before the request's version is known. */
     Responder(FrameChannel channel, Duration writeTimeout) {
+        this(channel, writeTimeout, Protocol.V1);
+    }
+
+    Responder(FrameChannel channel, Duration writeTimeout, int version) {
         this.channel = channel;
         this.writeTimeout = writeTimeout;
+        this.version = Protocol.checkVersion(version);
+    }
+
+    /** A responder on the same connection that answers in {@code version}. */
+    Responder inVersion(int version) {
+        return version == this.version ? this : new Responder(channel, writeTimeout, version);
+    }
+
+    int version() {
+        return version;
     }
 
     void result(RockerResult r) throws IOException {
-        send(Protocol.RESULT, ReplyCodec.result(r));
+        send(Protocol.RESULT, ReplyCodec.result(r, version));
     }
 
     void infos(List<RockerInfo> infos) throws IOException {
-        send(Protocol.INFOS, ReplyCodec.infos(infos));
+        send(Protocol.INFOS, ReplyCodec.infos(infos, version));
     }
 
     void exit(OptionalInt status) throws IOException {
-        send(Protocol.EXIT, ReplyCodec.exit(status));
+        send(Protocol.EXIT, ReplyCodec.exit(status, version));
     }
 
     void send(byte type, ByteBuffer body) throws IOException {

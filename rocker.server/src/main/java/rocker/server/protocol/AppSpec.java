@@ -1,7 +1,6 @@
 package rocker.server.protocol;
 
 import java.io.OutputStream;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -44,34 +43,5 @@ public record AppSpec(List<String> command, Map<String, String> environment, Str
             case STREAM: return Stdio.stream(stream);
             default: return Stdio.discard();
         }
-    }
-
-    void write(WireWriter w) {
-        w.strs(command);
-        w.i32(environment.size());
-        environment.forEach((k, v) -> w.str(k).str(v));
-        w.nullableStr(workDir);
-        stdin.write(w);
-        stdout.write(w);
-        stderr.write(w);
-    }
-
-    static AppSpec read(WireReader r) throws ProtocolException {
-        List<String> command = r.strs("command");
-        int n = r.count("environment", 8);
-        Map<String, String> env = new LinkedHashMap<>();
-        for (int i = 0; i < n; i++) {
-            String k = r.str("environment[" + i + "].name");
-            String v = r.str("environment[" + i + "].value");
-            if (env.put(k, v) != null) {
-                throw new ProtocolException("environment: variable '" + k + "' is given twice");
-            }
-        }
-        String workDir = r.nullableStr("work_dir");
-        StdioSpec in = StdioSpec.read(r, "stdin");
-        if (in.kind() == StdioSpec.Kind.STREAM) {
-            throw new ProtocolException("stdin: cannot be streamed");
-        }
-        return new AppSpec(command, env, workDir, in, StdioSpec.read(r, "stdout"), StdioSpec.read(r, "stderr"));
     }
 }

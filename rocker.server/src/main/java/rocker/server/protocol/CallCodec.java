@@ -2,7 +2,10 @@ package rocker.server.protocol;
 
 import java.nio.ByteBuffer;
 
-/** Turns a {@link Call} into a request frame body and back. */
+/**
+ * Turns a {@link Call} into a request frame body and back, in protocol version 1 or 2 (see
+ * {@link CallCodecV1}, {@link CallCodecV2}); the body starts with the version.
+ */
 public final class CallCodec {
     private CallCodec() {
     }
@@ -17,61 +20,54 @@ public final class CallCodec {
         return Protocol.WAIT;
     }
 
-    /** The body of the request frame for {@code call}, protocol version first. */
+    /** The body of the request frame for {@code call} in {@link Protocol#VERSION}, the version clients send. */
     public static ByteBuffer encode(Call call) {
-        WireWriter w = new WireWriter().u16(Protocol.VERSION);
-        if (call instanceof Call.Enter) {
-            Call.Enter e = (Call.Enter) call;
-            RequestCodec.write(w, e.request());
-            e.app().write(w);
-        } else if (call instanceof Call.GuardName) {
-            w.i32(((Call.GuardName) call).pid());
-        } else if (call instanceof Call.Destroy) {
-            w.str(((Call.Destroy) call).guardName());
-        } else if (call instanceof Call.DestroyPid) {
-            Call.DestroyPid d = (Call.DestroyPid) call;
-            w.i32(d.guardPid()).str(d.expectedName());
-        } else if (call instanceof Call.Wait) {
-            Call.Wait wt = (Call.Wait) call;
-            w.str(wt.guardName()).i64(wt.timeoutMillis());
+        return encode(call, Protocol.VERSION);
+    }
+
+    /**
+     * The body of the request frame for {@code call} in {@code version}, the version first.
+     *
+     * @throws IllegalArgumentException for a version this side does not speak
+     */
+    public static ByteBuffer encode(Call call, int version) {
+        WireWriter w = new WireWriter().u16(Protocol.checkVersion(version));
+        if (version == Protocol.V1) {
+            CallCodecV1.write(w, call);
+        } else {
+            byte[] fields = CallCodecV2.write(call).toByteArray();
+            w.bytes(fields, 0, fields.length);
         }
         return w.toBuffer();
     }
 
-    /** Decodes a request frame; every structural problem is a {@link ProtocolException}. */
-    public static Call decode(Frame frame) throws ProtocolException {
-        WireReader r = new WireReader(frame.body());
-        int version = r.u16("version");
-        if (version != Protocol.VERSION) {
+    /**
+     * The protocol version of a request frame.
+     *
+     * @throws UnsupportedVersionException for a version this side does not speak
+     * @throws ProtocolException when the body is too short to hold a version
+     */
+    public static int version(Frame frame) throws ProtocolException {
+        int version = new WireReader(frame.body()).u16("version");
+        if (!Protocol.speaks(version)) {
             throw new UnsupportedVersionException(version);
         }
-        Call call;
-        switch (frame.type()) {
-            case Protocol.ENTER:
-                call = new Call.Enter(RequestCodec.read(r), AppSpec.read(r));
-                break;
-            case Protocol.GUARD_NAME:
-                call = new Call.GuardName(r.i32("pid"));
-                break;
-            case Protocol.DESTROY:
-                call = new Call.Destroy(r.str("guard_name"));
-                break;
-            case Protocol.DESTROY_PID:
-                call = new Call.DestroyPid(r.i32("guard_pid"), r.str("guard_name"));
-                break;
-            case Protocol.LIST:
-                call = new Call.ListRockers();
-                break;
-            case Protocol.WAIT:
-                call = new Call.Wait(r.str("guard_name"), r.i64("timeout_ms"));
-                if (((Call.Wait) call).timeoutMillis() < 0) {
-                    throw new ProtocolException("timeout_ms: must not be negative");
-                }
-                break;
-            default:
-                throw new ProtocolException(String.format("unknown request type 0x%02x", frame.type() & 0xff));
+        return version;
+    }
+
+    /** Decodes a request frame of any version this side speaks; every structural problem is a {@link ProtocolException}. */
+    public static Call decode(Frame frame) throws ProtocolException {
+        int version = version(frame);
+        byte type = frame.type();
+        if (type < Protocol.ENTER || type > Protocol.WAIT) {
+            throw new ProtocolException(String.format("unknown request type 0x%02x", type & 0xff));
         }
-        r.end();
+        ByteBuffer body = frame.body().duplicate();
+        body.position(body.position() + 2);
+        Call call = version == Protocol.V1 ? CallCodecV1.read(type, new WireReader(body)) : CallCodecV2.read(type, body);
+        if (call instanceof Call.Wait && ((Call.Wait) call).timeoutMillis() < 0) {
+            throw new ProtocolException("timeout_ms: must not be negative");
+        }
         return call;
     }
 }

@@ -1,15 +1,20 @@
 package rocker.server.protocol;
 
 /**
- * Constants of the Rocker wire protocol (docs/protocol.md): version, frame types and limits.
+ * Constants of the Rocker wire protocol (docs/protocol.md): versions, frame types and limits.
  *
  * <p>A frame is a 4-byte big-endian length {@code N} (1 &le; N &le; limit) followed by {@code N}
  * bytes: one type byte and the body. A connection carries exactly one request frame from the client,
- * then one or more response frames from the server.
+ * then one or more response frames from the server. Every request body starts with its version (u16);
+ * the server answers in that version.
  */
 public final class Protocol {
-    /** The protocol version every request carries (u16 after the type byte). */
-    public static final int VERSION = 1;
+    /** Version 1: fixed fields in a fixed order. */
+    public static final int V1 = 1;
+    /** Version 2: tagged, extensible field lists. */
+    public static final int V2 = 2;
+    /** The version clients send unless told otherwise: the newest. */
+    public static final int VERSION = V2;
 
     /** Size of the length prefix. */
     public static final int LENGTH_BYTES = 4;
@@ -37,5 +42,35 @@ public final class Protocol {
     public static final int MAX_CHUNK_BYTES = 32 * 1024;
 
     private Protocol() {
+    }
+
+    /** Whether this side speaks {@code version}. */
+    public static boolean speaks(int version) {
+        return version == V1 || version == V2;
+    }
+
+    /**
+     * {@code version}, if this side speaks it.
+     *
+     * @throws IllegalArgumentException otherwise
+     */
+    public static int checkVersion(int version) {
+        if (!speaks(version)) {
+            throw new IllegalArgumentException("protocol version " + version + " is not supported");
+        }
+        return version;
+    }
+
+    /** The name of a request type in messages, e.g. {@code ENTER}. */
+    static String requestName(byte type) {
+        switch (type) {
+            case ENTER: return "ENTER";
+            case GUARD_NAME: return "GUARD_NAME";
+            case DESTROY: return "DESTROY";
+            case DESTROY_PID: return "DESTROY_PID";
+            case LIST: return "LIST";
+            case WAIT: return "WAIT";
+            default: return String.format("0x%02x", type & 0xff);
+        }
     }
 }

@@ -1,8 +1,8 @@
 package rocker.server.protocol;
 
 import java.nio.ByteBuffer;
+import java.time.DateTimeException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 
@@ -10,67 +10,90 @@ import rocker.api.RockerError;
 import rocker.api.RockerInfo;
 import rocker.api.RockerResult;
 
-/** Bodies of the server's response frames: RESULT, INFOS and EXIT. */
+/**
+ * Bodies of the server's response frames RESULT, INFOS and EXIT, in the version of the request (see
+ * {@link ReplyCodecV1}, {@link ReplyCodecV2}).
+ *
+ * <p>A RESULT can come in either layout whatever version was asked: the server answers in version 1
+ * when it has not read a version it speaks (server busy, bad frame, request timeout, unsupported
+ * version). {@link #result(Frame)} tells the layouts apart by the first two bytes of the body: 0x0000
+ * or 0xFFFF (the high half of a version-1 {@code err_no}, -1 to 10) is version 1; version 2 never uses
+ * the tags 0 and 0xFFFF, and its RESULT starts with a tag.
+ */
 public final class ReplyCodec {
     private ReplyCodec() {
     }
 
+    /** A version-1 RESULT: what the server sends before it knows the request's version. */
     public static ByteBuffer result(RockerResult r) {
-        return new WireWriter().i32(r.error().code()).i32(r.appPid()).i32(r.guardPid())
-                .str(r.guardName()).str(r.message()).toBuffer();
+        return ReplyCodecV1.result(r);
     }
 
+    public static ByteBuffer result(RockerResult r, int version) {
+        return Protocol.checkVersion(version) == Protocol.V1 ? ReplyCodecV1.result(r) : ReplyCodecV2.result(r);
+    }
+
+    /** Decodes a RESULT in either layout. */
     public static RockerResult result(Frame f) throws ProtocolException {
         expect(f, Protocol.RESULT);
-        WireReader r = new WireReader(f.body());
-        RockerResult result = RockerResult.of(RockerError.fromCode(r.i32("err_no")), r.i32("app_pid"),
-                r.i32("guard_pid"), r.str("guard_name"), r.str("message"));
-        r.end();
-        return result;
+        return isV1Result(f.body()) ? ReplyCodecV1.result(f.body()) : ReplyCodecV2.result(f.body());
     }
 
-    public static ByteBuffer infos(List<RockerInfo> infos) {
-        WireWriter w = new WireWriter().i32(infos.size());
-        for (RockerInfo i : infos) {
-            w.str(i.guardName()).i32(i.guardPid()).i32(i.appPid());
-            w.i64(i.created().getEpochSecond()).i32(i.created().getNano());
-            RequestCodec.write(w, i.request());
+    /**
+     * Whether {@code f} is a version-1 RESULT that refuses {@code version}: the answer of a server that
+     * does not speak it, to which the request can be sent again in version 1.
+     */
+    public static boolean refusesVersion(Frame f, int version) {
+        if (f.type() != Protocol.RESULT || !isV1Result(f.body())) {
+            return false;
         }
-        return w.toBuffer();
+        try {
+            RockerResult r = ReplyCodecV1.result(f.body());
+            return r.error() == RockerError.PARAM_INVALID
+                    && r.message().contains("protocol version " + version + " is not supported");
+        } catch (ProtocolException e) {
+            return false;
+        }
     }
 
-    public static List<RockerInfo> infos(Frame f) throws ProtocolException {
+    public static ByteBuffer infos(List<RockerInfo> infos, int version) {
+        return Protocol.checkVersion(version) == Protocol.V1 ? ReplyCodecV1.infos(infos) : ReplyCodecV2.infos(infos);
+    }
+
+    /** Decodes INFOS; a RESULT instead is an {@link ErrorReplyException}. */
+    public static List<RockerInfo> infos(Frame f, int version) throws ProtocolException {
         expect(f, Protocol.INFOS);
-        WireReader r = new WireReader(f.body());
-        int n = r.count("infos", 16);
-        List<RockerInfo> list = new ArrayList<>(n);
-        for (int k = 0; k < n; k++) {
-            String name = r.str("guard_name");
-            int guardPid = r.i32("guard_pid");
-            int appPid = r.i32("app_pid");
-            long seconds = r.i64("created.seconds");
-            int nanos = r.i32("created.nanos");
-            if (nanos < 0 || nanos > 999_999_999) {
-                throw new ProtocolException("created.nanos: out of range");
-            }
-            list.add(new RockerInfo(name, guardPid, appPid, Instant.ofEpochSecond(seconds, nanos), RequestCodec.read(r)));
-        }
-        r.end();
-        return list;
+        return Protocol.checkVersion(version) == Protocol.V1 ? ReplyCodecV1.infos(f.body()) : ReplyCodecV2.infos(f.body());
     }
 
     /** EXIT: whether the app ended, then its status. */
-    public static ByteBuffer exit(OptionalInt status) {
-        return new WireWriter().bool(status.isPresent()).i32(status.orElse(0)).toBuffer();
+    public static ByteBuffer exit(OptionalInt status, int version) {
+        return Protocol.checkVersion(version) == Protocol.V1 ? ReplyCodecV1.exit(status) : ReplyCodecV2.exit(status);
     }
 
-    public static OptionalInt exit(Frame f) throws ProtocolException {
+    /** Decodes EXIT; a RESULT instead is an {@link ErrorReplyException}. */
+    public static OptionalInt exit(Frame f, int version) throws ProtocolException {
         expect(f, Protocol.EXIT);
-        WireReader r = new WireReader(f.body());
-        boolean ended = r.bool("ended");
-        int status = r.i32("status");
-        r.end();
-        return ended ? OptionalInt.of(status) : OptionalInt.empty();
+        return Protocol.checkVersion(version) == Protocol.V1 ? ReplyCodecV1.exit(f.body()) : ReplyCodecV2.exit(f.body());
+    }
+
+    static Instant instant(long seconds, int nanos, String field) throws ProtocolException {
+        if (nanos < 0 || nanos > 999_999_999) {
+            throw new ProtocolException(field + ": out of range");
+        }
+        try {
+            return Instant.ofEpochSecond(seconds, nanos);
+        } catch (DateTimeException e) {
+            throw new ProtocolException(field + ": the time is out of range");
+        }
+    }
+
+    private static boolean isV1Result(ByteBuffer body) {
+        if (body.remaining() < 2) {
+            return false;
+        }
+        int first = body.getShort(body.position()) & 0xffff;
+        return first == 0 || first == 0xffff;
     }
 
     private static void expect(Frame f, byte type) throws ProtocolException {

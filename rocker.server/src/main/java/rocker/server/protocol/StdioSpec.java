@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param path the host path of {@link Kind#FILE}, else {@code null}
  */
 public record StdioSpec(Kind kind, String path) {
-    /** Wire kinds; the ordinal is the wire code. */
+    /** Wire kinds: in version 1 the ordinal is the wire code, in version 2 the lower-case name. */
     public enum Kind { DISCARD, LOG, FILE, STREAM }
 
     public static final StdioSpec DISCARD = new StdioSpec(Kind.DISCARD, null);
@@ -26,26 +26,5 @@ public record StdioSpec(Kind kind, String path) {
 
     public static StdioSpec file(String path) {
         return new StdioSpec(Kind.FILE, path);
-    }
-
-    void write(WireWriter w) {
-        w.u8(kind.ordinal());
-        if (kind == Kind.FILE) {
-            w.str(path);
-        }
-    }
-
-    static StdioSpec read(WireReader r, String field) throws ProtocolException {
-        int code = r.u8(field);
-        if (code >= Kind.values().length) {
-            throw new ProtocolException(field + ": unknown stdio kind " + code);
-        }
-        Kind kind = Kind.values()[code];
-        switch (kind) {
-            case DISCARD: return DISCARD;
-            case LOG: return LOG;
-            case STREAM: return STREAM;
-            default: return file(r.str(field + ".path"));
-        }
     }
 }

@@ -5,6 +5,7 @@ public final class UnsupportedVersionException extends ProtocolException {
     private static final long serialVersionUID = 1L;
 
     public UnsupportedVersionException(int version) {
-        super("protocol version " + version + " is not supported (this side speaks " + Protocol.VERSION + ")");
+        super("protocol version " + version + " is not supported (this side speaks " + Protocol.V1 + " and "
+                + Protocol.V2 + ")");
     }
 }

@@ -69,4 +69,9 @@ public final class WireWriter {
     public ByteBuffer toBuffer() {
         return ByteBuffer.wrap(out.toByteArray());
     }
+
+    /** A copy of the bytes written so far. */
+    public byte[] toByteArray() {
+        return out.toByteArray();
+    }
 }

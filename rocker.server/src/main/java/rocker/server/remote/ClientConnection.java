@@ -19,6 +19,7 @@ import rocker.server.protocol.Deadline;
 import rocker.server.protocol.Frame;
 import rocker.server.protocol.FrameChannel;
 import rocker.server.protocol.Protocol;
+import rocker.server.protocol.ReplyCodec;
 
 /**
  * The client's end of one connection to a Rocker server. Every failure is a {@link RockerException}
@@ -26,21 +27,46 @@ import rocker.server.protocol.Protocol;
  * server answers, {@code gen_local_addr_failed} when the client's own socket cannot be made,
  * {@code send_req_failed} when the request cannot be sent and {@code recv_resp_failed} when no valid
  * response comes back.
+ *
+ * <p>Requests go out in the connection's protocol version, {@link Protocol#VERSION} unless told
+ * otherwise. A server that does not speak it (an older server answers "protocol version 2 is not
+ * supported") gets the request again in version 1 on a new connection; {@link #version()} then tells
+ * the version in which the replies come.
  */
 public final class ClientConnection implements Closeable {
     /** Longest socket path: sun_path holds 108 bytes including the terminating NUL. */
     public static final int MAX_PATH_BYTES = 107;
     private static final int TICK_MILLIS = 200;
 
-    private final FrameChannel channel;
+    private final String socketPath;
+    private final Duration connectTimeout;
+    private volatile FrameChannel channel;
+    private volatile int version;
 
-    private ClientConnection(FrameChannel channel) {
-        this.channel = channel;
+    private ClientConnection(String socketPath, Duration connectTimeout, int version) {
+        this.socketPath = socketPath;
+        this.connectTimeout = connectTimeout;
+        this.version = version;
     }
 
-    /** Connects to the server at {@code socketPath}, waiting at most {@code connectTimeout}. */
+    /** Connects to the server at {@code socketPath}, waiting at most {@code connectTimeout}, to talk {@link Protocol#VERSION}. */
     public static ClientConnection open(String socketPath, Duration connectTimeout) {
-        Path path = checkPath(socketPath);
+        return open(socketPath, connectTimeout, Protocol.VERSION);
+    }
+
+    /**
+     * Connects to the server at {@code socketPath}, waiting at most {@code connectTimeout}, to talk
+     * protocol {@code version}.
+     *
+     * @throws IllegalArgumentException for a version this side does not speak
+     */
+    public static ClientConnection open(String socketPath, Duration connectTimeout, int version) {
+        ClientConnection c = new ClientConnection(socketPath, connectTimeout, Protocol.checkVersion(version));
+        c.channel = connect(checkPath(socketPath), socketPath, connectTimeout);
+        return c;
+    }
+
+    private static FrameChannel connect(Path path, String socketPath, Duration connectTimeout) {
         UnixSocketChannel ch;
         try {
             ch = UnixSocketChannel.open();
@@ -52,7 +78,7 @@ public final class ClientConnection implements Closeable {
             if (!ch.connect(new UnixSocketAddress(path.toFile()))) {
                 throw new IOException("connection pending");
             }
-            return new ClientConnection(new FrameChannel(ch, TICK_MILLIS));
+            return new FrameChannel(ch, TICK_MILLIS);
         } catch (IOException | RuntimeException e) {
             closeQuietly(ch);
             String hint = Files.exists(path, LinkOption.NOFOLLOW_LINKS) ? "" : " (no socket there: is 'rocker serve' running?)";
@@ -61,10 +87,29 @@ public final class ClientConnection implements Closeable {
         }
     }
 
-    /** Sends {@code call} and reads the first response frame. */
+    /** The protocol version of this connection's request and replies. */
+    public int version() {
+        return version;
+    }
+
+    /**
+     * Sends {@code call} and reads the first response frame; a server that refuses this connection's
+     * version gets the call again in version 1, on a new connection.
+     */
     public Frame call(Call call, Duration responseTimeout) {
+        Frame reply = send(call, responseTimeout);
+        if (version != Protocol.V1 && ReplyCodec.refusesVersion(reply, version)) {
+            closeQuietly(channel);
+            channel = connect(checkPath(socketPath), socketPath, connectTimeout);
+            version = Protocol.V1;
+            reply = send(call, responseTimeout);
+        }
+        return reply;
+    }
+
+    private Frame send(Call call, Duration responseTimeout) {
         try {
-            channel.write(CallCodec.type(call), CallCodec.encode(call), Deadline.in(responseTimeout));
+            channel.write(CallCodec.type(call), CallCodec.encode(call, version), Deadline.in(responseTimeout));
         } catch (IOException e) {
             Frame early = earlyReply();
             if (early != null) {

@@ -58,7 +58,7 @@ public final class StreamReceiver implements Runnable {
                         errOk = errOk && copy(f, err);
                         break;
                     case Protocol.EXIT:
-                        status.complete(ReplyCodec.exit(f).orElse(-1));
+                        status.complete(ReplyCodec.exit(f, connection.version()).orElse(-1));
                         break;
                     case Protocol.RESULT:
                         status.completeExceptionally(failure(ReplyCodec.result(f)));

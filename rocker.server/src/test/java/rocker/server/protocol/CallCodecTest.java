@@ -20,12 +20,13 @@ import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
 import rocker.server.testing.Requests;
 
+/** Version 1 of the protocol: round trips and strictness (version 2: {@link CallCodecV2Test}). */
 public class CallCodecTest {
     private static final AppSpec APP = new AppSpec(List.of("/bin/echo", "hé", ""), Map.of("A", "1"), "/opt",
             StdioSpec.DISCARD, StdioSpec.STREAM, StdioSpec.file("/tmp/err.log"));
 
     private static Call roundTrip(Call call) throws ProtocolException {
-        return CallCodec.decode(new Frame(CallCodec.type(call), CallCodec.encode(call)));
+        return CallCodec.decode(new Frame(CallCodec.type(call), CallCodec.encode(call, Protocol.V1)));
     }
 
     @Test
@@ -54,17 +55,18 @@ public class CallCodecTest {
     public void repliesSurviveTheWire() throws Exception {
         RockerResult r = RockerResult.of(RockerError.BUILD_ROCKER_FAILED, 1, 2, "g", "no loop device");
         assertEquals(r, ReplyCodec.result(new Frame(Protocol.RESULT, ReplyCodec.result(r))));
+        assertEquals(r, ReplyCodec.result(new Frame(Protocol.RESULT, ReplyCodec.result(r, 1))));
         RockerInfo info = new RockerInfo("g", 3, 4, Instant.ofEpochSecond(1700000000, 123), Requests.valid(1, 2).build());
-        assertEquals(List.of(info), ReplyCodec.infos(new Frame(Protocol.INFOS, ReplyCodec.infos(List.of(info)))));
-        assertEquals(OptionalInt.of(137), ReplyCodec.exit(new Frame(Protocol.EXIT, ReplyCodec.exit(OptionalInt.of(137)))));
-        assertEquals(OptionalInt.empty(), ReplyCodec.exit(new Frame(Protocol.EXIT, ReplyCodec.exit(OptionalInt.empty()))));
+        assertEquals(List.of(info), ReplyCodec.infos(new Frame(Protocol.INFOS, ReplyCodec.infos(List.of(info), 1)), 1));
+        assertEquals(OptionalInt.of(137), ReplyCodec.exit(new Frame(Protocol.EXIT, ReplyCodec.exit(OptionalInt.of(137), 1)), 1));
+        assertEquals(OptionalInt.empty(), ReplyCodec.exit(new Frame(Protocol.EXIT, ReplyCodec.exit(OptionalInt.empty(), 1)), 1));
     }
 
     @Test
     public void anErrorResultWhereAListWasExpectedIsReported() {
         RockerResult r = RockerResult.failure(RockerError.SYS, "permission denied: x");
         try {
-            ReplyCodec.infos(new Frame(Protocol.RESULT, ReplyCodec.result(r)));
+            ReplyCodec.infos(new Frame(Protocol.RESULT, ReplyCodec.result(r)), 1);
             fail();
         } catch (ErrorReplyException e) {
             assertEquals(r, e.result());
@@ -75,8 +77,9 @@ public class CallCodecTest {
 
     @Test
     public void rejectsAnotherVersion() {
-        ByteBuffer body = new WireWriter().u16(2).toBuffer();
-        assertRejected(new Frame(Protocol.LIST, body), "protocol version 2");
+        assertRejected(new Frame(Protocol.LIST, new WireWriter().u16(3).toBuffer()),
+                "protocol version 3 is not supported (this side speaks 1 and 2)");
+        assertRejected(new Frame(Protocol.LIST, new WireWriter().u16(0).toBuffer()), "protocol version 0 is not supported");
     }
 
     @Test
@@ -116,7 +119,7 @@ public class CallCodecTest {
 
     private static WireWriter enterPrefix() {
         WireWriter w = new WireWriter().u16(1);
-        RequestCodec.write(w, Requests.valid(1, 1).build());
+        RequestCodecV1.write(w, Requests.valid(1, 1).build());
         return w;
     }
 

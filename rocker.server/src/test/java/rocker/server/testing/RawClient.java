@@ -37,6 +37,7 @@ public final class RawClient implements AutoCloseable {
         return frames.read(Protocol.MAX_RESPONSE_BYTES, Deadline.in(Duration.ofSeconds(20)));
     }
 
+    /** The next frame as a RESULT, in either protocol version's layout. */
     public RockerResult readResult() throws IOException {
         return ReplyCodec.result(read());
     }

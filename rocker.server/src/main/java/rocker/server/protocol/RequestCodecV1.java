@@ -3,9 +3,9 @@ package rocker.server.protocol;
 import rocker.api.NetworkMode;
 import rocker.api.RockerRequest;
 
-/** The wire form of a {@link RockerRequest}; decoding checks structure only, not the values. */
-final class RequestCodec {
-    private RequestCodec() {
+/** The version-1 form of a {@link RockerRequest}; decoding checks structure only, not the values. */
+final class RequestCodecV1 {
+    private RequestCodecV1() {
     }
 
     static void write(WireWriter w, RockerRequest r) {

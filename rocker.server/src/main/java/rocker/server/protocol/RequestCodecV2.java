@@ -1,0 +1,65 @@
+package rocker.server.protocol;
+
+import java.util.Locale;
+
+import rocker.api.NetworkMode;
+import rocker.api.RockerRequest;
+
+/**
+ * The version-2 field list of a {@link RockerRequest} (in ENTER and in each INFOS entry). Absent
+ * fields take the defaults of {@link RockerRequest#builder()}; decoding checks structure only.
+ */
+final class RequestCodecV2 {
+    static final Field APP_ID = Field.i32(1, "app_id");
+    static final Field UID = Field.i32(2, "uid");
+    static final Field GID = Field.i32(3, "gid");
+    static final Field GROUP = Field.i32(4, "group").repeating();
+    static final Field APP_PKG_PATH = Field.str(5, "app_pkg_path");
+    static final Field APP_EXEC_DIR = Field.str(6, "app_exec_dir");
+    static final Field APP_DATA_DIR = Field.str(7, "app_data_dir");
+    static final Field APP_OVERLAY_DIR = Field.str(8, "app_overlay_dir").repeating();
+    static final Field HOSTNAME = Field.str(9, "hostname");
+    static final Field USERNS = Field.bool(10, "userns");
+    static final Field NETWORK = Field.str(11, "network");
+    static final Field REMOVE_ON_EXIT = Field.bool(12, "remove_on_exit");
+    private static final Field[] FIELDS = {APP_ID, UID, GID, GROUP, APP_PKG_PATH, APP_EXEC_DIR, APP_DATA_DIR,
+        APP_OVERLAY_DIR, HOSTNAME, USERNS, NETWORK, REMOVE_ON_EXIT};
+
+    private RequestCodecV2() {
+    }
+
+    static FieldWriter write(RockerRequest r) {
+        return new FieldWriter().i32(APP_ID, r.appId()).i32(UID, r.uid()).i32(GID, r.gid()).ints(GROUP, r.groups())
+                .str(APP_PKG_PATH, r.pkgPath()).str(APP_EXEC_DIR, r.execDir()).str(APP_DATA_DIR, r.dataDir())
+                .strs(APP_OVERLAY_DIR, r.overlayDirs()).str(HOSTNAME, r.hostname())
+                .bool(USERNS, r.userNamespace()).str(NETWORK, name(r.network()))
+                .bool(REMOVE_ON_EXIT, r.removeOnExit());
+    }
+
+    /** Reads the request nested in field {@code at} of {@code parent}. */
+    static RockerRequest read(FieldReader parent, Field at) throws ProtocolException {
+        FieldReader r = parent.nested(at, FIELDS);
+        return RockerRequest.builder().appId(r.i32(APP_ID, 0)).uid(r.i32(UID, 0)).gid(r.i32(GID, 0))
+                .groups(r.ints(GROUP)).pkgPath(r.str(APP_PKG_PATH)).execDir(r.str(APP_EXEC_DIR))
+                .dataDir(r.str(APP_DATA_DIR)).overlayDirs(r.strs(APP_OVERLAY_DIR)).hostname(r.str(HOSTNAME))
+                .userNamespace(r.bool(USERNS, false)).network(network(r))
+                .removeOnExit(r.bool(REMOVE_ON_EXIT, false)).build();
+    }
+
+    private static NetworkMode network(FieldReader r) throws ProtocolException {
+        String s = r.str(NETWORK);
+        if (s == null) {
+            return NetworkMode.HOST;
+        }
+        for (NetworkMode m : NetworkMode.values()) {
+            if (name(m).equals(s)) {
+                return m;
+            }
+        }
+        throw new ProtocolException(r.label(NETWORK) + ": unknown mode " + FieldReader.quoted(s) + " (host or none)");
+    }
+
+    private static String name(NetworkMode m) {
+        return m.name().toLowerCase(Locale.ROOT);
+    }
+}

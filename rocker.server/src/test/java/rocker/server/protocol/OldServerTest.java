@@ -1,0 +1,92 @@
+package rocker.server.protocol;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+import jnr.unixsocket.UnixServerSocketChannel;
+import jnr.unixsocket.UnixSocketAddress;
+import jnr.unixsocket.UnixSocketChannel;
+import rocker.api.RockerError;
+import rocker.api.RockerResult;
+import rocker.server.client.RemoteRockerClient;
+
+/** The remote client against a server that speaks version 1 only: it asks again in version 1 and stays there. */
+public class OldServerTest {
+    private Path dir;
+    private Path socket;
+    private UnixServerSocketChannel listener;
+    private Thread server;
+    /** The version of every request the old server received. */
+    private final List<Integer> versions = new CopyOnWriteArrayList<>();
+
+    @Before
+    public void listen() throws IOException {
+        dir = Files.createTempDirectory("rocker-old");
+        socket = dir.resolve("s.sock");
+        listener = UnixServerSocketChannel.open();
+        listener.socket().bind(new UnixSocketAddress(socket.toFile()));
+        server = new Thread(this::serve, "old-server");
+        server.setDaemon(true);
+        server.start();
+    }
+
+    @After
+    public void close() throws Exception {
+        listener.close();
+        server.join(5000);
+        Files.deleteIfExists(socket);
+        Files.deleteIfExists(dir);
+    }
+
+    /** Answers like a version-1 server: a refusal for any other version, else a RESULT or an empty INFOS. */
+    private void serve() {
+        while (true) {
+            try (UnixSocketChannel ch = listener.accept(); FrameChannel c = new FrameChannel(ch, 100)) {
+                Deadline d = Deadline.in(Duration.ofSeconds(5));
+                Frame f = c.read(1 << 20, d);
+                int version = f.body().getShort(0) & 0xffff;
+                versions.add(version);
+                if (version != 1) {
+                    c.write(Protocol.RESULT, ReplyCodec.result(RockerResult.failure(RockerError.PARAM_INVALID,
+                            "bad request: protocol version " + version + " is not supported (this side speaks 1)"), 1), d);
+                } else if (f.type() == Protocol.LIST) {
+                    c.write(Protocol.INFOS, new WireWriter().i32(0).toBuffer(), d);
+                } else {
+                    c.write(Protocol.RESULT, ReplyCodec.result(RockerResult.success(0, 42, "old", "hi"), 1), d);
+                }
+            } catch (IOException | RuntimeException e) {
+                return; // closed
+            }
+        }
+    }
+
+    @Test
+    public void theClientFallsBackToVersionOne() {
+        RemoteRockerClient client = new RemoteRockerClient(socket.toString(), Duration.ofSeconds(10));
+        assertEquals(2, client.protocolVersion());
+        RockerResult r = client.getGuardName(42);
+        assertTrue(r.toString(), r.isSuccess());
+        assertEquals("old", r.guardName());
+        assertEquals(1, client.protocolVersion());
+        assertEquals(List.of(), client.list());
+        assertEquals(List.of(2, 1, 1), versions);
+    }
+
+    @Test
+    public void aClientToldToSpeakVersionOneDoesSoAtOnce() {
+        RemoteRockerClient client = new RemoteRockerClient(socket.toString(), Duration.ofSeconds(10), 1);
+        assertTrue(client.destroy("old").isSuccess());
+        assertEquals(List.of(1), versions);
+    }
+}

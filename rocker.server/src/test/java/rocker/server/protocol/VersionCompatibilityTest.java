@@ -1,0 +1,171 @@
+package rocker.server.protocol;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalInt;
+
+import org.junit.Rule;
+import org.junit.Test;
+
+import rocker.api.RockerApp;
+import rocker.api.RockerError;
+import rocker.api.RockerInfo;
+import rocker.api.RockerResult;
+import rocker.api.Stdio;
+import rocker.server.client.RemoteRockerClient;
+import rocker.server.testing.RawClient;
+import rocker.server.testing.Requests;
+import rocker.server.testing.ServerFixture;
+
+/**
+ * Clients of both versions against the real server on a real socket: each gets its replies in the
+ * version it asked in; the fixed request bytes are those of {@link WireVectorsTest}.
+ */
+public class VersionCompatibilityTest {
+    @Rule
+    public final ServerFixture fixture = new ServerFixture();
+
+    private RawClient raw() throws IOException {
+        return new RawClient(fixture.socket());
+    }
+
+    private static byte[] request(byte type, String hex) {
+        return RawClient.frame(type, Hex.buffer(hex));
+    }
+
+    /** A version-1 RESULT body, read field by field without {@link ReplyCodec}. */
+    private static RockerResult v1Result(Frame f) throws ProtocolException {
+        assertEquals(Protocol.RESULT, f.type());
+        WireReader r = new WireReader(f.body());
+        RockerResult result = RockerResult.of(RockerError.fromCode(r.i32("err_no")), r.i32("app_pid"), r.i32("guard_pid"),
+                r.str("guard_name"), r.str("message"));
+        r.end();
+        return result;
+    }
+
+    /** A version-2 RESULT body: it starts with tag 1 (err_no), 4 bytes. */
+    private static RockerResult v2Result(Frame f) throws ProtocolException {
+        assertEquals(Protocol.RESULT, f.type());
+        assertEquals("000100000004", Hex.of(f.body()).substring(0, 12));
+        return ReplyCodec.result(f);
+    }
+
+    @Test
+    public void aVersionOneClientIsAnsweredAsBefore() throws IOException {
+        try (RawClient c = raw()) {
+            c.send(request(Protocol.ENTER, WireVectorsTest.V1_ENTER));
+            RockerResult r = v1Result(c.read());
+            assertTrue(r.toString(), r.isSuccess());
+            assertEquals("rocker-fake-1", r.guardName());
+            Frame out = c.read();
+            assertEquals(Protocol.STDOUT, out.type());
+            assertEquals("hello from the app\n", StandardCharsets.UTF_8.decode(out.body()).toString());
+            Frame exit = c.read();
+            assertEquals(Protocol.EXIT, exit.type());
+            assertEquals("0100000007", Hex.of(exit.body()));
+        }
+        assertEquals(WireVectorsTest.REQUEST, fixture.engine.requests.get(0));
+        RockerApp app = fixture.engine.apps.get(0);
+        assertEquals(List.of("/b", "é"), app.command());
+        assertEquals(Stdio.Kind.FILE, app.stdin().kind());
+        assertEquals("/i", app.stdin().path());
+        assertEquals(Stdio.Kind.LOG, app.stderr().kind());
+        try (RawClient c = raw()) {
+            Frame infos = c.send(request(Protocol.LIST, "0001")).read();
+            assertEquals(Protocol.INFOS, infos.type());
+            assertEquals("00000001", Hex.of(infos.body()).substring(0, 8)); // count 1
+            List<RockerInfo> list = ReplyCodec.infos(infos, 1);
+            assertEquals(WireVectorsTest.REQUEST, list.get(0).request());
+        }
+        try (RawClient c = raw()) {
+            // WAIT "rocker-fake-1", 1000 ms
+            Frame exit = c.send(request(Protocol.WAIT, "0001 0000000d 726f636b65722d66616b652d31 00000000000003e8")).read();
+            assertEquals("0100000007", Hex.of(exit.body()));
+        }
+        try (RawClient c = raw()) {
+            RockerResult r = v1Result(c.send(request(Protocol.DESTROY, "0001 00000001 78")).read()); // "x"
+            assertEquals(RockerError.PARAM_INVALID, r.error());
+        }
+    }
+
+    @Test
+    public void aVersionTwoClientIsAnsweredInVersionTwo() throws IOException {
+        try (RawClient c = raw()) {
+            c.send(request(Protocol.ENTER, WireVectorsTest.V2_ENTER));
+            RockerResult r = v2Result(c.read());
+            assertTrue(r.toString(), r.isSuccess());
+            assertEquals(Protocol.STDOUT, c.read().type());
+            Frame exit = c.read();
+            assertEquals(Protocol.EXIT, exit.type());
+            assertEquals(Hex.normal("0001 00000001 01 0002 00000004 00000007"), Hex.of(exit.body()));
+        }
+        assertEquals(WireVectorsTest.REQUEST, fixture.engine.requests.get(0));
+        try (RawClient c = raw()) {
+            Frame infos = c.send(request(Protocol.LIST, "0002")).read();
+            assertEquals(Protocol.INFOS, infos.type());
+            assertEquals(WireVectorsTest.REQUEST, ReplyCodec.infos(infos, 2).get(0).request());
+        }
+        try (RawClient c = raw()) {
+            // WAIT guard_name "x": an error RESULT, in version 2
+            RockerResult r = v2Result(c.send(request(Protocol.WAIT, "0002 0001 00000001 78")).read());
+            assertEquals(RockerError.PARAM_INVALID, r.error());
+        }
+    }
+
+    @Test
+    public void badRequestsAreAnsweredInTheirVersion() throws IOException {
+        try (RawClient c = raw()) {
+            // ENTER, request with tag 13
+            RockerResult r = v2Result(c.send(request(Protocol.ENTER, "0002 0001 00000006 000d 00000000")).read());
+            assertEquals(RockerError.PARAM_INVALID, r.error());
+            assertEquals("bad request: unknown field tag 13 in request", r.message());
+        }
+        try (RawClient c = raw()) {
+            RockerResult r = v2Result(c.send(request(Protocol.GUARD_NAME, "0002 0001 00000003 000000")).read());
+            assertEquals("bad request: pid: i32 must be 4 bytes, not 3", r.message());
+        }
+        try (RawClient c = raw()) {
+            RockerResult r = v1Result(c.send(request(Protocol.GUARD_NAME, "0001 0000")).read());
+            assertEquals("bad request: pid: frame ends early", r.message());
+        }
+        for (String version : List.of("0000", "0003", "ffff")) {
+            try (RawClient c = raw()) {
+                RockerResult r = v1Result(c.send(request(Protocol.LIST, version)).read());
+                assertEquals(RockerError.PARAM_INVALID, r.error());
+                assertEquals("bad request: protocol version " + Integer.parseInt(version, 16)
+                        + " is not supported (this side speaks 1 and 2)", r.message());
+            }
+        }
+        try (RawClient c = raw()) {
+            RockerResult r = v1Result(c.send(request(Protocol.LIST, "02")).read());
+            assertEquals("bad request: version: frame ends early", r.message());
+        }
+        assertTrue(fixture.engine.requests.isEmpty());
+    }
+
+    @Test
+    public void theRemoteClientSpeaksEitherVersion() {
+        for (int version : new int[] {1, 2}) {
+            RemoteRockerClient client = new RemoteRockerClient(fixture.socket().toString(), Duration.ofSeconds(20), version);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            RockerResult r = client.enterRocker(Requests.valid(0, 0).build(),
+                    RockerApp.builder().command("/bin/true").env("K", "v=w").stdout(Stdio.stream(out)).build());
+            assertTrue(r.toString(), r.isSuccess());
+            assertEquals(OptionalInt.of(7), client.waitForApp(r.guardName(), Duration.ofSeconds(20)));
+            assertEquals("hello from the app\n", out.toString(StandardCharsets.UTF_8));
+            assertEquals(java.util.Map.of("K", "v=w"), fixture.engine.apps.get(fixture.engine.apps.size() - 1).environment());
+            assertEquals(r.guardName(), client.getGuardName(r.guardPid()).guardName());
+            assertTrue(client.list().stream().anyMatch(i -> i.guardName().equals(r.guardName())));
+            assertEquals(OptionalInt.of(7), client.waitForApp(r.guardName(), Duration.ofSeconds(1)));
+            assertTrue(client.destroy(r.guardPid(), r.guardName()).isSuccess());
+            assertEquals(version, client.protocolVersion());
+            client.close();
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package rocker.server.protocol;
+
+import static org.junit.Assert.assertEquals;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+
+import org.junit.Test;
+
+import rocker.api.NetworkMode;
+import rocker.api.RockerError;
+import rocker.api.RockerInfo;
+import rocker.api.RockerRequest;
+import rocker.api.RockerResult;
+
+/**
+ * Fixed bytes pin both layouts: each vector is written by hand from docs/protocol.md, then the codec
+ * must produce exactly these bytes and read them back into the expected value.
+ */
+public class WireVectorsTest {
+    /** Every request field set; strings are short ASCII except "é" (c3 a9). */
+    static final RockerRequest REQUEST = RockerRequest.builder().appId(1000).uid(1001).gid(1002).groups(List.of(5, 6))
+            .pkgPath("/p").execDir("/x").dataDir("/d").overlayDirs(List.of("/u", "/e")).hostname("h")
+            .userNamespace(true).network(NetworkMode.NONE).removeOnExit(true).build();
+    static final AppSpec APP = new AppSpec(List.of("/b", "é"), Map.of("A", "1"), "/w",
+            StdioSpec.file("/i"), StdioSpec.STREAM, StdioSpec.LOG);
+    static final Call.Enter ENTER = new Call.Enter(REQUEST, APP);
+
+    /** ENTER body, version 1. */
+    static final String V1_ENTER = ""
+            + "0001"                                  // version 1
+            + "000003e8 000003e9 000003ea"            // app_id 1000, uid 1001, gid 1002
+            + "00000002 00000005 00000006"            // groups: count 2, 5, 6
+            + "00000002 2f70"                         // app_pkg_path "/p"
+            + "00000002 2f78"                         // app_exec_dir "/x"
+            + "00000002 2f64"                         // app_data_dir "/d"
+            + "00000002 00000002 2f75 00000002 2f65"  // app_overlay_dirs: count 2, "/u", "/e"
+            + "00000001 68"                           // hostname "h"
+            + "01 01 01"                              // userns 1, network 1 (none), remove_on_exit 1
+            + "00000002 00000002 2f62 00000002 c3a9"  // command: count 2, "/b", "é"
+            + "00000001 00000001 41 00000001 31"      // env_count 1, "A", "1"
+            + "00000002 2f77"                         // work_dir "/w"
+            + "02 00000002 2f69"                      // stdin: 2 FILE, path "/i"
+            + "03"                                    // stdout: 3 STREAM
+            + "01";                                   // stderr: 1 LOG
+
+    /** ENTER body, version 2: tag (u16), length (u32), value. */
+    static final String V2_ENTER = ""
+            + "0002"                                  // version 2
+            + "0001 00000079"                         // 1 request, 121 bytes:
+            + "  0001 00000004 000003e8"              //   1 app_id 1000
+            + "  0002 00000004 000003e9"              //   2 uid 1001
+            + "  0003 00000004 000003ea"              //   3 gid 1002
+            + "  0004 00000004 00000005"              //   4 group 5
+            + "  0004 00000004 00000006"              //   4 group 6
+            + "  0005 00000002 2f70"                  //   5 app_pkg_path "/p"
+            + "  0006 00000002 2f78"                  //   6 app_exec_dir "/x"
+            + "  0007 00000002 2f64"                  //   7 app_data_dir "/d"
+            + "  0008 00000002 2f75"                  //   8 app_overlay_dir "/u"
+            + "  0008 00000002 2f65"                  //   8 app_overlay_dir "/e"
+            + "  0009 00000001 68"                    //   9 hostname "h"
+            + "  000a 00000001 01"                    //  10 userns true
+            + "  000b 00000004 6e6f6e65"              //  11 network "none"
+            + "  000c 00000001 01"                    //  12 remove_on_exit true
+            + "0002 0000005a"                         // 2 app, 90 bytes:
+            + "  0001 00000002 2f62"                  //   1 arg "/b"
+            + "  0001 00000002 c3a9"                  //   1 arg "é"
+            + "  0002 00000003 413d31"                //   2 env "A=1"
+            + "  0003 00000002 2f77"                  //   3 work_dir "/w"
+            + "  0004 00000012"                       //   4 stdin, 18 bytes:
+            + "    0001 00000004 66696c65"            //     1 kind "file"
+            + "    0002 00000002 2f69"                //     2 path "/i"
+            + "  0005 0000000c"                       //   5 stdout, 12 bytes:
+            + "    0001 00000006 73747265616d"        //     1 kind "stream"
+            + "  0006 00000009"                       //   6 stderr, 9 bytes:
+            + "    0001 00000003 6c6f67";             //     1 kind "log"
+
+    static final RockerResult RESULT = RockerResult.of(RockerError.BUILD_ROCKER_FAILED, 1, 2, "g", "no");
+
+    static final String V1_RESULT = "00000007 00000001 00000002 00000001 67 00000002 6e6f";
+
+    static final String V2_RESULT = ""
+            + "0001 00000004 00000007"                // 1 err_no 7 (build_rocker_failed)
+            + "0002 00000004 00000001"                // 2 app_pid 1
+            + "0003 00000004 00000002"                // 3 guard_pid 2
+            + "0004 00000001 67"                      // 4 guard_name "g"
+            + "0005 00000002 6e6f";                   // 5 message "no"
+
+    /** Null strings and empty lists are not written; ints, bools and the network always are. */
+    static final RockerInfo INFO = new RockerInfo("g", 3, 4, Instant.ofEpochSecond(1700000000, 123),
+            RockerRequest.builder().appId(1).uid(2).gid(3).pkgPath("/p").build());
+
+    static final String V2_INFOS = ""
+            + "0001 00000077"                         // 1 info, 119 bytes:
+            + "  0001 00000001 67"                    //   1 guard_name "g"
+            + "  0002 00000004 00000003"              //   2 guard_pid 3
+            + "  0003 00000004 00000004"              //   3 app_pid 4
+            + "  0004 00000008 000000006553f100"      //   4 created_epoch_seconds 1700000000
+            + "  0005 00000004 0000007b"              //   5 created_nanos 123
+            + "  0006 0000003e"                       //   6 request, 62 bytes:
+            + "    0001 00000004 00000001"            //     1 app_id 1
+            + "    0002 00000004 00000002"            //     2 uid 2
+            + "    0003 00000004 00000003"            //     3 gid 3
+            + "    0005 00000002 2f70"                //     5 app_pkg_path "/p"
+            + "    000a 00000001 00"                  //    10 userns false
+            + "    000b 00000004 686f7374"            //    11 network "host"
+            + "    000c 00000001 00";                 //    12 remove_on_exit false
+
+    static final String V2_EXIT = ""
+            + "0001 00000001 01"                      // 1 ended true
+            + "0002 00000004 00000089";               // 2 status 137
+
+    @Test
+    public void versionOneEnter() throws Exception {
+        assertEquals(Hex.normal(V1_ENTER), Hex.of(CallCodec.encode(ENTER, 1)));
+        assertEquals(ENTER, CallCodec.decode(new Frame(Protocol.ENTER, Hex.buffer(V1_ENTER))));
+    }
+
+    @Test
+    public void versionTwoEnter() throws Exception {
+        assertEquals(Hex.normal(V2_ENTER), Hex.of(CallCodec.encode(ENTER, 2)));
+        assertEquals(Hex.normal(V2_ENTER), Hex.of(CallCodec.encode(ENTER)));
+        assertEquals(ENTER, CallCodec.decode(new Frame(Protocol.ENTER, Hex.buffer(V2_ENTER))));
+    }
+
+    @Test
+    public void results() throws Exception {
+        assertEquals(Hex.normal(V1_RESULT), Hex.of(ReplyCodec.result(RESULT, 1)));
+        assertEquals(Hex.normal(V1_RESULT), Hex.of(ReplyCodec.result(RESULT)));
+        assertEquals(RESULT, ReplyCodec.result(new Frame(Protocol.RESULT, Hex.buffer(V1_RESULT))));
+        assertEquals(Hex.normal(V2_RESULT), Hex.of(ReplyCodec.result(RESULT, 2)));
+        assertEquals(RESULT, ReplyCodec.result(new Frame(Protocol.RESULT, Hex.buffer(V2_RESULT))));
+    }
+
+    @Test
+    public void versionTwoInfos() throws Exception {
+        assertEquals(Hex.normal(V2_INFOS), Hex.of(ReplyCodec.infos(List.of(INFO), 2)));
+        assertEquals(List.of(INFO), ReplyCodec.infos(new Frame(Protocol.INFOS, Hex.buffer(V2_INFOS)), 2));
+        assertEquals("", Hex.of(ReplyCodec.infos(List.of(), 2)));
+    }
+
+    @Test
+    public void versionTwoExit() throws Exception {
+        assertEquals(Hex.normal(V2_EXIT), Hex.of(ReplyCodec.exit(OptionalInt.of(137), 2)));
+        assertEquals(OptionalInt.of(137), ReplyCodec.exit(new Frame(Protocol.EXIT, Hex.buffer(V2_EXIT)), 2));
+        String notEnded = "0001 00000001 00 0002 00000004 00000000";
+        assertEquals(Hex.normal(notEnded), Hex.of(ReplyCodec.exit(OptionalInt.empty(), 2)));
+        assertEquals(OptionalInt.empty(), ReplyCodec.exit(new Frame(Protocol.EXIT, Hex.buffer(notEnded)), 2));
+    }
+}
