@@ -12,15 +12,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.RuleChain;
 
 import rocker.api.RockerApp;
 import rocker.api.RockerCaller;
 import rocker.api.RockerError;
-import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
 import rocker.impl.linux.sys.Fd;
@@ -32,8 +31,11 @@ import rocker.impl.linux.sys.Fd;
  * (root-only canaries keep content, mode and owner; no dir appears). docs/security.md.
  */
 public class HostileClientTest {
+    private final EngineFixture fx = new EngineFixture();
+    private final Attacker attacker = new Attacker(fx);
+
     @Rule
-    public final EngineFixture fx = new EngineFixture();
+    public final RuleChain rules = RuleChain.outerRule(fx).around(attacker);
 
     private HostUser user;
     private Canaries canaries;
@@ -42,24 +44,11 @@ public class HostileClientTest {
 
     @Before
     public void setUp() throws Exception {
-        user = HostUser.create();
-        canaries = new Canaries(fx.work);
-        home = user.home(fx.work);
+        user = attacker.user;
+        canaries = attacker.canaries;
+        home = attacker.home;
         image = Images.build(fx.work, "app", Map.of("marker", "good\n"));
         Files.setPosixFilePermissions(image, PosixFilePermissions.fromString("rw-r--r--"));
-    }
-
-    @After
-    public void tearDown() throws Exception {
-        try {
-            for (RockerInfo r : fx.engine.list()) {
-                fx.engine.destroy(r.guardName());
-            }
-            canaries.assertUnchanged();
-        } finally {
-            Fd.useOpenat2(true);
-            user.close();
-        }
     }
 
     private RockerRequest.Builder request(Path data) {

@@ -13,14 +13,13 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.RuleChain;
 
 import rocker.api.RockerApp;
 import rocker.api.RockerError;
-import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
 import rocker.api.Stdio;
@@ -35,33 +34,24 @@ import rocker.api.Stdio;
  */
 public class RaceTest {
     private static final long RACE_NANOS = 3_000_000_000L;
-    private static final long MIN_FLIPS = 200;
+    private static final long MIN_FLIPS = 100;
     private static final int MIN_REQUESTS = 10;
 
+    private final EngineFixture fx = new EngineFixture();
+    private final Attacker attacker = new Attacker(fx);
+
     @Rule
-    public final EngineFixture fx = new EngineFixture();
+    public final RuleChain rules = RuleChain.outerRule(fx).around(attacker);
 
     private HostUser user;
     private Canaries canaries;
     private Path home;
 
     @Before
-    public void setUp() throws Exception {
-        user = HostUser.create();
-        canaries = new Canaries(fx.work);
-        home = user.home(fx.work);
-    }
-
-    @After
-    public void tearDown() throws Exception {
-        try {
-            for (RockerInfo r : fx.engine.list()) {
-                fx.engine.destroy(r.guardName());
-            }
-            canaries.assertUnchanged();
-        } finally {
-            user.close();
-        }
+    public void setUp() {
+        user = attacker.user;
+        canaries = attacker.canaries;
+        home = attacker.home;
     }
 
     /** Runs one flip after the other on a thread of its own; a flip that the engine's work made fail is skipped. */
@@ -172,7 +162,12 @@ public class RaceTest {
         Files.createDirectories(real.resolve("log"));
         for (Path p : new Path[] {real, real.resolve("upper"), real.resolve("log")}) user.chown(p);
         Path parked = home.resolve("parked");
+        AtomicLong aside = new AtomicLong();
         try (Swapper s = new Swapper(() -> {
+            if (Files.isDirectory(data, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.isDirectory(real)) {
+                // the engine made a new data dir while there was none: move it aside (its rocker keeps it)
+                Files.move(data, home.resolve("made-by-engine-" + aside.incrementAndGet()), StandardCopyOption.ATOMIC_MOVE);
+            }
             Files.move(real, data, StandardCopyOption.ATOMIC_MOVE);
             Files.move(data.resolve("log"), parked, StandardCopyOption.ATOMIC_MOVE);
             Files.createSymbolicLink(data.resolve("log"), canaries.dir);
