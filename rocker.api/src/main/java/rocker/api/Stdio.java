@@ -15,7 +15,7 @@ public final class Stdio {
         INHERIT,
         /** A host file, created if missing (owned by the app's uid/gid) and appended to. */
         FILE,
-        /** A log file under the data dir: {@code <data dir>/.rocker/stdout.log} or {@code stderr.log}. */
+        /** A log file under the data dir: {@code <data dir>/log/stdout.log} or {@code stderr.log}. */
         LOG,
         /** Copied into an {@link OutputStream} of the caller (stdout and stderr only). */
         STREAM

@@ -30,7 +30,7 @@ final class RunOptions {
             "  --rm              tear the rocker down when the app ends",
             "  --wait            stream the app's output here and exit with its status",
             "  --json            print the result as one JSON object; the app's output goes to the",
-            "                    data dir's log files (.rocker/stdout.log, .rocker/stderr.log)",
+            "                    data dir's log files (log/stdout.log, log/stderr.log)",
             "  --help            this text",
             "",
             "Without --wait, rocker returns once the app runs; the rocker outlives it.",
