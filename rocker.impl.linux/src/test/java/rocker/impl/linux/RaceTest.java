@@ -161,22 +161,16 @@ public class RaceTest {
         Files.createDirectories(real.resolve("upper"));
         Files.createDirectories(real.resolve("log"));
         for (Path p : new Path[] {real, real.resolve("upper"), real.resolve("log")}) user.chown(p);
-        Path parked = home.resolve("parked");
         AtomicLong aside = new AtomicLong();
         try (Swapper s = new Swapper(() -> {
-            if (Files.isDirectory(data, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.isDirectory(real)) {
-                // the engine made a new data dir while there was none: move it aside (its rocker keeps it)
-                Files.move(data, home.resolve("made-by-engine-" + aside.incrementAndGet()), StandardCopyOption.ATOMIC_MOVE);
-            }
+            restore(data, real, aside);
             Files.move(real, data, StandardCopyOption.ATOMIC_MOVE);
-            Files.move(data.resolve("log"), parked, StandardCopyOption.ATOMIC_MOVE);
-            Files.createSymbolicLink(data.resolve("log"), canaries.dir);
-            Files.delete(data.resolve("log"));
-            Files.move(parked, data.resolve("log"), StandardCopyOption.ATOMIC_MOVE);
-            Files.move(data.resolve("upper"), parked, StandardCopyOption.ATOMIC_MOVE);
-            Files.createSymbolicLink(data.resolve("upper"), canaries.dir);
-            Files.delete(data.resolve("upper"));
-            Files.move(parked, data.resolve("upper"), StandardCopyOption.ATOMIC_MOVE);
+            for (String name : new String[] {"log", "upper"}) {
+                Files.move(data.resolve(name), home.resolve("parked-" + name), StandardCopyOption.ATOMIC_MOVE);
+                Files.createSymbolicLink(data.resolve(name), canaries.dir);
+                Files.delete(data.resolve(name));
+                Files.move(home.resolve("parked-" + name), data.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+            }
             Files.move(data, real, StandardCopyOption.ATOMIC_MOVE);
             Files.createSymbolicLink(data, canaries.dir);
             Files.delete(data);
@@ -196,6 +190,35 @@ public class RaceTest {
             report("data dir swap", s);
         }
         assertFalse("nothing was made in the root-only dir", Files.exists(canaries.dir.resolve("srv")));
+    }
+
+    /**
+     * Puts the swapper's dirs back where its next flip expects them, whichever step the engine's work made
+     * fail: no symlink left, {@code real} holding real {@code log} and {@code upper} dirs, no {@code data}.
+     * A data dir the engine made while there was none is moved aside (its rocker keeps it).
+     */
+    private void restore(Path data, Path real, AtomicLong aside) throws Exception {
+        java.nio.file.LinkOption nofollow = java.nio.file.LinkOption.NOFOLLOW_LINKS;
+        if (Files.isSymbolicLink(data)) {
+            Files.delete(data);
+        } else if (Files.isDirectory(data, nofollow)) {
+            Files.move(data, Files.exists(real, nofollow) ? home.resolve("made-by-engine-" + aside.incrementAndGet()) : real,
+                    StandardCopyOption.ATOMIC_MOVE);
+        }
+        if (!Files.exists(real, nofollow)) {
+            Files.createDirectory(real);
+            user.chown(real);
+        }
+        for (String name : new String[] {"log", "upper"}) {
+            Path p = real.resolve(name);
+            Path parked = home.resolve("parked-" + name);
+            if (Files.isSymbolicLink(p)) Files.delete(p);
+            if (Files.exists(parked, nofollow) && !Files.exists(p, nofollow)) Files.move(parked, p, StandardCopyOption.ATOMIC_MOVE);
+            if (!Files.exists(p, nofollow)) {
+                Files.createDirectory(p);
+                user.chown(p);
+            }
+        }
     }
 
     @Test
