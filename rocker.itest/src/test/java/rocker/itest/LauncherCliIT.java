@@ -35,6 +35,7 @@ public class LauncherCliIT {
     private Path socket;
     private Path state;
     private Process server;
+    private java.util.Set<Path> frameworkDirsBefore;
 
     /** The outcome of one `rocker` command. */
     private static final class Run {
@@ -57,6 +58,7 @@ public class LauncherCliIT {
     @Before
     public void setUp() throws Exception {
         assertTrue("the launcher jar is built before the integration tests: " + JAR, Files.isRegularFile(JAR));
+        frameworkDirsBefore = frameworkDirs();
         work = Files.createTempDirectory(Path.of("/tmp"), "rocker-itest-cli-");
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
         socket = work.resolve("rocker.sock");
@@ -78,6 +80,19 @@ public class LauncherCliIT {
             stopServer();
         } finally {
             deleteTree(work);
+            // the framework storage of the server this test SIGKILLs on purpose (a launcher that is
+            // killed leaves it: the reliability issue's to fix); only dirs that appeared during the test
+            for (Path fw : frameworkDirs()) {
+                if (!frameworkDirsBefore.contains(fw)) deleteTree(fw);
+            }
+        }
+    }
+
+    private static java.util.Set<Path> frameworkDirs() throws IOException {
+        try (var s = Files.newDirectoryStream(Path.of("/tmp"), "osgi.*.fw")) {
+            java.util.Set<Path> dirs = new java.util.HashSet<>();
+            s.forEach(dirs::add);
+            return dirs;
         }
     }
 
