@@ -24,10 +24,11 @@ public @interface ServerConfig {
     @AttributeDefinition(name = "Max request size", description = "Bound on one request frame, in bytes.", min = "1024")
     int max_request_bytes() default 524288;
 
-    @AttributeDefinition(name = "Max concurrent requests", description = "Connections served at once; more get 'server busy'.", min = "1")
+    @AttributeDefinition(name = "Max concurrent requests", description = "Connections served at once; more get 'server busy'."
+            + " A uid that is not root or trusted holds at most a quarter of them, and never the last eighth, kept for root.", min = "1")
     int max_concurrent_requests() default 32;
 
-    @AttributeDefinition(name = "Max streams", description = "Clients waiting for their app's output at once.", min = "1")
+    @AttributeDefinition(name = "Max streams", description = "Clients waiting for their app's output at once (shared like the connections).", min = "1")
     int max_streams() default 32;
 
     @AttributeDefinition(name = "Request timeout (ms)", description = "Time a client has to send its whole request.", min = "1")
@@ -41,4 +42,11 @@ public @interface ServerConfig {
 
     @AttributeDefinition(name = "Trusted uids", description = "Uids that, like root, may ask for any uid/gid and see all rockers.")
     int[] trusted_uids() default {};
+
+    @AttributeDefinition(name = "Max rockers per uid", description = "Live rockers a uid that is not root or trusted may have; more get 'quota: ...'.", min = "1")
+    int max_rockers_per_uid() default 32;
+
+    @AttributeDefinition(name = "Trusted rockers", description = "Guard names of rockers whose apps may use the server"
+            + " (app managers that themselves run in a rocker); empty: requests from inside any rocker are refused.")
+    String[] trusted_rockers() default {};
 }

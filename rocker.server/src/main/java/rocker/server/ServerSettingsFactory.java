@@ -27,6 +27,8 @@ final class ServerSettingsFactory {
                 .writeTimeout(Duration.ofMillis(c.write_timeout_ms()))
                 .maxWait(Duration.ofMillis(c.max_wait_ms()))
                 .trustedUids(Arrays.stream(c.trusted_uids()).boxed().collect(Collectors.toSet()))
+                .maxRockersPerUid(c.max_rockers_per_uid())
+                .trustedRockers(new java.util.HashSet<>(Arrays.asList(c.trusted_rockers())))
                 .build();
     }
 

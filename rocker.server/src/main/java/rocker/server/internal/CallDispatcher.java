@@ -32,25 +32,36 @@ import rocker.server.protocol.StdioSpec;
 final class CallDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(CallDispatcher.class);
 
-    /** Switches a connection from the request limit to the stream limit. */
+    /** Switches a connection from its connection slot to a stream slot; null when done, else why not. */
     interface StreamPermit {
-        boolean acquire();
+        String acquire();
     }
+
+    /** The refusal of a peer inside a rocker (docs/security.md). */
+    static final String FROM_A_ROCKER = "requests from inside a rocker are refused";
 
     private final RockerClient engine;
     private final Authorizer authorizer;
     private final Duration maxWait;
     private final BooleanSupplier stopping;
+    private final RockerQuota quota;
+    private final java.util.Set<String> trustedRockers;
 
-    CallDispatcher(RockerClient engine, Authorizer authorizer, Duration maxWait, BooleanSupplier stopping) {
+    CallDispatcher(RockerClient engine, Authorizer authorizer, ServerSettings settings, BooleanSupplier stopping) {
         this.engine = engine;
         this.authorizer = authorizer;
-        this.maxWait = maxWait;
+        this.maxWait = settings.maxWait();
         this.stopping = stopping;
+        this.quota = new RockerQuota(settings.maxRockersPerUid());
+        this.trustedRockers = settings.trustedRockers();
     }
 
     void dispatch(Call call, Peer peer, Responder out, StreamPermit permit) throws IOException, InterruptedException {
         try {
+            if (peer.isForeign() && !inTrustedRocker(peer)) {
+                refuse(peer, call.getClass().getSimpleName(), FROM_A_ROCKER, out);
+                return;
+            }
             if (call instanceof Call.Enter) {
                 enter((Call.Enter) call, peer, out, permit);
             } else if (call instanceof Call.GuardName) {
@@ -90,16 +101,60 @@ final class CallDispatcher {
             refuse(peer, what, refusal.get(), out);
             return;
         }
-        if (spec.streams() && !permit.acquire()) {
-            LOG.warn("{}: {} -> refused, too many streaming clients", peer, what);
-            out.result(RockerResult.failure(RockerError.SYS, "server busy: too many clients waiting for their apps"));
+        if (spec.streams()) {
+            String busy = permit.acquire();
+            if (busy != null) {
+                LOG.warn("{}: {} -> refused, no stream slot: {}", peer, what, busy);
+                out.result(RockerResult.failure(RockerError.SYS, "server busy: " + busy));
+                return;
+            }
+        }
+        if (authorizer.privileged(peer)) {
+            build(request, spec, peer, out, what, () -> { });
             return;
         }
+        String overQuota = quota.tryReserve(peer.uid(),
+                () -> (int) engine.list().stream().filter(i -> i.request().uid() == peer.uid()).count());
+        if (overQuota != null) {
+            LOG.warn("{}: {} -> refused: {}", peer, what, overQuota);
+            out.result(RockerResult.failure(RockerError.SYS, overQuota));
+            return;
+        }
+        boolean[] released = {false};
+        Runnable release = () -> {
+            if (!released[0]) {
+                released[0] = true;
+                quota.release(peer.uid()); // once built the rocker is listed, and so counted
+            }
+        };
+        try {
+            build(request, spec, peer, out, what, release);
+        } finally {
+            release.run();
+        }
+    }
+
+    /** Whether a peer inside a rocker is in one of the rockers of {@code trusted.rockers}. */
+    private boolean inTrustedRocker(Peer peer) {
+        if (trustedRockers.isEmpty() || peer.pidNamespace().isEmpty()) {
+            return false;
+        }
+        for (RockerInfo r : engine.list()) {
+            if (trustedRockers.contains(r.guardName()) && peer.pidNamespace().equals(PeerProcess.namespace(r.guardPid()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void build(RockerRequest request, AppSpec spec, Peer peer, Responder out, String what, Runnable built)
+            throws IOException, InterruptedException {
         StreamOutput stdout = spec.stdout().kind() == StdioSpec.Kind.STREAM ? new StreamOutput(out, Protocol.STDOUT) : null;
         StreamOutput stderr = spec.stderr().kind() == StdioSpec.Kind.STREAM ? new StreamOutput(out, Protocol.STDERR) : null;
         RockerResult result;
         try {
             result = engine.enterRocker(request, spec.toApp(stdout, stderr), authorizer.caller(peer));
+            built.run();
             LOG.info("{}: {} -> {}", peer, what, result);
             out.result(result);
         } catch (IOException | RuntimeException e) {

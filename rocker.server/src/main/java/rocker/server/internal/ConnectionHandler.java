@@ -8,7 +8,6 @@ import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import jnr.unixsocket.Credentials;
 import rocker.api.RockerError;
 import rocker.api.RockerResult;
 import rocker.server.protocol.Call;
@@ -29,6 +28,7 @@ final class ConnectionHandler implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
 
     private final FrameChannel channel;
+    private final Peer peer;
     private final CallDispatcher dispatcher;
     private final ConnectionPermits permits;
     private final int maxRequestBytes;
@@ -36,9 +36,10 @@ final class ConnectionHandler implements Runnable {
     private final Duration writeTimeout;
     private final Runnable onEnd;
 
-    ConnectionHandler(FrameChannel channel, CallDispatcher dispatcher, ConnectionPermits permits,
+    ConnectionHandler(FrameChannel channel, Peer peer, CallDispatcher dispatcher, ConnectionPermits permits,
             ServerSettings settings, Runnable onEnd) {
         this.channel = channel;
+        this.peer = peer;
         this.dispatcher = dispatcher;
         this.permits = permits;
         this.maxRequestBytes = settings.maxRequestBytes();
@@ -54,10 +55,7 @@ final class ConnectionHandler implements Runnable {
 
     @Override
     public void run() {
-        Peer peer = null;
         try {
-            Credentials c = channel.peerCredentials();
-            peer = new Peer(c.getPid(), c.getUid(), c.getGid());
             Received received = receive(peer, new Responder(channel, writeTimeout));
             if (received != null) {
                 dispatcher.dispatch(received.call(), peer, received.out(), permits::toStreaming);

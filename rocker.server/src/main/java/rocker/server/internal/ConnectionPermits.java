@@ -1,40 +1,47 @@
 package rocker.server.internal;
 
-import java.util.concurrent.Semaphore;
-
 /**
- * The limits one connection counts against: it starts on a request permit (taken by the acceptor) and
- * may move to a stream permit while it streams an app's output; {@link #release()} gives back whichever
- * it holds.
+ * The shares one connection counts against: it starts on a connection slot (taken by the acceptor for
+ * its peer) and may move to a stream slot while it streams an app's output; {@link #release()} gives
+ * back whichever it holds.
  */
 final class ConnectionPermits {
-    private final Semaphore requests;
-    private final Semaphore streams;
+    private final FairShare requests;
+    private final FairShare streams;
+    private final int uid;
+    private final boolean privileged;
     private boolean streaming;
     private boolean released;
 
-    /** For a connection that already holds one permit of {@code requests}. */
-    ConnectionPermits(Semaphore requests, Semaphore streams) {
+    /** For a connection of {@code uid} that already holds a slot of {@code requests}. */
+    ConnectionPermits(FairShare requests, FairShare streams, int uid, boolean privileged) {
         this.requests = requests;
         this.streams = streams;
+        this.uid = uid;
+        this.privileged = privileged;
     }
 
-    synchronized boolean toStreaming() {
+    /** Moves to a stream slot; null when done, else why not. */
+    synchronized String toStreaming() {
         if (streaming) {
-            return true;
+            return null;
         }
-        if (released || !streams.tryAcquire()) {
-            return false;
+        if (released) {
+            return "the connection is closing";
+        }
+        String refused = streams.tryAcquire(uid, privileged);
+        if (refused != null) {
+            return refused;
         }
         streaming = true;
-        requests.release();
-        return true;
+        requests.release(uid, privileged);
+        return null;
     }
 
     synchronized void release() {
         if (!released) {
             released = true;
-            (streaming ? streams : requests).release();
+            (streaming ? streams : requests).release(uid, privileged);
         }
     }
 }

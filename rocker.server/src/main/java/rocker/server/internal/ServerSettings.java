@@ -19,10 +19,13 @@ import java.util.Set;
  * @param writeTimeout time a client has to take one response frame
  * @param maxWait bound on one WAIT request
  * @param trustedUids uids that, like root, may ask for any uid/gid
+ * @param maxRockersPerUid live rockers an unprivileged uid may have
+ * @param trustedRockers guard names of rockers whose apps may use the server
  */
 public record ServerSettings(Path socketPath, int socketMode, String socketGroup, Path stateDir,
         int maxRequestBytes, int maxConcurrentRequests, int maxStreams, Duration requestTimeout,
-        Duration writeTimeout, Duration maxWait, Set<Integer> trustedUids) {
+        Duration writeTimeout, Duration maxWait, Set<Integer> trustedUids, int maxRockersPerUid,
+        Set<String> trustedRockers) {
 
     public static final String DEFAULT_SOCKET = "/run/rocker/rocker.sock";
     public static final String DEFAULT_STATE_DIR = "/run/rocker";
@@ -37,6 +40,8 @@ public record ServerSettings(Path socketPath, int socketMode, String socketGroup
         positive("max concurrent requests", maxConcurrentRequests);
         positive("max streams", maxStreams);
         trustedUids = Set.copyOf(trustedUids);
+        positive("max rockers per uid", maxRockersPerUid);
+        trustedRockers = Set.copyOf(trustedRockers);
         socketGroup = socketGroup == null ? "" : socketGroup.trim();
     }
 
@@ -63,6 +68,8 @@ public record ServerSettings(Path socketPath, int socketMode, String socketGroup
         private Duration writeTimeout = Duration.ofSeconds(30);
         private Duration maxWait = Duration.ofSeconds(30);
         private Set<Integer> trustedUids = Set.of();
+        private int maxRockersPerUid = 32;
+        private Set<String> trustedRockers = Set.of();
 
         public Builder socketPath(Path p) { socketPath = p; return this; }
         public Builder socketMode(int m) { socketMode = m; return this; }
@@ -75,10 +82,12 @@ public record ServerSettings(Path socketPath, int socketMode, String socketGroup
         public Builder writeTimeout(Duration d) { writeTimeout = d; return this; }
         public Builder maxWait(Duration d) { maxWait = d; return this; }
         public Builder trustedUids(Set<Integer> uids) { trustedUids = uids; return this; }
+        public Builder maxRockersPerUid(int n) { maxRockersPerUid = n; return this; }
+        public Builder trustedRockers(Set<String> names) { trustedRockers = names; return this; }
 
         public ServerSettings build() {
             return new ServerSettings(socketPath, socketMode, socketGroup, stateDir, maxRequestBytes,
-                    maxConcurrentRequests, maxStreams, requestTimeout, writeTimeout, maxWait, trustedUids);
+                    maxConcurrentRequests, maxStreams, requestTimeout, writeTimeout, maxWait, trustedUids, maxRockersPerUid, trustedRockers);
         }
     }
 }

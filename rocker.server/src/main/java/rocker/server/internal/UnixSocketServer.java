@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -38,8 +37,9 @@ public final class UnixSocketServer implements AutoCloseable {
     private final ServerSettings settings;
     private final CallDispatcher dispatcher;
     private final SocketFile socketFile;
-    private final Semaphore requestPermits;
-    private final Semaphore streamPermits;
+    private final FairShare requestPermits;
+    private final FairShare streamPermits;
+    private final Authorizer authorizer;
     private final Map<ConnectionHandler, Thread> connections = new ConcurrentHashMap<>();
     private final AtomicInteger connectionCount = new AtomicInteger();
     private volatile boolean stopping;
@@ -48,11 +48,11 @@ public final class UnixSocketServer implements AutoCloseable {
 
     public UnixSocketServer(ServerSettings settings, RockerClient engine) {
         this.settings = settings;
-        Authorizer authorizer = new Authorizer(settings.trustedUids());
-        this.dispatcher = new CallDispatcher(engine, authorizer, settings.maxWait(), () -> stopping);
+        this.authorizer = new Authorizer(settings.trustedUids());
+        this.dispatcher = new CallDispatcher(engine, authorizer, settings, () -> stopping);
         this.socketFile = new SocketFile(settings.socketPath());
-        this.requestPermits = new Semaphore(settings.maxConcurrentRequests());
-        this.streamPermits = new Semaphore(settings.maxStreams());
+        this.requestPermits = new FairShare("connections", settings.maxConcurrentRequests());
+        this.streamPermits = new FairShare("streams", settings.maxStreams());
     }
 
     /** Binds the socket, sets its mode and group and starts accepting. */
@@ -142,13 +142,24 @@ public final class UnixSocketServer implements AutoCloseable {
             closeQuietly(ch);
             return;
         }
-        if (!requestPermits.tryAcquire()) {
-            rejectBusy(fc);
+        Peer peer;
+        try {
+            jnr.unixsocket.Credentials c = fc.peerCredentials();
+            peer = PeerProcess.of(fc.fd(), c.getPid(), c.getUid(), c.getGid());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot read a client's credentials: {}", e.toString());
+            closeQuietly(fc);
             return;
         }
-        ConnectionPermits permits = new ConnectionPermits(requestPermits, streamPermits);
+        boolean privileged = authorizer.privileged(peer);
+        String busy = requestPermits.tryAcquire(peer.uid(), privileged);
+        if (busy != null) {
+            rejectBusy(fc, peer, busy);
+            return;
+        }
+        ConnectionPermits permits = new ConnectionPermits(requestPermits, streamPermits, peer.uid(), privileged);
         ConnectionHandler[] self = new ConnectionHandler[1];
-        self[0] = new ConnectionHandler(fc, dispatcher, permits, settings, () -> connections.remove(self[0]));
+        self[0] = new ConnectionHandler(fc, peer, dispatcher, permits, settings, () -> connections.remove(self[0]));
         Thread t = new Thread(self[0], THREAD_PREFIX + "conn-" + connectionCount.incrementAndGet());
         t.setDaemon(true);
         connections.put(self[0], t);
@@ -162,11 +173,10 @@ public final class UnixSocketServer implements AutoCloseable {
         }
     }
 
-    private void rejectBusy(FrameChannel fc) {
-        LOG.warn("server busy: {} requests in progress, refusing a connection", settings.maxConcurrentRequests());
+    private void rejectBusy(FrameChannel fc, Peer peer, String why) {
+        LOG.warn("{}: server busy, connection refused: {}", peer, why);
         try {
-            fc.write(Protocol.RESULT, ReplyCodec.result(RockerResult.failure(RockerError.SYS,
-                    "server busy: " + settings.maxConcurrentRequests() + " requests in progress, try again")),
+            fc.write(Protocol.RESULT, ReplyCodec.result(RockerResult.failure(RockerError.SYS, "server busy: " + why)),
                     Deadline.in(java.time.Duration.ofMillis(TICK_MILLIS)));
         } catch (IOException e) {
             LOG.debug("busy reply not sent: {}", e.toString());

@@ -34,6 +34,11 @@ public final class FrameChannel implements Closeable {
         channel.setOption(UnixSocketOptions.SO_SNDTIMEO, tickMillis);
     }
 
+    /** The socket's file descriptor, for socket options jnr-unixsocket does not know. */
+    public int fd() {
+        return channel.getFD();
+    }
+
     /** The peer's pid, uid and gid as the kernel saw them at connect time ({@code SO_PEERCRED}). */
     public Credentials peerCredentials() throws IOException {
         return channel.getOption(UnixSocketOptions.SO_PEERCRED);

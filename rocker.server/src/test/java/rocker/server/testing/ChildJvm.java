@@ -49,11 +49,15 @@ public final class ChildJvm implements AutoCloseable {
 
     /** Runs {@code mainClass} as uid/gid, returns its exit code and output (stdout then stderr). */
     public Result run(int uid, int gid, Class<?> mainClass, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Djava.io.tmpdir=" + tmp,
-                "-cp", classpath, mainClass.getName()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        return run(List.of(), uid, gid, mainClass, args);
+    }
+
+    /**
+     * Like {@link #run(int, int, Class, String...)}, started through {@code prefix} (run as root, e.g.
+     * {@code unshare --pid --fork}) before the switch to uid/gid.
+     */
+    public Result run(List<String> prefix, int uid, int gid, Class<?> mainClass, String... args) throws IOException, InterruptedException {
+        Process p = start(prefix, uid, gid, mainClass, args);
         p.getOutputStream().close();
         String out;
         try (InputStream in = p.getInputStream()) {
@@ -64,6 +68,16 @@ public final class ChildJvm implements AutoCloseable {
             throw new IOException("the child JVM did not end: " + out);
         }
         return new Result(p.exitValue(), out);
+    }
+
+    /** Starts {@code mainClass} as uid/gid through {@code prefix}; stdout and stderr merged. */
+    public Process start(List<String> prefix, int uid, int gid, Class<?> mainClass, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of("/usr/bin/setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Djava.io.tmpdir=" + tmp,
+                "-cp", classpath, mainClass.getName()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
 
     /** What a child printed and returned. */
