@@ -7,11 +7,15 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @ObjectClassDefinition(name = "Rocker engine",
         description = "The local Linux engine that builds rockers (needs root).")
 @interface EngineConfig {
-    @AttributeDefinition(name = "State dir", description = "Where the registry of live rockers and the extracted guard live.")
+    @AttributeDefinition(name = "State dir", description = "Where the registry of live rockers and the extracted guard live (hidden inside every rocker).")
     String stateDir() default "/run/rocker";
 
     @AttributeDefinition(name = "Guard executable", description = "Path of rocker-guard; empty: the one of this platform's native fragment.")
     String guardPath() default "";
+
+    @AttributeDefinition(name = "Hidden paths", description = "Dirs hidden (an empty read-only tmpfs) inside every rocker, besides the state dir:"
+            + " the server's socket dir when it is not the default. Absolute; \"/\" and top-level dirs (/tmp, /run) are refused with a warning.")
+    String[] hiddenPaths() default {"/run/rocker"};
 
     @AttributeDefinition(name = "Spare guards", description = "Guards started ahead of need (host network, no --rm), so that a start does not wait for one; 0: none.")
     int spareGuards() default 2;

@@ -35,7 +35,8 @@ public final class LinuxRockerComponent implements RockerClient {
     public LinuxRockerComponent(EngineConfig config, BundleContext context) {
         Path stateDir = Path.of(config.stateDir());
         this.engine = new RockerEngine(stateDir, () -> GuardBinary.locate(config.guardPath(), context.getBundle(), stateDir),
-                Duration.ofMillis(config.destroyTimeoutMillis()), config.spareGuards());
+                Duration.ofMillis(config.destroyTimeoutMillis()), config.spareGuards(),
+                config.hiddenPaths() == null ? List.of() : List.of(config.hiddenPaths()));
     }
 
     @Deactivate

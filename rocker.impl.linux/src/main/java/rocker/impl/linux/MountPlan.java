@@ -12,8 +12,10 @@ import rocker.api.RockerRequest;
  * mounts the rocker's own /proc only when it starts the app, so until then {@code /proc/self/fd} names
  * the engine's descriptors): open the data dir with the caller's credentials, create and open its
  * dirs, an overlay on each overlay dir with those opened dirs as layers, then open the exec dir (created
- * through the overlays, so it lands in the data dir when it lies under one) and mount the image on it.
- * Overlays come first because an overlay on a parent of the exec dir would hide the image.
+ * through the overlays, so it lands in the data dir when it lies under one) and mount the image on it,
+ * and last put the server's files out of reach ({@link ServerFiles}: its dirs hidden, the guard
+ * read-only). Overlays come first because an overlay on a parent of the exec dir would hide the image;
+ * the server's files come last so that they are hidden under an overlay dir too.
  */
 final class MountPlan implements AutoCloseable {
     private final List<MountOp> ops;
@@ -24,7 +26,7 @@ final class MountPlan implements AutoCloseable {
         this.execDir = execDir;
     }
 
-    static MountPlan of(RockerRequest request, RockerCaller caller, DataDir data, int imageFd) {
+    static MountPlan of(RockerRequest request, RockerCaller caller, DataDir data, int imageFd, List<MountOp> serverFiles) {
         List<MountOp> ops = new ArrayList<>();
         ops.add(MountOp.of("open the data dir " + data.path(), data::open));
         ops.add(MountOp.of("prepare the data dir " + data.path(), () -> data.prepare(request.overlayDirs())));
@@ -36,6 +38,7 @@ final class MountPlan implements AutoCloseable {
         ExecDir execDir = new ExecDir(exec, request.overlayDirs().contains(top), caller.isEngine());
         ops.add(execDir);
         ops.add(new ImageMount(imageFd, request.pkgPath(), execDir));
+        ops.addAll(serverFiles);
         return new MountPlan(ops, execDir);
     }
 

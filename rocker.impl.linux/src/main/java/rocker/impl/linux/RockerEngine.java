@@ -44,22 +44,38 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
     private final ExitWatcher watcher = new ExitWatcher();
     private final GuardPool pool;
     private final java.util.Set<String> building = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final ServerFiles serverFiles;
 
-    /** An engine without spare guards. */
+    /** The dirs hidden inside every rocker besides the state dir unless told otherwise: the server's default socket dir. */
+    public static final List<String> DEFAULT_HIDDEN_PATHS = List.of("/run/rocker");
+
+    /** An engine without spare guards that hides its state dir and {@link #DEFAULT_HIDDEN_PATHS}. */
     public RockerEngine(Path stateDir, String guardPath, Duration destroyTimeout) {
         this(stateDir, () -> guardPath, destroyTimeout, 0);
     }
 
     /**
      * An engine whose guard is located when the first rocker is built (so that a non-root engine still
-     * starts), keeping {@code spareGuards} guards started ahead of need once it builds rockers.
+     * starts), keeping {@code spareGuards} guards started ahead of need once it builds rockers; it hides
+     * its state dir and {@link #DEFAULT_HIDDEN_PATHS}.
      */
     public RockerEngine(Path stateDir, java.util.function.Supplier<String> guardLocator, Duration destroyTimeout,
             int spareGuards) {
+        this(stateDir, guardLocator, destroyTimeout, spareGuards, DEFAULT_HIDDEN_PATHS);
+    }
+
+    /**
+     * As above; inside every rocker the state dir and each of {@code hiddenPaths} (absolute, not "/" nor a
+     * top-level dir: those are refused with a warning) are hidden under an empty read-only tmpfs, and the
+     * guard executable, when it lies outside them, is read-only (docs/engine.md).
+     */
+    public RockerEngine(Path stateDir, java.util.function.Supplier<String> guardLocator, Duration destroyTimeout,
+            int spareGuards, List<String> hiddenPaths) {
         this.guardLocator = guardLocator;
         this.pool = new GuardPool(spareGuards, this::guard);
         this.registry = new Registry(stateDir);
         this.destroyTimeout = destroyTimeout;
+        this.serverFiles = new ServerFiles(stateDir, hiddenPaths);
     }
 
     @Override
@@ -134,12 +150,14 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
     private RockerResult build(RockerRequest request, RockerApp app, RockerCaller caller) {
         int image = ImageFile.open(request.pkgPath(), caller);
         DataDir data = new DataDir(request, caller);
-        MountPlan plan = MountPlan.of(request, caller, data, image);
+        MountPlan plan = null;
         GuardProcess guard = null;
         AppStdio stdio = null;
         try {
             String name = names.next(n -> registry.contains(n) || watcher.find(n).isPresent());
             guard = pool.take(request);
+            // the server's files are resolved here, on the host; the guard's path is known once a guard was taken
+            plan = MountPlan.of(request, caller, data, image, serverFiles.ops(guard()));
             MountInterpreter.run(name, guard.guardPid, plan);
             stdio = AppStdio.open(app, request, caller, data);
             int appPid = AppStarter.start(guard, name, request, app, stdio.fds());
@@ -169,7 +187,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             }
             throw (RuntimeException) e;
         } finally {
-            plan.close();
+            if (plan != null) plan.close();
             data.close();
             Posix.close(image);
         }

@@ -167,6 +167,21 @@ public final class Fd {
                 buf.getLong(40), buf.getLong(32), dev, buf.getLong(96), buf.getInt(104));
     }
 
+    /**
+     * The id of the mount the open file is on ({@code mnt_id} of /proc/self/fdinfo: every kernel we
+     * support has it, statx's STATX_MNT_ID only since 5.8).
+     */
+    public static int mountId(int fd, String what) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/fdinfo/" + fd))) {
+                if (line.startsWith("mnt_id:")) return Integer.parseInt(line.substring(7).trim());
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            throw new SysException("read /proc/self/fdinfo/" + fd + " of", what, Errno.EIO);
+        }
+        throw new SysException("read mnt_id in /proc/self/fdinfo/" + fd + " of", what, Errno.EIO);
+    }
+
     /** Makes a descriptor opened with O_NONBLOCK (so that a FIFO could not block the open) blocking again. */
     public static void clearNonBlock(int fd, String what) {
         int flags = Native.file().fcntl(fd, F_GETFL, 0);

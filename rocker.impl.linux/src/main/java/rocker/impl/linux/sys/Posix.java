@@ -28,6 +28,8 @@ public final class Posix {
     public static final long MS_NOSUID = 2;
     public static final long MS_NODEV = 4;
     public static final long MS_NOEXEC = 8;
+    public static final long MS_REMOUNT = 32;
+    public static final long MS_BIND = 4096;
     public static final long MS_REC = 16384;
     public static final long MS_PRIVATE = 1 << 18;
     public static final int MNT_DETACH = 2;

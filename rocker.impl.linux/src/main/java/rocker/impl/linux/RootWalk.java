@@ -1,0 +1,118 @@
+package rocker.impl.linux;
+
+import rocker.impl.linux.sys.Errno;
+import rocker.impl.linux.sys.Fd;
+import rocker.impl.linux.sys.Posix;
+import rocker.impl.linux.sys.Stat;
+import rocker.impl.linux.sys.SysException;
+
+/**
+ * An absolute path opened in the current mount namespace one name at a time from "/", following no
+ * symbolic link (a name in an upper dir of a user's data dir is the user's: a planted symlink must not
+ * lead a mount elsewhere), as {@link ExecDir} does, but creating nothing: when a name is missing, is a
+ * symbolic link or is not a dir, nothing is opened and {@link #skipped()} says why. Other errors throw.
+ */
+final class RootWalk implements AutoCloseable {
+    private final String path;
+    private int parent = -1;
+    private int fd = -1;
+    private String skipped;
+
+    private RootWalk(String path) {
+        this.path = path;
+    }
+
+    /** The dir {@code path} (absolute, no "." or ".."), opened {@code O_DIRECTORY|O_NOFOLLOW}. */
+    static RootWalk dir(String path) {
+        return walk(path, false);
+    }
+
+    /** The file (any type but a symlink) {@code path}, opened {@code O_PATH|O_NOFOLLOW}; its parent dir stays open. */
+    static RootWalk file(String path) {
+        return walk(path, true);
+    }
+
+    private static RootWalk walk(String path, boolean file) {
+        RootWalk w = new RootWalk(path);
+        String[] names = path.substring(1).split("/");
+        int cur = Posix.open("/", Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
+        StringBuilder at = new StringBuilder();
+        try {
+            for (int i = 0; i < names.length; i++) {
+                at.append('/').append(names[i]);
+                boolean last = i == names.length - 1;
+                int next;
+                try {
+                    next = last && file ? Fd.openat(cur, names[i], Fd.O_PATH | Fd.O_NOFOLLOW, 0, at.toString())
+                            : Fd.openDir(cur, names[i], at.toString());
+                } catch (SysException e) {
+                    w.skipped = why(e, at.toString());
+                    return w;
+                }
+                if (last) {
+                    w.parent = cur;
+                    cur = -1;
+                    w.fd = next;
+                    if (file && (Fd.stat(next, at.toString()).mode & Stat.S_IFMT) == Stat.S_IFLNK) {
+                        w.close(); // O_PATH|O_NOFOLLOW opens a symlink itself
+                        w.skipped = at + " is a symbolic link";
+                    }
+                    return w;
+                }
+                Posix.close(cur);
+                cur = next;
+            }
+            return w;
+        } catch (RuntimeException e) {
+            w.close();
+            throw e;
+        } finally {
+            Posix.close(cur);
+        }
+    }
+
+    private static String why(SysException e, String at) {
+        switch (e.errno()) {
+            case Errno.ENOENT:
+                return at + " does not exist";
+            case Errno.ELOOP:
+                return at + " is a symbolic link";
+            case Errno.ENOTDIR:
+                return at + " is not a dir";
+            default:
+                throw e;
+        }
+    }
+
+    String path() {
+        return path;
+    }
+
+    /** The opened dir or file, or -1. */
+    int fd() {
+        return fd;
+    }
+
+    /** The opened dir that holds the last name, or -1. */
+    int parent() {
+        return parent;
+    }
+
+    /** Why nothing was opened ("/run/x is a symbolic link"), or null. */
+    String skipped() {
+        return skipped;
+    }
+
+    /** The last name of the path. */
+    String leaf() {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    @Override
+    public void close() {
+        Posix.close(fd);
+        Posix.close(parent);
+        fd = -1;
+        parent = -1;
+    }
+}
