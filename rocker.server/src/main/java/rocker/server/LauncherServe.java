@@ -2,6 +2,7 @@ package rocker.server;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 
 import org.osgi.framework.Bundle;
@@ -16,7 +17,8 @@ import rocker.server.cli.ServeOptions;
 
 /**
  * {@code rocker serve} in the launcher: the server component binds by itself (it reads the same command
- * line); this points the engine at {@code --state-dir} when given, waits until the server reports
+ * line); this points the engine at {@code --state-dir} when given and has it hide the dir of {@code
+ * --socket} inside every rocker (docs/engine.md), waits until the server reports
  * listening or failing, and makes SIGINT/SIGTERM stop the framework in order, so that the socket file
  * is removed. Rockers are separate processes and live on.
  */
@@ -39,7 +41,8 @@ final class LauncherServe implements CliEnvironment.ServeHandler {
 
     @Override
     public int serve(ServeOptions options) {
-        if (options.stateDir() != null && !engineStateDir(options.stateDir())) {
+        String socketDir = options.socket() == null ? null : socketDir(options.socket());
+        if ((options.stateDir() != null || socketDir != null) && !configureEngine(options.stateDir(), socketDir)) {
             return RockerCli.EXIT_FAILURE;
         }
         long end = System.nanoTime() + PATIENCE.toNanos();
@@ -65,17 +68,35 @@ final class LauncherServe implements CliEnvironment.ServeHandler {
         return RockerCli.EXIT_FAILURE;
     }
 
-    /** The engine keeps its registry in the state dir: give it the one of --state-dir. */
-    private boolean engineStateDir(String dir) {
+    /**
+     * The dir of --socket, for the engine to hide inside rockers; null (with a warning) for "/" or a
+     * top-level dir such as /tmp or /run, which the engine never hides.
+     */
+    private String socketDir(String socket) {
+        Path dir = Path.of(socket).toAbsolutePath().normalize().getParent();
+        if (dir == null || dir.getNameCount() < 2) {
+            err.println("rocker: warning: the socket's dir " + dir + " is not hidden inside rockers (Rocker hides no top-level"
+                    + " dir): give the socket a dir of its own, e.g. --socket " + (dir == null ? "" : dir.toString().replaceAll("/$", ""))
+                    + "/rocker/rocker.sock");
+            return null;
+        }
+        return dir.toString();
+    }
+
+    /**
+     * The engine keeps its registry in the state dir: give it the one of --state-dir; and it hides the
+     * socket's dir inside every rocker.
+     */
+    private boolean configureEngine(String stateDir, String socketDir) {
         try {
             ConfigurationAdmin cm = configAdmin.await(Duration.ofSeconds(10));
             if (cm != null) {
-                EngineStateDir.apply(cm, dir);
+                EngineStateDir.apply(cm, stateDir, socketDir);
                 return true;
             }
-            err.println("rocker: sys: --state-dir needs ConfigAdmin, which is not active");
+            err.println("rocker: sys: " + (stateDir != null ? "--state-dir" : "--socket") + " needs ConfigAdmin, which is not active");
         } catch (IOException e) {
-            err.println("rocker: sys: cannot configure the engine's state dir: " + e.getMessage());
+            err.println("rocker: sys: cannot configure the engine's state dir and hidden paths: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
