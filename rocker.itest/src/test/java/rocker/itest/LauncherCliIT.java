@@ -61,7 +61,8 @@ public class LauncherCliIT {
         frameworkDirsBefore = frameworkDirs();
         work = Files.createTempDirectory(Path.of("/tmp"), "rocker-itest-cli-");
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
-        socket = work.resolve("rocker.sock");
+        // a dir of its own: the socket's dir is hidden in every rocker (docs/security.md)
+        socket = Files.createDirectory(work.resolve("sock")).resolve("rocker.sock");
         state = work.resolve("state");
     }
 
