@@ -48,6 +48,47 @@ final class RequestRules {
         }
         overlays(r);
         hostname(r.hostname());
+        devices(r);
+        sharedDirs(r);
+    }
+
+    static final int MAX_DEVICES = 32;
+    static final int MAX_SHARED_DIRS = 16;
+
+    private static void devices(RockerRequest r) {
+        if (r.devices().size() > MAX_DEVICES) {
+            fail("devices", r.devices(), "more than " + MAX_DEVICES + " devices");
+        }
+        Set<String> seen = new HashSet<>();
+        for (String d : r.devices()) {
+            path("devices", d);
+            if (!isUnder(d, "/dev")) {
+                fail("devices", d, "must be a device node under /dev");
+            }
+            if (!seen.add(d)) {
+                fail("devices", d, "is listed twice");
+            }
+        }
+    }
+
+    private static void sharedDirs(RockerRequest r) {
+        if (r.sharedDirs().size() > MAX_SHARED_DIRS) {
+            fail("shared_dirs", r.sharedDirs(), "more than " + MAX_SHARED_DIRS + " dirs");
+        }
+        Set<String> seen = new HashSet<>();
+        for (SharedDir d : r.sharedDirs()) {
+            if (d == null) {
+                fail("shared_dirs", null, "an entry is missing");
+            }
+            path("shared_dirs", d.path());
+            notRootNorKernel("shared_dirs", d.path());
+            if (d.path().equals(r.execDir()) || isUnder(r.execDir(), d.path()) || isUnder(d.path(), r.execDir())) {
+                fail("shared_dirs", d.path(), "must not be app_exec_dir, hold it or lie in it (the image is mounted there)");
+            }
+            if (!seen.add(d.path())) {
+                fail("shared_dirs", d.path(), "is listed twice");
+            }
+        }
     }
 
     private static void overlays(RockerRequest r) {

@@ -31,6 +31,8 @@ public final class RockerRequest {
     private final boolean userNamespace;
     private final NetworkMode network;
     private final boolean removeOnExit;
+    private final List<String> devices;
+    private final List<SharedDir> sharedDirs;
 
     private RockerRequest(Builder b) {
         this.appId = b.appId;
@@ -45,6 +47,8 @@ public final class RockerRequest {
         this.userNamespace = b.userNamespace;
         this.network = b.network == null ? NetworkMode.HOST : b.network;
         this.removeOnExit = b.removeOnExit;
+        this.devices = Collections.unmodifiableList(new ArrayList<>(b.devices));
+        this.sharedDirs = Collections.unmodifiableList(new ArrayList<>(b.sharedDirs));
     }
 
     /** A blank request: ids 0, no paths, no overlays, host network, no user namespace. */
@@ -56,7 +60,7 @@ public final class RockerRequest {
     public Builder toBuilder() {
         return new Builder().appId(appId).uid(uid).gid(gid).groups(groups).pkgPath(pkgPath)
                 .execDir(execDir).dataDir(dataDir).overlayDirs(overlayDirs).hostname(hostname)
-                .userNamespace(userNamespace).network(network).removeOnExit(removeOnExit);
+                .userNamespace(userNamespace).network(network).removeOnExit(removeOnExit).devices(devices).sharedDirs(sharedDirs);
     }
 
     /** The app's id ({@code app_id}). */
@@ -83,6 +87,20 @@ public final class RockerRequest {
     public NetworkMode network() { return network; }
     /** Whether the rocker is torn down when its app ends ({@code --rm}); the seed's default is no. */
     public boolean removeOnExit() { return removeOnExit; }
+    /**
+     * Host device nodes the app gets in its /dev, beside Rocker's minimal set (e.g. {@code /dev/ttyUSB0}
+     * appears as {@code /dev/ttyUSB0}). A client that is not root may only name devices it can open.
+     *
+     * @since 1.1
+     */
+    public List<String> devices() { return devices; }
+    /**
+     * Host dirs shared with the app on purpose, at the same path (the rest of the host is read-only
+     * inside the rocker, outside its overlays).
+     *
+     * @since 1.1
+     */
+    public List<SharedDir> sharedDirs() { return sharedDirs; }
 
     /**
      * Checks every field; throws {@link RockerException} with {@link RockerError#PARAM_INVALID} and a
@@ -99,7 +117,8 @@ public final class RockerRequest {
         if (!(o instanceof RockerRequest)) return false;
         RockerRequest r = (RockerRequest) o;
         return appId == r.appId && uid == r.uid && gid == r.gid && userNamespace == r.userNamespace
-                && removeOnExit == r.removeOnExit && groups.equals(r.groups)
+                && removeOnExit == r.removeOnExit && groups.equals(r.groups) && devices.equals(r.devices)
+                && sharedDirs.equals(r.sharedDirs)
                 && Objects.equals(pkgPath, r.pkgPath) && Objects.equals(execDir, r.execDir)
                 && Objects.equals(dataDir, r.dataDir) && overlayDirs.equals(r.overlayDirs)
                 && Objects.equals(hostname, r.hostname) && network == r.network;
@@ -108,7 +127,7 @@ public final class RockerRequest {
     @Override
     public int hashCode() {
         return Objects.hash(appId, uid, gid, groups, pkgPath, execDir, dataDir, overlayDirs, hostname,
-                userNamespace, network, removeOnExit);
+                userNamespace, network, removeOnExit, devices, sharedDirs);
     }
 
     @Override
@@ -116,7 +135,8 @@ public final class RockerRequest {
         return "RockerRequest[appId=" + appId + ", uid=" + uid + ", gid=" + gid + ", groups=" + groups
                 + ", pkg=" + pkgPath + ", execDir=" + execDir + ", dataDir=" + dataDir
                 + ", overlays=" + overlayDirs + ", hostname=" + hostname + ", userns=" + userNamespace
-                + ", net=" + network + ", rm=" + removeOnExit + "]";
+                + ", net=" + network + ", rm=" + removeOnExit + (devices.isEmpty() ? "" : ", devices=" + devices)
+                + (sharedDirs.isEmpty() ? "" : ", shared=" + sharedDirs) + "]";
     }
 
     /** Builds a {@link RockerRequest}; the counterpart of filling the C struct. */
@@ -133,6 +153,8 @@ public final class RockerRequest {
         private boolean userNamespace;
         private NetworkMode network = NetworkMode.HOST;
         private boolean removeOnExit;
+        private final List<String> devices = new ArrayList<>();
+        private final List<SharedDir> sharedDirs = new ArrayList<>();
 
         private Builder() {
         }
@@ -166,6 +188,24 @@ public final class RockerRequest {
         public Builder userNamespace(boolean userNamespace) { this.userNamespace = userNamespace; return this; }
         public Builder network(NetworkMode network) { this.network = network; return this; }
         public Builder removeOnExit(boolean removeOnExit) { this.removeOnExit = removeOnExit; return this; }
+
+        /** Host device nodes for the app's /dev. */
+        public Builder devices(List<String> devices) {
+            this.devices.clear();
+            if (devices != null) this.devices.addAll(devices);
+            return this;
+        }
+
+        public Builder addDevice(String device) { this.devices.add(device); return this; }
+
+        /** Host dirs shared with the app at the same path. */
+        public Builder sharedDirs(List<SharedDir> dirs) {
+            this.sharedDirs.clear();
+            if (dirs != null) this.sharedDirs.addAll(dirs);
+            return this;
+        }
+
+        public Builder addSharedDir(SharedDir dir) { this.sharedDirs.add(dir); return this; }
 
         /** The request as given; call {@link RockerRequest#validate()} to check it. */
         public RockerRequest build() {
