@@ -138,6 +138,110 @@ public class RequestRulesTest {
         accepted(b -> b.network(NetworkMode.NONE));
     }
 
+    /** Refused with exactly {@code message} (param_invalid). */
+    private static void refusedWith(UnaryOperator<RockerRequest.Builder> change, String message) {
+        RockerRequest r = change.apply(seed()).build();
+        try {
+            r.validate();
+            fail("accepted " + r);
+        } catch (RockerException e) {
+            assertEquals(RockerError.PARAM_INVALID, e.error());
+            assertEquals(message, e.getMessage());
+        }
+    }
+
+    @Test
+    public void devicesAreNodesUnderDev() {
+        accepted(b -> b.devices(List.of()));
+        accepted(b -> b.devices(List.of("/dev/ttyUSB0", "/dev/bus/usb/001/002")));
+        refusedWith(b -> b.addDevice("dev/ttyUSB0"), "devices 'dev/ttyUSB0': must be an absolute path");
+        refusedWith(b -> b.addDevice(""), "devices '': is required");
+        refusedWith(b -> b.addDevice(null), "devices 'null': is required");
+        refusedWith(b -> b.addDevice("/dev/../etc/shadow"), "devices '/dev/../etc/shadow': must be normalized (no '.', '..' or '//')");
+        refusedWith(b -> b.addDevice("/dev"), "devices '/dev': must be a device node under /dev");
+        refusedWith(b -> b.addDevice("/dev/"), "devices '/dev/': must not end with '/'");
+        refusedWith(b -> b.addDevice("/devices/x"), "devices '/devices/x': must be a device node under /dev");
+        refusedWith(b -> b.addDevice("/tmp/ttyUSB0"), "devices '/tmp/ttyUSB0': must be a device node under /dev");
+        refusedWith(b -> b.devices(List.of("/dev/ttyUSB0", "/dev/ttyACM0", "/dev/ttyUSB0")),
+                "devices '/dev/ttyUSB0': is listed twice");
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 33; i++) many.add("/dev/tty" + i);
+        refusedWith(b -> b.devices(many), "devices '" + many + "': more than 32 devices");
+        accepted(b -> b.devices(many.subList(0, 32)));
+    }
+
+    @Test
+    public void sharedDirsAreHostDirsAwayFromTheKernelAndTheImage() {
+        accepted(b -> b.sharedDirs(List.of()));
+        accepted(b -> b.sharedDirs(List.of(SharedDir.readWrite("/srv/shared"), SharedDir.readOnly("/etc/ssl"))));
+        // the data dir, a sibling of the exec dir and a dir whose name starts like it are fine
+        accepted(b -> b.addSharedDir(SharedDir.readOnly("/var/your_APP/datadir"))
+                .addSharedDir(SharedDir.readWrite("/var/your_APP/execdir2")));
+        refusedWith(b -> b.addSharedDir(SharedDir.readWrite("srv/shared")), "shared_dirs 'srv/shared': must be an absolute path");
+        refusedWith(b -> b.addSharedDir(SharedDir.readWrite("/srv/a/../b")),
+                "shared_dirs '/srv/a/../b': must be normalized (no '.', '..' or '//')");
+        refusedWith(b -> b.addSharedDir(SharedDir.readWrite(null)), "shared_dirs 'null': is required");
+        refusedWith(b -> b.addSharedDir(null), "shared_dirs 'null': an entry is missing");
+        refusedWith(b -> b.addSharedDir(SharedDir.readOnly("/")), "shared_dirs '/': must not be the root dir");
+        refusedWith(b -> b.addSharedDir(SharedDir.readOnly("/proc")), "shared_dirs '/proc': must not be in /proc");
+        refusedWith(b -> b.addSharedDir(SharedDir.readOnly("/proc/1")), "shared_dirs '/proc/1': must not be in /proc");
+        refusedWith(b -> b.addSharedDir(SharedDir.readWrite("/sys")), "shared_dirs '/sys': must not be in /sys");
+        refusedWith(b -> b.addSharedDir(SharedDir.readWrite("/sys/fs/cgroup")), "shared_dirs '/sys/fs/cgroup': must not be in /sys");
+        refusedWith(b -> b.addSharedDir(SharedDir.readWrite("/dev")), "shared_dirs '/dev': must not be in /dev");
+        refusedWith(b -> b.addSharedDir(SharedDir.readWrite("/dev/shm")), "shared_dirs '/dev/shm': must not be in /dev");
+        String image = ": must not be app_exec_dir, hold it or lie in it (the image is mounted there)";
+        refusedWith(b -> b.addSharedDir(SharedDir.readOnly("/var/your_APP/execdir")), "shared_dirs '/var/your_APP/execdir'" + image);
+        refusedWith(b -> b.addSharedDir(SharedDir.readOnly("/var/your_APP")), "shared_dirs '/var/your_APP'" + image);
+        refusedWith(b -> b.addSharedDir(SharedDir.readOnly("/var")), "shared_dirs '/var'" + image);
+        refusedWith(b -> b.addSharedDir(SharedDir.readWrite("/var/your_APP/execdir/conf")),
+                "shared_dirs '/var/your_APP/execdir/conf'" + image);
+        // twice, even once read-only and once read-write
+        refusedWith(b -> b.sharedDirs(List.of(SharedDir.readWrite("/srv/a"), SharedDir.readOnly("/srv/a"))),
+                "shared_dirs '/srv/a': is listed twice");
+        List<SharedDir> many = new ArrayList<>();
+        for (int i = 0; i < 17; i++) many.add(SharedDir.readWrite("/srv/d" + i));
+        refusedWith(b -> b.sharedDirs(many), "shared_dirs '" + many + "': more than 16 dirs");
+        accepted(b -> b.sharedDirs(many.subList(0, 16)));
+    }
+
+    @Test
+    public void sharedDirsParseLikeTheCommandLine() {
+        assertEquals(SharedDir.readWrite("/srv/d"), SharedDir.parse("/srv/d"));
+        assertEquals(SharedDir.readOnly("/srv/d"), SharedDir.parse("/srv/d:ro"));
+        assertEquals(SharedDir.readWrite("/srv/d"), SharedDir.parse("/srv/d:rw"));
+        assertEquals(SharedDir.readWrite("d"), SharedDir.parse("d"));
+        assertEquals(SharedDir.readOnly("d"), SharedDir.parse("d:ro"));
+        assertEquals(SharedDir.readWrite("d"), SharedDir.parse("d:rw"));
+        assertTrue(SharedDir.parse("d:ro").isReadOnly());
+        assertEquals("d", SharedDir.parse("d:ro").path());
+        assertEquals(null, SharedDir.parse(null));
+        // only a last ":ro" or ":rw" is a mode; any other colon belongs to the path
+        assertEquals(SharedDir.readWrite("/srv/a:b"), SharedDir.parse("/srv/a:b"));
+        assertEquals(SharedDir.readOnly("/srv/a:rw"), SharedDir.parse("/srv/a:rw:ro"));
+        assertEquals("/srv/d:ro", SharedDir.readOnly("/srv/d").toString());
+        assertEquals("/srv/d", SharedDir.readWrite("/srv/d").toString());
+        assertTrue(!SharedDir.readOnly("/srv/d").equals(SharedDir.readWrite("/srv/d")));
+    }
+
+    @Test
+    public void theNewFieldsAreCopiedAndCompared() {
+        RockerRequest r = seed().addDevice("/dev/ttyUSB0").addSharedDir(SharedDir.readOnly("/srv/d")).build();
+        assertEquals(List.of("/dev/ttyUSB0"), r.devices());
+        assertEquals(List.of(SharedDir.readOnly("/srv/d")), r.sharedDirs());
+        assertEquals(r, r.toBuilder().build());
+        assertEquals(r.hashCode(), r.toBuilder().build().hashCode());
+        assertTrue(!r.equals(r.toBuilder().devices(List.of()).build()));
+        assertTrue(!r.equals(r.toBuilder().sharedDirs(List.of(SharedDir.readWrite("/srv/d"))).build()));
+        assertTrue(r.toString(), r.toString().endsWith(", devices=[/dev/ttyUSB0], shared=[/srv/d:ro]]"));
+        assertTrue(seed().build().toString().endsWith("rm=false]"));
+        try {
+            r.devices().add("/dev/null");
+            fail();
+        } catch (UnsupportedOperationException expected) {
+            // immutable
+        }
+    }
+
     private static void appRefused(RockerApp.Builder b, String field, String part) {
         try {
             b.build().validate();
