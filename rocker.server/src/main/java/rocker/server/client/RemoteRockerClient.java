@@ -18,6 +18,7 @@ import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
 import rocker.server.protocol.Call;
+import rocker.server.protocol.CallCodec;
 import rocker.server.protocol.Frame;
 import rocker.server.protocol.Protocol;
 import rocker.server.protocol.ProtocolException;
@@ -42,7 +43,10 @@ import rocker.server.remote.StreamReceiver;
  *
  * <p>Requests go out in protocol version 2 ({@link Protocol#VERSION}) unless the constructor says
  * otherwise; when the server does not speak it (an older server), the client asks again in version 1
- * and stays with version 1 from then on.
+ * and stays with version 1 from then on. A request with devices or shared dirs, which version 1 cannot
+ * carry, is never sent in version 1: it goes out in the version asked for (the server may have been
+ * upgraded since), and fails with {@code param_invalid} naming the field when that is version 1 or the
+ * server still speaks only version 1.
  *
  * <p>Usable as a plain Java class: {@code new RemoteRockerClient("/run/rocker/rocker.sock")}.
  */
@@ -59,6 +63,8 @@ public final class RemoteRockerClient implements RockerClient, AutoCloseable {
     private final String socketPath;
     private final Duration responseTimeout;
     private final Map<String, StreamReceiver> streams = new ConcurrentHashMap<>();
+    /** The version asked for in the constructor. */
+    private final int requested;
     private volatile int version;
 
     /** A client of the server at {@code socketPath}. */
@@ -80,7 +86,8 @@ public final class RemoteRockerClient implements RockerClient, AutoCloseable {
     public RemoteRockerClient(String socketPath, Duration responseTimeout, int version) {
         this.socketPath = socketPath;
         this.responseTimeout = Objects.requireNonNull(responseTimeout, "responseTimeout");
-        this.version = Protocol.checkVersion(version);
+        this.requested = Protocol.checkVersion(version);
+        this.version = requested;
     }
 
     /** The protocol version of the next request: the one asked for, or 1 once the server refused it. */
@@ -102,10 +109,11 @@ public final class RemoteRockerClient implements RockerClient, AutoCloseable {
         } catch (RockerException e) {
             return e.toResult();
         }
+        Call.Enter enter = new Call.Enter(request, remote.spec());
         ClientConnection conn = null;
         try {
-            conn = open();
-            RockerResult result = ReplyCodec.result(call(conn, new Call.Enter(request, remote.spec()), responseTimeout));
+            conn = ClientConnection.open(socketPath, CONNECT_TIMEOUT, CallCodec.unfit(enter, version) == null ? version : requested);
+            RockerResult result = ReplyCodec.result(call(conn, enter, responseTimeout));
             if (result.isSuccess() && remote.spec().streams()) {
                 startStreaming(result.guardName(), conn, remote);
                 conn = null;

@@ -22,6 +22,7 @@ import rocker.api.RockerResult;
 import rocker.server.protocol.AppSpec;
 import rocker.server.protocol.Call;
 import rocker.server.protocol.Protocol;
+import rocker.server.protocol.ReplyCodec;
 import rocker.server.protocol.StdioSpec;
 
 /**
@@ -72,6 +73,13 @@ final class CallDispatcher {
                 destroyPid((Call.DestroyPid) call, peer, out);
             } else if (call instanceof Call.ListRockers) {
                 List<RockerInfo> infos = engine.list().stream().filter(i -> authorizer.owns(peer, i)).collect(Collectors.toList());
+                String unfit = ReplyCodec.unfit(infos, out.version());
+                if (unfit != null) {
+                    // a version-1 INFOS would show the rocker without its devices or shared dirs
+                    LOG.info("{}: list in version {} -> param_invalid: {}", peer, out.version(), unfit);
+                    out.result(RockerResult.failure(RockerError.PARAM_INVALID, unfit));
+                    return;
+                }
                 LOG.info("{}: list -> {} rockers", peer, infos.size());
                 out.infos(infos);
             } else {

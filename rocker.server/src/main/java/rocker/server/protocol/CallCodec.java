@@ -7,7 +7,23 @@ import java.nio.ByteBuffer;
  * {@link CallCodecV1}, {@link CallCodecV2}); the body starts with the version.
  */
 public final class CallCodec {
+    /** Why a field of API 1.1 cannot go in version 1, after the field and its value. */
+    static final String NOT_IN_V1 = "protocol version 1 cannot carry this field";
+
     private CallCodec() {
+    }
+
+    /**
+     * Why {@code call} cannot be encoded in {@code version}, naming the field and its value (e.g.
+     * {@code devices '[/dev/ttyUSB0]': protocol version 1 cannot carry this field}), or null when it
+     * can. Version 1 has no devices and no shared dirs; an ENTER that has some is never sent without them.
+     */
+    public static String unfit(Call call, int version) {
+        if (version != Protocol.V1 || !(call instanceof Call.Enter)) {
+            return null;
+        }
+        String uncarried = RequestCodecV1.uncarried(((Call.Enter) call).request());
+        return uncarried == null ? null : uncarried + ": " + NOT_IN_V1;
     }
 
     /** The frame type of {@code call}. */
@@ -28,7 +44,8 @@ public final class CallCodec {
     /**
      * The body of the request frame for {@code call} in {@code version}, the version first.
      *
-     * @throws IllegalArgumentException for a version this side does not speak
+     * @throws IllegalArgumentException for a version this side does not speak, or a call that version
+     *         cannot carry ({@link #unfit})
      */
     public static ByteBuffer encode(Call call, int version) {
         WireWriter w = new WireWriter().u16(Protocol.checkVersion(version));

@@ -56,6 +56,25 @@ public final class ReplyCodec {
         }
     }
 
+    /**
+     * Why {@code infos} cannot be sent in {@code version}, naming the rocker, the field and its value, or
+     * null when they can: version 1 has no devices and no shared dirs, and a rocker is never listed
+     * without them.
+     */
+    public static String unfit(List<RockerInfo> infos, int version) {
+        if (Protocol.checkVersion(version) != Protocol.V1) {
+            return null;
+        }
+        for (RockerInfo i : infos) {
+            String uncarried = RequestCodecV1.uncarried(i.request());
+            if (uncarried != null) {
+                return "rocker " + i.guardName() + ": " + uncarried + ": " + CallCodec.NOT_IN_V1 + " (list in version 2)";
+            }
+        }
+        return null;
+    }
+
+    /** @throws IllegalArgumentException for infos that {@code version} cannot carry ({@link #unfit}) */
     public static ByteBuffer infos(List<RockerInfo> infos, int version) {
         return Protocol.checkVersion(version) == Protocol.V1 ? ReplyCodecV1.infos(infos) : ReplyCodecV2.infos(infos);
     }

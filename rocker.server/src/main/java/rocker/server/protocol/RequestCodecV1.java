@@ -3,12 +3,35 @@ package rocker.server.protocol;
 import rocker.api.NetworkMode;
 import rocker.api.RockerRequest;
 
-/** The version-1 form of a {@link RockerRequest}; decoding checks structure only, not the values. */
+/**
+ * The version-1 form of a {@link RockerRequest}; decoding checks structure only, not the values.
+ * Version 1 is frozen: it has no devices and no shared dirs (API 1.1), so a request that has some
+ * cannot be written in it ({@link #uncarried}).
+ */
 final class RequestCodecV1 {
     private RequestCodecV1() {
     }
 
+    /**
+     * The first field of {@code r} that version 1 cannot carry, with its value as in validation messages
+     * ({@code devices '[/dev/ttyUSB0]'}), or null when version 1 carries the whole request.
+     */
+    static String uncarried(RockerRequest r) {
+        if (!r.devices().isEmpty()) {
+            return "devices '" + r.devices() + "'";
+        }
+        if (!r.sharedDirs().isEmpty()) {
+            return "shared_dirs '" + r.sharedDirs() + "'";
+        }
+        return null;
+    }
+
+    /** @throws IllegalArgumentException for a request with devices or shared dirs: never left out silently */
     static void write(WireWriter w, RockerRequest r) {
+        String uncarried = uncarried(r);
+        if (uncarried != null) {
+            throw new IllegalArgumentException(uncarried + ": " + CallCodec.NOT_IN_V1);
+        }
         w.i32(r.appId()).i32(r.uid()).i32(r.gid()).ints(r.groups());
         w.nullableStr(r.pkgPath()).nullableStr(r.execDir()).nullableStr(r.dataDir());
         w.strs(r.overlayDirs()).nullableStr(r.hostname());

@@ -1,13 +1,21 @@
 package rocker.server.protocol;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 import rocker.api.NetworkMode;
 import rocker.api.RockerRequest;
+import rocker.api.SharedDir;
 
 /**
  * The version-2 field list of a {@link RockerRequest} (in ENTER and in each INFOS entry). Absent
  * fields take the defaults of {@link RockerRequest#builder()}; decoding checks structure only.
+ *
+ * <p>{@link #DEVICE} and {@link #SHARED_DIR} (API 1.1) are mandatory tags, without the optional bit: a
+ * receiver that does not know them refuses the list ("unknown field tag 13 in request") instead of
+ * building, or showing, a rocker without them. Like every repeated field they are written only when
+ * the list has elements, so a request without devices and shares is the same bytes as before.
  */
 final class RequestCodecV2 {
     static final Field APP_ID = Field.i32(1, "app_id");
@@ -22,18 +30,30 @@ final class RequestCodecV2 {
     static final Field USERNS = Field.bool(10, "userns");
     static final Field NETWORK = Field.str(11, "network");
     static final Field REMOVE_ON_EXIT = Field.bool(12, "remove_on_exit");
+    static final Field DEVICE = Field.str(13, "device").repeating();
+    static final Field SHARED_DIR = Field.nested(14, "shared_dir").repeating();
     private static final Field[] FIELDS = {APP_ID, UID, GID, GROUP, APP_PKG_PATH, APP_EXEC_DIR, APP_DATA_DIR,
-        APP_OVERLAY_DIR, HOSTNAME, USERNS, NETWORK, REMOVE_ON_EXIT};
+        APP_OVERLAY_DIR, HOSTNAME, USERNS, NETWORK, REMOVE_ON_EXIT, DEVICE, SHARED_DIR};
+
+    /** In {@code shared_dir}: the host path, required. */
+    static final Field SHARED_PATH = Field.str(1, "path");
+    /** In {@code shared_dir}: bound read-only; absent is read-write, as {@code DIR} without {@code :ro}. */
+    static final Field SHARED_READ_ONLY = Field.bool(2, "read_only");
+    private static final Field[] SHARED_DIR_FIELDS = {SHARED_PATH, SHARED_READ_ONLY};
 
     private RequestCodecV2() {
     }
 
     static FieldWriter write(RockerRequest r) {
-        return new FieldWriter().i32(APP_ID, r.appId()).i32(UID, r.uid()).i32(GID, r.gid()).ints(GROUP, r.groups())
+        FieldWriter w = new FieldWriter().i32(APP_ID, r.appId()).i32(UID, r.uid()).i32(GID, r.gid()).ints(GROUP, r.groups())
                 .str(APP_PKG_PATH, r.pkgPath()).str(APP_EXEC_DIR, r.execDir()).str(APP_DATA_DIR, r.dataDir())
                 .strs(APP_OVERLAY_DIR, r.overlayDirs()).str(HOSTNAME, r.hostname())
                 .bool(USERNS, r.userNamespace()).str(NETWORK, name(r.network()))
-                .bool(REMOVE_ON_EXIT, r.removeOnExit());
+                .bool(REMOVE_ON_EXIT, r.removeOnExit()).strs(DEVICE, r.devices());
+        for (SharedDir d : r.sharedDirs()) {
+            w.nested(SHARED_DIR, new FieldWriter().str(SHARED_PATH, d.path()).bool(SHARED_READ_ONLY, d.isReadOnly()));
+        }
+        return w;
     }
 
     /** Reads the request nested in field {@code at} of {@code parent}. */
@@ -43,7 +63,17 @@ final class RequestCodecV2 {
                 .groups(r.ints(GROUP)).pkgPath(r.str(APP_PKG_PATH)).execDir(r.str(APP_EXEC_DIR))
                 .dataDir(r.str(APP_DATA_DIR)).overlayDirs(r.strs(APP_OVERLAY_DIR)).hostname(r.str(HOSTNAME))
                 .userNamespace(r.bool(USERNS, false)).network(network(r))
-                .removeOnExit(r.bool(REMOVE_ON_EXIT, false)).build();
+                .removeOnExit(r.bool(REMOVE_ON_EXIT, false)).devices(r.strs(DEVICE)).sharedDirs(sharedDirs(r)).build();
+    }
+
+    /** The repeated {@code shared_dir}, in order; each needs its path. */
+    private static List<SharedDir> sharedDirs(FieldReader request) throws ProtocolException {
+        List<SharedDir> dirs = new ArrayList<>();
+        for (FieldReader d : request.nestedAll(SHARED_DIR, SHARED_DIR_FIELDS)) {
+            String path = d.require(SHARED_PATH).str(SHARED_PATH);
+            dirs.add(d.bool(SHARED_READ_ONLY, false) ? SharedDir.readOnly(path) : SharedDir.readWrite(path));
+        }
+        return dirs;
     }
 
     private static NetworkMode network(FieldReader r) throws ProtocolException {

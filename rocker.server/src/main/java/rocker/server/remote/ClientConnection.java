@@ -31,7 +31,9 @@ import rocker.server.protocol.ReplyCodec;
  * <p>Requests go out in the connection's protocol version, {@link Protocol#VERSION} unless told
  * otherwise. A server that does not speak it (an older server answers "protocol version 2 is not
  * supported") gets the request again in version 1 on a new connection; {@link #version()} then tells
- * the version in which the replies come.
+ * the version in which the replies come. A request that version 1 cannot carry (an ENTER with devices
+ * or shared dirs) is never sent in version 1, neither from the start nor as a fall-back: that is a
+ * {@code param_invalid} naming the field, not a rocker without it.
  */
 public final class ClientConnection implements Closeable {
     /** Longest socket path: sun_path holds 108 bytes including the terminating NUL. */
@@ -94,11 +96,23 @@ public final class ClientConnection implements Closeable {
 
     /**
      * Sends {@code call} and reads the first response frame; a server that refuses this connection's
-     * version gets the call again in version 1, on a new connection.
+     * version gets the call again in version 1, on a new connection, unless version 1 cannot carry it.
+     *
+     * @throws RockerException {@code param_invalid} for a call that version 1 cannot carry, when this
+     *         connection speaks version 1 or the server speaks only version 1
      */
     public Frame call(Call call, Duration responseTimeout) {
+        String unfit = CallCodec.unfit(call, version);
+        if (unfit != null) {
+            throw new RockerException(RockerError.PARAM_INVALID, unfit + " (this connection speaks version 1)");
+        }
         Frame reply = send(call, responseTimeout);
         if (version != Protocol.V1 && ReplyCodec.refusesVersion(reply, version)) {
+            unfit = CallCodec.unfit(call, Protocol.V1);
+            if (unfit != null) {
+                throw new RockerException(RockerError.PARAM_INVALID, unfit + ", and the server at " + socketPath
+                        + " speaks only version 1: the request is not sent without it (upgrade the server)");
+            }
             closeQuietly(channel);
             channel = connect(checkPath(socketPath), socketPath, connectTimeout);
             version = Protocol.V1;

@@ -20,6 +20,7 @@ import rocker.api.RockerError;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
+import rocker.api.SharedDir;
 import rocker.server.testing.Requests;
 
 /** Version 2 of the protocol: round trips, defaults and strictness of the tagged field lists. */
@@ -72,11 +73,14 @@ public class CallCodecV2Test {
     }
 
     private static final byte[] MINIMAL_APP = tlv(1, str("/bin/true"));
+    private static final AppSpec SMALL_APP = new AppSpec(List.of("/b"), Map.of(), null, StdioSpec.DISCARD, StdioSpec.LOG, StdioSpec.LOG);
 
     @Test
     public void everyCallSurvivesTheWire() throws Exception {
         RockerRequest req = Requests.valid(1000, 1001).groups(List.of(5, 6)).hostname("box")
-                .userNamespace(true).network(NetworkMode.NONE).removeOnExit(true).build();
+                .userNamespace(true).network(NetworkMode.NONE).removeOnExit(true)
+                .devices(List.of("/dev/ttyUSB0", "/dev/bus/usb/001/002", "/dev/é"))
+                .sharedDirs(List.of(SharedDir.readOnly("/srv/in"), SharedDir.readWrite("/srv/out"), SharedDir.readOnly("/srv/ü"))).build();
         Call.Enter enter = (Call.Enter) roundTrip(new Call.Enter(req, APP));
         assertEquals(req, enter.request());
         assertEquals(APP, enter.app());
@@ -104,7 +108,9 @@ public class CallCodecV2Test {
         RockerInfo a = new RockerInfo("g", 3, 4, Instant.ofEpochSecond(-5, 999_999_999), Requests.valid(1, 2).build());
         RockerInfo b = new RockerInfo("h", 5, 6, Instant.ofEpochSecond(1700000000, 0),
                 Requests.valid(7, 8).groups(List.of(9)).network(NetworkMode.NONE).build());
-        assertEquals(List.of(a, b), ReplyCodec.infos(new Frame(Protocol.INFOS, ReplyCodec.infos(List.of(a, b), 2)), 2));
+        RockerInfo c = new RockerInfo("i", 7, 8, Instant.ofEpochSecond(1700000001, 5), Requests.valid(9, 9)
+                .devices(List.of("/dev/ttyACM0", "/dev/ttyUSB0")).addSharedDir(SharedDir.readOnly("/srv/x")).build());
+        assertEquals(List.of(a, b, c), ReplyCodec.infos(new Frame(Protocol.INFOS, ReplyCodec.infos(List.of(a, b, c), 2)), 2));
         assertEquals(OptionalInt.of(-3), ReplyCodec.exit(new Frame(Protocol.EXIT, ReplyCodec.exit(OptionalInt.of(-3), 2)), 2));
         try {
             ReplyCodec.exit(new Frame(Protocol.RESULT, ReplyCodec.result(RockerResult.failure(RockerError.SYS, "no"), 2)), 2);
@@ -149,7 +155,8 @@ public class CallCodecV2Test {
         assertRejected(v2(Protocol.LIST, tlv(1, new byte[0])), "unknown field tag 1 in LIST");
         assertRejected(v2(Protocol.GUARD_NAME, tlv(1, i32(1)), tlv(2, i32(1))), "unknown field tag 2 in GUARD_NAME");
         assertRejected(v2(Protocol.ENTER, tlv(3, new byte[0])), "unknown field tag 3 in ENTER");
-        assertRejected(enter(tlv(13, new byte[1]), MINIMAL_APP), "unknown field tag 13 in request");
+        assertRejected(enter(tlv(15, new byte[1]), MINIMAL_APP), "unknown field tag 15 in request");
+        assertRejected(enter(tlv(14, tlv(3, new byte[0])), MINIMAL_APP), "unknown field tag 3 in request.shared_dir[0]");
         assertRejected(enter(new byte[0], list(MINIMAL_APP, tlv(5, list(tlv(1, str("log")), tlv(0x7ffe, new byte[0]))))),
                 "unknown field tag 32766 in app.stdout");
         // tag 0 is never used
@@ -167,6 +174,8 @@ public class CallCodecV2Test {
         byte[] app = list(MINIMAL_APP, tlv(0x8007, str("later")), tlv(4, list(tlv(1, str("log")), tlv(0x8003, new byte[2]))));
         Call.Enter e = (Call.Enter) CallCodec.decode(enter(request, app));
         assertEquals(5, e.request().uid());
+        // 0x800d is another tag than 13 (device): skipped, not a device
+        assertEquals(List.of(), e.request().devices());
         assertEquals(StdioSpec.LOG, e.app().stdin());
         // a later server's "oom" in EXIT
         byte[] exit = list(tlv(1, new byte[] {1}), tlv(2, i32(137)), tlv(0x8007, new byte[] {1}));
@@ -267,6 +276,84 @@ public class CallCodecV2Test {
     }
 
     @Test
+    public void devicesAndSharedDirsRepeatInOrderAmongOtherFields() throws Exception {
+        byte[] request = list(tlv(14, list(tlv(2, new byte[] {1}), tlv(1, str("/srv/b")))), tlv(13, str("/dev/b")),
+                tlv(2, i32(7)), tlv(13, str("/dev/a")), tlv(14, tlv(1, str("/srv/a"))));
+        RockerRequest r = ((Call.Enter) CallCodec.decode(enter(request, MINIMAL_APP))).request();
+        assertEquals(List.of("/dev/b", "/dev/a"), r.devices());
+        // read_only absent: read-write, as DIR without ":ro"
+        assertEquals(List.of(SharedDir.readOnly("/srv/b"), SharedDir.readWrite("/srv/a")), r.sharedDirs());
+        assertEquals(7, r.uid());
+        // none given: none, and none written (a request without them is the same bytes as before tag 13)
+        assertEquals(List.of(), ((Call.Enter) CallCodec.decode(enter(tlv(2, i32(7)), MINIMAL_APP))).request().sharedDirs());
+        String blank = Hex.of(CallCodec.encode(new Call.Enter(RockerRequest.builder().build(), SMALL_APP), 2));
+        assertFalse(blank, blank.contains("000d0000") || blank.contains("000e0000"));
+    }
+
+    @Test
+    public void devicesAndSharedDirsAreStrict() {
+        assertRejected(enter(tlv(13, new byte[] {(byte) 0xff}), MINIMAL_APP), "request.device[0]: not valid UTF-8");
+        assertRejected(enter(list(tlv(13, str("/dev/a")), tlv(13, new byte[] {(byte) 0xc3})), MINIMAL_APP),
+                "request.device[1]: not valid UTF-8");
+        assertRejected(enter(tlv(14, tlv(2, new byte[] {1})), MINIMAL_APP), "request.shared_dir[0].path: required");
+        assertRejected(enter(list(tlv(14, tlv(1, str("/a"))), tlv(14, list(tlv(1, str("/b")), tlv(2, new byte[] {2})))),
+                MINIMAL_APP), "request.shared_dir[1].read_only: boolean must be 0 or 1, not 2");
+        assertRejected(enter(tlv(14, list(tlv(1, str("/a")), tlv(1, str("/b")))), MINIMAL_APP),
+                "request.shared_dir[0].path: field tag 1 is given twice");
+        assertRejected(enter(tlv(14, list(tlv(1, str("/a")), tlv(2, new byte[2]))), MINIMAL_APP),
+                "request.shared_dir[0].read_only: bool must be 1 bytes, not 2");
+        assertRejected(enter(tlv(14, new byte[] {0, 1, 0}), MINIMAL_APP), "request.shared_dir[0]: truncated field header (3 bytes left)");
+        // the values themselves are checked by validation, not by the codec
+        RockerRequest odd = ((Call.Enter) decodeQuietly(enter(list(tlv(13, str("dev/x")), tlv(14, tlv(1, str("/")))), MINIMAL_APP))).request();
+        assertEquals(List.of("dev/x"), odd.devices());
+        assertEquals(List.of(SharedDir.readWrite("/")), odd.sharedDirs());
+        // in INFOS too
+        byte[] info = list(tlv(1, str("g")), tlv(6, tlv(14, tlv(2, new byte[] {0}))));
+        assertReplyRejected(() -> ReplyCodec.infos(new Frame(Protocol.INFOS, ByteBuffer.wrap(tlv(1, info))), 2),
+                "info[0].request.shared_dir[0].path: required");
+    }
+
+    @Test
+    public void versionOneNeverCarriesThemSilently() throws Exception {
+        Call.Enter devices = new Call.Enter(Requests.valid(0, 0).addDevice("/dev/ttyUSB0").build(), SMALL_APP);
+        Call.Enter shared = new Call.Enter(Requests.valid(0, 0).addSharedDir(SharedDir.readOnly("/srv")).build(), SMALL_APP);
+        assertEquals("devices '[/dev/ttyUSB0]': protocol version 1 cannot carry this field", CallCodec.unfit(devices, 1));
+        assertEquals("shared_dirs '[/srv:ro]': protocol version 1 cannot carry this field", CallCodec.unfit(shared, 1));
+        assertNull(CallCodec.unfit(devices, 2));
+        assertNull(CallCodec.unfit(new Call.Enter(Requests.valid(0, 0).build(), SMALL_APP), 1));
+        assertNull(CallCodec.unfit(new Call.ListRockers(), 1));
+        for (Call.Enter e : List.of(devices, shared)) {
+            try {
+                CallCodec.encode(e, 1);
+                fail();
+            } catch (IllegalArgumentException expected) {
+                assertEquals(CallCodec.unfit(e, 1), expected.getMessage());
+            }
+        }
+        RockerInfo plain = new RockerInfo("a", 1, 2, Instant.EPOCH, Requests.valid(0, 0).build());
+        RockerInfo withShare = new RockerInfo("b", 3, 4, Instant.EPOCH, shared.request());
+        assertNull(ReplyCodec.unfit(List.of(plain), 1));
+        assertNull(ReplyCodec.unfit(List.of(plain, withShare), 2));
+        assertEquals("rocker b: shared_dirs '[/srv:ro]': protocol version 1 cannot carry this field (list in version 2)",
+                ReplyCodec.unfit(List.of(plain, withShare), 1));
+        try {
+            ReplyCodec.infos(List.of(plain, withShare), 1);
+            fail();
+        } catch (IllegalArgumentException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().startsWith("shared_dirs '[/srv:ro]'"));
+        }
+        assertEquals(List.of(plain), ReplyCodec.infos(new Frame(Protocol.INFOS, ReplyCodec.infos(List.of(plain), 1)), 1));
+    }
+
+    private static Call decodeQuietly(Frame f) {
+        try {
+            return CallCodec.decode(f);
+        } catch (ProtocolException e) {
+            throw new AssertionError(e.getMessage(), e);
+        }
+    }
+
+    @Test
     public void aResultIsReadInEitherLayout() throws Exception {
         RockerResult unknown = RockerResult.of(RockerError.UNKNOWN, 3, 4, "g", "m");
         assertEquals(unknown, ReplyCodec.result(new Frame(Protocol.RESULT, ReplyCodec.result(unknown, 1))));
@@ -291,7 +378,7 @@ public class CallCodecV2Test {
     public void mutatedBytesAreReadOrRejectedButNeverCrashTheReader() {
         java.util.Random random = new java.util.Random(2024);
         byte[][] seeds = {Hex.bytes(WireVectorsTest.V2_ENTER), Hex.bytes(WireVectorsTest.V2_INFOS),
-            Hex.bytes(WireVectorsTest.V2_RESULT), Hex.bytes(WireVectorsTest.V2_EXIT)};
+            Hex.bytes(WireVectorsTest.V2_RESULT), Hex.bytes(WireVectorsTest.V2_EXIT), Hex.bytes(WireVectorsTest.V2_ENTER_1_1)};
         for (int i = 0; i < 20_000; i++) {
             byte[] b = seeds[i % seeds.length].clone();
             for (int n = 1 + random.nextInt(3); n > 0; n--) {
@@ -304,7 +391,8 @@ public class CallCodecV2Test {
                         case 0: CallCodec.decode(new Frame(Protocol.ENTER, ByteBuffer.wrap(body))); break;
                         case 1: ReplyCodec.infos(new Frame(Protocol.INFOS, ByteBuffer.wrap(body)), 2); break;
                         case 2: ReplyCodec.result(new Frame(Protocol.RESULT, ByteBuffer.wrap(body))); break;
-                        default: ReplyCodec.exit(new Frame(Protocol.EXIT, ByteBuffer.wrap(body)), 2); break;
+                        case 3: ReplyCodec.exit(new Frame(Protocol.EXIT, ByteBuffer.wrap(body)), 2); break;
+                        default: CallCodec.decode(new Frame(Protocol.ENTER, ByteBuffer.wrap(body))); break;
                     }
                 } catch (ProtocolException expected) {
                     // rejected: fine

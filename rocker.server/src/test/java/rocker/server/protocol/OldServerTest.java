@@ -17,9 +17,12 @@ import org.junit.Test;
 import jnr.unixsocket.UnixServerSocketChannel;
 import jnr.unixsocket.UnixSocketAddress;
 import jnr.unixsocket.UnixSocketChannel;
+import rocker.api.RockerApp;
 import rocker.api.RockerError;
 import rocker.api.RockerResult;
+import rocker.api.SharedDir;
 import rocker.server.client.RemoteRockerClient;
+import rocker.server.testing.Requests;
 
 /** The remote client against a server that speaks version 1 only: it asks again in version 1 and stays there. */
 public class OldServerTest {
@@ -81,6 +84,39 @@ public class OldServerTest {
         assertEquals(1, client.protocolVersion());
         assertEquals(List.of(), client.list());
         assertEquals(List.of(2, 1, 1), versions);
+    }
+
+    @Test
+    public void devicesAndSharedDirsAreNeverSentAgainInVersionOne() {
+        RemoteRockerClient client = new RemoteRockerClient(socket.toString(), Duration.ofSeconds(10));
+        RockerApp app = RockerApp.builder().command("/bin/true").build();
+        RockerResult r = client.enterRocker(Requests.valid(0, 0).addDevice("/dev/ttyUSB0").build(), app);
+        assertEquals(RockerError.PARAM_INVALID, r.error());
+        assertEquals("devices '[/dev/ttyUSB0]': protocol version 1 cannot carry this field, and the server at " + socket
+                + " speaks only version 1: the request is not sent without it (upgrade the server)", r.message());
+        assertEquals(List.of(2), versions);
+        // a request without them falls back as before; the client stays with version 1 for those
+        assertTrue(client.enterRocker(Requests.valid(0, 0).build(), app).isSuccess());
+        assertEquals(List.of(2, 2, 1), versions);
+        assertEquals(1, client.protocolVersion());
+        // but asks again in version 2 for a share (the server may have been upgraded since)
+        r = client.enterRocker(Requests.valid(0, 0).addSharedDir(SharedDir.readOnly("/srv/in")).build(), app);
+        assertEquals(RockerError.PARAM_INVALID, r.error());
+        assertTrue(r.message(), r.message().startsWith("shared_dirs '[/srv/in:ro]': protocol version 1 cannot carry this field, and"));
+        assertEquals(List.of(2, 2, 1, 2), versions);
+        assertTrue(client.destroy("old").isSuccess());
+        assertEquals(List.of(2, 2, 1, 2, 1), versions);
+    }
+
+    @Test
+    public void aClientToldToSpeakVersionOneSendsNoDevices() {
+        RemoteRockerClient client = new RemoteRockerClient(socket.toString(), Duration.ofSeconds(10), 1);
+        RockerResult r = client.enterRocker(Requests.valid(0, 0).addDevice("/dev/ttyUSB0").build(),
+                RockerApp.builder().command("/bin/true").build());
+        assertEquals(RockerError.PARAM_INVALID, r.error());
+        assertEquals("devices '[/dev/ttyUSB0]': protocol version 1 cannot carry this field (this connection speaks version 1)",
+                r.message());
+        assertEquals(List.of(), versions);
     }
 
     @Test

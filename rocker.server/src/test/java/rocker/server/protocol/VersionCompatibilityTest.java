@@ -2,6 +2,7 @@ package rocker.server.protocol;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import org.junit.Test;
 
 import rocker.api.RockerApp;
 import rocker.api.RockerError;
+import rocker.api.RockerException;
 import rocker.api.RockerInfo;
 import rocker.api.RockerResult;
 import rocker.api.Stdio;
@@ -121,10 +123,17 @@ public class VersionCompatibilityTest {
     @Test
     public void badRequestsAreAnsweredInTheirVersion() throws IOException {
         try (RawClient c = raw()) {
-            // ENTER, request with tag 13
-            RockerResult r = v2Result(c.send(request(Protocol.ENTER, "0002 0001 00000006 000d 00000000")).read());
+            // ENTER, request with tag 15
+            RockerResult r = v2Result(c.send(request(Protocol.ENTER, "0002 0001 00000006 000f 00000000")).read());
             assertEquals(RockerError.PARAM_INVALID, r.error());
-            assertEquals("bad request: unknown field tag 13 in request", r.message());
+            assertEquals("bad request: unknown field tag 15 in request", r.message());
+        }
+        try (RawClient c = raw()) {
+            // well-formed, but a device outside /dev: the server validates what the client did not
+            Call.Enter e = new Call.Enter(Requests.valid(0, 0).addDevice("/tmp/tty").build(), WireVectorsTest.ENTER_1_1.app());
+            RockerResult r = v2Result(c.send(RawClient.frame(Protocol.ENTER, CallCodec.encode(e, 2))).read());
+            assertEquals(RockerError.PARAM_INVALID, r.error());
+            assertEquals("devices '/tmp/tty': must be a device node under /dev", r.message());
         }
         try (RawClient c = raw()) {
             RockerResult r = v2Result(c.send(request(Protocol.GUARD_NAME, "0002 0001 00000003 000000")).read());
@@ -147,6 +156,47 @@ public class VersionCompatibilityTest {
             assertEquals("bad request: version: frame ends early", r.message());
         }
         assertTrue(fixture.engine.requests.isEmpty());
+    }
+
+    @Test
+    public void devicesAndSharedDirsTravelInVersionTwoOnly() throws Exception {
+        try (RawClient c = raw()) {
+            c.send(request(Protocol.ENTER, WireVectorsTest.V2_ENTER_1_1));
+            RockerResult r = v2Result(c.read());
+            assertTrue(r.toString(), r.isSuccess());
+        }
+        assertEquals(WireVectorsTest.REQUEST_1_1, fixture.engine.requests.get(0));
+        try (RawClient c = raw()) {
+            Frame infos = c.send(request(Protocol.LIST, "0002")).read();
+            assertEquals(WireVectorsTest.REQUEST_1_1, ReplyCodec.infos(infos, 2).get(0).request());
+        }
+        try (RawClient c = raw()) {
+            // version 1 cannot show the rocker with its devices and shares: a RESULT instead of INFOS
+            RockerResult r = v1Result(c.send(request(Protocol.LIST, "0001")).read());
+            assertEquals(RockerError.PARAM_INVALID, r.error());
+            assertEquals("rocker rocker-fake-1: devices '[/dev/a, /dev/b]': protocol version 1 cannot carry this field"
+                    + " (list in version 2)", r.message());
+        }
+        RemoteRockerClient v2 = new RemoteRockerClient(fixture.socket().toString(), Duration.ofSeconds(20));
+        RockerResult second = v2.enterRocker(WireVectorsTest.REQUEST_1_1, RockerApp.builder().command("/bin/true").build());
+        assertTrue(second.toString(), second.isSuccess());
+        assertEquals(2, fixture.engine.requests.size());
+        assertEquals(WireVectorsTest.REQUEST_1_1, v2.list().get(1).request());
+        RemoteRockerClient v1 = new RemoteRockerClient(fixture.socket().toString(), Duration.ofSeconds(20), 1);
+        RockerResult refused = v1.enterRocker(WireVectorsTest.REQUEST_1_1, RockerApp.builder().command("/bin/true").build());
+        assertEquals(RockerError.PARAM_INVALID, refused.error());
+        assertEquals("devices '[/dev/a, /dev/b]': protocol version 1 cannot carry this field (this connection speaks version 1)",
+                refused.message());
+        assertEquals(2, fixture.engine.requests.size());
+        try {
+            v1.list();
+            fail();
+        } catch (RockerException e) {
+            assertEquals(RockerError.PARAM_INVALID, e.error());
+            assertTrue(e.getMessage(), e.getMessage().startsWith("rocker rocker-fake-1: devices '[/dev/a, /dev/b]'"));
+        }
+        v2.close();
+        v1.close();
     }
 
     @Test

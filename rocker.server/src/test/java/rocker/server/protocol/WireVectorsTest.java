@@ -14,6 +14,7 @@ import rocker.api.RockerError;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
+import rocker.api.SharedDir;
 
 /**
  * Fixed bytes pin both layouts: each vector is written by hand from docs/protocol.md, then the codec
@@ -77,6 +78,43 @@ public class WireVectorsTest {
             + "  0006 00000009"                       //   6 stderr, 9 bytes:
             + "    0001 00000003 6c6f67";             //     1 kind "log"
 
+    /** A valid request with devices and shared dirs (API 1.1), which only version 2 carries. */
+    static final RockerRequest REQUEST_1_1 = RockerRequest.builder().appId(1).uid(2).gid(3)
+            .pkgPath("/p").execDir("/x").dataDir("/d").devices(List.of("/dev/a", "/dev/b"))
+            .sharedDirs(List.of(SharedDir.readWrite("/s"), SharedDir.readOnly("/t"))).build();
+    static final Call.Enter ENTER_1_1 = new Call.Enter(REQUEST_1_1,
+            new AppSpec(List.of("/b"), Map.of(), null, StdioSpec.DISCARD, StdioSpec.LOG, StdioSpec.LOG));
+
+    /** ENTER body, version 2, with the mandatory tags 13 and 14 (no optional bit 0x8000). */
+    static final String V2_ENTER_1_1 = ""
+            + "0002"                                  // version 2
+            + "0001 00000090"                         // 1 request, 144 bytes:
+            + "  0001 00000004 00000001"              //   1 app_id 1
+            + "  0002 00000004 00000002"              //   2 uid 2
+            + "  0003 00000004 00000003"              //   3 gid 3
+            + "  0005 00000002 2f70"                  //   5 app_pkg_path "/p"
+            + "  0006 00000002 2f78"                  //   6 app_exec_dir "/x"
+            + "  0007 00000002 2f64"                  //   7 app_data_dir "/d"
+            + "  000a 00000001 00"                    //  10 userns false
+            + "  000b 00000004 686f7374"              //  11 network "host"
+            + "  000c 00000001 00"                    //  12 remove_on_exit false
+            + "  000d 00000006 2f6465762f61"          //  13 device "/dev/a"
+            + "  000d 00000006 2f6465762f62"          //  13 device "/dev/b"
+            + "  000e 0000000f"                       //  14 shared_dir, 15 bytes:
+            + "    0001 00000002 2f73"                //     1 path "/s"
+            + "    0002 00000001 00"                  //     2 read_only false
+            + "  000e 0000000f"                       //  14 shared_dir, 15 bytes:
+            + "    0001 00000002 2f74"                //     1 path "/t"
+            + "    0002 00000001 01"                  //     2 read_only true
+            + "0002 00000039"                         // 2 app, 57 bytes:
+            + "  0001 00000002 2f62"                  //   1 arg "/b"
+            + "  0004 0000000d"                       //   4 stdin, 13 bytes:
+            + "    0001 00000007 64697363617264"      //     1 kind "discard"
+            + "  0005 00000009"                       //   5 stdout, 9 bytes:
+            + "    0001 00000003 6c6f67"              //     1 kind "log"
+            + "  0006 00000009"                       //   6 stderr, 9 bytes:
+            + "    0001 00000003 6c6f67";             //     1 kind "log"
+
     static final RockerResult RESULT = RockerResult.of(RockerError.BUILD_ROCKER_FAILED, 1, 2, "g", "no");
 
     static final String V1_RESULT = "00000007 00000001 00000002 00000001 67 00000002 6e6f";
@@ -123,6 +161,21 @@ public class WireVectorsTest {
         assertEquals(Hex.normal(V2_ENTER), Hex.of(CallCodec.encode(ENTER, 2)));
         assertEquals(Hex.normal(V2_ENTER), Hex.of(CallCodec.encode(ENTER)));
         assertEquals(ENTER, CallCodec.decode(new Frame(Protocol.ENTER, Hex.buffer(V2_ENTER))));
+    }
+
+    @Test
+    public void versionTwoEnterWithDevicesAndSharedDirs() throws Exception {
+        assertEquals(Hex.normal(V2_ENTER_1_1), Hex.of(CallCodec.encode(ENTER_1_1, 2)));
+        assertEquals(ENTER_1_1, CallCodec.decode(new Frame(Protocol.ENTER, Hex.buffer(V2_ENTER_1_1))));
+        assertEquals(REQUEST_1_1, REQUEST_1_1.validate());
+        // INFOS of the same rocker: V2_INFOS's fields 1 to 5 (51 bytes), then field 6 with the request
+        // list of V2_ENTER_1_1 (its 144 bytes after "0002 0001 00000090"), with the same tags 13 and 14
+        RockerInfo info = new RockerInfo("g", 3, 4, Instant.ofEpochSecond(1700000000, 123), REQUEST_1_1);
+        String fields1To5 = Hex.normal(V2_INFOS).substring(12, 12 + 2 * 51);
+        String request = Hex.normal(V2_ENTER_1_1).substring(4 + 12, 4 + 12 + 2 * 144);
+        String infos = Hex.of(ReplyCodec.infos(List.of(info), 2));
+        assertEquals(Hex.normal("0001 000000c9") + fields1To5 + Hex.normal("0006 00000090") + request, infos);
+        assertEquals(List.of(info), ReplyCodec.infos(new Frame(Protocol.INFOS, Hex.buffer(infos)), 2));
     }
 
     @Test
