@@ -15,10 +15,10 @@
  *                         guard, report its host pid, close fd 0-3, wait for the guard and reap it,
  *                         exit. It keeps zombies from piling up under an init that does not reap.
  *   guard (pid 1)         set its name and hostname, report ready, then serve one EXEC request (its
- *                         name, hostname, a fresh /proc, the app) and reap every process of the
- *                         rocker until it is killed (or, with 'r', until the app ends). /proc is
- *                         mounted only then: the engine's mounts before it use the host's
- *                         /proc/self/fd/N to name the dirs it opened.
+ *                         name, hostname, a fresh /proc with the OCI defaults applied, /dev/mqueue,
+ *                         the app) and reap every process of the rocker until it is killed (or,
+ *                         with 'r', until the app ends). /proc is mounted only then: the engine's
+ *                         mounts before it use the host's /proc/self/fd/N to name the dirs it opened.
  *   app                   setsid, identity (setgroups/setresgid/setresuid or a user namespace),
  *                         no capabilities, no_new_privs, chdir, execvpe. Reports its own pid to
  *                         the engine first (the engine reads it with SO_PASSCRED: kernel-translated).
@@ -49,6 +49,8 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -69,7 +71,7 @@ static int fault;
 enum step {
     S_ARGS = 1, S_UNSHARE, S_PRIVATE, S_FORK, S_NAME, S_HOSTNAME, S_PROC, S_LOOPBACK, S_SIGNALS,
     S_RECV, S_REQUEST, S_PIPE, S_FORK_APP, S_SETSID, S_USERNS, S_IDMAP, S_GROUPS, S_GID, S_UID,
-    S_CAPS, S_NNP, S_CHDIR, S_EXEC, S_REPORT
+    S_CAPS, S_NNP, S_CHDIR, S_EXEC, S_REPORT, S_PROC_RO, S_PROC_NULL, S_PROC_MASK, S_MQUEUE
 };
 
 static void say(const char *kind, long a, long b) {
@@ -304,6 +306,82 @@ static pid_t start_app(struct request *r) {
     return app;
 }
 
+/* ---- the rocker's /proc and /dev/mqueue ---------------------------------------------------- */
+
+/*
+ * The OCI runtime spec's defaults (runc's and crun's readonlyPaths and maskedPaths) on the fresh /proc;
+ * a path this kernel does not have is skipped. No path here can be a symlink: the procfs is our own.
+ */
+#define NO_SUID_DEV_EXEC (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+static const char *const proc_readonly[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL
+};
+static const char *const proc_masked[] = {
+    "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+    "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", NULL
+};
+
+/* 1: path is there (type in *mode); 0: not on this kernel; -1: error */
+static int present(const char *path, mode_t *mode) {
+    struct stat st;
+    if (lstat(path, &st) < 0) return errno == ENOENT ? 0 : -1;
+    *mode = st.st_mode;
+    return 1;
+}
+
+/* the null device, opened without following a symlink (/dev may be the engine's tmpfs); -1 if not */
+static int open_null(void) {
+    struct stat st;
+    int fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return -1;
+    if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+        close(fd);
+        errno = ENODEV;
+        return -1;
+    }
+    return fd;
+}
+
+/* the step that failed (errno set), or 0 */
+static int proc_defaults(void) {
+    mode_t mode;
+    int p;
+    if (FAULT(S_PROC_RO)) return S_PROC_RO;
+    for (const char *const *path = proc_readonly; *path; path++) {
+        if ((p = present(*path, &mode)) < 0) return S_PROC_RO;
+        if (p && (mount(*path, *path, NULL, MS_BIND, NULL) < 0
+                || mount(NULL, *path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | NO_SUID_DEV_EXEC, NULL) < 0)) return S_PROC_RO;
+    }
+    /* files get the null device (reads give nothing), dirs an empty read-only tmpfs; never left readable */
+    int null = FAULT(S_PROC_NULL) ? -1 : open_null();
+    if (null < 0) return S_PROC_NULL;
+    char source[32];
+    snprintf(source, sizeof source, "/proc/self/fd/%d", null);
+    int step = FAULT(S_PROC_MASK) ? S_PROC_MASK : 0;
+    for (const char *const *path = proc_masked; *path && !step; path++) {
+        if ((p = present(*path, &mode)) < 0) step = S_PROC_MASK;
+        else if (p && (S_ISDIR(mode) ? mount("tmpfs", *path, "tmpfs", MS_RDONLY | NO_SUID_DEV_EXEC, "size=4k,nr_inodes=1,mode=0555")
+                : mount(source, *path, NULL, MS_BIND, NULL)) < 0) step = S_PROC_MASK;
+    }
+    int e = errno;
+    close(null);
+    errno = e;
+    return step;
+}
+
+/* the rocker's own POSIX message queues (the guard is in its ipc namespace) where /dev has the dir */
+static int mount_mqueue(void) {
+    if (FAULT(S_MQUEUE)) return S_MQUEUE;
+    int fd = open("/dev/mqueue", O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : S_MQUEUE;
+    char at[32];
+    snprintf(at, sizeof at, "/proc/self/fd/%d", fd);
+    int r = mount("mqueue", at, "mqueue", NO_SUID_DEV_EXEC, NULL), e = errno;
+    close(fd);
+    errno = e;
+    return r < 0 ? S_MQUEUE : 0;
+}
+
 /* ---- the guard ---------------------------------------------------------------------------- */
 
 /* One request and the three descriptors that come with it (-1 when none came). */
@@ -392,7 +470,9 @@ static void guard(const char *name, const char *hostname, int private_net, int r
              */
             int step = prctl(PR_SET_NAME, r.name, 0, 0, 0) < 0 ? S_NAME
                     : sethostname(r.hostname, strlen(r.hostname)) < 0 ? S_HOSTNAME
-                    : (FAULT(S_PROC) || mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) ? S_PROC : 0;
+                    : (FAULT(S_PROC) || mount("proc", "/proc", "proc", NO_SUID_DEV_EXEC, NULL) < 0) ? S_PROC : 0;
+            if (!step) step = proc_defaults();
+            if (!step) step = mount_mqueue();
             if (step) {
                 say("F", step, errno);
                 for (int i = 0; i < 3; i++) close(r.stdio[i]);

@@ -30,7 +30,11 @@ enum GuardStep {
     NNP("set no_new_privs", RockerError.ENTER_ROCKER_FAILED),
     CHDIR("change to the working dir", RockerError.ENTER_ROCKER_FAILED),
     EXEC("execute the command", RockerError.APP_EXEC_FAILED),
-    REPORT("report the app's pid", RockerError.ENTER_ROCKER_FAILED);
+    REPORT("report the app's pid", RockerError.ENTER_ROCKER_FAILED),
+    PROC_RO("make /proc/sys, /proc/sysrq-trigger and the like read-only", RockerError.BUILD_ROCKER_FAILED),
+    PROC_NULL("open /dev/null, the null device that masks /proc/kcore and the like", RockerError.BUILD_ROCKER_FAILED),
+    PROC_MASK("mask /proc/kcore, /proc/acpi and the like", RockerError.BUILD_ROCKER_FAILED),
+    MQUEUE("mount the rocker's mqueue on /dev/mqueue", RockerError.BUILD_ROCKER_FAILED);
 
     final String text;
     final RockerError error;

@@ -68,7 +68,8 @@ public class FaultInjectionTest {
     @Test
     public void namespaceAndGuardStepsFailTheBuild() throws Exception {
         for (GuardStep s : new GuardStep[] {GuardStep.UNSHARE, GuardStep.PRIVATE, GuardStep.FORK, GuardStep.NAME,
-                GuardStep.HOSTNAME, GuardStep.PROC, GuardStep.SIGNALS}) {
+                GuardStep.HOSTNAME, GuardStep.PROC, GuardStep.PROC_RO, GuardStep.PROC_NULL, GuardStep.PROC_MASK,
+                GuardStep.MQUEUE, GuardStep.SIGNALS}) {
             inject(s, RockerError.BUILD_ROCKER_FAILED, false, NetworkMode.HOST);
         }
         inject(GuardStep.LOOPBACK, RockerError.BUILD_ROCKER_FAILED, false, NetworkMode.NONE);
