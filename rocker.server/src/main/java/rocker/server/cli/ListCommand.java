@@ -9,6 +9,7 @@ import java.util.Map;
 
 import rocker.api.RockerClient;
 import rocker.api.RockerInfo;
+import rocker.api.SharedDir;
 
 /** {@code rocker ls}: the live rockers, as a table or a JSON array. */
 final class ListCommand {
@@ -19,7 +20,8 @@ final class ListCommand {
             "",
             Target.USAGE,
             "  --json            a JSON array of objects (guard_name, guard_pid, app_pid, app_id, uid, gid,",
-            "                    created, uptime_s, pkg, exec_dir, data_dir)",
+            "                    created, uptime_s, pkg, exec_dir, data_dir; devices and shared_dirs when",
+            "                    the rocker has some)",
             "  --help            this text");
     private static final String ROW = "%-16s %9s %8s %9s  %s";
 
@@ -81,6 +83,19 @@ final class ListCommand {
         m.put("pkg", i.request().pkgPath());
         m.put("exec_dir", i.request().execDir());
         m.put("data_dir", i.request().dataDir());
+        if (!i.request().devices().isEmpty()) {
+            m.put("devices", i.request().devices());
+        }
+        if (!i.request().sharedDirs().isEmpty()) {
+            List<Object> dirs = new ArrayList<>();
+            for (SharedDir d : i.request().sharedDirs()) {
+                Map<String, Object> dir = new LinkedHashMap<>();
+                dir.put("path", d.path());
+                dir.put("read_only", d.isReadOnly());
+                dirs.add(dir);
+            }
+            m.put("shared_dirs", dirs);
+        }
         return m;
     }
 

@@ -7,13 +7,15 @@ import java.util.Optional;
 
 import rocker.api.NetworkMode;
 import rocker.api.RockerRequest;
+import rocker.api.SharedDir;
 
 /** The parsed options of {@code rocker run}. */
 final class RunOptions {
     static final String USAGE = String.join("\n",
             "Usage: rocker run [--socket PATH | --local] --pkg FILE --exec-dir DIR --data-dir DIR",
             "                  [--overlay DIR]... [--uid N] [--gid N] [--app-id N] [--hostname NAME]",
-            "                  [--userns] [--net host|none] [--rm] [--wait] [--json] -- CMD [ARG...]",
+            "                  [--userns] [--net host|none] [--device DEV]... [--share DIR[:ro]]...",
+            "                  [--rm] [--wait] [--json] -- CMD [ARG...]",
             "",
             "Builds a rocker from the squashfs image FILE and runs CMD in it.",
             "",
@@ -27,6 +29,10 @@ final class RunOptions {
             "  --hostname NAME   the rocker's hostname (default: the guard's name)",
             "  --userns          run the app as root of a user namespace mapped to uid/gid",
             "  --net host|none   the host's network (default) or only a private loopback",
+            "  --device DEV      a host device node for the app's /dev, e.g. /dev/ttyUSB0, repeatable",
+            "                    (without root, only devices the caller can open)",
+            "  --share DIR[:ro]  a host dir the app may use at the same path, read-write or with :ro",
+            "                    read-only, repeatable (without root, only dirs the caller owns)",
             "  --rm              tear the rocker down when the app ends",
             "  --wait            stream the app's output here and exit with its status",
             "  --json            print the result as one JSON object; the app's output goes to the",
@@ -47,6 +53,8 @@ final class RunOptions {
     String hostname;
     boolean userns;
     NetworkMode network = NetworkMode.HOST;
+    final List<String> devices = new ArrayList<>();
+    final List<SharedDir> shares = new ArrayList<>();
     boolean rm;
     boolean waitForApp;
     boolean json;
@@ -79,6 +87,8 @@ final class RunOptions {
                 case "--hostname": o.hostname = c.value(); break;
                 case "--userns": c.flag(); o.userns = true; break;
                 case "--net": o.network = network(c.value()); break;
+                case "--device": o.devices.add(c.value()); break;
+                case "--share": o.shares.add(share(cwd, opt, c.value())); break;
                 case "--rm": c.flag(); o.rm = true; break;
                 case "--wait": c.flag(); o.waitForApp = true; break;
                 case "--json": c.flag(); o.json = true; break;
@@ -98,7 +108,7 @@ final class RunOptions {
                 .pkgPath(pkg).execDir(execDir).dataDir(dataDir)
                 .overlayDirs(overlays != null ? overlays : RockerRequest.SEED_OVERLAY_DIRS)
                 .hostname(hostname).userNamespace(userns).network(network).removeOnExit(rm)
-                .build();
+                .devices(devices).sharedDirs(shares).build();
     }
 
     private void overlay(String dir) {
@@ -129,6 +139,16 @@ final class RunOptions {
             case "none": return NetworkMode.NONE;
             default: throw new UsageException("option --net: '" + v + "' is not host or none");
         }
+    }
+
+    /** {@code DIR}, {@code DIR:ro} or {@code DIR:rw} ({@link SharedDir#parse}); DIR is a host path. */
+    private static SharedDir share(Path cwd, String option, String v) throws UsageException {
+        SharedDir d = SharedDir.parse(v);
+        if (d.path().isEmpty() && !v.isEmpty()) {
+            throw new UsageException("option " + option + ": '" + v + "' names no dir");
+        }
+        String path = hostPath(cwd, option, d.path());
+        return d.isReadOnly() ? SharedDir.readOnly(path) : SharedDir.readWrite(path);
     }
 
     /** A host path: relative ones are resolved against the working dir; a trailing '/' is dropped. */

@@ -38,6 +38,20 @@ public class CliOverSocketTest {
     }
 
     @Test
+    public void devicesAndSharesGoThroughTheServerAndComeBackInLs() {
+        cli.realSocket = fixture.socket();
+        assertEquals(0, cli.run("run", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/data",
+                "--device", "/dev/ttyUSB0", "--share", "in:ro", "--", "/bin/app"));
+        assertEquals(java.util.List.of("/dev/ttyUSB0"), fixture.engine.requests.get(0).devices());
+        assertEquals(java.util.List.of(rocker.api.SharedDir.readOnly("/work/dir/in")), fixture.engine.requests.get(0).sharedDirs());
+        assertEquals(0, cli.run("ls", "--json"));
+        assertTrue(cli.out(), cli.out().endsWith("\"devices\":[\"/dev/ttyUSB0\"],\"shared_dirs\":[{\"path\":\"/work/dir/in\",\"read_only\":true}]}]\n"));
+        assertEquals(125, cli.run("run", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/data",
+                "--share", "/opt", "--", "/bin/app"));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: shared_dirs '/opt': must not be app_exec_dir, hold it or lie in it"));
+    }
+
+    @Test
     public void noServerIsAClearFailure() {
         cli.realSocket = fixture.dir().resolve("absent.sock");
         assertEquals(125, cli.run("ls"));

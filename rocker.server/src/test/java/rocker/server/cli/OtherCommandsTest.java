@@ -14,6 +14,7 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
+import rocker.api.SharedDir;
 import rocker.server.testing.Requests;
 
 public class OtherCommandsTest {
@@ -43,6 +44,21 @@ public class OtherCommandsTest {
         assertTrue(json, json.endsWith("}]"));
         assertEquals(0, cli.run("ls", "--json"));
         assertTrue(cli.run("ls", "--local", "--bogus") == 125 && cli.err().contains("unknown option '--bogus'"));
+    }
+
+    @Test
+    public void lsJsonShowsDevicesAndSharedDirsWhenThereAreSome() {
+        cli.local.adopt("rk-plain", 300, Requests.valid(1, 1).build(), CliHarness.NOW);
+        cli.local.adopt("rk-usb", 301, Requests.valid(1, 1).devices(java.util.List.of("/dev/ttyUSB0", "/dev/ttyACM0"))
+                .sharedDirs(java.util.List.of(SharedDir.readOnly("/srv/in"), SharedDir.readWrite("/srv/\"q"))).build(), CliHarness.NOW);
+        assertEquals(0, cli.run("ls", "--json"));
+        String[] rockers = cli.out().trim().split("\\},\\{\"guard_name\"");
+        assertEquals(2, rockers.length);
+        assertTrue(rockers[0], rockers[0].endsWith("\"data_dir\":\"/var/lib/rocker/app\""));
+        assertTrue(rockers[1], rockers[1].endsWith("\"data_dir\":\"/var/lib/rocker/app\",\"devices\":[\"/dev/ttyUSB0\",\"/dev/ttyACM0\"],"
+                + "\"shared_dirs\":[{\"path\":\"/srv/in\",\"read_only\":true},{\"path\":\"/srv/\\\"q\",\"read_only\":false}]}]"));
+        assertEquals(0, cli.run("ls", "--help"));
+        assertTrue(cli.out(), cli.out().contains("devices and shared_dirs when"));
     }
 
     @Test

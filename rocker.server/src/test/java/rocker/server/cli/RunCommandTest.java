@@ -9,6 +9,7 @@ import org.junit.Test;
 
 import rocker.api.NetworkMode;
 import rocker.api.RockerRequest;
+import rocker.api.SharedDir;
 import rocker.api.Stdio;
 
 public class RunCommandTest {
@@ -54,6 +55,37 @@ public class RunCommandTest {
         assertEquals(NetworkMode.NONE, r.network());
         assertTrue(r.removeOnExit());
         assertEquals(List.of("/tmp/s.sock"), cli.remoteSockets);
+        assertEquals(List.of(), r.devices());
+        assertEquals(List.of(), r.sharedDirs());
+    }
+
+    @Test
+    public void devicesAndSharesRepeatInOrderAndSharesAreHostPaths() {
+        cli.expect(0, with("--device", "/dev/ttyUSB0", "--share", "in:ro", "--device=/dev/ttyACM0",
+                "--share", "/srv/out/", "--share=../up:rw", "--share", "/srv/a:b", "--", "/bin/true"));
+        RockerRequest r = cli.local.requests.get(0);
+        assertEquals(List.of("/dev/ttyUSB0", "/dev/ttyACM0"), r.devices());
+        assertEquals(List.of(SharedDir.readOnly("/work/dir/in"), SharedDir.readWrite("/srv/out"),
+                SharedDir.readWrite("/work/up"), SharedDir.readWrite("/srv/a:b")), r.sharedDirs());
+    }
+
+    @Test
+    public void devicesAndSharesAreValidatedNamingTheField() {
+        assertEquals(125, cli.run(with("--device", "/tmp/ttyUSB0", "--", "/bin/true")));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: devices '/tmp/ttyUSB0': must be a device node under /dev"));
+        assertEquals(125, cli.run(with("--device", "ttyUSB0", "--", "/bin/true")));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: devices 'ttyUSB0': must be an absolute path"));
+        assertEquals(125, cli.run(with("--device", "/dev/a", "--device", "/dev/a", "--", "/bin/true")));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: devices '/dev/a': is listed twice"));
+        assertEquals(125, cli.run(with("--json", "--share", "/:ro", "--", "/bin/true")));
+        assertTrue(cli.out(), cli.out().startsWith("{\"err_no\":2,\"err\":\"param_invalid\",\"message\":\"shared_dirs '/': must not be the root dir"));
+        assertEquals(125, cli.run(with("--share", "/proc/self", "--", "/bin/true")));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: shared_dirs '/proc/self': must not be in /proc"));
+        // relative to the current dir /work/dir: /opt/app/conf is inside the exec dir
+        cli.cwd = java.nio.file.Path.of("/opt/app");
+        assertEquals(125, cli.run(with("--share", "conf", "--", "/bin/true")));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: shared_dirs '/opt/app/conf': must not be app_exec_dir"));
+        assertTrue(cli.local.requests.isEmpty());
     }
 
     @Test
@@ -100,6 +132,10 @@ public class RunCommandTest {
         assertUsage(with("--"), "missing the command");
         assertUsage(new String[] {"run", "--exec-dir", "/a", "--data-dir", "/b", "--", "x"}, "missing --pkg FILE");
         assertUsage(with("--hostname"), "option --hostname needs a value");
+        assertUsage(with("--device"), "option --device needs a value");
+        assertUsage(with("--share"), "option --share needs a value");
+        assertUsage(with("--share", "", "--", "x"), "option --share: the value is empty");
+        assertUsage(with("--share", ":ro", "--", "x"), "option --share: ':ro' names no dir");
         assertTrue(cli.err(), cli.err().contains("See 'rocker run --help'."));
     }
 
@@ -107,6 +143,8 @@ public class RunCommandTest {
     public void helpIsThere() {
         assertEquals(0, cli.run("run", "--help"));
         assertTrue(cli.out(), cli.out().startsWith("Usage: rocker run"));
+        assertTrue(cli.out(), cli.out().contains("[--device DEV]... [--share DIR[:ro]]..."));
+        assertTrue(cli.out(), cli.out().contains("  --share DIR[:ro]  a host dir the app may use at the same path"));
     }
 
     private void assertUsage(String[] args, String message) {
