@@ -8,11 +8,15 @@ import static org.junit.Assume.assumeTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
 
+import rocker.api.RockerRequest;
+import rocker.api.SharedDir;
 import rocker.server.testing.FakeEngine;
 import rocker.server.testing.Requests;
 
@@ -47,5 +51,28 @@ public class GogoCommandsTest {
         } catch (IllegalStateException e) {
             assertEquals("rocker:guardname exited with status 125", e.getMessage());
         }
+    }
+
+    @Test
+    public void runTakesDevicesAndSharesLikeTheCommand() {
+        GogoCommands gogo = new GogoCommands();
+        FakeEngine engine = new FakeEngine();
+        gogo.bindLocal(engine);
+        assumeTrue("--local needs root", "root".equals(System.getProperty("user.name")));
+        gogo.run("--local", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/d",
+                "--device", "/dev/ttyUSB0", "--device", "/dev/ttyACM0", "--share", "shared:ro", "--share=/srv/out", "--", "/bin/true");
+        RockerRequest r = engine.requests.get(0);
+        assertEquals(List.of("/dev/ttyUSB0", "/dev/ttyACM0"), r.devices());
+        // a relative dir is taken from the framework's working dir
+        assertEquals(List.of(SharedDir.readOnly(Path.of("shared").toAbsolutePath().toString()), SharedDir.readWrite("/srv/out")),
+                r.sharedDirs());
+        try {
+            gogo.run("--local", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/d",
+                    "--device", "/tmp/tty", "--", "/bin/true");
+            fail();
+        } catch (IllegalStateException e) {
+            assertEquals("rocker:run exited with status 125", e.getMessage());
+        }
+        assertEquals(1, engine.requests.size());
     }
 }
