@@ -195,11 +195,11 @@ final class AppStdio implements AutoCloseable {
         boolean created = true;
         try {
             try {
-                fd = Fd.openBeneath(data.logDir(), name, flags | Posix.O_CREAT | Posix.O_EXCL, 0640, what);
+                fd = Fd.openBeneath(data.hostLogDir(), name, flags | Posix.O_CREAT | Posix.O_EXCL, 0640, what);
             } catch (SysException e) {
                 if (e.errno() != Errno.EEXIST) throw e;
                 created = false;
-                fd = Fd.openBeneath(data.logDir(), name, flags, 0, what);
+                fd = Fd.openBeneath(data.hostLogDir(), name, flags, 0, what);
             }
         } catch (SysException e) {
             throw logRefused(name, e.errno() == Errno.ELOOP ? "is a symbolic link (Rocker follows none in a data dir)"
@@ -212,7 +212,7 @@ final class AppStdio implements AutoCloseable {
             if (st.uid != request.uid() || st.gid != request.gid()) Posix.fchown(fd, request.uid(), request.gid(), what);
             Fd.clearNonBlock(fd, what);
             if (created) {
-                int dir = data.logDir();
+                int dir = data.hostLogDir();
                 int file = fd;
                 removeIfEmpty.add(() -> {
                     if (Fd.stat(file, what).size == 0) Fd.unlinkat(dir, name, 0);

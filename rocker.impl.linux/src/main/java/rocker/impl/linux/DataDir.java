@@ -25,6 +25,7 @@ import rocker.impl.linux.sys.SysException;
  *   DATA/upper/NAME   the overlay's upper dir for overlay dir /NAME: every write of the app there
  *   DATA/work/NAME    overlayfs' work dir for /NAME (kernel-private)
  *   DATA/log/         stdout.log and stderr.log of the app (Stdio.log())
+ *   DATA/tmp, DATA/run  the app's own /tmp and /run (unless the request overlays them)
  * </pre>
  * Runs on the mount thread, inside the rocker's mount namespace (overlayfs only takes layers that are
  * mounts of the namespace it is mounted in), before any overlay is mounted. The data dir itself is
@@ -42,9 +43,14 @@ final class DataDir implements AutoCloseable {
     private final List<Integer> fds = new ArrayList<>();
     private final Map<String, Integer> uppers = new LinkedHashMap<>();
     private final Map<String, Integer> works = new LinkedHashMap<>();
-    private final Deque<Runnable> undo = new ArrayDeque<>();
+    private final Map<String, Integer> privates = new LinkedHashMap<>();
+    /** What this build created beneath the data dir, newest first (relative names); removed again while empty. */
+    private final Deque<String> created = new ArrayDeque<>();
+    private boolean createdRoot;
     private int root = -1;
     private int log = -1;
+    private int hostLog = -1;
+    private int hostRootFd = -1;
 
     DataDir(RockerRequest request, RockerCaller caller) {
         this.path = request.dataDir();
@@ -64,11 +70,9 @@ final class DataDir implements AutoCloseable {
         String leaf = path.substring(slash + 1);
         int[] opened = caller.isEngine() ? openRoot(parentPath, leaf)
                 : Credentials.onThisThread(caller.uid(), caller.gid(), caller.groups(), () -> openRoot(parentPath, leaf));
-        int parent = own(opened[0]);
+        Posix.close(opened[0]);
         root = own(opened[1]);
-        if (opened[2] == 1) {
-            undo.push(() -> removeEmptyDataDir(parent, leaf));
-        }
+        createdRoot = opened[2] == 1;
         if (!caller.isEngine()) {
             Stat s = Fd.stat(root, path);
             if (s.uid != caller.uid()) {
@@ -112,13 +116,41 @@ final class DataDir implements AutoCloseable {
         }
     }
 
-    private void removeEmptyDataDir(int parent, String leaf) {
-        if (caller.isEngine()) {
-            Fd.unlinkat(parent, leaf, Fd.AT_REMOVEDIR);
-        } else {
-            // rollback runs on the engine's thread: a thread of its own for the user's credentials
-            Credentials.as(caller.uid(), caller.gid(), caller.groups(), () -> Fd.unlinkat(parent, leaf, Fd.AT_REMOVEDIR));
+    /** The data dir this build made, removed while empty, by its name in its parent, with the caller's credentials. */
+    private void removeEmptyDataDir() {
+        int slash = path.lastIndexOf('/');
+        java.util.function.Supplier<Boolean> rmdir = () -> {
+            int parent = Posix.open(slash == 0 ? "/" : path.substring(0, slash), Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
+            try {
+                return Fd.unlinkat(parent, path.substring(slash + 1), Fd.AT_REMOVEDIR);
+            } finally {
+                Posix.close(parent);
+            }
+        };
+        // rollback runs on the engine's thread: a thread of its own for a user's credentials
+        if (caller.isEngine()) rmdir.get();
+        else Credentials.as(caller.uid(), caller.gid(), caller.groups(), rmdir);
+    }
+
+    /** Removes dir {@code name} in {@code parent} and the dirs in it, if it holds nothing else; never follows a link. */
+    private static boolean removeEmptyTree(int parent, String name) {
+        int fd;
+        try {
+            fd = Fd.openDir(parent, name, name);
+        } catch (SysException e) {
+            return false;
         }
+        boolean empty = true;
+        try (java.util.stream.Stream<java.nio.file.Path> children = java.nio.file.Files.list(java.nio.file.Path.of(Fd.procPath(fd)))) {
+            for (java.nio.file.Path c : (Iterable<java.nio.file.Path>) children::iterator) {
+                empty &= removeEmptyTree(fd, c.getFileName().toString());
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            empty = false;
+        } finally {
+            Posix.close(fd);
+        }
+        return empty && Fd.unlinkat(parent, name, Fd.AT_REMOVEDIR);
     }
 
     /**
@@ -127,7 +159,7 @@ final class DataDir implements AutoCloseable {
      * client's {@code upper/} and {@code work/} are root's, mode 0700 (a uid-0 app may leave setuid-root
      * files there). The upper dir of /NAME gets the owner and mode of the host's /NAME.
      */
-    void prepare(List<String> overlayDirs) {
+    void prepare(List<String> overlayDirs, List<String> privateDirs) {
         boolean user = !caller.isEngine();
         int upper = dir(root, "upper", "upper", user ? caller.uid() : 0, user ? caller.gid() : 0, user ? 0755 : 0700, !user);
         int work = dir(root, "work", "work", user ? caller.uid() : 0, user ? caller.gid() : 0, 0700, !user);
@@ -138,6 +170,11 @@ final class DataDir implements AutoCloseable {
             works.put(d, dir(work, name, "work/" + name, 0, 0, 0700, false));
         }
         log = dir(root, "log", "log", user ? appUid : 0, user ? appGid : 0, 0755, false);
+        for (String d : privateDirs) {
+            String name = d.substring(1);
+            // like the host's: /tmp world-writable with the sticky bit, /run root's
+            privates.put(d, dir(root, name, name, 0, 0, d.equals("/tmp") ? 01777 : 0755, false));
+        }
     }
 
     private static Stat hostDir(String dir) {
@@ -160,7 +197,7 @@ final class DataDir implements AutoCloseable {
             boolean created = Fd.mkdirat(parent, name, 0700, what);
             int fd = own(Fd.openDir(parent, name, what));
             if (created) {
-                undo.push(() -> removeEmptyDir(parent, name, fd));
+                this.created.push(relative);
                 Stat s = Fd.stat(fd, what);
                 if (s.uid != 0) { // we made it as root: anything else was put there by someone else
                     throw invalid(relative + " was replaced while it was being created");
@@ -176,13 +213,6 @@ final class DataDir implements AutoCloseable {
         }
     }
 
-    /** overlayfs leaves "work" (and "index") in a work dir it used: removed too while empty. */
-    private static void removeEmptyDir(int parent, String name, int fd) {
-        Fd.unlinkat(fd, "work", Fd.AT_REMOVEDIR);
-        Fd.unlinkat(fd, "index", Fd.AT_REMOVEDIR);
-        Fd.unlinkat(parent, name, Fd.AT_REMOVEDIR);
-    }
-
     /** {@code upperdir=} of the overlay on {@code dir}: a path that names the opened dir, not a name. */
     String upperOption(String dir) {
         return Fd.procPath(uppers.get(dir));
@@ -192,9 +222,62 @@ final class DataDir implements AutoCloseable {
         return Fd.procPath(works.get(dir));
     }
 
-    /** The opened {@code log/} dir. */
-    int logDir() {
-        return log;
+    /** The opened {@code DATA/tmp} or {@code DATA/run}: the rocker's own /tmp or /run. */
+    int privateDir(String dir) {
+        return privates.get(dir);
+    }
+
+    /**
+     * The {@code log/} dir as the host sees it, for the app's log files. The dirs opened on the mount
+     * thread are mounts of the rocker's namespace, which becomes read-only outside its overlays; the
+     * logs must be written through the host's mount. So the data dir is opened once more on this
+     * (host) thread, with the caller's credentials, and both it and {@code log/} beneath it must be the
+     * very dirs opened before (device and inode): a swap in between is refused.
+     */
+    int hostLogDir() {
+        if (hostLog >= 0) return hostLog;
+        try {
+            hostLog = own(Fd.openBeneath(hostRoot(), "log", Posix.O_RDONLY | Fd.O_DIRECTORY, 0, path + "/log"));
+        } catch (SysException e) {
+            throw pathError(e, "log");
+        }
+        same(hostLog, log, "log ");
+        return hostLog;
+    }
+
+    /** The data dir opened again on this (host) thread, checked to be the one opened before. */
+    private int hostRoot() {
+        if (hostRootFd >= 0) return hostRootFd;
+        int[] opened = caller.isEngine() ? openHost()
+                : Credentials.as(caller.uid(), caller.gid(), caller.groups(), this::openHost);
+        hostRootFd = own(opened[0]);
+        same(hostRootFd, root, "");
+        return hostRootFd;
+    }
+
+    private int[] openHost() {
+        int slash = path.lastIndexOf('/');
+        int parent;
+        try {
+            parent = Posix.open(slash == 0 ? "/" : path.substring(0, slash), Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
+        } catch (SysException e) {
+            throw pathError(e, "its parent dir");
+        }
+        try {
+            return new int[] {Fd.openDir(parent, path.substring(slash + 1), path)};
+        } catch (SysException e) {
+            throw pathError(e, null);
+        } finally {
+            Posix.close(parent);
+        }
+    }
+
+    private void same(int host, int opened, String what) {
+        Stat a = Fd.stat(host, path);
+        Stat b = Fd.stat(opened, path);
+        if (a.dev != b.dev || a.ino != b.ino) {
+            throw invalid(what + "was replaced while the rocker was being built");
+        }
     }
 
     private int own(int fd) {
@@ -202,20 +285,42 @@ final class DataDir implements AutoCloseable {
         return fd;
     }
 
-    /** The rocker could not be built: removes what it created, newest first, while empty. */
+    /**
+     * The rocker could not be built: removes what it created, newest first, while it holds nothing but
+     * empty dirs (overlayfs leaves an empty "work" in a work dir; a new exec dir may lie in DATA/tmp).
+     * Through the host's view of the data dir: the rocker's own mounts of it may be read-only by now.
+     */
     void rollback() {
-        while (!undo.isEmpty()) {
-            try {
-                undo.pop().run();
-            } catch (RuntimeException e) {
-                // keep it: nothing is ever lost from a data dir
+        try {
+            if (root >= 0 && !created.isEmpty()) {
+                int host = hostRoot();
+                while (!created.isEmpty()) {
+                    String rel = created.pop();
+                    int slash = rel.lastIndexOf('/');
+                    if (slash < 0) {
+                        removeEmptyTree(host, rel);
+                        continue;
+                    }
+                    int parent = Fd.openBeneath(host, rel.substring(0, slash), Posix.O_RDONLY | Fd.O_DIRECTORY, 0, rel);
+                    try {
+                        removeEmptyTree(parent, rel.substring(slash + 1));
+                    } finally {
+                        Posix.close(parent);
+                    }
+                }
             }
+            if (createdRoot) removeEmptyDataDir();
+        } catch (RuntimeException e) {
+            // keep it: nothing is ever lost from a data dir
         }
+        created.clear();
+        createdRoot = false;
     }
 
     /** The rocker was built: what was created now belongs to the data dir. */
     void commit() {
-        undo.clear();
+        created.clear();
+        createdRoot = false;
     }
 
     @Override

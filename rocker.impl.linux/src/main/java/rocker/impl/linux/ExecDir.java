@@ -15,12 +15,19 @@ import rocker.impl.linux.sys.SysException;
  * overlay covers is created on the host only for a root client, as the original did.
  */
 final class ExecDir implements MountOp {
+    private final String field;
     private final String path;
     private final boolean covered;
     private final boolean mayCreateOnHost;
     private int fd = -1;
 
     ExecDir(String path, boolean covered, boolean mayCreateOnHost) {
+        this("app_exec_dir", path, covered, mayCreateOnHost);
+    }
+
+    /** A mount point for the request's {@code field}: opened, or created like the exec dir. */
+    ExecDir(String field, String path, boolean covered, boolean mayCreateOnHost) {
+        this.field = field;
         this.path = path;
         this.covered = covered;
         this.mayCreateOnHost = mayCreateOnHost;
@@ -28,7 +35,7 @@ final class ExecDir implements MountOp {
 
     @Override
     public String describe() {
-        return "open the exec dir " + path;
+        return "open " + (field.equals("app_exec_dir") ? "the exec dir " : "the mount point ") + path;
     }
 
     @Override
@@ -81,7 +88,12 @@ final class ExecDir implements MountOp {
     }
 
     private RockerException invalid(String why) {
-        return new RockerException(RockerError.PARAM_INVALID, "app_exec_dir '" + path + "': " + why);
+        return new RockerException(RockerError.PARAM_INVALID, field + " '" + path + "': " + why);
+    }
+
+    /** The opened dir. */
+    int fd() {
+        return fd;
     }
 
     /** The opened exec dir, as a path the mount call resolves to that very dir. */

@@ -17,6 +17,34 @@ final class MountInterpreter {
     private MountInterpreter() {
     }
 
+    /**
+     * The classes the mount thread may need, loaded before it joins the rocker's namespace: there a
+     * class file looked up by path (a class dir under /tmp in a test run; bundle jars are read through
+     * descriptors Felix holds open) would be searched in the rocker's private /tmp, or not at all.
+     */
+    private static final String[] PRELOAD = {
+        "rocker.api.RockerException", "rocker.api.RockerError", "rocker.api.SharedDir",
+        "rocker.impl.linux.BindMount", "rocker.impl.linux.DataDir", "rocker.impl.linux.DevDir", "rocker.impl.linux.ExecDir",
+        "rocker.impl.linux.HideDir", "rocker.impl.linux.HostPaths", "rocker.impl.linux.HostPaths$Opened",
+        "rocker.impl.linux.ImageMount", "rocker.impl.linux.LoopDevice", "rocker.impl.linux.OverlayMount",
+        "rocker.impl.linux.PrivateDir", "rocker.impl.linux.ReadOnlyFile", "rocker.impl.linux.ReadOnlyHost",
+        "rocker.impl.linux.ReadOnlyHost$Entry", "rocker.impl.linux.RootWalk", "rocker.impl.linux.ShareMount",
+        "rocker.impl.linux.sys.Arch", "rocker.impl.linux.sys.Credentials", "rocker.impl.linux.sys.Errno",
+        "rocker.impl.linux.sys.Fd", "rocker.impl.linux.sys.LoopConfig", "rocker.impl.linux.sys.LoopInfo64",
+        "rocker.impl.linux.sys.Posix", "rocker.impl.linux.sys.Scratch", "rocker.impl.linux.sys.Stat",
+        "rocker.impl.linux.sys.SysException",
+    };
+
+    static {
+        for (String name : PRELOAD) {
+            try {
+                Class.forName(name, true, MountInterpreter.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new ExceptionInInitializerError("the mount thread's class " + name + " is missing: " + e);
+            }
+        }
+    }
+
     static void run(String rocker, int guardPid, MountPlan plan) {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread worker = new Thread(() -> {

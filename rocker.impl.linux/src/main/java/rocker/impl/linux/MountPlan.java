@@ -20,26 +20,57 @@ import rocker.api.RockerRequest;
 final class MountPlan implements AutoCloseable {
     private final List<MountOp> ops;
     private final ExecDir execDir;
+    private final HostPaths host;
 
-    private MountPlan(List<MountOp> ops, ExecDir execDir) {
+    private MountPlan(List<MountOp> ops, ExecDir execDir, HostPaths host) {
         this.ops = Collections.unmodifiableList(ops);
         this.execDir = execDir;
+        this.host = host;
     }
 
+    /** The host dirs every rocker gets a private copy of (in its data dir), unless it overlays them. */
+    static final List<String> PRIVATE_DIRS = List.of("/tmp", "/run");
+    /** Kernel information masked under /sys, as the OCI runtime spec's defaults do. */
+    static final List<String> MASKED_SYS = List.of("/sys/firmware", "/sys/devices/virtual/powercap");
+
     static MountPlan of(RockerRequest request, RockerCaller caller, DataDir data, int imageFd, List<MountOp> serverFiles) {
+        List<String> privateDirs = new ArrayList<>(PRIVATE_DIRS);
+        privateDirs.removeAll(request.overlayDirs());
+        HostPaths host = new HostPaths(request, caller);
+        ReadOnlyHost readOnly = new ReadOnlyHost();
         List<MountOp> ops = new ArrayList<>();
+        ops.add(readOnly.snapshot());
         ops.add(MountOp.of("open the data dir " + data.path(), data::open));
-        ops.add(MountOp.of("prepare the data dir " + data.path(), () -> data.prepare(request.overlayDirs())));
+        ops.add(MountOp.of("prepare the data dir " + data.path(), () -> data.prepare(request.overlayDirs(), privateDirs)));
+        ops.add(host.step());
         for (String dir : request.overlayDirs()) {
             ops.add(new OverlayMount(dir, data));
         }
+        for (String dir : privateDirs) {
+            ops.add(new PrivateDir(dir, data));
+        }
         String exec = request.execDir();
-        String top = exec.indexOf('/', 1) < 0 ? exec : exec.substring(0, exec.indexOf('/', 1));
-        ExecDir execDir = new ExecDir(exec, request.overlayDirs().contains(top), caller.isEngine());
+        ExecDir execDir = new ExecDir(exec, covered(exec, request), caller.isEngine());
         ops.add(execDir);
-        ops.add(new ImageMount(imageFd, request.pkgPath(), execDir));
+        ops.add(new ImageMount(imageFd, request.pkgPath(), execDir)); // needs the host's /dev/loop*
+        ops.add(new DevDir(host));
+        ops.add(MountOp.of("share the shared dirs", () -> {
+            for (HostPaths.Opened share : host.shares()) {
+                new ShareMount(share, new ExecDir("shared_dirs", share.path, covered(share.path, request), caller.isEngine())).apply();
+            }
+        }));
+        for (String masked : MASKED_SYS) {
+            ops.add(new HideDir(masked));
+        }
         ops.addAll(serverFiles);
-        return new MountPlan(ops, execDir);
+        ops.add(readOnly);
+        return new MountPlan(ops, execDir, host);
+    }
+
+    /** Whether a new dir at {@code path} would land in the data dir: under an overlay, or a private /tmp or /run. */
+    private static boolean covered(String path, RockerRequest request) {
+        String top = path.indexOf('/', 1) < 0 ? path : path.substring(0, path.indexOf('/', 1));
+        return request.overlayDirs().contains(top) || PRIVATE_DIRS.contains(top);
     }
 
     List<MountOp> ops() {
@@ -50,6 +81,7 @@ final class MountPlan implements AutoCloseable {
     @Override
     public void close() {
         execDir.close();
+        host.close();
     }
 
     @Override

@@ -27,10 +27,21 @@ final class EngineFixture extends ExternalResource {
     RockerEngine engine;
     private Set<String> mountsBefore;
     private Set<String> loopsBefore;
+    private final Path parent;
+
+    /** A work dir under /tmp: inside a rocker that is the rocker's own /tmp, so the host's test files are out of sight. */
+    EngineFixture() {
+        this(Path.of("/tmp"));
+    }
+
+    /** A work dir under {@code parent}, e.g. /var/tmp for tests whose files the app must see (read-only). */
+    EngineFixture(Path parent) {
+        this.parent = parent;
+    }
 
     @Override
     protected void before() throws Throwable {
-        work = Files.createTempDirectory(Path.of("/tmp"), "rocker-test-");
+        work = Files.createTempDirectory(parent, "rocker-test-");
         Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         stateDir = work.resolve("state");
         String guard = System.getProperty("rocker.guard");

@@ -87,10 +87,14 @@ public class FailureTest {
         Path notSquash = fx.work.resolve("not.squashfs");
         Files.writeString(notSquash, "just text");
         refused(fx.request(notSquash, "h").build(), app("h"), RockerError.PARAM_INVALID, "is not a squashfs image");
-        Path file = fx.work.resolve("exec-file");
-        Files.writeString(file, "x");
-        refused(fx.request(img, "h").execDir(file.toString()).build(), app("h"), RockerError.PARAM_INVALID,
-                "app_exec_dir '" + file + "': " + file + " is not a dir");
+        // a file where the exec dir should be, where the rocker sees the host (/tmp is its own)
+        Path file = Files.createTempFile(Path.of("/var/tmp"), "rocker-test-exec-", ".file");
+        try {
+            refused(fx.request(img, "h").execDir(file.toString()).build(), app("h"), RockerError.PARAM_INVALID,
+                    "app_exec_dir '" + file + "': " + file + " is not a dir");
+        } finally {
+            Files.delete(file);
+        }
         refused(fx.request(img, "h", "/no-such-dir-here").build(), app("h"), RockerError.PARAM_INVALID,
                 "app_overlay_dirs '/no-such-dir-here'");
         assertFalse(Files.exists(fx.work.resolve("data-h")));

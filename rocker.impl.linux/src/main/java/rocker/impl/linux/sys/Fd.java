@@ -147,6 +147,10 @@ public final class Fd {
         return Native.file().unlinkat(dirfd, name, flags) == 0;
     }
 
+    public static void symlinkat(String target, int dirfd, String name, String what) {
+        if (Native.file().symlinkat(target, dirfd, name) < 0) throw new SysException("symlink", what, Native.errno());
+    }
+
     public static void fchmod(int fd, int mode, String what) {
         if (Native.file().fchmod(fd, mode) < 0) throw new SysException("fchmod", what, Native.errno());
     }

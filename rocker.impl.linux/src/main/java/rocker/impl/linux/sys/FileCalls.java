@@ -28,6 +28,8 @@ public interface FileCalls {
 
     int fchmod(int fd, int mode);
 
+    int symlinkat(String target, int dirfd, String linkpath);
+
     int fcntl(int fd, int cmd, int arg);
 
     /** Per thread (not broadcast by glibc); returns the previous fsuid. */

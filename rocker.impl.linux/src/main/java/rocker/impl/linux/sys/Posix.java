@@ -30,6 +30,10 @@ public final class Posix {
     public static final long MS_NOEXEC = 8;
     public static final long MS_REMOUNT = 32;
     public static final long MS_BIND = 4096;
+    public static final long MS_NOATIME = 1024;
+    public static final long MS_NODIRATIME = 2048;
+    public static final long MS_RELATIME = 1 << 21;
+    public static final long MS_STRICTATIME = 1 << 24;
     public static final long MS_REC = 16384;
     public static final long MS_PRIVATE = 1 << 18;
     public static final int MNT_DETACH = 2;

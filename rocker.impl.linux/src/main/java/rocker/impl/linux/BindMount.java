@@ -1,0 +1,30 @@
+package rocker.impl.linux;
+
+import rocker.api.RockerError;
+import rocker.api.RockerException;
+import rocker.impl.linux.sys.Fd;
+import rocker.impl.linux.sys.Posix;
+
+/**
+ * A bind mount of an opened dir onto an opened dir, then remounted {@code nosuid,nodev} (and read-only
+ * when asked). A remount must name the new mount's root, which the target's descriptor (opened before)
+ * does not: the target is walked again from "/" with no symlink followed, and it must be another mount
+ * now.
+ */
+final class BindMount {
+    private BindMount() {
+    }
+
+    static void bind(int source, int target, String targetPath, boolean readOnly) {
+        int before = Fd.mountId(target, targetPath);
+        Posix.mount(Fd.procPath(source), Fd.procPath(target), null, Posix.MS_BIND, null);
+        try (RootWalk bound = RootWalk.dir(targetPath)) {
+            if (bound.fd() < 0 || Fd.mountId(bound.fd(), targetPath) == before) {
+                throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot bind a dir on " + targetPath + ": it was "
+                        + (bound.fd() < 0 ? bound.skipped() : "replaced") + " while it was being mounted");
+            }
+            Posix.mount(null, Fd.procPath(bound.fd()), null, Posix.MS_BIND | Posix.MS_REMOUNT | Posix.MS_NOSUID | Posix.MS_NODEV
+                    | (readOnly ? Posix.MS_RDONLY : 0), null);
+        }
+    }
+}

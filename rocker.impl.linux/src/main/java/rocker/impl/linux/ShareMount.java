@@ -1,0 +1,32 @@
+package rocker.impl.linux;
+
+/**
+ * A host dir shared on purpose ({@code --share DIR[:ro]}), bound at the same path inside the rocker
+ * (nosuid, nodev; read-only when asked). The source was opened with the caller's credentials
+ * ({@link HostPaths}); the target is opened with no symlink followed, and created when missing like the
+ * exec dir ({@link ExecDir}).
+ */
+final class ShareMount implements MountOp {
+    private final HostPaths.Opened share;
+    private final ExecDir target;
+
+    ShareMount(HostPaths.Opened share, ExecDir target) {
+        this.share = share;
+        this.target = target;
+    }
+
+    @Override
+    public String describe() {
+        return "share " + share.path + (share.readOnly ? " read-only" : "");
+    }
+
+    @Override
+    public void apply() {
+        target.apply();
+        try {
+            BindMount.bind(share.fd, target.fd(), share.path, share.readOnly);
+        } finally {
+            target.close();
+        }
+    }
+}
