@@ -1,0 +1,178 @@
+package rocker.impl.linux;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.RuleChain;
+
+import rocker.api.RockerApp;
+import rocker.api.RockerCaller;
+import rocker.api.RockerError;
+import rocker.api.RockerRequest;
+import rocker.api.RockerResult;
+import rocker.api.SharedDir;
+
+/**
+ * The app's view of the host (docs/security.md, "Containment"): read-only outside its overlays, its own
+ * /tmp and /run in the data dir, /proc/sys and /sys read-only, kernel dirs masked, a minimal /dev
+ * without the host's disks, plus the devices and dirs a request shares on purpose. Apps as uid 0 and
+ * uid 1000; the host is compared before and after.
+ */
+public class ContainmentTest {
+    /** Not under /tmp: the test's shared dirs are host dirs the app must reach at the same path. */
+    private final EngineFixture fx = new EngineFixture(Path.of("/var/tmp"));
+    private final Attacker attacker = new Attacker(fx);
+
+    @Rule
+    public final RuleChain rules = RuleChain.outerRule(fx).around(attacker);
+
+    /** Host top-level dirs the app tries to write into: all but the kernel's, the overlaid one and /tmp, /run. */
+    private static List<String> hostTopDirs() throws Exception {
+        List<String> dirs = new ArrayList<>(List.of("/"));
+        try (var s = Files.newDirectoryStream(Path.of("/"))) {
+            for (Path p : s) {
+                String d = p.toString();
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !List.of("/proc", "/sys", "/dev", "/tmp", "/run", "/var").contains(d)) {
+                    dirs.add(d);
+                }
+            }
+        }
+        java.util.Collections.sort(dirs);
+        return dirs;
+    }
+
+    /** What the host's top-level dirs hold (names), to see that nothing appears. */
+    private static Map<String, List<String>> hostListing(List<String> dirs) throws Exception {
+        Map<String, List<String>> m = new TreeMap<>();
+        for (String d : dirs) {
+            List<String> names = new ArrayList<>();
+            try (var s = Files.newDirectoryStream(Path.of(d))) {
+                s.forEach(p -> names.add(p.getFileName().toString()));
+            } catch (java.nio.file.AccessDeniedException e) {
+                names.add("(unreadable)");
+            }
+            java.util.Collections.sort(names);
+            m.put(d, names);
+        }
+        return m;
+    }
+
+    private String run(RockerRequest request, RockerCaller caller, String script) throws Exception {
+        RockerResult r = fx.engine.enterRocker(request, RockerApp.of("/bin/sh", "-c", script), caller);
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        assertEquals(0, fx.engine.waitForApp(r.guardName(), Duration.ofSeconds(20)).getAsInt());
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+        return Files.readString(Path.of(request.dataDir(), "log/stdout.log"));
+    }
+
+    @Test
+    public void theHostIsReadOnlyOutsideTheOverlaysAndTmpAndRunAreTheRockersOwn() throws Exception {
+        Path image = Images.build(fx.work, "ro", Map.of("marker", "x\n"));
+        List<String> dirs = hostTopDirs();
+        Map<String, List<String>> before = hostListing(dirs);
+        String readAhead = Files.readString(Path.of("/sys/block/vda/queue/read_ahead_kb"));
+        StringBuilder script = new StringBuilder();
+        StringBuilder expected = new StringBuilder();
+        StringBuilder expectedUser = new StringBuilder();
+        for (String d : dirs) {
+            String probe = (d.equals("/") ? "" : d) + "/rocker-probe-$$";
+            script.append("touch ").append(probe).append(" 2>&1 | sed 's/.*: //'\n");
+            expected.append("Read-only file system\n");
+            // uid 1000 cannot even look into a dir that is not searchable for others (e.g. /root, 0700)
+            boolean searchable = ((Integer) Files.getAttribute(Path.of(d), "unix:mode") & 01) != 0;
+            expectedUser.append(searchable ? "Read-only file system\n" : "Permission denied\n");
+        }
+        script.append("echo x > /var/rocker-probe && echo var: overlaid\n")
+                .append("echo t > /tmp/rocker-probe && echo tmp: own\n")
+                .append("echo r > /run/rocker-probe && echo run: own\n")
+                .append("(echo 1 > /proc/sys/vm/swappiness) 2>&1 | sed 's/.*: //'\n")
+                .append("(echo 64 > /sys/block/vda/queue/read_ahead_kb) 2>&1 | sed 's/.*: //'\n")
+                .append("echo firmware: $(ls -A /sys/firmware | wc -l)\n")
+                .append("echo dev: $(ls /dev)\n")
+                .append("test -e /dev/vda && echo vda: visible || echo vda: absent\n")
+                .append("echo x > /dev/null && echo null: ok\n")
+                .append("echo zero: $(head -c 4 /dev/zero | wc -c)\n")
+                .append("echo s > /dev/shm/rocker-probe && echo shm: ok\n")
+                .append("touch /dev/rocker-probe 2>&1 | sed 's/.*: //'\n");
+        String rest = "tmp: own\nrun: own\nRead-only file system\nRead-only file system\nfirmware: 0\n"
+                + "dev: fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero\n"
+                + "vda: absent\nnull: ok\nzero: 4\nshm: ok\nRead-only file system\n";
+        expected.append("var: overlaid\n").append(rest);
+        // uid 1000 may not write the root-owned /var and /run, as on the host (its shell says so on stderr)
+        expectedUser.append(rest.replace("run: own\n", ""));
+        for (int uid : new int[] {0, 1000}) {
+            RockerRequest req = fx.request(image, "ro-" + uid, "/var").uid(uid).gid(uid).execDir("/opt/rocker-test-ro").build();
+            String out = run(req, RockerCaller.engine(), script.toString());
+            assertEquals("uid " + uid, (uid == 0 ? expected : expectedUser).toString(), out);
+            Path data = fx.work.resolve("data-ro-" + uid);
+            assertEquals("t\n", Files.readString(data.resolve("tmp/rocker-probe")));
+            if (uid == 0) assertEquals("r\n", Files.readString(data.resolve("run/rocker-probe")));
+        }
+        assertEquals("the host's top-level dirs are unchanged", before, hostListing(dirs));
+        assertFalse(Files.exists(Path.of("/tmp/rocker-probe")));
+        assertFalse(Files.exists(Path.of("/run/rocker-probe")));
+        assertFalse(Files.exists(Path.of("/var/rocker-probe")));
+        assertEquals(readAhead, Files.readString(Path.of("/sys/block/vda/queue/read_ahead_kb")));
+    }
+
+    @Test
+    public void sharedDirsAndDevicesOnPurpose() throws Exception {
+        Path image = Images.build(fx.work, "share", Map.of("marker", "x\n"));
+        Path rw = Files.createDirectory(fx.work.resolve("shared-rw"));
+        Path ro = Files.createDirectory(fx.work.resolve("shared-ro"));
+        Path node = Path.of("/dev/rocker-test-null-" + ProcessHandle.current().pid());
+        assertEquals(0, new ProcessBuilder("mknod", "-m", "0666", node.toString(), "c", "1", "3").start().waitFor());
+        try {
+            RockerRequest req = fx.request(image, "share").uid(0).gid(0).execDir("/opt/rocker-test-share")
+                    .sharedDirs(List.of(SharedDir.readWrite(rw.toString()), SharedDir.readOnly(ro.toString())))
+                    .devices(List.of(node.toString())).build();
+            String out = run(req, RockerCaller.engine(), String.join("\n",
+                    "echo hi > " + rw + "/f && echo rw: ok",
+                    "(echo hi > " + ro + "/f) 2>&1 | sed 's/.*: //'",
+                    "echo x > " + node + " && echo device: ok",
+                    "echo dev: $(ls /dev | grep rocker-test | wc -l)"));
+            assertEquals("rw: ok\nRead-only file system\ndevice: ok\ndev: 1\n", out);
+            assertEquals("hi\n", Files.readString(rw.resolve("f")));
+            assertFalse(Files.exists(ro.resolve("f")));
+        } finally {
+            Files.deleteIfExists(node);
+        }
+    }
+
+    @Test
+    public void aUserSharesOnlyItsOwnDirsAndDevicesItCanOpen() throws Exception {
+        HostUser user = attacker.user;
+        Path image = Images.build(fx.work, "user", Map.of("marker", "x\n"));
+        Files.setPosixFilePermissions(image, PosixFilePermissions.fromString("rw-r--r--"));
+        Path own = Files.createDirectory(attacker.home.resolve("own"));
+        user.chown(own);
+        RockerRequest.Builder req = RockerRequest.builder().appId(3).uid(user.uid).gid(user.gid).pkgPath(image.toString())
+                .execDir("/srv/rocker-test-exec").overlayDirs("/srv");
+        RockerResult disk = fx.engine.enterRocker(req.dataDir(attacker.home.resolve("d1").toString()).devices(List.of("/dev/vda")).build(),
+                RockerApp.of("/bin/true"), user.caller());
+        assertEquals(disk.toString(), RockerError.SYS, disk.error());
+        assertEquals("permission denied: devices '/dev/vda': uid " + user.uid + " may not open it", disk.message());
+        RockerResult roots = fx.engine.enterRocker(req.dataDir(attacker.home.resolve("d2").toString()).devices(List.of())
+                .sharedDirs(List.of(SharedDir.readWrite(fx.work.toString()))).build(), RockerApp.of("/bin/true"), user.caller());
+        assertEquals(roots.toString(), RockerError.SYS, roots.error());
+        assertTrue(roots.message(), roots.message().startsWith("permission denied: shared_dirs '" + fx.work + "': must be a dir of uid " + user.uid));
+        String out = run(req.dataDir(attacker.home.resolve("d3").toString()).sharedDirs(List.of(SharedDir.readWrite(own.toString())))
+                .build(), user.caller(), "echo mine > " + own + "/f && echo shared: ok");
+        assertEquals("shared: ok\n", out);
+        assertEquals("mine\n", Files.readString(own.resolve("f")));
+        assertEquals(user.uid, Files.getAttribute(own.resolve("f"), "unix:uid"));
+    }
+}
