@@ -44,7 +44,8 @@ public class PeerInRockerIT {
     @Before
     public void setUp() throws Exception {
         assertTrue("the launcher jar is built before the integration tests: " + JAR, Files.isRegularFile(JAR));
-        work = Files.createTempDirectory(Path.of("/tmp"), "rocker-itest-peer-");
+        // not under /tmp: inside a rocker /tmp is the rocker's own, and the app must see the socket's link
+        work = Files.createTempDirectory(Path.of("/var/tmp"), "rocker-itest-peer-");
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
         socket = Files.createDirectory(work.resolve("sock")).resolve("rocker.sock");
         state = work.resolve("state");

@@ -20,6 +20,11 @@ final class Images {
             Files.writeString(p, f.getValue());
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
+        return pack(workDir, name, src);
+    }
+
+    /** An image of everything in {@code src}. */
+    static Path pack(Path workDir, String name, Path src) throws IOException, InterruptedException {
         Path image = workDir.resolve(name + ".squashfs");
         Process p = new ProcessBuilder("mksquashfs", src.toString(), image.toString(), "-noappend", "-quiet", "-no-progress")
                 .redirectErrorStream(true).start();
