@@ -133,7 +133,9 @@ final class PgBench {
         cleanup.add("native PostgreSQL", () -> stop(nativePg, nativeData));
 
         // inside a rocker, as the postgres uid/gid, its cluster under the overlaid /var
-        RockerRequest req = ws.request(rockerData).uid(uid).gid(gid).build();
+        // its socket dir is shared on purpose: outside its overlays the host is read-only in a rocker
+        RockerRequest req = ws.request(rockerData).uid(uid).gid(gid)
+                .sharedDirs(java.util.List.of(rocker.api.SharedDir.readWrite(rockerSock.toString()))).build();
         RockerApp app = RockerApp.builder().command("/bin/sh", ws.exec + "/pg.sh")
                 .env("PGBIN", bin.toString()).env("PGDATA", "/var/lib/postgresql/rocker-bench")
                 .env("PGSOCK", rockerSock.toString()).env("PGPORT", Integer.toString(ROCKER_PORT))
