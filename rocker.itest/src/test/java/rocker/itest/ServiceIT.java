@@ -352,10 +352,14 @@ public class ServiceIT {
         Path text = rig.work.resolve("text.squashfs");
         Files.writeString(text, "just text, no image");
         refused(c, ok.toBuilder().pkgPath(text.toString()).build(), app, RockerError.PARAM_INVALID, "is not a squashfs image");
-        Path file = rig.work.resolve("exec-is-a-file");
-        Files.writeString(file, "x");
-        refused(c, ok.toBuilder().execDir(file.toString()).build(), app, RockerError.PARAM_INVALID,
-                "app_exec_dir '" + file + "': " + file + " is not a dir");
+        // a file where the exec dir should be, where the rocker sees the host (its /tmp is its own)
+        Path file = Files.createTempFile(Path.of("/var/tmp"), "rocker-itest-exec-", ".file");
+        try {
+            refused(c, ok.toBuilder().execDir(file.toString()).build(), app, RockerError.PARAM_INVALID,
+                    "app_exec_dir '" + file + "': " + file + " is not a dir");
+        } finally {
+            Files.delete(file);
+        }
         refused(c, ok.toBuilder().overlayDirs("/no-such-dir-here").build(), app, RockerError.PARAM_INVALID,
                 "app_overlay_dirs '/no-such-dir-here'");
         assertFalse("no data dir was made for a refused request", Files.exists(rig.work.resolve("data-e")));
