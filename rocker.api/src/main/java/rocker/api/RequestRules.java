@@ -50,6 +50,14 @@ final class RequestRules {
         hostname(r.hostname());
         devices(r);
         sharedDirs(r);
+        seccomp(r.seccomp());
+    }
+
+    private static void seccomp(String s) {
+        if (s == null || s.equals(RockerRequest.SECCOMP_UNCONFINED)) {
+            return;
+        }
+        path("seccomp", s);
     }
 
     static final int MAX_DEVICES = 32;

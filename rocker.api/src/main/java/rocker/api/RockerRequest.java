@@ -33,6 +33,10 @@ public final class RockerRequest {
     private final boolean removeOnExit;
     private final List<String> devices;
     private final List<SharedDir> sharedDirs;
+    private final String seccomp;
+
+    /** {@link #seccomp()}: no system call filter at all (root clients only). */
+    public static final String SECCOMP_UNCONFINED = "unconfined";
 
     private RockerRequest(Builder b) {
         this.appId = b.appId;
@@ -49,6 +53,7 @@ public final class RockerRequest {
         this.removeOnExit = b.removeOnExit;
         this.devices = Collections.unmodifiableList(new ArrayList<>(b.devices));
         this.sharedDirs = Collections.unmodifiableList(new ArrayList<>(b.sharedDirs));
+        this.seccomp = b.seccomp;
     }
 
     /** A blank request: ids 0, no paths, no overlays, host network, no user namespace. */
@@ -60,7 +65,7 @@ public final class RockerRequest {
     public Builder toBuilder() {
         return new Builder().appId(appId).uid(uid).gid(gid).groups(groups).pkgPath(pkgPath)
                 .execDir(execDir).dataDir(dataDir).overlayDirs(overlayDirs).hostname(hostname)
-                .userNamespace(userNamespace).network(network).removeOnExit(removeOnExit).devices(devices).sharedDirs(sharedDirs);
+                .userNamespace(userNamespace).network(network).removeOnExit(removeOnExit).devices(devices).sharedDirs(sharedDirs).seccomp(seccomp);
     }
 
     /** The app's id ({@code app_id}). */
@@ -101,6 +106,14 @@ public final class RockerRequest {
      * @since 1.1
      */
     public List<SharedDir> sharedDirs() { return sharedDirs; }
+    /**
+     * The app's system call filter: {@code null} for Rocker's default (an allowlist after Docker's
+     * default profile), {@link #SECCOMP_UNCONFINED} for none, or the absolute path of a profile file
+     * (Docker/OCI JSON). Anything but the default needs a root client.
+     *
+     * @since 1.1
+     */
+    public String seccomp() { return seccomp; }
 
     /**
      * Checks every field; throws {@link RockerException} with {@link RockerError#PARAM_INVALID} and a
@@ -118,7 +131,7 @@ public final class RockerRequest {
         RockerRequest r = (RockerRequest) o;
         return appId == r.appId && uid == r.uid && gid == r.gid && userNamespace == r.userNamespace
                 && removeOnExit == r.removeOnExit && groups.equals(r.groups) && devices.equals(r.devices)
-                && sharedDirs.equals(r.sharedDirs)
+                && sharedDirs.equals(r.sharedDirs) && Objects.equals(seccomp, r.seccomp)
                 && Objects.equals(pkgPath, r.pkgPath) && Objects.equals(execDir, r.execDir)
                 && Objects.equals(dataDir, r.dataDir) && overlayDirs.equals(r.overlayDirs)
                 && Objects.equals(hostname, r.hostname) && network == r.network;
@@ -127,7 +140,7 @@ public final class RockerRequest {
     @Override
     public int hashCode() {
         return Objects.hash(appId, uid, gid, groups, pkgPath, execDir, dataDir, overlayDirs, hostname,
-                userNamespace, network, removeOnExit, devices, sharedDirs);
+                userNamespace, network, removeOnExit, devices, sharedDirs, seccomp);
     }
 
     @Override
@@ -136,7 +149,7 @@ public final class RockerRequest {
                 + ", pkg=" + pkgPath + ", execDir=" + execDir + ", dataDir=" + dataDir
                 + ", overlays=" + overlayDirs + ", hostname=" + hostname + ", userns=" + userNamespace
                 + ", net=" + network + ", rm=" + removeOnExit + (devices.isEmpty() ? "" : ", devices=" + devices)
-                + (sharedDirs.isEmpty() ? "" : ", shared=" + sharedDirs) + "]";
+                + (sharedDirs.isEmpty() ? "" : ", shared=" + sharedDirs) + (seccomp == null ? "" : ", seccomp=" + seccomp) + "]";
     }
 
     /** Builds a {@link RockerRequest}; the counterpart of filling the C struct. */
@@ -155,6 +168,7 @@ public final class RockerRequest {
         private boolean removeOnExit;
         private final List<String> devices = new ArrayList<>();
         private final List<SharedDir> sharedDirs = new ArrayList<>();
+        private String seccomp;
 
         private Builder() {
         }
@@ -206,6 +220,9 @@ public final class RockerRequest {
         }
 
         public Builder addSharedDir(SharedDir dir) { this.sharedDirs.add(dir); return this; }
+
+        /** The system call filter: null (the default), {@value RockerRequest#SECCOMP_UNCONFINED}, or a profile file. */
+        public Builder seccomp(String seccomp) { this.seccomp = seccomp; return this; }
 
         /** The request as given; call {@link RockerRequest#validate()} to check it. */
         public RockerRequest build() {
