@@ -205,6 +205,23 @@ public class RequestRulesTest {
     }
 
     @Test
+    public void seccompIsTheDefaultUnconfinedOrAnAbsoluteProfile() {
+        accepted(b -> b.seccomp(null));
+        accepted(b -> b.seccomp(RockerRequest.SECCOMP_UNCONFINED));
+        assertEquals("unconfined", RockerRequest.SECCOMP_UNCONFINED);
+        accepted(b -> b.seccomp("/etc/rocker/seccomp/app.json"));
+        // a file named "unconfined" is a path like any other: absolute, or it is not a profile
+        accepted(b -> b.seccomp("/etc/rocker/unconfined"));
+        refusedWith(b -> b.seccomp("profile.json"), "seccomp 'profile.json': must be an absolute path");
+        refusedWith(b -> b.seccomp("./unconfined"), "seccomp './unconfined': must be an absolute path");
+        refusedWith(b -> b.seccomp(""), "seccomp '': is required");
+        refusedWith(b -> b.seccomp("Unconfined"), "seccomp 'Unconfined': must be an absolute path");
+        refusedWith(b -> b.seccomp("/etc/rocker/../shadow"), "seccomp '/etc/rocker/../shadow': must be normalized (no '.', '..' or '//')");
+        refusedWith(b -> b.seccomp("/etc/rocker/app.json/"), "seccomp '/etc/rocker/app.json/': must not end with '/'");
+        refusedWith(b -> b.seccomp("/etc/a\nb.json"), "seccomp '/etc/a\nb.json': contains a control character");
+    }
+
+    @Test
     public void sharedDirsParseLikeTheCommandLine() {
         assertEquals(SharedDir.readWrite("/srv/d"), SharedDir.parse("/srv/d"));
         assertEquals(SharedDir.readOnly("/srv/d"), SharedDir.parse("/srv/d:ro"));
@@ -234,6 +251,14 @@ public class RequestRulesTest {
         assertTrue(!r.equals(r.toBuilder().sharedDirs(List.of(SharedDir.readWrite("/srv/d"))).build()));
         assertTrue(r.toString(), r.toString().endsWith(", devices=[/dev/ttyUSB0], shared=[/srv/d:ro]]"));
         assertTrue(seed().build().toString().endsWith("rm=false]"));
+        RockerRequest filtered = r.toBuilder().seccomp("/etc/rocker/app.json").build();
+        assertEquals("/etc/rocker/app.json", filtered.seccomp());
+        assertEquals(null, r.seccomp());
+        assertEquals(filtered, filtered.toBuilder().build());
+        assertEquals(filtered.hashCode(), filtered.toBuilder().build().hashCode());
+        assertTrue(!filtered.equals(r));
+        assertTrue(!filtered.equals(filtered.toBuilder().seccomp(RockerRequest.SECCOMP_UNCONFINED).build()));
+        assertTrue(filtered.toString(), filtered.toString().endsWith(", shared=[/srv/d:ro], seccomp=/etc/rocker/app.json]"));
         try {
             r.devices().add("/dev/null");
             fail();
