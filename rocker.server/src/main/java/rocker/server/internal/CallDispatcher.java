@@ -75,7 +75,7 @@ final class CallDispatcher {
                 List<RockerInfo> infos = engine.list().stream().filter(i -> authorizer.owns(peer, i)).collect(Collectors.toList());
                 String unfit = ReplyCodec.unfit(infos, out.version());
                 if (unfit != null) {
-                    // a version-1 INFOS would show the rocker without its devices or shared dirs
+                    // a version-1 INFOS would show the rocker without its devices, shared dirs or seccomp
                     LOG.info("{}: list in version {} -> param_invalid: {}", peer, out.version(), unfit);
                     out.result(RockerResult.failure(RockerError.PARAM_INVALID, unfit));
                     return;

@@ -16,7 +16,8 @@ public final class CallCodec {
     /**
      * Why {@code call} cannot be encoded in {@code version}, naming the field and its value (e.g.
      * {@code devices '[/dev/ttyUSB0]': protocol version 1 cannot carry this field}), or null when it
-     * can. Version 1 has no devices and no shared dirs; an ENTER that has some is never sent without them.
+     * can. Version 1 has no devices, no shared dirs and no seccomp; an ENTER that has some is never sent
+     * without them.
      */
     public static String unfit(Call call, int version) {
         if (version != Protocol.V1 || !(call instanceof Call.Enter)) {

@@ -58,8 +58,8 @@ public final class ReplyCodec {
 
     /**
      * Why {@code infos} cannot be sent in {@code version}, naming the rocker, the field and its value, or
-     * null when they can: version 1 has no devices and no shared dirs, and a rocker is never listed
-     * without them.
+     * null when they can: version 1 has no devices, no shared dirs and no seccomp, and a rocker is never
+     * listed without them.
      */
     public static String unfit(List<RockerInfo> infos, int version) {
         if (Protocol.checkVersion(version) != Protocol.V1) {

@@ -5,8 +5,8 @@ import rocker.api.RockerRequest;
 
 /**
  * The version-1 form of a {@link RockerRequest}; decoding checks structure only, not the values.
- * Version 1 is frozen: it has no devices and no shared dirs (API 1.1), so a request that has some
- * cannot be written in it ({@link #uncarried}).
+ * Version 1 is frozen: it has no devices, no shared dirs and no seccomp (API 1.1), so a request that
+ * has some, or a seccomp other than Rocker's default, cannot be written in it ({@link #uncarried}).
  */
 final class RequestCodecV1 {
     private RequestCodecV1() {
@@ -23,10 +23,13 @@ final class RequestCodecV1 {
         if (!r.sharedDirs().isEmpty()) {
             return "shared_dirs '" + r.sharedDirs() + "'";
         }
+        if (r.seccomp() != null) {
+            return "seccomp '" + r.seccomp() + "'";
+        }
         return null;
     }
 
-    /** @throws IllegalArgumentException for a request with devices or shared dirs: never left out silently */
+    /** @throws IllegalArgumentException for a request with devices, shared dirs or seccomp: never left out silently */
     static void write(WireWriter w, RockerRequest r) {
         String uncarried = uncarried(r);
         if (uncarried != null) {

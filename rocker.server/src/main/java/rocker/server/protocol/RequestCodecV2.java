@@ -12,10 +12,12 @@ import rocker.api.SharedDir;
  * The version-2 field list of a {@link RockerRequest} (in ENTER and in each INFOS entry). Absent
  * fields take the defaults of {@link RockerRequest#builder()}; decoding checks structure only.
  *
- * <p>{@link #DEVICE} and {@link #SHARED_DIR} (API 1.1) are mandatory tags, without the optional bit: a
- * receiver that does not know them refuses the list ("unknown field tag 13 in request") instead of
- * building, or showing, a rocker without them. Like every repeated field they are written only when
- * the list has elements, so a request without devices and shares is the same bytes as before.
+ * <p>{@link #DEVICE}, {@link #SHARED_DIR} and {@link #SECCOMP} (API 1.1) are mandatory tags, without the
+ * optional bit: a receiver that does not know them refuses the list ("unknown field tag 13 in request")
+ * instead of building, or showing, a rocker without them (for seccomp: with another system call filter
+ * than the one asked for). Like every repeated field, devices and shares are written only when the
+ * list has elements, and seccomp, like every string, only when it is not null (Rocker's default
+ * filter), so a request without them is the same bytes as before.
  */
 final class RequestCodecV2 {
     static final Field APP_ID = Field.i32(1, "app_id");
@@ -32,8 +34,10 @@ final class RequestCodecV2 {
     static final Field REMOVE_ON_EXIT = Field.bool(12, "remove_on_exit");
     static final Field DEVICE = Field.str(13, "device").repeating();
     static final Field SHARED_DIR = Field.nested(14, "shared_dir").repeating();
+    /** {@link RockerRequest#seccomp()}: "unconfined" or a profile's path; absent is Rocker's default filter. */
+    static final Field SECCOMP = Field.str(15, "seccomp");
     private static final Field[] FIELDS = {APP_ID, UID, GID, GROUP, APP_PKG_PATH, APP_EXEC_DIR, APP_DATA_DIR,
-        APP_OVERLAY_DIR, HOSTNAME, USERNS, NETWORK, REMOVE_ON_EXIT, DEVICE, SHARED_DIR};
+        APP_OVERLAY_DIR, HOSTNAME, USERNS, NETWORK, REMOVE_ON_EXIT, DEVICE, SHARED_DIR, SECCOMP};
 
     /** In {@code shared_dir}: the host path, required. */
     static final Field SHARED_PATH = Field.str(1, "path");
@@ -53,7 +57,7 @@ final class RequestCodecV2 {
         for (SharedDir d : r.sharedDirs()) {
             w.nested(SHARED_DIR, new FieldWriter().str(SHARED_PATH, d.path()).bool(SHARED_READ_ONLY, d.isReadOnly()));
         }
-        return w;
+        return w.str(SECCOMP, r.seccomp());
     }
 
     /** Reads the request nested in field {@code at} of {@code parent}. */
@@ -63,7 +67,8 @@ final class RequestCodecV2 {
                 .groups(r.ints(GROUP)).pkgPath(r.str(APP_PKG_PATH)).execDir(r.str(APP_EXEC_DIR))
                 .dataDir(r.str(APP_DATA_DIR)).overlayDirs(r.strs(APP_OVERLAY_DIR)).hostname(r.str(HOSTNAME))
                 .userNamespace(r.bool(USERNS, false)).network(network(r))
-                .removeOnExit(r.bool(REMOVE_ON_EXIT, false)).devices(r.strs(DEVICE)).sharedDirs(sharedDirs(r)).build();
+                .removeOnExit(r.bool(REMOVE_ON_EXIT, false)).devices(r.strs(DEVICE)).sharedDirs(sharedDirs(r))
+                .seccomp(r.str(SECCOMP)).build();
     }
 
     /** The repeated {@code shared_dir}, in order; each needs its path. */

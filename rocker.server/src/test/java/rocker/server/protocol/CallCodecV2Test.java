@@ -80,10 +80,14 @@ public class CallCodecV2Test {
         RockerRequest req = Requests.valid(1000, 1001).groups(List.of(5, 6)).hostname("box")
                 .userNamespace(true).network(NetworkMode.NONE).removeOnExit(true)
                 .devices(List.of("/dev/ttyUSB0", "/dev/bus/usb/001/002", "/dev/é"))
-                .sharedDirs(List.of(SharedDir.readOnly("/srv/in"), SharedDir.readWrite("/srv/out"), SharedDir.readOnly("/srv/ü"))).build();
+                .sharedDirs(List.of(SharedDir.readOnly("/srv/in"), SharedDir.readWrite("/srv/out"), SharedDir.readOnly("/srv/ü")))
+                .seccomp("/etc/rocker/ü.json").build();
         Call.Enter enter = (Call.Enter) roundTrip(new Call.Enter(req, APP));
         assertEquals(req, enter.request());
+        assertEquals("/etc/rocker/ü.json", enter.request().seccomp());
         assertEquals(APP, enter.app());
+        Call.Enter unconfined = new Call.Enter(req.toBuilder().seccomp(RockerRequest.SECCOMP_UNCONFINED).build(), APP);
+        assertEquals(unconfined, roundTrip(unconfined));
         assertEquals(List.of("A", "B", "C"), List.copyOf(enter.app().environment().keySet()));
         Call.Enter blank = new Call.Enter(RockerRequest.builder().build(),
                 new AppSpec(List.of(), Map.of(), null, StdioSpec.LOG, StdioSpec.LOG, StdioSpec.DISCARD));
@@ -110,7 +114,12 @@ public class CallCodecV2Test {
                 Requests.valid(7, 8).groups(List.of(9)).network(NetworkMode.NONE).build());
         RockerInfo c = new RockerInfo("i", 7, 8, Instant.ofEpochSecond(1700000001, 5), Requests.valid(9, 9)
                 .devices(List.of("/dev/ttyACM0", "/dev/ttyUSB0")).addSharedDir(SharedDir.readOnly("/srv/x")).build());
-        assertEquals(List.of(a, b, c), ReplyCodec.infos(new Frame(Protocol.INFOS, ReplyCodec.infos(List.of(a, b, c), 2)), 2));
+        RockerInfo d = new RockerInfo("j", 9, 10, Instant.ofEpochSecond(1700000002, 6), Requests.valid(0, 0)
+                .seccomp(RockerRequest.SECCOMP_UNCONFINED).build());
+        RockerInfo f = new RockerInfo("k", 11, 12, Instant.ofEpochSecond(1700000003, 7), Requests.valid(0, 0)
+                .addDevice("/dev/ttyUSB0").seccomp("/etc/rocker/app.json").build());
+        assertEquals(List.of(a, b, c, d, f),
+                ReplyCodec.infos(new Frame(Protocol.INFOS, ReplyCodec.infos(List.of(a, b, c, d, f), 2)), 2));
         assertEquals(OptionalInt.of(-3), ReplyCodec.exit(new Frame(Protocol.EXIT, ReplyCodec.exit(OptionalInt.of(-3), 2)), 2));
         try {
             ReplyCodec.exit(new Frame(Protocol.RESULT, ReplyCodec.result(RockerResult.failure(RockerError.SYS, "no"), 2)), 2);
@@ -155,7 +164,7 @@ public class CallCodecV2Test {
         assertRejected(v2(Protocol.LIST, tlv(1, new byte[0])), "unknown field tag 1 in LIST");
         assertRejected(v2(Protocol.GUARD_NAME, tlv(1, i32(1)), tlv(2, i32(1))), "unknown field tag 2 in GUARD_NAME");
         assertRejected(v2(Protocol.ENTER, tlv(3, new byte[0])), "unknown field tag 3 in ENTER");
-        assertRejected(enter(tlv(15, new byte[1]), MINIMAL_APP), "unknown field tag 15 in request");
+        assertRejected(enter(tlv(16, new byte[1]), MINIMAL_APP), "unknown field tag 16 in request");
         assertRejected(enter(tlv(14, tlv(3, new byte[0])), MINIMAL_APP), "unknown field tag 3 in request.shared_dir[0]");
         assertRejected(enter(new byte[0], list(MINIMAL_APP, tlv(5, list(tlv(1, str("log")), tlv(0x7ffe, new byte[0]))))),
                 "unknown field tag 32766 in app.stdout");
@@ -176,6 +185,9 @@ public class CallCodecV2Test {
         assertEquals(5, e.request().uid());
         // 0x800d is another tag than 13 (device): skipped, not a device
         assertEquals(List.of(), e.request().devices());
+        // nor is 0x800f a seccomp: skipped, Rocker's default filter
+        Call.Enter f = (Call.Enter) CallCodec.decode(enter(tlv(0x800f, str("unconfined")), MINIMAL_APP));
+        assertNull(f.request().seccomp());
         assertEquals(StdioSpec.LOG, e.app().stdin());
         // a later server's "oom" in EXIT
         byte[] exit = list(tlv(1, new byte[] {1}), tlv(2, i32(137)), tlv(0x8007, new byte[] {1}));
@@ -314,15 +326,49 @@ public class CallCodecV2Test {
     }
 
     @Test
+    public void seccompIsOneStringWrittenOnlyWhenSet() throws Exception {
+        byte[] request = list(tlv(15, str("unconfined")), tlv(2, i32(7)), tlv(13, str("/dev/a")));
+        RockerRequest r = ((Call.Enter) CallCodec.decode(enter(request, MINIMAL_APP))).request();
+        assertEquals(RockerRequest.SECCOMP_UNCONFINED, r.seccomp());
+        assertEquals(7, r.uid());
+        assertEquals(List.of("/dev/a"), r.devices());
+        // absent: null, Rocker's default filter; and null is not written (the bytes of before tag 15)
+        assertNull(((Call.Enter) CallCodec.decode(enter(tlv(2, i32(7)), MINIMAL_APP))).request().seccomp());
+        String blank = Hex.of(CallCodec.encode(new Call.Enter(RockerRequest.builder().build(), SMALL_APP), 2));
+        assertFalse(blank, blank.contains("000f0000"));
+        // an empty string is written and read as such, never taken for the default (validation refuses it)
+        Call.Enter empty = new Call.Enter(RockerRequest.builder().seccomp("").build(), SMALL_APP);
+        assertTrue(Hex.of(CallCodec.encode(empty, 2)).contains("000f00000000"));
+        assertEquals("", ((Call.Enter) roundTrip(empty)).request().seccomp());
+        // the value itself is checked by validation, not by the codec
+        assertEquals("profile.json", ((Call.Enter) decodeQuietly(enter(tlv(15, str("profile.json")), MINIMAL_APP))).request().seccomp());
+    }
+
+    @Test
+    public void seccompIsStrict() {
+        assertRejected(enter(list(tlv(15, str("unconfined")), tlv(15, str("/etc/p.json"))), MINIMAL_APP),
+                "request.seccomp: field tag 15 is given twice");
+        assertRejected(enter(tlv(15, new byte[] {(byte) 0xc3}), MINIMAL_APP), "request.seccomp: not valid UTF-8");
+        byte[] info = list(tlv(1, str("g")), tlv(6, tlv(15, new byte[] {(byte) 0xff})));
+        assertReplyRejected(() -> ReplyCodec.infos(new Frame(Protocol.INFOS, ByteBuffer.wrap(tlv(1, info))), 2),
+                "info[0].request.seccomp: not valid UTF-8");
+    }
+
+    @Test
     public void versionOneNeverCarriesThemSilently() throws Exception {
         Call.Enter devices = new Call.Enter(Requests.valid(0, 0).addDevice("/dev/ttyUSB0").build(), SMALL_APP);
         Call.Enter shared = new Call.Enter(Requests.valid(0, 0).addSharedDir(SharedDir.readOnly("/srv")).build(), SMALL_APP);
+        Call.Enter unconfined = new Call.Enter(Requests.valid(0, 0).seccomp(RockerRequest.SECCOMP_UNCONFINED).build(), SMALL_APP);
+        Call.Enter profile = new Call.Enter(Requests.valid(0, 0).seccomp("/etc/rocker/app.json").build(), SMALL_APP);
         assertEquals("devices '[/dev/ttyUSB0]': protocol version 1 cannot carry this field", CallCodec.unfit(devices, 1));
         assertEquals("shared_dirs '[/srv:ro]': protocol version 1 cannot carry this field", CallCodec.unfit(shared, 1));
+        assertEquals("seccomp 'unconfined': protocol version 1 cannot carry this field", CallCodec.unfit(unconfined, 1));
+        assertEquals("seccomp '/etc/rocker/app.json': protocol version 1 cannot carry this field", CallCodec.unfit(profile, 1));
+        assertNull(CallCodec.unfit(unconfined, 2));
         assertNull(CallCodec.unfit(devices, 2));
         assertNull(CallCodec.unfit(new Call.Enter(Requests.valid(0, 0).build(), SMALL_APP), 1));
         assertNull(CallCodec.unfit(new Call.ListRockers(), 1));
-        for (Call.Enter e : List.of(devices, shared)) {
+        for (Call.Enter e : List.of(devices, shared, unconfined, profile)) {
             try {
                 CallCodec.encode(e, 1);
                 fail();
@@ -343,6 +389,10 @@ public class CallCodecV2Test {
             assertTrue(expected.getMessage(), expected.getMessage().startsWith("shared_dirs '[/srv:ro]'"));
         }
         assertEquals(List.of(plain), ReplyCodec.infos(new Frame(Protocol.INFOS, ReplyCodec.infos(List.of(plain), 1)), 1));
+        RockerInfo filtered = new RockerInfo("c", 5, 6, Instant.EPOCH, profile.request());
+        assertEquals("rocker c: seccomp '/etc/rocker/app.json': protocol version 1 cannot carry this field (list in version 2)",
+                ReplyCodec.unfit(List.of(plain, filtered), 1));
+        assertNull(ReplyCodec.unfit(List.of(plain, filtered), 2));
     }
 
     private static Call decodeQuietly(Frame f) {
@@ -378,7 +428,8 @@ public class CallCodecV2Test {
     public void mutatedBytesAreReadOrRejectedButNeverCrashTheReader() {
         java.util.Random random = new java.util.Random(2024);
         byte[][] seeds = {Hex.bytes(WireVectorsTest.V2_ENTER), Hex.bytes(WireVectorsTest.V2_INFOS),
-            Hex.bytes(WireVectorsTest.V2_RESULT), Hex.bytes(WireVectorsTest.V2_EXIT), Hex.bytes(WireVectorsTest.V2_ENTER_1_1)};
+            Hex.bytes(WireVectorsTest.V2_RESULT), Hex.bytes(WireVectorsTest.V2_EXIT), Hex.bytes(WireVectorsTest.V2_ENTER_1_1),
+            Hex.bytes(WireVectorsTest.V2_ENTER_SECCOMP)};
         for (int i = 0; i < 20_000; i++) {
             byte[] b = seeds[i % seeds.length].clone();
             for (int n = 1 + random.nextInt(3); n > 0; n--) {

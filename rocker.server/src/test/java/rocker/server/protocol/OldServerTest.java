@@ -109,6 +109,36 @@ public class OldServerTest {
     }
 
     @Test
+    public void seccompIsNeverSentAgainInVersionOne() {
+        RemoteRockerClient client = new RemoteRockerClient(socket.toString(), Duration.ofSeconds(10));
+        RockerApp app = RockerApp.builder().command("/bin/true").build();
+        RockerResult r = client.enterRocker(Requests.valid(0, 0).seccomp("unconfined").build(), app);
+        assertEquals(RockerError.PARAM_INVALID, r.error());
+        assertEquals("seccomp 'unconfined': protocol version 1 cannot carry this field, and the server at " + socket
+                + " speaks only version 1: the request is not sent without it (upgrade the server)", r.message());
+        assertEquals(List.of(2), versions);
+        // Rocker's default filter falls back as before, and the client stays with version 1 for it
+        assertTrue(client.enterRocker(Requests.valid(0, 0).build(), app).isSuccess());
+        assertEquals(List.of(2, 2, 1), versions);
+        // a profile is asked for in version 2 again
+        r = client.enterRocker(Requests.valid(0, 0).seccomp("/etc/rocker/app.json").build(), app);
+        assertEquals(RockerError.PARAM_INVALID, r.error());
+        assertTrue(r.message(), r.message().startsWith("seccomp '/etc/rocker/app.json': protocol version 1 cannot carry this field, and"));
+        assertEquals(List.of(2, 2, 1, 2), versions);
+    }
+
+    @Test
+    public void aClientToldToSpeakVersionOneSendsNoSeccomp() {
+        RemoteRockerClient client = new RemoteRockerClient(socket.toString(), Duration.ofSeconds(10), 1);
+        RockerResult r = client.enterRocker(Requests.valid(0, 0).seccomp("/etc/rocker/app.json").build(),
+                RockerApp.builder().command("/bin/true").build());
+        assertEquals(RockerError.PARAM_INVALID, r.error());
+        assertEquals("seccomp '/etc/rocker/app.json': protocol version 1 cannot carry this field (this connection speaks version 1)",
+                r.message());
+        assertEquals(List.of(), versions);
+    }
+
+    @Test
     public void aClientToldToSpeakVersionOneSendsNoDevices() {
         RemoteRockerClient client = new RemoteRockerClient(socket.toString(), Duration.ofSeconds(10), 1);
         RockerResult r = client.enterRocker(Requests.valid(0, 0).addDevice("/dev/ttyUSB0").build(),

@@ -123,10 +123,10 @@ public class VersionCompatibilityTest {
     @Test
     public void badRequestsAreAnsweredInTheirVersion() throws IOException {
         try (RawClient c = raw()) {
-            // ENTER, request with tag 15
-            RockerResult r = v2Result(c.send(request(Protocol.ENTER, "0002 0001 00000006 000f 00000000")).read());
+            // ENTER, request with tag 16
+            RockerResult r = v2Result(c.send(request(Protocol.ENTER, "0002 0001 00000006 0010 00000000")).read());
             assertEquals(RockerError.PARAM_INVALID, r.error());
-            assertEquals("bad request: unknown field tag 15 in request", r.message());
+            assertEquals("bad request: unknown field tag 16 in request", r.message());
         }
         try (RawClient c = raw()) {
             // well-formed, but a device outside /dev: the server validates what the client did not
@@ -134,6 +134,13 @@ public class VersionCompatibilityTest {
             RockerResult r = v2Result(c.send(RawClient.frame(Protocol.ENTER, CallCodec.encode(e, 2))).read());
             assertEquals(RockerError.PARAM_INVALID, r.error());
             assertEquals("devices '/tmp/tty': must be a device node under /dev", r.message());
+        }
+        try (RawClient c = raw()) {
+            // well-formed, but a relative seccomp profile
+            Call.Enter e = new Call.Enter(Requests.valid(0, 0).seccomp("profile.json").build(), WireVectorsTest.ENTER_1_1.app());
+            RockerResult r = v2Result(c.send(RawClient.frame(Protocol.ENTER, CallCodec.encode(e, 2))).read());
+            assertEquals(RockerError.PARAM_INVALID, r.error());
+            assertEquals("seccomp 'profile.json': must be an absolute path", r.message());
         }
         try (RawClient c = raw()) {
             RockerResult r = v2Result(c.send(request(Protocol.GUARD_NAME, "0002 0001 00000003 000000")).read());
@@ -195,6 +202,44 @@ public class VersionCompatibilityTest {
             assertEquals(RockerError.PARAM_INVALID, e.error());
             assertTrue(e.getMessage(), e.getMessage().startsWith("rocker rocker-fake-1: devices '[/dev/a, /dev/b]'"));
         }
+        v2.close();
+        v1.close();
+    }
+
+    @Test
+    public void seccompTravelsInVersionTwoOnly() throws Exception {
+        try (RawClient c = raw()) {
+            c.send(request(Protocol.ENTER, WireVectorsTest.V2_ENTER_SECCOMP));
+            RockerResult r = v2Result(c.read());
+            assertTrue(r.toString(), r.isSuccess());
+        }
+        assertEquals(WireVectorsTest.REQUEST_SECCOMP, fixture.engine.requests.get(0));
+        try (RawClient c = raw()) {
+            Frame infos = c.send(request(Protocol.LIST, "0002")).read();
+            assertEquals(WireVectorsTest.REQUEST_SECCOMP, ReplyCodec.infos(infos, 2).get(0).request());
+        }
+        try (RawClient c = raw()) {
+            // version 1 cannot show the rocker's filter: a RESULT instead of INFOS
+            RockerResult r = v1Result(c.send(request(Protocol.LIST, "0001")).read());
+            assertEquals(RockerError.PARAM_INVALID, r.error());
+            assertEquals("rocker rocker-fake-1: seccomp 'unconfined': protocol version 1 cannot carry this field"
+                    + " (list in version 2)", r.message());
+        }
+        RockerApp app = RockerApp.builder().command("/bin/true").build();
+        rocker.api.RockerRequest profile = Requests.valid(0, 0).seccomp("/etc/rocker/app.json").build();
+        RemoteRockerClient v2 = new RemoteRockerClient(fixture.socket().toString(), Duration.ofSeconds(20));
+        RockerResult second = v2.enterRocker(profile, app);
+        assertTrue(second.toString(), second.isSuccess());
+        assertEquals(profile, fixture.engine.requests.get(1));
+        assertEquals("/etc/rocker/app.json", v2.list().get(1).request().seccomp());
+        RemoteRockerClient v1 = new RemoteRockerClient(fixture.socket().toString(), Duration.ofSeconds(20), 1);
+        RockerResult refused = v1.enterRocker(profile, app);
+        assertEquals(RockerError.PARAM_INVALID, refused.error());
+        assertEquals("seccomp '/etc/rocker/app.json': protocol version 1 cannot carry this field (this connection speaks version 1)",
+                refused.message());
+        // Rocker's default filter (null) goes in version 1 as before
+        assertTrue(v1.enterRocker(Requests.valid(0, 0).build(), app).isSuccess());
+        assertEquals(3, fixture.engine.requests.size());
         v2.close();
         v1.close();
     }

@@ -115,6 +115,34 @@ public class WireVectorsTest {
             + "  0006 00000009"                       //   6 stderr, 9 bytes:
             + "    0001 00000003 6c6f67";             //     1 kind "log"
 
+    /** A valid request with a seccomp (API 1.1), which only version 2 carries: no filter at all. */
+    static final RockerRequest REQUEST_SECCOMP = RockerRequest.builder().appId(1).uid(2).gid(3)
+            .pkgPath("/p").execDir("/x").dataDir("/d").seccomp(RockerRequest.SECCOMP_UNCONFINED).build();
+    static final Call.Enter ENTER_SECCOMP = new Call.Enter(REQUEST_SECCOMP, ENTER_1_1.app());
+
+    /** ENTER body, version 2, with the mandatory tag 15 (no optional bit 0x8000), written last. */
+    static final String V2_ENTER_SECCOMP = ""
+            + "0002"                                  // version 2
+            + "0001 0000005e"                         // 1 request, 94 bytes:
+            + "  0001 00000004 00000001"              //   1 app_id 1
+            + "  0002 00000004 00000002"              //   2 uid 2
+            + "  0003 00000004 00000003"              //   3 gid 3
+            + "  0005 00000002 2f70"                  //   5 app_pkg_path "/p"
+            + "  0006 00000002 2f78"                  //   6 app_exec_dir "/x"
+            + "  0007 00000002 2f64"                  //   7 app_data_dir "/d"
+            + "  000a 00000001 00"                    //  10 userns false
+            + "  000b 00000004 686f7374"              //  11 network "host"
+            + "  000c 00000001 00"                    //  12 remove_on_exit false
+            + "  000f 0000000a 756e636f6e66696e6564"  //  15 seccomp "unconfined"
+            + "0002 00000039"                         // 2 app, 57 bytes:
+            + "  0001 00000002 2f62"                  //   1 arg "/b"
+            + "  0004 0000000d"                       //   4 stdin, 13 bytes:
+            + "    0001 00000007 64697363617264"      //     1 kind "discard"
+            + "  0005 00000009"                       //   5 stdout, 9 bytes:
+            + "    0001 00000003 6c6f67"              //     1 kind "log"
+            + "  0006 00000009"                       //   6 stderr, 9 bytes:
+            + "    0001 00000003 6c6f67";             //     1 kind "log"
+
     static final RockerResult RESULT = RockerResult.of(RockerError.BUILD_ROCKER_FAILED, 1, 2, "g", "no");
 
     static final String V1_RESULT = "00000007 00000001 00000002 00000001 67 00000002 6e6f";
@@ -175,6 +203,38 @@ public class WireVectorsTest {
         String request = Hex.normal(V2_ENTER_1_1).substring(4 + 12, 4 + 12 + 2 * 144);
         String infos = Hex.of(ReplyCodec.infos(List.of(info), 2));
         assertEquals(Hex.normal("0001 000000c9") + fields1To5 + Hex.normal("0006 00000090") + request, infos);
+        assertEquals(List.of(info), ReplyCodec.infos(new Frame(Protocol.INFOS, Hex.buffer(infos)), 2));
+    }
+
+    @Test
+    public void versionTwoEnterWithSeccomp() throws Exception {
+        assertEquals(Hex.normal(V2_ENTER_SECCOMP), Hex.of(CallCodec.encode(ENTER_SECCOMP, 2)));
+        assertEquals(ENTER_SECCOMP, CallCodec.decode(new Frame(Protocol.ENTER, Hex.buffer(V2_ENTER_SECCOMP))));
+        assertEquals(REQUEST_SECCOMP, REQUEST_SECCOMP.validate());
+        // without it (Rocker's default filter), the request is the same bytes less tag 15: 94 - 16 = 78
+        String seccomp = Hex.normal("000f 0000000a 756e636f6e66696e6564");
+        String v2 = Hex.normal(V2_ENTER_SECCOMP);
+        String withoutSeccomp = Hex.normal("0002 0001 0000004e") + v2.substring(16, 16 + 2 * 78) + v2.substring(16 + 2 * 94);
+        assertEquals(seccomp, v2.substring(16 + 2 * 78, 16 + 2 * 94));
+        Call.Enter byDefault = new Call.Enter(REQUEST_SECCOMP.toBuilder().seccomp(null).build(), ENTER_SECCOMP.app());
+        assertEquals(withoutSeccomp, Hex.of(CallCodec.encode(byDefault, 2)));
+        assertEquals(byDefault, CallCodec.decode(new Frame(Protocol.ENTER, Hex.buffer(withoutSeccomp))));
+        // a profile path, after devices and shared dirs: V2_ENTER_1_1's request (144 bytes) with tag 15
+        // "/etc/rocker/app.json" (26 bytes) at its end, 170 bytes
+        RockerRequest profile = REQUEST_1_1.toBuilder().seccomp("/etc/rocker/app.json").build();
+        String v11 = Hex.normal(V2_ENTER_1_1);
+        String expected = Hex.normal("0002 0001 000000aa") + v11.substring(16, 16 + 2 * 144)
+                + Hex.normal("000f 00000014 2f6574632f726f636b65722f6170702e6a736f6e") + v11.substring(16 + 2 * 144);
+        Call.Enter withProfile = new Call.Enter(profile, ENTER_1_1.app());
+        assertEquals(expected, Hex.of(CallCodec.encode(withProfile, 2)));
+        assertEquals(withProfile, CallCodec.decode(new Frame(Protocol.ENTER, Hex.buffer(expected))));
+        assertEquals(profile, profile.validate());
+        // INFOS of the rocker: V2_INFOS's fields 1 to 5 (51 bytes), then field 6 with the request list of
+        // V2_ENTER_SECCOMP (its 94 bytes), tag 15 included
+        RockerInfo info = new RockerInfo("g", 3, 4, Instant.ofEpochSecond(1700000000, 123), REQUEST_SECCOMP);
+        String fields1To5 = Hex.normal(V2_INFOS).substring(12, 12 + 2 * 51);
+        String infos = Hex.of(ReplyCodec.infos(List.of(info), 2));
+        assertEquals(Hex.normal("0001 00000097") + fields1To5 + Hex.normal("0006 0000005e") + v2.substring(16, 16 + 2 * 94), infos);
         assertEquals(List.of(info), ReplyCodec.infos(new Frame(Protocol.INFOS, Hex.buffer(infos)), 2));
     }
 
