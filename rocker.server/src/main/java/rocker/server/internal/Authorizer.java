@@ -12,7 +12,8 @@ import rocker.server.protocol.AppSpec;
 /**
  * Decides what a {@link Peer} may do, from its kernel credentials only. Root and the configured trusted
  * uids may do anything; any other peer may only make rockers for its own uid and gid, with no
- * supplementary groups, and only see, wait for and destroy its own rockers. The paths of its request
+ * supplementary groups and Rocker's default system call filter, and only see, wait for and destroy
+ * its own rockers. The paths of its request
  * are not checked here (a check by path would only hold until the client swaps it): the engine opens
  * them with the peer's credentials, as {@link #caller(Peer)} tells it (docs/security.md).
  */
@@ -45,6 +46,10 @@ final class Authorizer {
         }
         if (!request.groups().isEmpty()) {
             return Optional.of("groups " + request.groups() + ": supplementary groups need a privileged client");
+        }
+        if (request.seccomp() != null) {
+            // "unconfined" lifts the filter, and a profile file could allow what the default denies
+            return Optional.of("seccomp '" + request.seccomp() + "': only root clients may change the system call filter");
         }
         return Optional.empty();
     }

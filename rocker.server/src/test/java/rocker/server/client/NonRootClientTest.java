@@ -19,7 +19,8 @@ import rocker.server.testing.ServerFixture;
 
 /**
  * A real process of another uid (65534, via setpriv) talks to the server: it gets a rocker for its own
- * uid and is refused one for root; it only lists its own rockers. Authorization comes from SO_PEERCRED.
+ * uid and is refused one for root, and one with another system call filter than Rocker's default; it
+ * only lists its own rockers. Authorization comes from SO_PEERCRED.
  */
 public class NonRootClientTest {
     private static final int NOBODY = 65534;
@@ -53,5 +54,39 @@ public class NonRootClientTest {
         // the engine is told to open the request's paths as the client (its own checks: docs/security.md)
         assertEquals(rocker.api.RockerCaller.user(NOBODY, NOBODY, java.util.List.of(), 0).uid(), fixture.engine.callers.get(0).uid());
         assertFalse(fixture.engine.callers.get(0).isEngine());
+    }
+
+    @Test
+    public void anUnprivilegedProcessMayNotChangeTheSystemCallFilter() throws Exception {
+        assumeTrue("needs root and setpriv", ChildJvm.available());
+        String socket = fixture.socket().toString();
+        String data = fixture.dir().resolve("data").toString();
+        String profile = fixture.dir().resolve("seccomp.json").toString();
+        try (ChildJvm child = new ChildJvm()) {
+            for (String seccomp : new String[] {"unconfined", profile}) {
+                ChildJvm.Result r = child.run(NOBODY, NOBODY, NonRootClientMain.class, socket, "65534", "65534",
+                        "/tmp/app.squashfs", data, seccomp);
+                assertEquals(r.output(), 0, r.exitCode());
+                assertTrue(r.output(), r.output().startsWith("RESULT sys permission denied: seccomp '" + seccomp
+                        + "': only root clients may change the system call filter\n"));
+                assertTrue(r.output(), r.output().contains("LIST 0"));
+            }
+            // a value that is not valid is param_invalid, like any field (the client checks before it sends)
+            ChildJvm.Result relative = child.run(NOBODY, NOBODY, NonRootClientMain.class, socket, "65534", "65534",
+                    "/tmp/app.squashfs", data, "seccomp.json");
+            assertTrue(relative.output(), relative.output().startsWith("RESULT param_invalid seccomp 'seccomp.json': must be an absolute path"));
+        }
+        assertEquals("nothing was built for the client", 0, fixture.engine.requests.size());
+        // root (this process) may: the engine gets the filter asked for
+        try (RemoteRockerClient root = new RemoteRockerClient(socket)) {
+            for (String seccomp : new String[] {"unconfined", profile}) {
+                rocker.api.RockerResult r = root.enterRocker(Requests.valid(NOBODY, NOBODY).seccomp(seccomp).build(),
+                        rocker.api.RockerApp.of("/bin/true"));
+                assertTrue(r.toString(), r.isSuccess());
+            }
+            assertEquals(profile, root.list().get(1).request().seccomp());
+        }
+        assertEquals("unconfined", fixture.engine.requests.get(0).seccomp());
+        assertEquals(profile, fixture.engine.requests.get(1).seccomp());
     }
 }

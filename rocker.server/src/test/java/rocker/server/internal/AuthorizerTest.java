@@ -45,6 +45,21 @@ public class AuthorizerTest {
     }
 
     @Test
+    public void onlyRootAndTrustedUidsMayChangeTheSystemCallFilter() {
+        for (String seccomp : new String[] {RockerRequest.SECCOMP_UNCONFINED, "/etc/rocker/seccomp/app.json", "", "relative.json"}) {
+            RockerRequest own = Requests.valid(1000, 1000).seccomp(seccomp).build();
+            assertEquals(Optional.of("seccomp '" + seccomp + "': only root clients may change the system call filter"),
+                    auth.enterRefusal(USER, own, APP));
+            assertEquals(Optional.empty(), auth.enterRefusal(ROOT, own, APP));
+            assertEquals(Optional.empty(), auth.enterRefusal(new Peer(3, 500, 500), own, APP));
+        }
+        // Rocker's default filter is everybody's
+        assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).seccomp(null).build(), APP));
+        // the uid is still named first
+        assertTrue(auth.enterRefusal(USER, Requests.valid(0, 0).seccomp("unconfined").build(), APP).get().startsWith("uid 0"));
+    }
+
+    @Test
     public void othersOnlyOwnTheirRockers() {
         RockerInfo mine = new RockerInfo("a", 1, 2, Instant.now(), Requests.valid(1000, 1000).build());
         RockerInfo roots = new RockerInfo("b", 3, 4, Instant.now(), Requests.valid(0, 0).build());
