@@ -20,8 +20,8 @@ final class ListCommand {
             "",
             Target.USAGE,
             "  --json            a JSON array of objects (guard_name, guard_pid, app_pid, app_id, uid, gid,",
-            "                    created, uptime_s, pkg, exec_dir, data_dir; devices and shared_dirs when",
-            "                    the rocker has some)",
+            "                    created, uptime_s, pkg, exec_dir, data_dir; devices, shared_dirs and",
+            "                    seccomp when the rocker has them)",
             "  --help            this text");
     private static final String ROW = "%-16s %9s %8s %9s  %s";
 
@@ -95,6 +95,9 @@ final class ListCommand {
                 dirs.add(dir);
             }
             m.put("shared_dirs", dirs);
+        }
+        if (i.request().seccomp() != null) {
+            m.put("seccomp", i.request().seccomp());
         }
         return m;
     }

@@ -15,7 +15,7 @@ final class RunOptions {
             "Usage: rocker run [--socket PATH | --local] --pkg FILE --exec-dir DIR --data-dir DIR",
             "                  [--overlay DIR]... [--uid N] [--gid N] [--app-id N] [--hostname NAME]",
             "                  [--userns] [--net host|none] [--device DEV]... [--share DIR[:ro]]...",
-            "                  [--rm] [--wait] [--json] -- CMD [ARG...]",
+            "                  [--seccomp unconfined|FILE] [--rm] [--wait] [--json] -- CMD [ARG...]",
             "",
             "Builds a rocker from the squashfs image FILE and runs CMD in it.",
             "",
@@ -33,6 +33,9 @@ final class RunOptions {
             "                    (without root, only devices the caller can open)",
             "  --share DIR[:ro]  a host dir the app may use at the same path, read-write or with :ro",
             "                    read-only, repeatable (without root, only dirs the caller owns)",
+            "  --seccomp unconfined|FILE",
+            "                    the app's system call filter instead of Rocker's default: none at all,",
+            "                    or the seccomp profile FILE (Docker/OCI JSON); root only",
             "  --rm              tear the rocker down when the app ends",
             "  --wait            stream the app's output here and exit with its status",
             "  --json            print the result as one JSON object; the app's output goes to the",
@@ -55,6 +58,8 @@ final class RunOptions {
     NetworkMode network = NetworkMode.HOST;
     final List<String> devices = new ArrayList<>();
     final List<SharedDir> shares = new ArrayList<>();
+    /** null: Rocker's default filter. */
+    String seccomp;
     boolean rm;
     boolean waitForApp;
     boolean json;
@@ -89,6 +94,7 @@ final class RunOptions {
                 case "--net": o.network = network(c.value()); break;
                 case "--device": o.devices.add(c.value()); break;
                 case "--share": o.shares.add(share(cwd, opt, c.value())); break;
+                case "--seccomp": o.seccomp = seccomp(cwd, opt, c.value()); break;
                 case "--rm": c.flag(); o.rm = true; break;
                 case "--wait": c.flag(); o.waitForApp = true; break;
                 case "--json": c.flag(); o.json = true; break;
@@ -108,7 +114,7 @@ final class RunOptions {
                 .pkgPath(pkg).execDir(execDir).dataDir(dataDir)
                 .overlayDirs(overlays != null ? overlays : RockerRequest.SEED_OVERLAY_DIRS)
                 .hostname(hostname).userNamespace(userns).network(network).removeOnExit(rm)
-                .devices(devices).sharedDirs(shares).build();
+                .devices(devices).sharedDirs(shares).seccomp(seccomp).build();
     }
 
     private void overlay(String dir) {
@@ -149,6 +155,11 @@ final class RunOptions {
         }
         String path = hostPath(cwd, option, d.path());
         return d.isReadOnly() ? SharedDir.readOnly(path) : SharedDir.readWrite(path);
+    }
+
+    /** {@code unconfined}, or a profile FILE: a host path (write {@code ./unconfined} for a file of that name). */
+    private static String seccomp(Path cwd, String option, String v) throws UsageException {
+        return RockerRequest.SECCOMP_UNCONFINED.equals(v) ? v : hostPath(cwd, option, v);
     }
 
     /** A host path: relative ones are resolved against the working dir; a trailing '/' is dropped. */

@@ -52,6 +52,17 @@ public class CliOverSocketTest {
     }
 
     @Test
+    public void seccompGoesThroughTheServerAndComesBackInLs() {
+        cli.realSocket = fixture.socket();
+        // this test runs as root, which may change the filter (others: docs/cli.md, NonRootClientTest)
+        assertEquals(cli.err(), 0, cli.run("run", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/data",
+                "--seccomp", "profiles/app.json", "--", "/bin/app"));
+        assertEquals("/work/dir/profiles/app.json", fixture.engine.requests.get(0).seccomp());
+        assertEquals(0, cli.run("ls", "--json"));
+        assertTrue(cli.out(), cli.out().endsWith("\"data_dir\":\"/tmp/data\",\"seccomp\":\"/work/dir/profiles/app.json\"}]\n"));
+    }
+
+    @Test
     public void noServerIsAClearFailure() {
         cli.realSocket = fixture.dir().resolve("absent.sock");
         assertEquals(125, cli.run("ls"));

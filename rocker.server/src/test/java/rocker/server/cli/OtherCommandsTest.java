@@ -58,7 +58,23 @@ public class OtherCommandsTest {
         assertTrue(rockers[1], rockers[1].endsWith("\"data_dir\":\"/var/lib/rocker/app\",\"devices\":[\"/dev/ttyUSB0\",\"/dev/ttyACM0\"],"
                 + "\"shared_dirs\":[{\"path\":\"/srv/in\",\"read_only\":true},{\"path\":\"/srv/\\\"q\",\"read_only\":false}]}]"));
         assertEquals(0, cli.run("ls", "--help"));
-        assertTrue(cli.out(), cli.out().contains("devices and shared_dirs when"));
+        assertTrue(cli.out(), cli.out().contains("devices, shared_dirs and\n                    seccomp when"));
+    }
+
+    @Test
+    public void lsJsonShowsSeccompWhenItIsSet() {
+        cli.local.adopt("rk-plain", 300, Requests.valid(1, 1).build(), CliHarness.NOW);
+        cli.local.adopt("rk-free", 301, Requests.valid(1, 1).seccomp("unconfined").build(), CliHarness.NOW);
+        cli.local.adopt("rk-prof", 302, Requests.valid(1, 1).addDevice("/dev/ttyUSB0").seccomp("/etc/rocker/\"q.json").build(), CliHarness.NOW);
+        assertEquals(0, cli.run("ls", "--json"));
+        String[] rockers = cli.out().trim().split("\\},\\{\"guard_name\"");
+        // the fake engine lists by name: rk-free, rk-plain, rk-prof
+        assertEquals(3, rockers.length);
+        assertTrue(rockers[0], rockers[0].contains("\"rk-free\"")
+                && rockers[0].endsWith("\"data_dir\":\"/var/lib/rocker/app\",\"seccomp\":\"unconfined\""));
+        assertTrue(rockers[1], rockers[1].contains("\"rk-plain\"") && rockers[1].endsWith("\"data_dir\":\"/var/lib/rocker/app\""));
+        assertTrue(rockers[2], rockers[2].contains("\"rk-prof\"")
+                && rockers[2].endsWith("\"devices\":[\"/dev/ttyUSB0\"],\"seccomp\":\"/etc/rocker/\\\"q.json\"}]"));
     }
 
     @Test

@@ -57,6 +57,37 @@ public class RunCommandTest {
         assertEquals(List.of("/tmp/s.sock"), cli.remoteSockets);
         assertEquals(List.of(), r.devices());
         assertEquals(List.of(), r.sharedDirs());
+        assertEquals(null, r.seccomp());
+    }
+
+    @Test
+    public void seccompIsUnconfinedOrAProfileFileFromTheCurrentDir() {
+        cli.expect(0, with("--seccomp", "unconfined", "--", "/bin/true"));
+        assertEquals(RockerRequest.SECCOMP_UNCONFINED, cli.local.requests.get(0).seccomp());
+        cli.expect(0, with("--seccomp=/etc/rocker/app.json", "--", "/bin/true"));
+        assertEquals("/etc/rocker/app.json", cli.local.requests.get(1).seccomp());
+        // a relative FILE is taken from the current dir /work/dir, like --pkg
+        cli.expect(0, with("--seccomp", "profiles/app.json", "--", "/bin/true"));
+        assertEquals("/work/dir/profiles/app.json", cli.local.requests.get(2).seccomp());
+        cli.expect(0, with("--seccomp", "../p.json", "--", "/bin/true"));
+        assertEquals("/work/p.json", cli.local.requests.get(3).seccomp());
+        // a file named "unconfined" is spelled as a path
+        cli.expect(0, with("--seccomp", "./unconfined", "--", "/bin/true"));
+        assertEquals("/work/dir/unconfined", cli.local.requests.get(4).seccomp());
+        // the last one given counts, like --hostname
+        cli.expect(0, with("--seccomp", "unconfined", "--seccomp", "/etc/rocker/app.json", "--", "/bin/true"));
+        assertEquals("/etc/rocker/app.json", cli.local.requests.get(5).seccomp());
+    }
+
+    @Test
+    public void aWrongSeccompIsRefusedNamingTheField() {
+        assertUsage(with("--seccomp"), "option --seccomp needs a value");
+        assertUsage(with("--seccomp=", "--", "x"), "option --seccomp: the value is empty");
+        assertEquals(125, cli.run(with("--seccomp", "/etc/a\nb.json", "--", "/bin/true")));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: seccomp '/etc/a\nb.json': contains a control character"));
+        assertEquals(125, cli.run(with("--json", "--seccomp", "/etc/" + "x".repeat(256), "--", "/bin/true")));
+        assertTrue(cli.out(), cli.out().startsWith("{\"err_no\":2,\"err\":\"param_invalid\",\"message\":\"seccomp '/etc/xxx"));
+        assertTrue(cli.local.requests.isEmpty());
     }
 
     @Test
@@ -145,6 +176,8 @@ public class RunCommandTest {
         assertTrue(cli.out(), cli.out().startsWith("Usage: rocker run"));
         assertTrue(cli.out(), cli.out().contains("[--device DEV]... [--share DIR[:ro]]..."));
         assertTrue(cli.out(), cli.out().contains("  --share DIR[:ro]  a host dir the app may use at the same path"));
+        assertTrue(cli.out(), cli.out().contains("[--seccomp unconfined|FILE] [--rm]"));
+        assertTrue(cli.out(), cli.out().contains("  --seccomp unconfined|FILE\n                    the app's system call filter"));
     }
 
     private void assertUsage(String[] args, String message) {
