@@ -75,4 +75,34 @@ public class GogoCommandsTest {
         }
         assertEquals(1, engine.requests.size());
     }
+
+    @Test
+    public void runTakesSeccompLikeTheCommand() {
+        GogoCommands gogo = new GogoCommands();
+        FakeEngine engine = new FakeEngine();
+        gogo.bindLocal(engine);
+        assumeTrue("--local needs root", "root".equals(System.getProperty("user.name")));
+        gogo.run("--local", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/d",
+                "--seccomp", "unconfined", "--", "/bin/true");
+        gogo.run("--local", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/d",
+                "--seccomp=profiles/app.json", "--", "/bin/true");
+        gogo.run("--local", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/d", "--", "/bin/true");
+        assertEquals(RockerRequest.SECCOMP_UNCONFINED, engine.requests.get(0).seccomp());
+        // a relative file is taken from the framework's working dir
+        assertEquals(Path.of("profiles/app.json").toAbsolutePath().toString(), engine.requests.get(1).seccomp());
+        assertEquals(null, engine.requests.get(2).seccomp());
+        out.reset();
+        gogo.ls("--local", "--json");
+        String json = out.toString(StandardCharsets.UTF_8);
+        assertEquals(json, 2, json.split("\"seccomp\":", -1).length - 1);
+        assertTrue(json, json.contains("\"seccomp\":\"unconfined\""));
+        try {
+            gogo.run("--local", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/d",
+                    "--seccomp", "", "--", "/bin/true");
+            fail();
+        } catch (IllegalStateException e) {
+            assertEquals("rocker:run exited with status 125", e.getMessage());
+        }
+        assertEquals(3, engine.requests.size());
+    }
 }
