@@ -73,7 +73,7 @@ final class AppStdio implements AutoCloseable {
             case INHERIT:
                 return 0;
             case FILE:
-                return own(asCaller(() -> Posix.open(s.path(), Posix.O_RDONLY | Posix.O_NONBLOCK, 0), "stdin", s.path()));
+                return own(asCaller(() -> openAsCaller(s.path(), Posix.O_RDONLY | Posix.O_NONBLOCK, 0), "stdin", s.path()));
             case DISCARD:
                 return own(Posix.open("/dev/null", Posix.O_RDONLY, 0));
             default:
@@ -165,14 +165,19 @@ final class AppStdio implements AutoCloseable {
     private int appendTo(String path) {
         int flags = Posix.O_WRONLY | Posix.O_APPEND | Posix.O_NONBLOCK | Fd.O_LARGEFILE;
         try {
-            int fd = Posix.open(path, flags | Posix.O_CREAT | Posix.O_EXCL, 0640);
+            int fd = openAsCaller(path, flags | Posix.O_CREAT | Posix.O_EXCL, 0640);
             if (caller.isEngine()) Posix.fchown(fd, request.uid(), request.gid(), path);
             removeIfEmpty.add(() -> removeIfEmpty(fd, path));
             return fd;
         } catch (SysException e) {
             if (e.errno() != Errno.EEXIST) throw e;
-            return Posix.open(path, flags, 0);
+            return openAsCaller(path, flags, 0);
         }
+    }
+
+    /** A root client's path as given; a user's with no /proc magic link followed. */
+    private int openAsCaller(String path, int flags, int mode) {
+        return caller.isEngine() ? Posix.open(path, flags, mode) : Fd.openNoMagicLinks(path, flags, mode);
     }
 
     private void removeIfEmpty(int fd, String path) {
@@ -190,17 +195,23 @@ final class AppStdio implements AutoCloseable {
      */
     private int log(String name) {
         String what = data.path() + "/log/" + name;
-        int flags = Posix.O_WRONLY | Posix.O_APPEND | Posix.O_NONBLOCK | Fd.O_LARGEFILE;
-        int fd;
-        boolean created = true;
-        try {
+        int dir = data.hostLogDir();
+        boolean[] created = {false};
+        java.util.function.IntSupplier open = () -> {
+            int flags = Posix.O_WRONLY | Posix.O_APPEND | Posix.O_NONBLOCK | Fd.O_LARGEFILE;
             try {
-                fd = Fd.openBeneath(data.hostLogDir(), name, flags | Posix.O_CREAT | Posix.O_EXCL, 0640, what);
+                int fd = Fd.openBeneath(dir, name, flags | Posix.O_CREAT | Posix.O_EXCL, 0640, what);
+                created[0] = true;
+                return fd;
             } catch (SysException e) {
                 if (e.errno() != Errno.EEXIST) throw e;
-                created = false;
-                fd = Fd.openBeneath(data.hostLogDir(), name, flags, 0, what);
+                return Fd.openBeneath(dir, name, flags, 0, what);
             }
+        };
+        int fd;
+        try {
+            // a user's log dir is the user's: its logs are made with its credentials and never chowned
+            fd = caller.isEngine() ? open.getAsInt() : Credentials.as(caller.uid(), caller.gid(), caller.groups(), open::getAsInt);
         } catch (SysException e) {
             throw logRefused(name, e.errno() == Errno.ELOOP ? "is a symbolic link (Rocker follows none in a data dir)"
                     : e.errno() == Errno.ENXIO ? "is not a regular file" : "cannot be opened: " + e.getMessage());
@@ -209,10 +220,14 @@ final class AppStdio implements AutoCloseable {
             Stat st = Fd.stat(fd, what);
             if (!st.isRegular()) throw logRefused(name, "is " + st.kind() + ", not a regular file");
             if (st.nlink != 1) throw logRefused(name, "has " + st.nlink + " links (a log must have no other name)");
-            if (st.uid != request.uid() || st.gid != request.gid()) Posix.fchown(fd, request.uid(), request.gid(), what);
+            if (!caller.isEngine() && st.uid != caller.uid()) {
+                throw logRefused(name, "belongs to uid " + st.uid + ", not to uid " + caller.uid());
+            }
+            if (caller.isEngine() && (st.uid != request.uid() || st.gid != request.gid())) {
+                Posix.fchown(fd, request.uid(), request.gid(), what); // a root client's log dir is root's
+            }
             Fd.clearNonBlock(fd, what);
-            if (created) {
-                int dir = data.hostLogDir();
+            if (created[0]) {
                 int file = fd;
                 removeIfEmpty.add(() -> {
                     if (Fd.stat(file, what).size == 0) Fd.unlinkat(dir, name, 0);

@@ -38,8 +38,6 @@ import rocker.impl.linux.sys.SysException;
 final class DataDir implements AutoCloseable {
     private final String path;
     private final RockerCaller caller;
-    private final int appUid;
-    private final int appGid;
     private final List<Integer> fds = new ArrayList<>();
     private final Map<String, Integer> uppers = new LinkedHashMap<>();
     private final Map<String, Integer> works = new LinkedHashMap<>();
@@ -55,8 +53,6 @@ final class DataDir implements AutoCloseable {
     DataDir(RockerRequest request, RockerCaller caller) {
         this.path = request.dataDir();
         this.caller = caller;
-        this.appUid = request.uid();
-        this.appGid = request.gid();
     }
 
     String path() {
@@ -85,7 +81,8 @@ final class DataDir implements AutoCloseable {
     private int[] openRoot(String parentPath, String leaf) {
         int parent;
         try {
-            parent = Posix.open(parentPath, Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
+            parent = caller.isEngine() ? Posix.open(parentPath, Posix.O_RDONLY | Fd.O_DIRECTORY, 0)
+                    : Fd.openNoMagicLinks(parentPath, Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
         } catch (SysException e) {
             if (e.errno() != Errno.ENOENT || !caller.isEngine()) throw pathError(e, "its parent dir " + parentPath);
             parent = createParents(parentPath);
@@ -132,8 +129,13 @@ final class DataDir implements AutoCloseable {
         else Credentials.as(caller.uid(), caller.gid(), caller.groups(), rmdir);
     }
 
-    /** Removes dir {@code name} in {@code parent} and the dirs in it, if it holds nothing else; never follows a link. */
+    /** Removes dir {@code name} in {@code parent} and the dirs in it (16 levels at most), if it holds nothing else; never follows a link. */
     private static boolean removeEmptyTree(int parent, String name) {
+        return removeEmptyTree(parent, name, 16);
+    }
+
+    private static boolean removeEmptyTree(int parent, String name, int levels) {
+        if (levels == 0) return false;
         int fd;
         try {
             fd = Fd.openDir(parent, name, name);
@@ -143,7 +145,7 @@ final class DataDir implements AutoCloseable {
         boolean empty = true;
         try (java.util.stream.Stream<java.nio.file.Path> children = java.nio.file.Files.list(java.nio.file.Path.of(Fd.procPath(fd)))) {
             for (java.nio.file.Path c : (Iterable<java.nio.file.Path>) children::iterator) {
-                empty &= removeEmptyTree(fd, c.getFileName().toString());
+                empty &= removeEmptyTree(fd, c.getFileName().toString(), levels - 1);
             }
         } catch (java.io.IOException | RuntimeException e) {
             empty = false;
@@ -161,15 +163,19 @@ final class DataDir implements AutoCloseable {
      */
     void prepare(List<String> overlayDirs, List<String> privateDirs) {
         boolean user = !caller.isEngine();
-        int upper = dir(root, "upper", "upper", user ? caller.uid() : 0, user ? caller.gid() : 0, user ? 0755 : 0700, !user);
-        int work = dir(root, "work", "work", user ? caller.uid() : 0, user ? caller.gid() : 0, 0700, !user);
+        int upper = user ? usersDir("upper", 0755) : dir(root, "upper", "upper", 0, 0, 0700, true);
+        int work = user ? usersDir("work", 0700) : dir(root, "work", "work", 0, 0, 0700, true);
         for (String d : overlayDirs) {
             String name = d.substring(1);
             Stat host = hostDir(d);
             uppers.put(d, dir(upper, name, "upper/" + name, host.uid, host.gid, host.permissions(), false));
             works.put(d, dir(work, name, "work/" + name, 0, 0, 0700, false));
         }
-        log = dir(root, "log", "log", user ? appUid : 0, user ? appGid : 0, 0755, false);
+        log = user ? usersDir("log", 0755) : dir(root, "log", "log", 0, 0, 0755, false);
+        if (!user && Fd.stat(log, path).uid != 0) {
+            // a root client's logs are made as root and given to the app's uid: only in a dir of root's
+            throw invalid("log belongs to uid " + Fd.stat(log, path).uid + ", not to root");
+        }
         for (String d : privateDirs) {
             String name = d.substring(1);
             // like the host's: /tmp world-writable with the sticky bit, /run root's
@@ -187,29 +193,86 @@ final class DataDir implements AutoCloseable {
     }
 
     /**
-     * The dir {@code name} in {@code parent}, created (as root, then given its owner and mode on the
-     * descriptor) when missing. A dir that was replaced between our mkdir and our open is refused;
-     * with {@code enforce} an existing dir is given the owner and mode too.
+     * A dir of the user's own ({@code upper/}, {@code work/}, {@code log/} of a user's data dir), created
+     * and opened with the user's credentials on this (mount) thread, so nothing is ever chowned; an
+     * existing one must be the user's.
+     */
+    private int usersDir(String name, int mode) {
+        String what = path + "/" + name;
+        int fd;
+        try {
+            fd = own(Credentials.onThisThread(caller.uid(), caller.gid(), caller.groups(), () -> {
+                boolean made = Fd.mkdirat(root, name, mode, what);
+                int opened = Fd.openDir(root, name, what);
+                if (made) created.push(name);
+                return opened;
+            }));
+        } catch (SysException e) {
+            throw pathError(e, name);
+        }
+        Stat s = Fd.stat(fd, what);
+        if (s.uid != caller.uid()) {
+            throw invalid(name + " belongs to uid " + s.uid + ", not to uid " + caller.uid());
+        }
+        return fd;
+    }
+
+    /**
+     * The root-owned dir {@code name} in {@code parent}, which a user may be able to write (a user's data
+     * dir, its upper/ and work/). An existing one is used as it is (with {@code enforce}: given the owner
+     * and mode). A missing one is made in a staging dir only root can write ({@code .rocker-new-RANDOM},
+     * 0700, in the same parent), given its owner and mode there, on its descriptor, and then moved into
+     * place without replacing anything: a user can neither swap the dir we chown nor have us chown theirs.
      */
     private int dir(int parent, String name, String relative, int uid, int gid, int mode, boolean enforce) {
         String what = path + "/" + relative;
         try {
-            boolean created = Fd.mkdirat(parent, name, 0700, what);
-            int fd = own(Fd.openDir(parent, name, what));
-            if (created) {
-                this.created.push(relative);
-                Stat s = Fd.stat(fd, what);
-                if (s.uid != 0) { // we made it as root: anything else was put there by someone else
-                    throw invalid(relative + " was replaced while it was being created");
-                }
+            int fd;
+            try {
+                fd = own(Fd.openDir(parent, name, what));
+            } catch (SysException e) {
+                if (e.errno() != Errno.ENOENT) throw e;
+                return own(createStaged(parent, name, relative, uid, gid, mode));
             }
-            if (created || enforce) {
+            if (enforce) {
                 Posix.fchown(fd, uid, gid, what);
                 Fd.fchmod(fd, mode, what);
             }
             return fd;
         } catch (SysException e) {
             throw pathError(e, relative);
+        }
+    }
+
+    private int createStaged(int parent, String name, String relative, int uid, int gid, int mode) {
+        String what = path + "/" + relative;
+        String stage = ".rocker-new-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1);
+        if (!Fd.mkdirat(parent, stage, 0700, what)) throw invalid(relative + ": " + stage + " exists");
+        int staging = -1;
+        int fd = -1;
+        try {
+            staging = Fd.openDir(parent, stage, what);
+            Stat st = Fd.stat(staging, what);
+            if (st.uid != 0 || (st.mode & 0077) != 0) throw invalid(relative + " was replaced while it was being created");
+            Fd.mkdirat(staging, name, 0700, what);
+            fd = Fd.openDir(staging, name, what);
+            Posix.fchown(fd, uid, gid, what);
+            Fd.fchmod(fd, mode, what);
+            Fd.renameNoReplace(staging, name, parent, name, what);
+            created.push(relative);
+            int made = fd;
+            fd = -1;
+            return made;
+        } catch (SysException e) {
+            if (e.errno() == Errno.EEXIST) throw invalid(relative + " appeared while it was being created");
+            throw e;
+        } finally {
+            Posix.close(fd);
+            if (staging >= 0) {
+                Fd.unlinkat(staging, name, Fd.AT_REMOVEDIR); // still there when the move failed
+                Posix.close(staging);
+            }
+            Fd.unlinkat(parent, stage, Fd.AT_REMOVEDIR);
         }
     }
 
@@ -259,7 +322,9 @@ final class DataDir implements AutoCloseable {
         int slash = path.lastIndexOf('/');
         int parent;
         try {
-            parent = Posix.open(slash == 0 ? "/" : path.substring(0, slash), Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
+            String parentPath = slash == 0 ? "/" : path.substring(0, slash);
+            parent = caller.isEngine() ? Posix.open(parentPath, Posix.O_RDONLY | Fd.O_DIRECTORY, 0)
+                    : Fd.openNoMagicLinks(parentPath, Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
         } catch (SysException e) {
             throw pathError(e, "its parent dir");
         }
@@ -310,7 +375,7 @@ final class DataDir implements AutoCloseable {
                 }
             }
             if (createdRoot) removeEmptyDataDir();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError e) {
             // keep it: nothing is ever lost from a data dir
         }
         created.clear();

@@ -107,7 +107,7 @@ final class HostPaths {
 
     private int open(String field, String path, int flags) {
         try {
-            return Posix.open(path, flags, 0);
+            return caller.isEngine() ? Posix.open(path, flags, 0) : Fd.openNoMagicLinks(path, flags, 0);
         } catch (SysException e) {
             switch (e.errno()) {
                 case Errno.ENOENT:

@@ -29,7 +29,7 @@ final class ImageFile {
         int fd;
         try {
             fd = caller.isEngine() ? Posix.open(path, flags, 0)
-                    : Credentials.as(caller.uid(), caller.gid(), caller.groups(), () -> Posix.open(path, flags, 0));
+                    : Credentials.as(caller.uid(), caller.gid(), caller.groups(), () -> Fd.openNoMagicLinks(path, flags, 0));
         } catch (SysException e) {
             throw refused(path, caller, e);
         }

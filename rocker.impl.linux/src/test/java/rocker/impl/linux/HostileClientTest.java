@@ -228,4 +228,56 @@ public class HostileClientTest {
         assertTrue(run[1], run[1].contains("Permission denied"));
         assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
     }
+    @Test
+    public void aLogOfAnotherOwnerIsNeverGivenToTheUser() throws Exception {
+        Path data = Files.createDirectory(home.resolve("foreign-log"));
+        user.chown(data);
+        Path log = Files.createDirectory(data.resolve("log"));
+        user.chown(log);
+        // a root file with one link, moved into the user's log dir (as from a dir the user may write)
+        Path victim = Files.writeString(log.resolve("stdout.log"), "root's\n");
+        Files.setPosixFilePermissions(victim, PosixFilePermissions.fromString("rw-------"));
+        // opened with the user's credentials: it cannot even open root's file, let alone get it chowned
+        refused(asUser(request(data).build()), RockerError.PARAM_INVALID,
+                "app_data_dir '" + data + "': log/stdout.log cannot be opened: open " + log.resolve("stdout.log") + ": errno 13");
+        // a file of another user that the user may write (0666): opened, but not the user's: refused, not chowned
+        Files.setPosixFilePermissions(victim, PosixFilePermissions.fromString("rw-rw-rw-"));
+        refused(asUser(request(data).build()), RockerError.PARAM_INVALID,
+                "app_data_dir '" + data + "': log/stdout.log belongs to uid 0, not to uid " + user.uid);
+        assertEquals("still root's", 0, Files.getAttribute(victim, "unix:uid"));
+        assertEquals("root's\n", Files.readString(victim));
+    }
+
+    @Test
+    public void anotherProcesssProcFilesAreOutOfAUsersReach() throws Exception {
+        // init's memory map: readable only with root's ptrace rights, which an as-user thread must not keep
+        // (a non-zero fsuid alone leaves CAP_SYS_PTRACE effective)
+        RockerResult maps = fx.engine.enterRocker(request(home.resolve("m")).build(),
+                RockerApp.builder().command("/bin/true").stdin(rocker.api.Stdio.file("/proc/1/maps")).build(), user.caller());
+        refused(maps, RockerError.SYS, "permission denied: stdin '/proc/1/maps': uid " + user.uid + " may not open it");
+        // a file the engine holds open behind a dir the user cannot search: /proc/PID/fd/N would jump past it
+        Path closed = Files.createDirectory(fx.work.resolve("closed"));
+        Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwx------"));
+        Path hidden = Files.writeString(closed.resolve("readable-but-hidden"), "behind a 0700 dir\n");
+        Files.setPosixFilePermissions(hidden, PosixFilePermissions.fromString("rw-r--r--"));
+        try (java.nio.channels.FileChannel held = java.nio.channels.FileChannel.open(hidden)) {
+            String fd = null;
+            try (var fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+                for (Path p : fds) {
+                    try {
+                        if (Files.readSymbolicLink(p).equals(hidden)) fd = p.getFileName().toString();
+                    } catch (java.io.IOException e) {
+                        // the stream's own descriptor
+                    }
+                }
+            }
+            assertTrue("the test holds the file open", fd != null);
+            String magic = "/proc/" + ProcessHandle.current().pid() + "/fd/" + fd;
+            RockerResult r = fx.engine.enterRocker(request(home.resolve("f")).build(),
+                    RockerApp.builder().command("/bin/true").stdin(rocker.api.Stdio.file(magic)).build(), user.caller());
+            refused(r, RockerError.PARAM_INVALID, "stdin '" + magic + "': cannot be opened");
+        } finally {
+            Files.delete(hidden);
+        }
+    }
 }

@@ -14,27 +14,34 @@ final class Arch {
     final int oLargefile;
     final long sysSetgroups;
     final long sysStatx;
+    final long sysCapget;
+    final long sysCapset;
+    final long sysRenameat2;
 
-    private Arch(String name, int oDirectory, int oNofollow, int oLargefile, long sysSetgroups, long sysStatx) {
+    private Arch(String name, int oDirectory, int oNofollow, int oLargefile, long sysSetgroups, long sysStatx, long sysCapget,
+            long sysCapset, long sysRenameat2) {
         this.name = name;
         this.oDirectory = oDirectory;
         this.oNofollow = oNofollow;
         this.oLargefile = oLargefile;
         this.sysSetgroups = sysSetgroups;
         this.sysStatx = sysStatx;
+        this.sysCapget = sysCapget;
+        this.sysCapset = sysCapset;
+        this.sysRenameat2 = sysRenameat2;
     }
 
     static Arch of(String osArch) {
         switch (osArch) {
             case "amd64":
             case "x86_64":
-                return new Arch("x86_64", 0200000, 0400000, 0, 116, 332);
+                return new Arch("x86_64", 0200000, 0400000, 0, 116, 332, 125, 126, 316);
             case "aarch64":
-                return new Arch("aarch64", 040000, 0100000, 0, 159, 291);
+                return new Arch("aarch64", 040000, 0100000, 0, 159, 291, 90, 91, 276);
             case "arm":
             case "armhf":
                 // setgroups32: the 32-bit gid variant
-                return new Arch("armhf", 040000, 0100000, 0400000, 206, 397);
+                return new Arch("armhf", 040000, 0100000, 0400000, 206, 397, 184, 185, 382);
             default:
                 throw new UnsupportedOperationException("Rocker does not know the CPU architecture '" + osArch + "'");
         }

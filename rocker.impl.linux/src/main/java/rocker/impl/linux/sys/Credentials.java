@@ -52,13 +52,44 @@ public final class Credentials {
      * must not serve anyone else.
      */
     public static <T> T onThisThread(int uid, int gid, List<Integer> groups, Supplier<T> work) {
+        int[] caps = capget();
         try {
             switchTo(uid, gid, groups);
+            // the capabilities that a non-zero fsuid leaves (CAP_SYS_PTRACE, CAP_SYS_ADMIN...) would still pass
+            // the kernel's checks of /proc/PID/root, cwd, fd, maps of any process: none are effective here
+            capset(new int[] {0, caps[1], caps[2], 0, caps[4], caps[5]});
             return work.get();
         } finally {
+            capset(caps); // within the permitted set: always allowed; needed to switch back
             Native.file().setfsuid(0);
             Native.file().setfsgid(0);
             setgroups(List.of());
+        }
+    }
+
+    private static final int CAPABILITY_VERSION_3 = 0x20080522;
+
+    /** This thread's capability sets: effective, permitted, inheritable for the low and the high 32 bits. */
+    private static int[] capget() {
+        Pointer header = Scratch.get(Scratch.STRUCT, 8 + 24);
+        header.putInt(0, CAPABILITY_VERSION_3);
+        header.putInt(4, 0);
+        if (Native.syscalls().syscall(Arch.CURRENT.sysCapget, header.address(), header.address() + 8, 0, 0, 0, 0) < 0) {
+            throw new SysException("capget", "this thread", Native.errno());
+        }
+        int[] caps = new int[6];
+        for (int i = 0; i < 6; i++) caps[i] = header.getInt(8 + 4L * i);
+        return caps;
+    }
+
+    /** Sets this thread's capability sets (the kernel's capset(2) is per thread). */
+    private static void capset(int[] caps) {
+        Pointer header = Scratch.get(Scratch.STRUCT, 8 + 24);
+        header.putInt(0, CAPABILITY_VERSION_3);
+        header.putInt(4, 0);
+        for (int i = 0; i < 6; i++) header.putInt(8 + 4L * i, caps[i]);
+        if (Native.syscalls().syscall(Arch.CURRENT.sysCapset, header.address(), header.address() + 8, 0, 0, 0, 0) < 0) {
+            throw new SysException("capset", "this thread", Native.errno());
         }
     }
 

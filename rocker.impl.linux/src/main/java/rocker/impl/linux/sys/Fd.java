@@ -111,12 +111,34 @@ public final class Fd {
         }
     }
 
+    /**
+     * Opens a path a user named, on that user's credentials thread: symlinks are followed as the user,
+     * but no /proc magic link (/proc/PID/fd/N, /proc/PID/root, /proc/PID/cwd), which would jump past
+     * dirs the user cannot search into files a process of the same thread group (the engine) holds.
+     * Before Linux 5.6 (no openat2) a path under /proc is refused instead (ELOOP).
+     */
+    public static int openNoMagicLinks(String path, int flags, int mode) {
+        if (openat2) {
+            long fd = openat2(AT_FDCWD, path, flags | Posix.O_CLOEXEC | O_LARGEFILE, mode, RESOLVE_NO_MAGICLINKS);
+            if (fd >= 0) return (int) fd;
+            int e = (int) -fd;
+            if (e != Errno.ENOSYS) throw new SysException("open", path, e);
+            openat2 = false;
+        }
+        if (path.equals("/proc") || path.startsWith("/proc/")) throw new SysException("open", path, Errno.ELOOP);
+        return Posix.open(path, flags, mode);
+    }
+
     /** Returns the new fd, or minus the errno. */
     private static long openat2(int dirfd, String path, int flags, int mode) {
+        return openat2(dirfd, path, flags, mode, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+    }
+
+    private static long openat2(int dirfd, String path, int flags, int mode, long resolve) {
         Pointer how = Scratch.get(Scratch.STRUCT, 24);
         how.putLong(0, flags & 0xffffffffL);
         how.putLong(8, (flags & Posix.O_CREAT) != 0 ? mode : 0);
-        how.putLong(16, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        how.putLong(16, resolve);
         Pointer name = cString(path);
         for (;;) {
             long r = Native.syscalls().syscall(SYS_OPENAT2, dirfd, name.address(), how.address(), 24, 0, 0);
@@ -145,6 +167,23 @@ public final class Fd {
     /** unlinkat(2) of one name (never follows it); false when it failed, e.g. a dir that is not empty. */
     public static boolean unlinkat(int dirfd, String name, int flags) {
         return Native.file().unlinkat(dirfd, name, flags) == 0;
+    }
+
+    /**
+     * Moves {@code from} in {@code fromDir} to {@code to} in {@code toDir}, never replacing anything there
+     * ({@code renameat2(RENAME_NOREPLACE)}, Linux 3.15+; EEXIST when the name is taken).
+     */
+    public static void renameNoReplace(int fromDir, String from, int toDir, String to, String what) {
+        byte[] fb = from.getBytes(StandardCharsets.UTF_8);
+        byte[] tb = to.getBytes(StandardCharsets.UTF_8);
+        Pointer names = Scratch.get(Scratch.DATA, fb.length + tb.length + 2);
+        names.put(0, fb, 0, fb.length);
+        names.putByte(fb.length, (byte) 0);
+        names.put(fb.length + 1, tb, 0, tb.length);
+        names.putByte(fb.length + 1 + tb.length, (byte) 0);
+        long r = Native.syscalls().syscall(Arch.CURRENT.sysRenameat2, fromDir, names.address(), toDir,
+                names.address() + fb.length + 1, 1 /* RENAME_NOREPLACE */, 0);
+        if (r < 0) throw new SysException("rename", what, Native.errno());
     }
 
     public static void symlinkat(String target, int dirfd, String name, String what) {
