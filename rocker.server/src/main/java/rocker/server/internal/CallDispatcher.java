@@ -142,6 +142,11 @@ final class CallDispatcher {
         }
     }
 
+    /** Whether a peer of another pid namespace may be served at all: it is in a rocker of {@code trusted.rockers}. */
+    boolean admits(Peer peer) {
+        return !peer.isForeign() || inTrustedRocker(peer);
+    }
+
     /** Whether a peer inside a rocker is in one of the rockers of {@code trusted.rockers}. */
     private boolean inTrustedRocker(Peer peer) {
         if (trustedRockers.isEmpty() || peer.pidNamespace().isEmpty()) {

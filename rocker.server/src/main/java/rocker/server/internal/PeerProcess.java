@@ -46,8 +46,12 @@ final class PeerProcess {
             return new Peer(pid, uid, gid, "its pid is not visible in the server's pid namespace", "");
         }
         int pidfd = peerPidfd(fd);
-        if (pidfd < 0) {
+        if (pidfd == -ENOPROTOOPT) {
+            // a kernel before 6.5: the pid as SO_PEERCRED saw it (a small reuse window, docs/security.md)
             pidfd = (int) Holder.C.syscall(SYS_PIDFD_OPEN, pid, 0, 0, 0);
+        } else if (pidfd < 0) {
+            // SO_PEERPIDFD exists but has no process for the peer: it is gone (never fall back to its pid)
+            return new Peer(pid, uid, gid, "it is gone", "");
         }
         try {
             List<String> nspid = nspid(pidfd >= 0 ? Path.of("/proc/self/fdinfo", Integer.toString(pidfd))
@@ -67,11 +71,15 @@ final class PeerProcess {
         }
     }
 
-    /** A pidfd of the process that connected (Linux 6.5+), or -1. */
+    private static final int ENOPROTOOPT = 92;
+
+    /** A pidfd of the process that connected (Linux 6.5+), or minus the errno (-ENOPROTOOPT: no such option). */
     private static int peerPidfd(int fd) {
         IntByReference value = new IntByReference(-1);
         IntByReference length = new IntByReference(4);
-        return Holder.C.getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, value, length) == 0 ? value.intValue() : -1;
+        if (Holder.C.getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, value, length) == 0) return value.intValue();
+        int errno = jnr.ffi.Runtime.getRuntime(Holder.C).getLastError();
+        return -(errno > 0 ? errno : ENOPROTOOPT);
     }
 
     private static List<String> nspid(Path file) throws IOException {

@@ -151,7 +151,13 @@ public final class UnixSocketServer implements AutoCloseable {
             closeQuietly(fc);
             return;
         }
-        boolean privileged = authorizer.privileged(peer);
+        if (peer.isForeign() && !dispatcher.admits(peer)) {
+            // refused before it takes any slot: an app in a rocker (maybe uid 0) must not fill root's
+            reject(fc, peer, RockerResult.failure(RockerError.SYS, "permission denied: " + CallDispatcher.FROM_A_ROCKER));
+            return;
+        }
+        // an app of a trusted rocker gets a user's share, whatever its uid
+        boolean privileged = authorizer.privileged(peer) && !peer.isForeign();
         String busy = requestPermits.tryAcquire(peer.uid(), privileged);
         if (busy != null) {
             rejectBusy(fc, peer, busy);
@@ -174,12 +180,17 @@ public final class UnixSocketServer implements AutoCloseable {
     }
 
     private void rejectBusy(FrameChannel fc, Peer peer, String why) {
-        LOG.warn("{}: server busy, connection refused: {}", peer, why);
+        reject(fc, peer, RockerResult.failure(RockerError.SYS, "server busy: " + why));
+    }
+
+    /** Answers at once (a v1 RESULT, which every client reads) and closes, without reading the request. */
+    private void reject(FrameChannel fc, Peer peer, RockerResult answer) {
+        LOG.warn("{}: connection refused: {}", peer, answer.message());
         try {
-            fc.write(Protocol.RESULT, ReplyCodec.result(RockerResult.failure(RockerError.SYS, "server busy: " + why)),
+            fc.write(Protocol.RESULT, ReplyCodec.result(answer),
                     Deadline.in(java.time.Duration.ofMillis(TICK_MILLIS)));
         } catch (IOException e) {
-            LOG.debug("busy reply not sent: {}", e.toString());
+            LOG.debug("refusal not sent: {}", e.toString());
         }
         closeQuietly(fc);
     }

@@ -75,9 +75,15 @@ public class PeerAndShareTest {
 
     /** Starts a client that keeps running; returns once it printed its first line, which is returned. */
     private String startAndRead(TestUser user, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of(fixture.socket().toString(), Integer.toString(user.uid), Integer.toString(user.gid)));
+        return startAndRead(List.of(), user, args);
+    }
+
+    private String startAndRead(List<String> prefix, TestUser user, String... args) throws Exception {
+        int uid = user == null ? 0 : user.uid;
+        int gid = user == null ? 0 : user.gid;
+        List<String> all = new ArrayList<>(List.of(fixture.socket().toString(), Integer.toString(uid), Integer.toString(gid)));
         all.addAll(List.of(args));
-        Process p = jvm.start(List.of(), user.uid, user.gid, PeerClientMain.class, all.toArray(new String[0]));
+        Process p = jvm.start(prefix, uid, gid, PeerClientMain.class, all.toArray(new String[0]));
         started.add(p);
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line;
@@ -130,6 +136,18 @@ public class PeerAndShareTest {
         long rootMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue("root was served within a second: " + rootMillis + " ms", rootMillis < 1000);
         assertTrue("another user is served", run(List.of(), bob, "list").startsWith("LIST 0"));
+    }
+
+    @Test
+    public void anAppInARockerTakesNoSlotEvenAsUidZero() throws Exception {
+        String hog = startAndRead(List.of("unshare", "--pid", "--fork", "--mount-proc"), null, "hold", "12", "20");
+        assertEquals("every connection from another pid namespace is answered (refused) at once", "HOLD held=0 busy=12", hog);
+        long start = System.nanoTime();
+        try (RemoteRockerClient root = new RemoteRockerClient(fixture.socket().toString())) {
+            assertEquals(0, root.list().size());
+        }
+        assertTrue("root is served", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 1000);
+        assertTrue("a user is served", run(List.of(), alice, "list").startsWith("LIST 0"));
     }
 
     @Test
