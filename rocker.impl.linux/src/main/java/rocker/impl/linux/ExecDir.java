@@ -66,13 +66,18 @@ final class ExecDir implements MountOp {
             throw invalid(at + " does not exist, and Rocker creates dirs that no overlay covers only for root"
                     + " clients (create it, or put the exec dir under an overlay dir)");
         }
+        int fd = -1;
         try {
-            Fd.mkdirat(dir, name, 0755, at);
-            int fd = Fd.openDir(dir, name, at);
-            Fd.fchmod(fd, 0755, at); // not narrowed by the umask
-            return fd;
+            boolean made = Fd.mkdirat(dir, name, 0755, at);
+            fd = Fd.openDir(dir, name, at);
+            if (made) Fd.fchmod(fd, 0755, at); // not narrowed by the umask; a dir someone else made is left as it is
+            int opened = fd;
+            fd = -1;
+            return opened;
         } catch (SysException e) {
             throw refused(e, at);
+        } finally {
+            Posix.close(fd);
         }
     }
 

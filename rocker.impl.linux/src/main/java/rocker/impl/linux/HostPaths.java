@@ -72,7 +72,13 @@ final class HostPaths {
 
     private int device(String path) {
         int fd = open("devices", path, Fd.O_PATH);
-        Stat s = Fd.stat(fd, path);
+        Stat s;
+        try {
+            s = Fd.stat(fd, path);
+        } catch (SysException e) {
+            Posix.close(fd);
+            throw e;
+        }
         int type = s.mode & Stat.S_IFMT;
         if (type != 0020000 && type != 0060000) {
             Posix.close(fd);
@@ -95,7 +101,13 @@ final class HostPaths {
     private int dir(String path) {
         int fd = open("shared_dirs", path, Posix.O_RDONLY | Fd.O_DIRECTORY);
         if (!caller.isEngine()) {
-            Stat s = Fd.stat(fd, path);
+            Stat s;
+            try {
+                s = Fd.stat(fd, path);
+            } catch (SysException e) {
+                Posix.close(fd);
+                throw e;
+            }
             if (s.uid != caller.uid()) {
                 Posix.close(fd);
                 throw new RockerException(RockerError.SYS, "permission denied: shared_dirs '" + path + "': must be a dir of uid "

@@ -24,7 +24,7 @@ final class OverlayMount implements MountOp {
     @Override
     public void apply() {
         // lowerdir is resolved before the new mount covers dir, so it is the host's dir
-        Posix.mount("overlay", dir, "overlay", 0, "lowerdir=" + dir + ",upperdir=" + data.upperOption(dir)
+        Posix.mount("overlay", dir, "overlay", Posix.MS_NOSUID | Posix.MS_NODEV, "lowerdir=" + dir + ",upperdir=" + data.upperOption(dir)
                 + ",workdir=" + data.workOption(dir));
     }
 }
