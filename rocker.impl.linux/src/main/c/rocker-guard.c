@@ -20,27 +20,43 @@
  *                         with 'r', until the app ends). /proc is mounted only then: the engine's
  *                         mounts before it use the host's /proc/self/fd/N to name the dirs it opened.
  *   app                   setsid, identity (setgroups/setresgid/setresuid or a user namespace),
- *                         no capabilities, no_new_privs, chdir, execvpe. Reports its own pid to
- *                         the engine first (the engine reads it with SO_PASSCRED: kernel-translated).
+ *                         no capabilities, no_new_privs, chdir, the system call filter (seccomp),
+ *                         execvpe. Reports its own pid to the engine first (the engine reads it
+ *                         with SO_PASSCRED: kernel-translated).
+ *
+ * Tables (never used by the engine): "rocker-guard --seccomp-dump [seccomp fields...]" prints this
+ * architecture's system call table and the filter the fields (as in "X"; none: the default) make.
  *
  * Messages (one datagram each, fields NUL-separated, text):
  *   keeper -> engine   "P" guard_host_pid        | "E" step errno
  *   guard  -> engine   "R"                       | "E" step errno
- *   engine -> guard    "X" name hostname uid gid userns ngroups g... cwd argc argv... envc env...
- *                      with the app's stdin, stdout, stderr as SCM_RIGHTS
+ *   engine -> guard    "X" name hostname uid gid userns ngroups g... cwd argc argv... envc env... seccomp
+ *                      with the app's stdin, stdout, stderr as SCM_RIGHTS; seccomp is one of
+ *                        "default"      Rocker's filter (below)
+ *                        "unconfined"   no filter
+ *                        "profile" default_action default_errno nrules (name action errno)...
+ *                      where an action is allow, errno, kill_process, kill_thread or log, and errno
+ *                      (0-4095) counts only for errno
  *   app    -> engine   "C"                       (credentials carry the app's host pid)
  *   guard  -> engine   "A" app_ns_pid            | "F" step errno
+ *                      (step SECCOMP_NAME: "errno" is the index of the profile rule whose name this
+ *                      guard does not know)
  *   guard  -> engine   "W" wait_status           (the app ended)
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +87,8 @@ static int fault;
 enum step {
     S_ARGS = 1, S_UNSHARE, S_PRIVATE, S_FORK, S_NAME, S_HOSTNAME, S_PROC, S_LOOPBACK, S_SIGNALS,
     S_RECV, S_REQUEST, S_PIPE, S_FORK_APP, S_SETSID, S_USERNS, S_IDMAP, S_GROUPS, S_GID, S_UID,
-    S_CAPS, S_NNP, S_CHDIR, S_EXEC, S_REPORT, S_PROC_RO, S_PROC_NULL, S_PROC_MASK, S_MQUEUE
+    S_CAPS, S_NNP, S_CHDIR, S_EXEC, S_REPORT, S_PROC_RO, S_PROC_NULL, S_PROC_MASK, S_MQUEUE, S_SECCOMP,
+    S_SECCOMP_NAME
 };
 
 static void say(const char *kind, long a, long b) {
@@ -127,6 +144,11 @@ struct request {
     char *cwd;
     char **argv;
     char **envp;
+    int sc_mode;        /* enum sc_mode */
+    uint32_t sc_default;
+    long sc_nrules;
+    char **sc_names;
+    uint32_t *sc_rets;
 };
 
 static char *next_field(char **p, char *end) {
@@ -157,6 +179,367 @@ static char **next_vector(char **p, char *end) {
     return v;
 }
 
+/* ---- the app's system call filter ------------------------------------------------------------ */
+
+/*
+ * Classic BPF, hand-made (no libseccomp), installed by the app right before execvp, after
+ * no_new_privs (so no capability is needed). The numbers come from this architecture's own
+ * <asm/unistd.h>: build.sh writes rocker-syscalls.h with one {"name", __NR_name} for every call those
+ * headers define (and arm's __ARM_NR_ calls), so each guard's table is right by construction.
+ */
+struct sc_call {
+    const char *name;
+    long nr;
+};
+static const struct sc_call sc_calls[] = {
+#include "rocker-syscalls.h"
+};
+#define SC_CALLS (sizeof sc_calls / sizeof *sc_calls)
+
+#if defined(__x86_64__) && !defined(__ILP32__)
+#define SC_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SC_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__arm__) && defined(__ARM_EABI__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SC_ARCH AUDIT_ARCH_ARM
+#else
+#error "no system call filter for this architecture yet: add its AUDIT_ARCH and check where clone's flags are"
+#endif
+/* the low 32 bits of argument 0 (little-endian): the flags of clone (on all three) and unshare */
+#define SC_ARG0 ((uint32_t)offsetof(struct seccomp_data, args[0]))
+#ifdef __ARM_NR_BASE
+#define SC_PRIVATE ((uint32_t)__ARM_NR_BASE) /* arm's own calls (cacheflush, set_tls): not newer calls */
+#else
+#define SC_PRIVATE UINT32_MAX
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x80
+#endif
+#ifndef AF_VSOCK
+#define AF_VSOCK 40
+#endif
+/* clone's low byte is its exit signal, so CLONE_NEWTIME (0x80) is a namespace only for unshare */
+#define SC_NS_CLONE (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
+#define SC_NS_UNSHARE (SC_NS_CLONE | CLONE_NEWTIME)
+#define SC_EPERM (SECCOMP_RET_ERRNO | EPERM)
+#define SC_ENOSYS (SECCOMP_RET_ERRNO | ENOSYS)
+#define SC_MAX_RULES 4096
+
+/*
+ * Rocker's default: Docker's default profile (moby profiles/seccomp/default.json), the calls it
+ * allows every container, including ptrace and process_vm_* (as Docker on kernels from 4.8), without
+ * io_uring_* (as Docker since 25.0) and name_to_handle_at. Names this architecture lacks are skipped.
+ * clone, unshare, clone3, personality and socket are decided in sc_build. Every other call this
+ * guard's table names gets EPERM; a number above its highest (a newer kernel's call) ENOSYS.
+ */
+static const char *const sc_allowed[] = {
+    "_llseek", "_newselect", "accept", "accept4", "access", "adjtimex", "alarm", "arch_prctl",
+    "arm_fadvise64_64", "arm_sync_file_range", "bind", "breakpoint", "brk", "cacheflush", "cachestat", "capget",
+    "capset", "chdir", "chmod", "chown", "chown32", "clock_adjtime", "clock_adjtime64", "clock_getres",
+    "clock_getres_time64", "clock_gettime", "clock_gettime64", "clock_nanosleep", "clock_nanosleep_time64", "close", "close_range", "connect",
+    "copy_file_range", "creat", "dup", "dup2", "dup3", "epoll_create", "epoll_create1", "epoll_ctl",
+    "epoll_ctl_old", "epoll_pwait", "epoll_pwait2", "epoll_wait", "epoll_wait_old", "eventfd", "eventfd2", "execve",
+    "execveat", "exit", "exit_group", "faccessat", "faccessat2", "fadvise64", "fadvise64_64", "fallocate",
+    "fanotify_mark", "fchdir", "fchmod", "fchmodat", "fchmodat2", "fchown", "fchown32", "fchownat",
+    "fcntl", "fcntl64", "fdatasync", "fgetxattr", "flistxattr", "flock", "fork", "fremovexattr",
+    "fsetxattr", "fstat", "fstat64", "fstatat64", "fstatfs", "fstatfs64", "fsync", "ftruncate",
+    "ftruncate64", "futex", "futex_requeue", "futex_time64", "futex_wait", "futex_waitv", "futex_wake", "futimesat",
+    "get_robust_list", "get_thread_area", "getcpu", "getcwd", "getdents", "getdents64", "getegid", "getegid32",
+    "geteuid", "geteuid32", "getgid", "getgid32", "getgroups", "getgroups32", "getitimer", "getpeername",
+    "getpgid", "getpgrp", "getpid", "getppid", "getpriority", "getrandom", "getresgid", "getresgid32",
+    "getresuid", "getresuid32", "getrlimit", "getrusage", "getsid", "getsockname", "getsockopt", "gettid",
+    "gettimeofday", "getuid", "getuid32", "getxattr", "inotify_add_watch", "inotify_init", "inotify_init1", "inotify_rm_watch",
+    "io_cancel", "io_destroy", "io_getevents", "io_pgetevents", "io_pgetevents_time64", "io_setup", "io_submit", "ioctl",
+    "ioprio_get", "ioprio_set", "ipc", "kill", "landlock_add_rule", "landlock_create_ruleset", "landlock_restrict_self", "lchown",
+    "lchown32", "lgetxattr", "link", "linkat", "listen", "listxattr", "llistxattr", "lremovexattr",
+    "lseek", "lsetxattr", "lstat", "lstat64", "madvise", "map_shadow_stack", "membarrier", "memfd_create",
+    "memfd_secret", "mincore", "mkdir", "mkdirat", "mknod", "mknodat", "mlock", "mlock2",
+    "mlockall", "mmap", "mmap2", "modify_ldt", "mprotect", "mq_getsetattr", "mq_notify", "mq_open",
+    "mq_timedreceive", "mq_timedreceive_time64", "mq_timedsend", "mq_timedsend_time64", "mq_unlink", "mremap", "mseal", "msgctl",
+    "msgget", "msgrcv", "msgsnd", "msync", "munlock", "munlockall", "munmap", "nanosleep",
+    "newfstatat", "open", "openat", "openat2", "pause", "pidfd_open", "pidfd_send_signal", "pipe",
+    "pipe2", "pkey_alloc", "pkey_free", "pkey_mprotect", "poll", "ppoll", "ppoll_time64", "prctl",
+    "pread64", "preadv", "preadv2", "prlimit64", "process_mrelease", "process_vm_readv", "process_vm_writev", "pselect6",
+    "pselect6_time64", "ptrace", "pwrite64", "pwritev", "pwritev2", "read", "readahead", "readlink",
+    "readlinkat", "readv", "recv", "recvfrom", "recvmmsg", "recvmmsg_time64", "recvmsg", "remap_file_pages",
+    "removexattr", "rename", "renameat", "renameat2", "restart_syscall", "rmdir", "rseq", "rt_sigaction",
+    "rt_sigpending", "rt_sigprocmask", "rt_sigqueueinfo", "rt_sigreturn", "rt_sigsuspend", "rt_sigtimedwait", "rt_sigtimedwait_time64", "rt_tgsigqueueinfo",
+    "sched_get_priority_max", "sched_get_priority_min", "sched_getaffinity", "sched_getattr", "sched_getparam", "sched_getscheduler", "sched_rr_get_interval", "sched_rr_get_interval_time64",
+    "sched_setaffinity", "sched_setattr", "sched_setparam", "sched_setscheduler", "sched_yield", "seccomp", "select", "semctl",
+    "semget", "semop", "semtimedop", "semtimedop_time64", "send", "sendfile", "sendfile64", "sendmmsg",
+    "sendmsg", "sendto", "set_robust_list", "set_thread_area", "set_tid_address", "set_tls", "setfsgid", "setfsgid32",
+    "setfsuid", "setfsuid32", "setgid", "setgid32", "setgroups", "setgroups32", "setitimer", "setpgid",
+    "setpriority", "setregid", "setregid32", "setresgid", "setresgid32", "setresuid", "setresuid32", "setreuid",
+    "setreuid32", "setrlimit", "setsid", "setsockopt", "setuid", "setuid32", "setxattr", "shmat",
+    "shmctl", "shmdt", "shmget", "shutdown", "sigaltstack", "signalfd", "signalfd4", "sigprocmask",
+    "sigreturn", "socketcall", "socketpair", "splice", "stat", "stat64", "statfs", "statfs64",
+    "statx", "symlink", "symlinkat", "sync", "sync_file_range", "sync_file_range2", "syncfs", "sysinfo",
+    "tee", "tgkill", "time", "timer_create", "timer_delete", "timer_getoverrun", "timer_gettime", "timer_gettime64",
+    "timer_settime", "timer_settime64", "timerfd_create", "timerfd_gettime", "timerfd_gettime64", "timerfd_settime", "timerfd_settime64", "times",
+    "tkill", "truncate", "truncate64", "ugetrlimit", "umask", "uname", "unlink", "unlinkat",
+    "utime", "utimensat", "utimensat_time64", "utimes", "vfork", "vmsplice", "wait4", "waitid",
+    "waitpid", "write", "writev"
+};
+/* calls of other architectures (Linux's, or Docker's profile's): a profile may name them; skipped here */
+static const char *const sc_elsewhere[] = {
+    "_sysctl", "afs_syscall", "bdflush", "cachectl", "clock_settime64", "create_module", "get_kernel_syms", "get_tls",
+    "getpmsg", "ioperm", "iopl", "nice", "oldfstat", "oldlstat", "oldolduname", "oldstat",
+    "olduname", "pciconfig_iobase", "pciconfig_read", "pciconfig_write", "putpmsg", "query_module", "readdir", "riscv_flush_icache",
+    "riscv_hwprobe", "rtas", "s390_pci_mmio_read", "s390_pci_mmio_write", "s390_runtime_instr", "security", "sgetmask", "sigaction",
+    "signal", "sigpending", "sigsuspend", "spu_create", "spu_run", "ssetmask", "stime", "subpage_prot",
+    "swapcontext", "sys_debug_setcontext", "sysfs", "sysmips", "tuxcall", "umount", "uselib", "usr26",
+    "usr32", "ustat", "vm86", "vm86old", "vserver"
+};
+
+enum sc_mode { SC_DEFAULT, SC_UNCONFINED, SC_PROFILE };
+/* what a call gets: ret, or with a check on argument 0 EPERM or SECCOMP_RET_ALLOW */
+enum sc_check { SC_PLAIN, SC_NS, SC_PERSONALITY, SC_VSOCK };
+struct sc_rule {
+    uint32_t ret, mask;
+    int check;
+};
+/* personality(2) values Docker allows: PER_LINUX, UNAME26, ADDR_NO_RANDOMIZE, both, and the query */
+static const uint32_t sc_personalities[] = {0, 8, 0x20000, 0x20008, 0xffffffff};
+
+static struct sc_rule sc_rule_of[SC_CALLS];
+static unsigned sc_order[SC_CALLS];
+static struct sc_seg {
+    uint32_t start;
+    struct sc_rule rule;
+} sc_segs[3 * SC_CALLS + 4];
+static unsigned sc_nsegs;
+static uint32_t sc_max;
+static struct sock_filter sc_prog[BPF_MAXINSNS];
+static unsigned short sc_len;
+
+static int sc_listed(const char *name, const char *const *list, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(list[i], name)) return 1;
+    }
+    return 0;
+}
+
+static int sc_known_elsewhere(const char *name) {
+    return sc_listed(name, sc_allowed, sizeof sc_allowed / sizeof *sc_allowed)
+        || sc_listed(name, sc_elsewhere, sizeof sc_elsewhere / sizeof *sc_elsewhere);
+}
+
+/* gives the call named name (and its aliases: the same number) the rule; 0 if this table lacks it */
+static int sc_set(const char *name, struct sc_rule rule) {
+    for (size_t i = 0; i < SC_CALLS; i++) {
+        if (!strcmp(sc_calls[i].name, name)) {
+            for (size_t j = 0; j < SC_CALLS; j++) {
+                if (sc_calls[j].nr == sc_calls[i].nr) sc_rule_of[j] = rule;
+            }
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int sc_by_number(const void *a, const void *b) {
+    long x = sc_calls[*(const unsigned *)a].nr, y = sc_calls[*(const unsigned *)b].nr;
+    return x < y ? -1 : x > y;
+}
+
+static void sc_seg(uint64_t start, struct sc_rule rule) {
+    struct sc_seg *last = sc_nsegs ? &sc_segs[sc_nsegs - 1] : NULL;
+    if (last && rule.check == SC_PLAIN && last->rule.check == SC_PLAIN && last->rule.ret == rule.ret) return;
+    sc_segs[sc_nsegs++] = (struct sc_seg){(uint32_t)start, rule};
+}
+
+/* numbers in [from, to) that the table does not name: up to its highest gap, above it above */
+static void sc_gap(uint64_t from, uint64_t to, uint32_t gap, uint32_t above) {
+    if (from >= to) return;
+    if (from <= sc_max) sc_seg(from, (struct sc_rule){gap, 0, SC_PLAIN});
+    if (to > (uint64_t)sc_max + 1) sc_seg(from > (uint64_t)sc_max + 1 ? from : (uint64_t)sc_max + 1, (struct sc_rule){above, 0, SC_PLAIN});
+}
+
+static int sc_emit(uint16_t code, uint8_t jt, uint8_t jf, uint32_t k) {
+    if (sc_len >= BPF_MAXINSNS) return -1;
+    sc_prog[sc_len++] = (struct sock_filter){code, jt, jf, k};
+    return 0;
+}
+#define SC_RET(k) sc_emit(BPF_RET | BPF_K, 0, 0, (k))
+#define SC_LOAD(off) sc_emit(BPF_LD | BPF_W | BPF_ABS, 0, 0, (off))
+
+static unsigned sc_leaf_len(const struct sc_rule *r) {
+    return r->check == SC_PLAIN ? 1 : r->check == SC_PERSONALITY ? 8 : 4;
+}
+
+static int sc_leaf(const struct sc_rule *r) {
+    switch (r->check) {
+        case SC_NS: /* any namespace flag: EPERM */
+            return SC_LOAD(SC_ARG0) || sc_emit(BPF_JMP | BPF_JSET | BPF_K, 0, 1, r->mask) || SC_RET(SC_EPERM)
+                || SC_RET(SECCOMP_RET_ALLOW);
+        case SC_VSOCK:
+            return SC_LOAD(SC_ARG0) || sc_emit(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, AF_VSOCK) || SC_RET(SC_EPERM)
+                || SC_RET(SECCOMP_RET_ALLOW);
+        case SC_PERSONALITY:
+            if (SC_LOAD(SC_ARG0)) return -1;
+            for (int j = 0; j < 5; j++) {
+                if (sc_emit(BPF_JMP | BPF_JEQ | BPF_K, (uint8_t)(5 - j), 0, sc_personalities[j])) return -1;
+            }
+            return SC_RET(SC_EPERM) || SC_RET(SECCOMP_RET_ALLOW);
+        default:
+            return SC_RET(r->ret);
+    }
+}
+
+/* a binary search over the segments' starts (A holds the number); forward jumps only */
+static unsigned sc_tree_len(unsigned lo, unsigned hi) {
+    if (hi - lo == 1) return sc_leaf_len(&sc_segs[lo].rule);
+    unsigned mid = lo + (hi - lo) / 2, left = sc_tree_len(lo, mid);
+    return (left > 255 ? 2 : 1) + left + sc_tree_len(mid, hi);
+}
+
+static int sc_tree(unsigned lo, unsigned hi) {
+    if (hi - lo == 1) return sc_leaf(&sc_segs[lo].rule);
+    unsigned mid = lo + (hi - lo) / 2, left = sc_tree_len(lo, mid);
+    uint32_t start = sc_segs[mid].start;
+    if (left > 255 ? sc_emit(BPF_JMP | BPF_JGE | BPF_K, 0, 1, start) || sc_emit(BPF_JMP | BPF_JA, 0, 0, left)
+            : sc_emit(BPF_JMP | BPF_JGE | BPF_K, (uint8_t)left, 0, start)) return -1;
+    return sc_tree(lo, mid) || sc_tree(mid, hi) ? -1 : 0;
+}
+
+/*
+ * Builds the app's filter into sc_prog (nothing for unconfined): 0, or the step that failed, with
+ * errno set (S_SECCOMP_NAME: *bad is the index of the profile rule this guard cannot name).
+ */
+static int sc_build(const struct request *r, long *bad) {
+    sc_len = 0;
+    sc_nsegs = 0;
+    if (r->sc_mode == SC_UNCONFINED) return 0;
+    uint32_t gap = r->sc_mode == SC_PROFILE ? r->sc_default : SC_EPERM;
+    for (size_t i = 0; i < SC_CALLS; i++) sc_rule_of[i] = (struct sc_rule){gap, 0, SC_PLAIN};
+    uint32_t above = SC_ENOSYS;
+    if (r->sc_mode == SC_DEFAULT) {
+        for (size_t i = 0; i < sizeof sc_allowed / sizeof *sc_allowed; i++) {
+            sc_set(sc_allowed[i], (struct sc_rule){SECCOMP_RET_ALLOW, 0, SC_PLAIN});
+        }
+        sc_set("clone", (struct sc_rule){0, SC_NS_CLONE, SC_NS});
+        sc_set("unshare", (struct sc_rule){0, SC_NS_UNSHARE, SC_NS});
+        sc_set("clone3", (struct sc_rule){SC_ENOSYS, 0, SC_PLAIN}); /* glibc falls back to clone */
+        sc_set("personality", (struct sc_rule){0, 0, SC_PERSONALITY});
+        sc_set("socket", (struct sc_rule){0, 0, SC_VSOCK});
+    } else {
+        for (long k = 0; k < r->sc_nrules; k++) {
+            if (!sc_set(r->sc_names[k], (struct sc_rule){r->sc_rets[k], 0, SC_PLAIN}) && !sc_known_elsewhere(r->sc_names[k])) {
+                *bad = k;
+                errno = ENOENT;
+                return S_SECCOMP_NAME;
+            }
+        }
+        /* a newer kernel's calls answer ENOSYS (so that libraries fall back) unless the default allows */
+        if ((gap & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW || (gap & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_LOG) above = gap;
+    }
+    sc_max = 0;
+    for (unsigned i = 0; i < SC_CALLS; i++) {
+        sc_order[i] = i;
+        if ((uint64_t)sc_calls[i].nr < SC_PRIVATE && (uint64_t)sc_calls[i].nr > sc_max) sc_max = (uint32_t)sc_calls[i].nr;
+    }
+    qsort(sc_order, SC_CALLS, sizeof *sc_order, sc_by_number);
+    uint64_t next = 0;
+    for (unsigned k = 0; k < SC_CALLS; k++) {
+        uint64_t nr = (uint64_t)sc_calls[sc_order[k]].nr;
+        if (nr < next) continue; /* an alias */
+        sc_gap(next, nr, gap, above);
+        sc_seg(nr, sc_rule_of[sc_order[k]]);
+        next = nr + 1;
+    }
+    sc_gap(next, (uint64_t)1 << 32, gap, above);
+    /* only this architecture's calls reach the table: i386 (int 0x80), x32 and arm32 compat get EPERM */
+    int e = SC_LOAD(offsetof(struct seccomp_data, arch)) || sc_emit(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, SC_ARCH)
+        || SC_RET(SC_EPERM) || SC_LOAD(offsetof(struct seccomp_data, nr));
+#ifdef __X32_SYSCALL_BIT
+    e = e || sc_emit(BPF_JMP | BPF_JSET | BPF_K, 0, 1, __X32_SYSCALL_BIT) || SC_RET(SC_EPERM);
+#endif
+    if (e || sc_tree(0, sc_nsegs)) {
+        errno = E2BIG;
+        return S_SECCOMP;
+    }
+    return 0;
+}
+
+static int sc_install(void) {
+    struct sock_fprog prog = {sc_len, sc_prog};
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+}
+
+static int sc_action(char **p, char *end, uint32_t *ret) {
+    char *a = next_field(p, end);
+    long e;
+    if (!a || next_long(p, end, &e) || e < 0 || e > 4095) return -1;
+    if (!strcmp(a, "allow")) *ret = SECCOMP_RET_ALLOW;
+    else if (!strcmp(a, "errno")) *ret = SECCOMP_RET_ERRNO | (uint32_t)e;
+    else if (!strcmp(a, "kill_process")) *ret = SECCOMP_RET_KILL_PROCESS;
+    else if (!strcmp(a, "kill_thread")) *ret = SECCOMP_RET_KILL_THREAD;
+    else if (!strcmp(a, "log")) *ret = SECCOMP_RET_LOG;
+    else return -1;
+    return 0;
+}
+
+/* the request's seccomp fields (see the top of this file) */
+static int parse_seccomp(char **p, char *end, struct request *r) {
+    char *mode = next_field(p, end);
+    if (!mode) return -1;
+    if (!strcmp(mode, "default") || !strcmp(mode, "unconfined")) {
+        r->sc_mode = mode[0] == 'd' ? SC_DEFAULT : SC_UNCONFINED;
+        return 0;
+    }
+    if (strcmp(mode, "profile") || sc_action(p, end, &r->sc_default) || next_long(p, end, &r->sc_nrules)
+        || r->sc_nrules < 0 || r->sc_nrules > SC_MAX_RULES) return -1;
+    r->sc_mode = SC_PROFILE;
+    r->sc_names = calloc((size_t)r->sc_nrules + 1, sizeof *r->sc_names);
+    r->sc_rets = calloc((size_t)r->sc_nrules + 1, sizeof *r->sc_rets);
+    if (!r->sc_names || !r->sc_rets) return -1;
+    for (long k = 0; k < r->sc_nrules; k++) {
+        if (!(r->sc_names[k] = next_field(p, end)) || sc_action(p, end, &r->sc_rets[k])) return -1;
+    }
+    return 0;
+}
+
+/* rocker-guard --seccomp-dump [fields]: the table (a call this architecture lacks: "-") and the filter */
+static int dump_seccomp(int argc, char **argv) {
+    size_t len = 0;
+    for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
+    char *buf = malloc(len + 1), *p = buf;
+    for (int i = 0; buf && i < argc; i++) p = stpcpy(p, argv[i]) + 1;
+    struct request r;
+    memset(&r, 0, sizeof r);
+    p = buf;
+    if (!buf || (argc > 0 && (parse_seccomp(&p, buf + len, &r) < 0 || p != buf + len))) {
+        fprintf(stderr, "rocker-guard: bad seccomp fields\n");
+        return 2;
+    }
+    long bad = -1;
+    int step = sc_build(&r, &bad);
+    if (step) {
+        if (step == S_SECCOMP_NAME) printf("unknown %ld %s\n", bad, r.sc_names[bad]);
+        else printf("failed %d %d\n", step, errno);
+        return 3;
+    }
+    printf("arch %u\n", (unsigned)SC_ARCH);
+#ifdef __X32_SYSCALL_BIT
+    printf("x32 %u\n", (unsigned)__X32_SYSCALL_BIT);
+#endif
+    printf("max %u\n", (unsigned)sc_max);
+    for (size_t i = 0; i < SC_CALLS; i++) printf("call %s %ld\n", sc_calls[i].name, sc_calls[i].nr);
+    const char *const *lists[] = {sc_allowed, sc_elsewhere};
+    size_t sizes[] = {sizeof sc_allowed / sizeof *sc_allowed, sizeof sc_elsewhere / sizeof *sc_elsewhere};
+    for (int l = 0; l < 2; l++) {
+        for (size_t i = 0; i < sizes[l]; i++) {
+            int here = 0;
+            for (size_t j = 0; j < SC_CALLS && !here; j++) here = !strcmp(sc_calls[j].name, lists[l][i]);
+            if (!here) printf("call %s -\n", lists[l][i]);
+        }
+    }
+    for (unsigned i = 0; i < sc_len; i++) {
+        printf("bpf %u %u %u %u\n", sc_prog[i].code, sc_prog[i].jt, sc_prog[i].jf, sc_prog[i].k);
+    }
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static int parse_request(char *buf, size_t len, struct request *r) {
     char *p = buf, *end = buf + len, *kind = next_field(&p, end);
     if (!kind || strcmp(kind, "X")) return -1;
@@ -171,7 +554,7 @@ static int parse_request(char *buf, size_t len, struct request *r) {
     }
     if (!(r->cwd = next_field(&p, end)) || !(r->argv = next_vector(&p, end)) || !r->argv[0]
         || !(r->envp = next_vector(&p, end))) return -1;
-    return 0;
+    return parse_seccomp(&p, end, r) < 0 || p != end ? -1 : 0;
 }
 
 static void fail_app(int report, enum step s) {
@@ -231,6 +614,8 @@ static void become_app(struct request *r, int report, int sync_to_guard, int syn
     close(sync_from_guard);
     extern char **environ;
     environ = r->envp;
+    /* last: after no_new_privs (no capability needed) and after the user namespace was made */
+    if (r->sc_mode != SC_UNCONFINED && (FAULT(S_SECCOMP) || sc_install() < 0)) fail_app(report, S_SECCOMP);
     if (!FAULT(S_EXEC)) execvp(r->argv[0], r->argv);
     fail_app(report, S_EXEC);
 }
@@ -259,6 +644,12 @@ static int map_ids(pid_t app, long uid, long gid) {
 
 /* In the guard: start the app; returns its pid (in the rocker's pid namespace) or -1. */
 static pid_t start_app(struct request *r) {
+    long bad = -1;
+    int step = sc_build(r, &bad);
+    if (step) {
+        say("F", step, step == S_SECCOMP_NAME ? bad : errno);
+        return -1;
+    }
     int report[2], to_guard[2], from_guard[2];
     if (pipe2(report, O_CLOEXEC) < 0 || pipe2(to_guard, O_CLOEXEC) < 0 || pipe2(from_guard, O_CLOEXEC) < 0) {
         say("F", S_PIPE, errno);
@@ -495,6 +886,7 @@ int main(int argc, char **argv) {
     reset_signals();
     const char *f = getenv("ROCKER_GUARD_FAULT");
     fault = f ? atoi(f) : 0;
+    if (argc >= 2 && !strcmp(argv[1], "--seccomp-dump")) return dump_seccomp(argc - 2, argv + 2);
     if (argc != 4 || strlen(argv[1]) == 0 || strlen(argv[1]) > 15) die(S_ARGS);
     int private_net = strchr(argv[3], 'n') != NULL;
     int remove_on_exit = strchr(argv[3], 'r') != NULL;

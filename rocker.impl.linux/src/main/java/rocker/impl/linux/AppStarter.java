@@ -12,8 +12,8 @@ import rocker.api.RockerRequest;
 import rocker.impl.linux.sys.Posix;
 
 /**
- * Asks a guard to start the app ("X" request: the rocker's name and hostname, the command, and the
- * app's stdio as SCM_RIGHTS) and learns the app's host pid from the app's own message.
+ * Asks a guard to start the app ("X" request: the rocker's name and hostname, the command, the system
+ * call filter, and the app's stdio as SCM_RIGHTS) and learns the app's host pid from the app's own message.
  */
 final class AppStarter {
     private AppStarter() {
@@ -21,7 +21,10 @@ final class AppStarter {
 
     /** Starts the app with {@code stdio} in the rocker {@code name}; returns the app's pid as seen from the host. */
     static int start(GuardProcess guard, String name, RockerRequest request, RockerApp app, int[] stdio) {
-        Posix.send(guard.control, encode(name, request, app), stdio);
+        // a profile file is read (and refused) before anything is sent
+        SeccompProfile profile = isProfile(request.seccomp()) ? SeccompProfile.read(request.seccomp()) : null;
+        List<String> seccomp = profile != null ? profile.fields() : SeccompProfile.fields(request.seccomp());
+        Posix.send(guard.control, encode(name, request, app, seccomp), stdio);
         int appPid = 0;
         for (;;) {
             Posix.Datagram d = GuardProcess.next(guard.control, "the guard");
@@ -37,12 +40,28 @@ final class AppStarter {
                     return appPid;
                 case "F":
                 case "E":
+                    if (GuardStep.of(Integer.parseInt(f[1])) == GuardStep.SECCOMP_NAME && profile != null) {
+                        throw unknownName(profile, Integer.parseInt(f[2]));
+                    }
                     throw GuardStep.failure("the app", Integer.parseInt(f[1]), Integer.parseInt(f[2]),
                             detail(Integer.parseInt(f[1]), request, app));
                 default:
                     throw new RockerException(RockerError.ENTER_ROCKER_FAILED, "the guard sent '" + f[0] + "'");
             }
         }
+    }
+
+    private static boolean isProfile(String seccomp) {
+        return seccomp != null && !seccomp.equals(RockerRequest.SECCOMP_UNCONFINED);
+    }
+
+    /** The guard knows no such call, on its architecture or any other it knows the names of. */
+    private static RockerException unknownName(SeccompProfile profile, int index) {
+        if (index < 0 || index >= profile.rules.size()) {
+            return SeccompProfile.invalid(profile.path, "the guard refused rule line " + index);
+        }
+        SeccompProfile.Rule r = profile.rules.get(index);
+        return SeccompProfile.invalid(profile.path, "rule " + r.rule + ": '" + r.name + "' is not a system call Rocker knows");
     }
 
     private static String detail(int step, RockerRequest r, RockerApp app) {
@@ -59,8 +78,11 @@ final class AppStarter {
         return app.workDir() == null ? r.execDir() : app.workDir();
     }
 
-    /** "X" name hostname uid gid userns ngroups groups... cwd argc argv... envc env..., NUL-separated. */
-    static byte[] encode(String name, RockerRequest r, RockerApp app) {
+    /**
+     * "X" name hostname uid gid userns ngroups groups... cwd argc argv... envc env... seccomp..., NUL-separated
+     * ({@code seccomp}: {@link SeccompProfile#fields(String)}).
+     */
+    static byte[] encode(String name, RockerRequest r, RockerApp app, List<String> seccomp) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         field(out, "X");
         field(out, name);
@@ -77,6 +99,7 @@ final class AppStarter {
         Map<String, String> env = app.effectiveEnvironment();
         field(out, Integer.toString(env.size()));
         env.forEach((k, v) -> field(out, k + "=" + v));
+        seccomp.forEach(s -> field(out, s));
         return out.toByteArray();
     }
 

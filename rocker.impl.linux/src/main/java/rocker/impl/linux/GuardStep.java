@@ -34,7 +34,10 @@ enum GuardStep {
     PROC_RO("make /proc/sys, /proc/sysrq-trigger and the like read-only", RockerError.BUILD_ROCKER_FAILED),
     PROC_NULL("open /dev/null, the null device that masks /proc/kcore and the like", RockerError.BUILD_ROCKER_FAILED),
     PROC_MASK("mask /proc/kcore, /proc/acpi and the like", RockerError.BUILD_ROCKER_FAILED),
-    MQUEUE("mount the rocker's mqueue on /dev/mqueue", RockerError.BUILD_ROCKER_FAILED);
+    MQUEUE("mount the rocker's mqueue on /dev/mqueue", RockerError.BUILD_ROCKER_FAILED),
+    SECCOMP("install the system call filter", RockerError.ENTER_ROCKER_FAILED),
+    /** The guard does not know a name of the profile: its "errno" is the index of that name's rule line. */
+    SECCOMP_NAME("map the profile's system call names", RockerError.PARAM_INVALID);
 
     final String text;
     final RockerError error;

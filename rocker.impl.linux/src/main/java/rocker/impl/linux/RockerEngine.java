@@ -115,12 +115,16 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
         }
     }
 
-    /** A user gets rockers for itself only (the server checks this too). */
+    /** A user gets rockers for itself only, with Rocker's system call filter (the server checks this too). */
     private static void forUser(RockerRequest request, RockerCaller caller) {
         if (request.uid() != caller.uid() || request.gid() != caller.gid() || !request.groups().isEmpty()) {
             throw new RockerException(RockerError.SYS, "permission denied: uid " + request.uid() + " gid " + request.gid()
                     + (request.groups().isEmpty() ? "" : " groups " + request.groups()) + ": a rocker built for " + caller
                     + " runs its app as that uid and gid, with no supplementary groups");
+        }
+        if (request.seccomp() != null) {
+            throw new RockerException(RockerError.SYS, "permission denied: seccomp '" + request.seccomp()
+                    + "': only root clients may change the system call filter");
         }
     }
 

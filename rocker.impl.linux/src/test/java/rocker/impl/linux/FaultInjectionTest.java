@@ -78,7 +78,7 @@ public class FaultInjectionTest {
     @Test
     public void identityStepsFailTheEntry() throws Exception {
         for (GuardStep s : new GuardStep[] {GuardStep.SETSID, GuardStep.REPORT, GuardStep.GROUPS, GuardStep.GID,
-                GuardStep.UID, GuardStep.CAPS, GuardStep.NNP, GuardStep.CHDIR}) {
+                GuardStep.UID, GuardStep.CAPS, GuardStep.NNP, GuardStep.CHDIR, GuardStep.SECCOMP}) {
             inject(s, RockerError.ENTER_ROCKER_FAILED, false, NetworkMode.HOST);
         }
         inject(GuardStep.USERNS, RockerError.ENTER_ROCKER_FAILED, true, NetworkMode.HOST);
