@@ -4,7 +4,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -32,7 +30,7 @@ import org.junit.Test;
  * and the root-only files keep their content, mode and owner.
  */
 public class HostileUserCliIT {
-    private static final Path JAR = Path.of("..", "cnf", "target", "rocker.jar").toAbsolutePath().normalize();
+    private static final Path JAR = Launcher.JAR;
     private static final Pattern NAME = Pattern.compile("\"guard_name\":\"(rk[a-z2-7]{13})\"");
     private static final String EXEC_DIR = "/srv/rocker-itest-exec";
 
@@ -43,26 +41,6 @@ public class HostileUserCliIT {
     private User user;
     private Path home;
     private Canaries canaries;
-
-    /** The outcome of one `rocker` command. */
-    private static final class Run {
-        final int code;
-        final String out;
-        final String err;
-        final long millis;
-
-        Run(int code, String out, String err, long millis) {
-            this.code = code;
-            this.out = out;
-            this.err = err;
-            this.millis = millis;
-        }
-
-        @Override
-        public String toString() {
-            return "exit " + code + " after " + millis + " ms, stdout: " + out + ", stderr: " + err;
-        }
-    }
 
     @Before
     public void setUp() throws Exception {
@@ -82,7 +60,7 @@ public class HostileUserCliIT {
         try {
             if (server != null && server.isAlive()) {
                 // whatever the user's rockers a failed test left (listed and destroyed by root)
-                Run left = rocker(null, "ls", "--socket", socket.toString(), "--json");
+                Launcher.Run left = rocker(null, "ls", "--socket", socket.toString(), "--json");
                 for (Matcher m = NAME.matcher(left.out); m.find();) {
                     rocker(null, "kill", "--socket", socket.toString(), m.group(1));
                 }
@@ -109,7 +87,7 @@ public class HostileUserCliIT {
         assertTrue(Files.isSymbolicLink(link));
         assertEquals(user.uid, Files.getAttribute(link, "unix:uid", LinkOption.NOFOLLOW_LINKS));
 
-        Run r = rocker(user, run(img, data, "--", "/bin/echo", "pwned"));
+        Launcher.Run r = rocker(user, run(img, data, "--", "/bin/echo", "pwned"));
         assertFailure(r, "param_invalid", "app_data_dir '" + data + "': log/stdout.log is a symbolic link (Rocker follows none in a data dir)");
         assertFalse("the root file got the app's output", Files.readString(canaries.file).contains("pwned"));
         assertTrue("the planted link is left alone", Files.isSymbolicLink(link));
@@ -129,12 +107,12 @@ public class HostileUserCliIT {
                 data.toString(), canaries.dir.toString(), linkedData.toString());
         assertEquals(made[1], "0", made[0]);
 
-        Run logDir = rocker(user, run(img, data, "--", "/bin/echo", "pwned"));
+        Launcher.Run logDir = rocker(user, run(img, data, "--", "/bin/echo", "pwned"));
         assertFailure(logDir, "param_invalid", "app_data_dir '" + data
                 + "': log is a symbolic link (Rocker follows none in a data dir): name the real dir");
         assertTrue("the planted link is left alone", Files.isSymbolicLink(data.resolve("log")));
 
-        Run dataDir = rocker(user, run(img, linkedData, "--", "/bin/echo", "pwned"));
+        Launcher.Run dataDir = rocker(user, run(img, linkedData, "--", "/bin/echo", "pwned"));
         assertFailure(dataDir, "param_invalid", "app_data_dir '" + linkedData
                 + "': is a symbolic link (Rocker follows none in a data dir): name the real dir");
         assertHostUntouched();
@@ -149,7 +127,7 @@ public class HostileUserCliIT {
         Path rootOnly = Files.copy(img, secret.resolve("root-only.squashfs"));
         Files.setPosixFilePermissions(rootOnly, PosixFilePermissions.fromString("rw-------"));
 
-        Run r = rocker(user, run(rootOnly, home.resolve("data"), "--", "/bin/echo", "pwned"));
+        Launcher.Run r = rocker(user, run(rootOnly, home.resolve("data"), "--", "/bin/echo", "pwned"));
         assertFailure(r, "sys", "permission denied: app_pkg_path '" + rootOnly + "': not readable by uid " + user.uid);
         assertHostUntouched();
     }
@@ -161,7 +139,7 @@ public class HostileUserCliIT {
         String[] made = user.runAs("mkfifo", fifo.toString());
         assertEquals(made[1], "0", made[0]);
 
-        Run r = rocker(user, run(fifo, home.resolve("data"), "--", "/bin/echo", "pwned"));
+        Launcher.Run r = rocker(user, run(fifo, home.resolve("data"), "--", "/bin/echo", "pwned"));
         assertFailure(r, "param_invalid", "app_pkg_path '" + fifo + "': is a FIFO, not an image file");
         assertTrue("the refusal takes a few seconds at most: " + r, r.millis < 20_000);
         assertHostUntouched();
@@ -176,14 +154,14 @@ public class HostileUserCliIT {
         Path img = image();
 
         Path data = home.resolve("data");
-        Run streamed = rocker(user, run(img, data, "--wait", "--", "/bin/echo", "hello"));
+        Launcher.Run streamed = rocker(user, run(img, data, "--wait", "--", "/bin/echo", "hello"));
         assertEquals(streamed.toString(), 0, streamed.code);
         assertEquals(streamed.toString(), "hello\n", streamed.out);
         assertOwnedByTheUser(data);
         assertOwnedByTheUser(data.resolve("log"));
 
         Path logged = home.resolve("data-logged");
-        Run json = rocker(user, run(img, logged, "--wait", "--json", "--", "/bin/echo", "hello"));
+        Launcher.Run json = rocker(user, run(img, logged, "--wait", "--json", "--", "/bin/echo", "hello"));
         assertEquals(json.toString(), 0, json.code);
         assertTrue(json.toString(), json.out.contains("\"err_no\":0,\"err\":\"success\""));
         Path log = logged.resolve("log").resolve("stdout.log");
@@ -194,7 +172,7 @@ public class HostileUserCliIT {
         assertFalse(Files.isSymbolicLink(log));
 
         // both rockers (no --rm) are the user's: listed for it, then destroyed by it
-        Run mine = rocker(user, "ls", "--socket", socket.toString(), "--json");
+        Launcher.Run mine = rocker(user, "ls", "--socket", socket.toString(), "--json");
         assertEquals(mine.toString(), 0, mine.code);
         List<String> names = new ArrayList<>();
         for (Matcher m = NAME.matcher(mine.out); m.find();) {
@@ -203,14 +181,14 @@ public class HostileUserCliIT {
         assertEquals(mine.toString(), 2, names.size());
         assertTrue(mine.out, mine.out.contains("\"uid\":" + user.uid + ","));
         for (String name : names) {
-            Run killed = rocker(user, "kill", "--socket", socket.toString(), name);
+            Launcher.Run killed = rocker(user, "kill", "--socket", socket.toString(), name);
             assertEquals(killed.toString(), 0, killed.code);
         }
         assertHostUntouched();
     }
 
     /** Exit 125 and the line {@code rocker: ERR: MESSAGE} on stderr (docs/cli.md), nothing on stdout. */
-    private static void assertFailure(Run r, String err, String message) {
+    private static void assertFailure(Launcher.Run r, String err, String message) {
         assertEquals(r.toString(), 125, r.code);
         String line = "rocker: " + err + ": " + message;
         assertTrue("stderr has the line '" + line + "': " + r, r.err.lines().anyMatch(line::equals));
@@ -220,7 +198,7 @@ public class HostileUserCliIT {
     /** The root-only files are as they were, and root sees no rocker (none was built or all are gone). */
     private void assertHostUntouched() throws Exception {
         canaries.assertUnchanged();
-        Run all = rocker(null, "ls", "--socket", socket.toString(), "--json");
+        Launcher.Run all = rocker(null, "ls", "--socket", socket.toString(), "--json");
         assertEquals(all.toString(), 0, all.code);
         assertFalse("no rocker is left: " + all, NAME.matcher(all.out).find());
     }
@@ -246,50 +224,17 @@ public class HostileUserCliIT {
         return a.toArray(new String[0]);
     }
 
-    private static List<String> java(String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-        cmd.add("-jar");
-        cmd.add(JAR.toString());
-        cmd.addAll(List.of(args));
-        return cmd;
-    }
-
     /** Runs `rocker ARGS` as its own process: as {@code as}, or as root when it is null. */
-    private Run rocker(User as, String... args) throws Exception {
-        List<String> cmd = as == null ? java(args) : as.command(java(args));
-        Path out = Files.createTempFile(work, "out", ".txt");
-        Path err = Files.createTempFile(work, "err", ".txt");
-        long start = System.nanoTime();
-        Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            throw new AssertionError("rocker " + String.join(" ", args) + " did not end within 60 s: " + Files.readString(err));
-        }
-        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err), millis);
+    private Launcher.Run rocker(User as, String... args) throws Exception {
+        return Launcher.run(work, as == null ? Launcher.command(args) : as.command(Launcher.command(args)));
     }
 
     private void startServer() throws Exception {
-        server = new ProcessBuilder(java("serve", "--socket", socket.toString(), "--state-dir", state.toString()))
-                .redirectErrorStream(true).redirectOutput(work.resolve("server.log").toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < end && !Files.exists(socket)) {
-            Thread.sleep(50);
-        }
-        assertTrue("the server listens on " + socket + ": " + log(), Files.exists(socket));
+        server = Launcher.serve(socket, state, work.resolve("server.log"));
     }
 
     private void stopServer() throws Exception {
-        if (server != null && server.isAlive()) {
-            server.destroy();
-            if (!server.waitFor(20, TimeUnit.SECONDS)) {
-                server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+        Launcher.stop(server);
         server = null;
     }
 

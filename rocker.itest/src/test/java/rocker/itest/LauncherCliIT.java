@@ -5,7 +5,6 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +26,7 @@ import org.junit.Test;
  * rockers it made are still listed and can be killed.
  */
 public class LauncherCliIT {
-    private static final Path JAR = Path.of("..", "cnf", "target", "rocker.jar").toAbsolutePath().normalize();
+    private static final Path JAR = Launcher.JAR;
     private static final Pattern NAME = Pattern.compile("\"guard_name\":\"(rk[a-z2-7]{13})\"");
     private static final Pattern PID = Pattern.compile("\"guard_pid\":(\\d+)");
 
@@ -36,24 +35,6 @@ public class LauncherCliIT {
     private Path state;
     private Process server;
     private java.util.Set<Path> frameworkDirsBefore;
-
-    /** The outcome of one `rocker` command. */
-    private static final class Run {
-        final int code;
-        final String out;
-        final String err;
-
-        Run(int code, String out, String err) {
-            this.code = code;
-            this.out = out;
-            this.err = err;
-        }
-
-        @Override
-        public String toString() {
-            return "exit " + code + ", stdout: " + out + ", stderr: " + err;
-        }
-    }
 
     @Before
     public void setUp() throws Exception {
@@ -74,7 +55,7 @@ public class LauncherCliIT {
                 Files.deleteIfExists(socket);
                 startServer();
             }
-            Run left = rocker("ls", "--socket", socket.toString(), "--json");
+            Launcher.Run left = rocker("ls", "--socket", socket.toString(), "--json");
             for (Matcher m = NAME.matcher(left.out); m.find();) {
                 rocker("kill", "--socket", socket.toString(), m.group(1));
             }
@@ -97,43 +78,16 @@ public class LauncherCliIT {
         }
     }
 
-    private static List<String> java(String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-        cmd.add("-jar");
-        cmd.add(JAR.toString());
-        cmd.addAll(List.of(args));
-        return cmd;
-    }
-
-    /** Runs `rocker ARGS` as its own process. */
-    private Run rocker(String... args) throws Exception {
-        List<String> cmd = java(args);
-        Path out = Files.createTempFile(work, "out", ".txt");
-        Path err = Files.createTempFile(work, "err", ".txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        assertTrue("rocker " + String.join(" ", args) + " ended", p.waitFor(60, TimeUnit.SECONDS));
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    private Launcher.Run rocker(String... args) throws Exception {
+        return Launcher.run(work, Launcher.command(args));
     }
 
     private void startServer() throws Exception {
-        server = new ProcessBuilder(java("serve", "--socket", socket.toString(), "--state-dir", state.toString()))
-                .redirectErrorStream(true).redirectOutput(work.resolve("server.log").toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < end && !Files.exists(socket)) {
-            Thread.sleep(50);
-        }
-        assertTrue("the server listens on " + socket + ": " + log(), Files.exists(socket));
+        server = Launcher.serve(socket, state, work.resolve("server.log"));
     }
 
     private void stopServer() throws Exception {
-        if (server != null && server.isAlive()) {
-            server.destroy();
-            server.waitFor(20, TimeUnit.SECONDS);
-        }
+        Launcher.stop(server);
         server = null;
     }
 
@@ -165,7 +119,7 @@ public class LauncherCliIT {
         Path img = image();
         startServer();
 
-        Run started = rocker(run(img, "a", "--json", "--", "/bin/sh", work.resolve("exec-a") + "/sleep.sh"));
+        Launcher.Run started = rocker(run(img, "a", "--json", "--", "/bin/sh", work.resolve("exec-a") + "/sleep.sh"));
         assertEquals(started.toString(), 0, started.code);
         assertTrue(started.out, started.out.contains("\"err_no\":0,\"err\":\"success\""));
         Matcher name = NAME.matcher(started.out);
@@ -175,16 +129,16 @@ public class LauncherCliIT {
         int guardPid = Integer.parseInt(pid.group(1));
         assertTrue(alive(guardPid));
 
-        Run waited = rocker(run(img, "b", "--rm", "--wait", "--", "/bin/sh", work.resolve("exec-b") + "/hello.sh", "x"));
+        Launcher.Run waited = rocker(run(img, "b", "--rm", "--wait", "--", "/bin/sh", work.resolve("exec-b") + "/hello.sh", "x"));
         assertEquals(waited.toString(), 7, waited.code);
         assertEquals("hello 1000 x\n", waited.out);
         assertTrue(waited.err, waited.err.contains("oops"));
 
-        Run bad = rocker(run(work.resolve("missing.squashfs"), "c", "--", "/bin/true"));
+        Launcher.Run bad = rocker(run(work.resolve("missing.squashfs"), "c", "--", "/bin/true"));
         assertEquals(bad.toString(), 125, bad.code);
         assertTrue(bad.err, bad.err.startsWith("rocker: param_invalid: app_pkg_path"));
 
-        Run name1 = rocker("guardname", Integer.toString(guardPid));
+        Launcher.Run name1 = rocker("guardname", Integer.toString(guardPid));
         assertEquals(name1.toString(), 0, name1.code);
         assertEquals(guard, name1.out.trim());
 
@@ -193,15 +147,15 @@ public class LauncherCliIT {
         assertTrue("the rocker outlives its server", alive(guardPid));
         Files.deleteIfExists(socket); // a SIGKILLed server cannot remove it; a new one replaces a stale socket anyway
         startServer();
-        Run listed = rocker("ls", "--socket", socket.toString(), "--json");
+        Launcher.Run listed = rocker("ls", "--socket", socket.toString(), "--json");
         assertEquals(listed.toString(), 0, listed.code);
         assertTrue(listed.out, listed.out.contains("\"guard_name\":\"" + guard + "\""));
         assertTrue(listed.out, listed.out.contains("\"app_id\":"));
 
-        Run killed = rocker("kill", "--socket", socket.toString(), guard);
+        Launcher.Run killed = rocker("kill", "--socket", socket.toString(), guard);
         assertEquals(killed.toString(), 0, killed.code);
         assertTrue("the guard is gone", waitGone(guardPid));
-        Run again = rocker("kill", "--socket", socket.toString(), guard);
+        Launcher.Run again = rocker("kill", "--socket", socket.toString(), guard);
         assertNotEquals(again.toString(), 0, again.code);
         assertFalse(rocker("ls", "--socket", socket.toString(), "--json").out.contains(guard));
     }

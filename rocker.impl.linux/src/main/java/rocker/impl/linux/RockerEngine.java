@@ -175,7 +175,8 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             LOG.info("rocker {} built for {}: guard pid {}, app pid {}, app id {}, image {}", name, caller, guard.guardPid,
                     appPid, request.appId(), request.pkgPath());
             return RockerResult.success(appPid, guard.guardPid, name, "rocker " + name + " is running " + app.command().get(0));
-        } catch (RuntimeException | IOException e) {
+        } catch (RuntimeException | IOException | Error e) {
+            // an Error too (e.g. no native thread left): a half-built rocker must not stay behind unrecorded
             if (guard != null) {
                 abandon(guard);
             }
@@ -189,6 +190,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             if (e instanceof SysException) {
                 throw new RockerException(RockerError.BUILD_ROCKER_FAILED, e.getMessage(), e);
             }
+            if (e instanceof Error) throw (Error) e;
             throw (RuntimeException) e;
         } finally {
             if (plan != null) plan.close();

@@ -1,0 +1,90 @@
+package rocker.itest;
+
+import static org.junit.Assert.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The launcher jar this build exported (cnf/target/rocker.jar), run as users run it: `rocker serve` and
+ * the client commands as processes of their own.
+ */
+final class Launcher {
+    static final Path JAR = Path.of("..", "cnf", "target", "rocker.jar").toAbsolutePath().normalize();
+
+    private Launcher() {
+    }
+
+    /** The outcome of one `rocker` command: exit code, output (bytes as they are, ISO-8859-1) and time. */
+    static final class Run {
+        final int code;
+        final String out;
+        final String err;
+        final long millis;
+
+        Run(int code, String out, String err, long millis) {
+            this.code = code;
+            this.out = out;
+            this.err = err;
+            this.millis = millis;
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + code + " after " + millis + " ms, stdout: " + out + ", stderr: " + err;
+        }
+    }
+
+    /** {@code java -jar rocker.jar ARGS}, client log level warn. */
+    static List<String> command(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-jar", JAR.toString()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Runs {@code cmd} (e.g. {@link #command}, maybe wrapped to run as another user) in {@code dir}, within 60 s. */
+    static Run run(Path dir, List<String> cmd) throws Exception {
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
+        long start = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError(String.join(" ", cmd) + " did not end within 60 s: " + Files.readString(err));
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.ISO_8859_1),
+                Files.readString(err, StandardCharsets.ISO_8859_1), millis);
+    }
+
+    /** `rocker serve` on {@code socket} and {@code state}, its output in {@code log}; returns once it listens. */
+    static Process serve(Path socket, Path state, Path log) throws Exception {
+        Process server = new ProcessBuilder(command("serve", "--socket", socket.toString(), "--state-dir", state.toString()))
+                .redirectErrorStream(true).redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < end && !Files.exists(socket)) {
+            Thread.sleep(50);
+        }
+        assertTrue("the server listens on " + socket + ": " + (Files.exists(log) ? Files.readString(log) : ""), Files.exists(socket));
+        return server;
+    }
+
+    /** Stops a server as a service manager would (SIGTERM, then SIGKILL after 20 s). */
+    static void stop(Process server) throws IOException, InterruptedException {
+        if (server != null && server.isAlive()) {
+            server.destroy();
+            if (!server.waitFor(20, TimeUnit.SECONDS)) {
+                server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
