@@ -51,6 +51,28 @@ final class RequestRules {
         devices(r);
         sharedDirs(r);
         seccomp(r.seccomp());
+        limits(r);
+    }
+
+    static final long MIN_MEMORY = 4L * 1024 * 1024;
+    static final long MIN_LOG = 4096;
+
+    private static void limits(RockerRequest r) {
+        if (r.memoryLimit() != 0 && r.memoryLimit() < MIN_MEMORY) {
+            fail("memory", r.memoryLimit(), "must be 0 (no limit) or at least " + MIN_MEMORY + " bytes (4 MiB)");
+        }
+        if (r.pidsLimit() < 0) {
+            fail("pids", r.pidsLimit(), "must be 0 (no limit) or positive");
+        }
+        if (Double.isNaN(r.cpus()) || r.cpus() < 0 || r.cpus() > 4096 || (r.cpus() > 0 && r.cpus() < 0.01)) {
+            fail("cpus", r.cpus(), "must be 0 (no quota) or between 0.01 and 4096");
+        }
+        if (r.cpuWeight() < 0 || r.cpuWeight() > 10000) {
+            fail("cpu_weight", r.cpuWeight(), "must be 0 (the default) or between 1 and 10000");
+        }
+        if (r.logLimit() != 0 && r.logLimit() < MIN_LOG) {
+            fail("log_limit", r.logLimit(), "must be 0 (unbounded) or at least " + MIN_LOG + " bytes");
+        }
     }
 
     private static void seccomp(String s) {

@@ -58,6 +58,16 @@ public interface RockerClient {
     /** Like {@link #destroy(String)}, for a guard pid that must still carry {@code expectedName}. */
     RockerResult destroy(int guardPid, String expectedName);
 
+    /**
+     * What the rocker {@code guardName} uses now (its cgroup's figures); empty when there is no such
+     * rocker or this client cannot tell.
+     *
+     * @since 1.1
+     */
+    default java.util.Optional<RockerStats> stats(String guardName) {
+        return java.util.Optional.empty();
+    }
+
     /** The rockers that are alive now. */
     List<RockerInfo> list();
 

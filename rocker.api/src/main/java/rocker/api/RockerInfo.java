@@ -10,8 +10,15 @@ public final class RockerInfo {
     private final int appPid;
     private final Instant created;
     private final RockerRequest request;
+    private final RockerStats stats;
 
     public RockerInfo(String guardName, int guardPid, int appPid, Instant created, RockerRequest request) {
+        this(guardName, guardPid, appPid, created, request, null);
+    }
+
+    /** With what the rocker uses now ({@code stats} may be null: unknown). @since 1.1 */
+    public RockerInfo(String guardName, int guardPid, int appPid, Instant created, RockerRequest request, RockerStats stats) {
+        this.stats = stats;
         this.guardName = Objects.requireNonNull(guardName, "guardName");
         this.guardPid = guardPid;
         this.appPid = appPid;
@@ -26,6 +33,8 @@ public final class RockerInfo {
     public Instant created() { return created; }
     public RockerRequest request() { return request; }
     public int appId() { return request.appId(); }
+    /** Memory and processes in use when it was listed; null when unknown. @since 1.1 */
+    public RockerStats stats() { return stats; }
 
     @Override
     public boolean equals(Object o) {

@@ -34,6 +34,16 @@ public final class RockerRequest {
     private final List<String> devices;
     private final List<SharedDir> sharedDirs;
     private final String seccomp;
+    private final long memoryLimit;
+    private final int pidsLimit;
+    private final double cpus;
+    private final int cpuWeight;
+    private final long logLimit;
+
+    /** {@link #pidsLimit()} when a request does not say: enough for a JVM or PostgreSQL, not for a fork bomb. */
+    public static final int DEFAULT_PIDS_LIMIT = 1024;
+    /** {@link #logLimit()} when a request does not say: 10 MiB per log file, one rotated file kept. */
+    public static final long DEFAULT_LOG_LIMIT = 10L * 1024 * 1024;
 
     /** {@link #seccomp()}: no system call filter at all (root clients only). */
     public static final String SECCOMP_UNCONFINED = "unconfined";
@@ -54,6 +64,11 @@ public final class RockerRequest {
         this.devices = Collections.unmodifiableList(new ArrayList<>(b.devices));
         this.sharedDirs = Collections.unmodifiableList(new ArrayList<>(b.sharedDirs));
         this.seccomp = b.seccomp;
+        this.memoryLimit = b.memoryLimit;
+        this.pidsLimit = b.pidsLimit;
+        this.cpus = b.cpus;
+        this.cpuWeight = b.cpuWeight;
+        this.logLimit = b.logLimit;
     }
 
     /** A blank request: ids 0, no paths, no overlays, host network, no user namespace. */
@@ -65,7 +80,8 @@ public final class RockerRequest {
     public Builder toBuilder() {
         return new Builder().appId(appId).uid(uid).gid(gid).groups(groups).pkgPath(pkgPath)
                 .execDir(execDir).dataDir(dataDir).overlayDirs(overlayDirs).hostname(hostname)
-                .userNamespace(userNamespace).network(network).removeOnExit(removeOnExit).devices(devices).sharedDirs(sharedDirs).seccomp(seccomp);
+                .userNamespace(userNamespace).network(network).removeOnExit(removeOnExit).devices(devices).sharedDirs(sharedDirs).seccomp(seccomp)
+                .memoryLimit(memoryLimit).pidsLimit(pidsLimit).cpus(cpus).cpuWeight(cpuWeight).logLimit(logLimit);
     }
 
     /** The app's id ({@code app_id}). */
@@ -114,6 +130,16 @@ public final class RockerRequest {
      * @since 1.1
      */
     public String seccomp() { return seccomp; }
+    /** Hard memory limit of the whole rocker in bytes ({@code --memory}); 0: none. @since 1.1 */
+    public long memoryLimit() { return memoryLimit; }
+    /** Most processes and threads of the whole rocker ({@code --pids}); 0: no limit. @since 1.1 */
+    public int pidsLimit() { return pidsLimit; }
+    /** CPU quota in CPUs ({@code --cpus 0.5}: half a CPU); 0: none. @since 1.1 */
+    public double cpus() { return cpus; }
+    /** CPU weight against other rockers, 1..10000 ({@code --cpu-weight}); 0: the default (100). @since 1.1 */
+    public int cpuWeight() { return cpuWeight; }
+    /** Bound of each of log/stdout.log and log/stderr.log in bytes, one rotated file kept; 0: unbounded. @since 1.1 */
+    public long logLimit() { return logLimit; }
 
     /**
      * Checks every field; throws {@link RockerException} with {@link RockerError#PARAM_INVALID} and a
@@ -132,6 +158,8 @@ public final class RockerRequest {
         return appId == r.appId && uid == r.uid && gid == r.gid && userNamespace == r.userNamespace
                 && removeOnExit == r.removeOnExit && groups.equals(r.groups) && devices.equals(r.devices)
                 && sharedDirs.equals(r.sharedDirs) && Objects.equals(seccomp, r.seccomp)
+                && memoryLimit == r.memoryLimit && pidsLimit == r.pidsLimit && Double.compare(cpus, r.cpus) == 0
+                && cpuWeight == r.cpuWeight && logLimit == r.logLimit
                 && Objects.equals(pkgPath, r.pkgPath) && Objects.equals(execDir, r.execDir)
                 && Objects.equals(dataDir, r.dataDir) && overlayDirs.equals(r.overlayDirs)
                 && Objects.equals(hostname, r.hostname) && network == r.network;
@@ -140,7 +168,7 @@ public final class RockerRequest {
     @Override
     public int hashCode() {
         return Objects.hash(appId, uid, gid, groups, pkgPath, execDir, dataDir, overlayDirs, hostname,
-                userNamespace, network, removeOnExit, devices, sharedDirs, seccomp);
+                userNamespace, network, removeOnExit, devices, sharedDirs, seccomp, memoryLimit, pidsLimit, cpus, cpuWeight, logLimit);
     }
 
     @Override
@@ -149,7 +177,10 @@ public final class RockerRequest {
                 + ", pkg=" + pkgPath + ", execDir=" + execDir + ", dataDir=" + dataDir
                 + ", overlays=" + overlayDirs + ", hostname=" + hostname + ", userns=" + userNamespace
                 + ", net=" + network + ", rm=" + removeOnExit + (devices.isEmpty() ? "" : ", devices=" + devices)
-                + (sharedDirs.isEmpty() ? "" : ", shared=" + sharedDirs) + (seccomp == null ? "" : ", seccomp=" + seccomp) + "]";
+                + (sharedDirs.isEmpty() ? "" : ", shared=" + sharedDirs) + (seccomp == null ? "" : ", seccomp=" + seccomp)
+                + (memoryLimit == 0 ? "" : ", memory=" + memoryLimit) + (pidsLimit == DEFAULT_PIDS_LIMIT ? "" : ", pids=" + pidsLimit)
+                + (cpus == 0 ? "" : ", cpus=" + cpus) + (cpuWeight == 0 ? "" : ", cpu_weight=" + cpuWeight)
+                + (logLimit == DEFAULT_LOG_LIMIT ? "" : ", log_limit=" + logLimit) + "]";
     }
 
     /** Builds a {@link RockerRequest}; the counterpart of filling the C struct. */
@@ -169,6 +200,11 @@ public final class RockerRequest {
         private final List<String> devices = new ArrayList<>();
         private final List<SharedDir> sharedDirs = new ArrayList<>();
         private String seccomp;
+        private long memoryLimit;
+        private int pidsLimit = DEFAULT_PIDS_LIMIT;
+        private double cpus;
+        private int cpuWeight;
+        private long logLimit = DEFAULT_LOG_LIMIT;
 
         private Builder() {
         }
@@ -223,6 +259,12 @@ public final class RockerRequest {
 
         /** The system call filter: null (the default), {@value RockerRequest#SECCOMP_UNCONFINED}, or a profile file. */
         public Builder seccomp(String seccomp) { this.seccomp = seccomp; return this; }
+
+        public Builder memoryLimit(long bytes) { this.memoryLimit = bytes; return this; }
+        public Builder pidsLimit(int pids) { this.pidsLimit = pids; return this; }
+        public Builder cpus(double cpus) { this.cpus = cpus; return this; }
+        public Builder cpuWeight(int weight) { this.cpuWeight = weight; return this; }
+        public Builder logLimit(long bytes) { this.logLimit = bytes; return this; }
 
         /** The request as given; call {@link RockerRequest#validate()} to check it. */
         public RockerRequest build() {
