@@ -42,17 +42,18 @@ public final class RockerInfo {
         if (!(o instanceof RockerInfo)) return false;
         RockerInfo i = (RockerInfo) o;
         return guardName.equals(i.guardName) && guardPid == i.guardPid && appPid == i.appPid
-                && created.equals(i.created) && request.equals(i.request);
+                && created.equals(i.created) && request.equals(i.request) && Objects.equals(stats, i.stats);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(guardName, guardPid, appPid, created, request);
+        return Objects.hash(guardName, guardPid, appPid, created, request, stats);
     }
 
     @Override
     public String toString() {
         return "RockerInfo[" + guardName + ", guard_pid=" + guardPid + ", app_pid=" + appPid + ", app_id="
-                + request.appId() + ", created=" + created + ", pkg=" + request.pkgPath() + "]";
+                + request.appId() + ", created=" + created + ", pkg=" + request.pkgPath()
+                + (stats == null ? "" : ", stats=" + stats) + "]";
     }
 }

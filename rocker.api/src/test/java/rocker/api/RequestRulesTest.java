@@ -267,6 +267,118 @@ public class RequestRulesTest {
         }
     }
 
+    @Test
+    public void resourceLimits() {
+        RockerRequest plain = seed().build();
+        assertEquals(0, plain.memoryLimit());
+        assertEquals(RockerRequest.DEFAULT_PIDS_LIMIT, plain.pidsLimit());
+        assertEquals(1024, RockerRequest.DEFAULT_PIDS_LIMIT);
+        assertEquals(0, plain.cpus(), 0);
+        assertEquals(0, plain.cpuWeight());
+        assertEquals(RockerRequest.DEFAULT_LOG_LIMIT, plain.logLimit());
+        assertEquals(10L * 1024 * 1024, RockerRequest.DEFAULT_LOG_LIMIT);
+
+        // memory: 0 (no limit) or at least 4 MiB
+        accepted(b -> b.memoryLimit(0));
+        accepted(b -> b.memoryLimit(4L << 20));
+        accepted(b -> b.memoryLimit(Long.MAX_VALUE));
+        refusedWith(b -> b.memoryLimit((4L << 20) - 1), "memory '4194303': must be 0 (no limit) or at least 4194304 bytes (4 MiB)");
+        refusedWith(b -> b.memoryLimit(1), "memory '1': must be 0 (no limit) or at least 4194304 bytes (4 MiB)");
+        refusedWith(b -> b.memoryLimit(-1), "memory '-1': must be 0 (no limit) or at least 4194304 bytes (4 MiB)");
+
+        // pids: 0 (no limit) or more
+        accepted(b -> b.pidsLimit(0));
+        accepted(b -> b.pidsLimit(1));
+        accepted(b -> b.pidsLimit(Integer.MAX_VALUE));
+        refusedWith(b -> b.pidsLimit(-1), "pids '-1': must be 0 (no limit) or positive");
+
+        // cpus: 0 (no quota) or 0.01 to 4096; NaN never
+        accepted(b -> b.cpus(0));
+        accepted(b -> b.cpus(0.01));
+        accepted(b -> b.cpus(0.5));
+        accepted(b -> b.cpus(4096));
+        String cpus = "': must be 0 (no quota) or between 0.01 and 4096";
+        refusedWith(b -> b.cpus(0.009), "cpus '0.009" + cpus);
+        refusedWith(b -> b.cpus(-1), "cpus '-1.0" + cpus);
+        refusedWith(b -> b.cpus(4096.5), "cpus '4096.5" + cpus);
+        refusedWith(b -> b.cpus(Double.NaN), "cpus 'NaN" + cpus);
+        refusedWith(b -> b.cpus(Double.POSITIVE_INFINITY), "cpus 'Infinity" + cpus);
+
+        // cpu_weight: 0 (the default) or 1 to 10000
+        accepted(b -> b.cpuWeight(0));
+        accepted(b -> b.cpuWeight(1));
+        accepted(b -> b.cpuWeight(10000));
+        refusedWith(b -> b.cpuWeight(10001), "cpu_weight '10001': must be 0 (the default) or between 1 and 10000");
+        refusedWith(b -> b.cpuWeight(-1), "cpu_weight '-1': must be 0 (the default) or between 1 and 10000");
+
+        // log_limit: 0 (unbounded) or at least 4096 bytes
+        accepted(b -> b.logLimit(0));
+        accepted(b -> b.logLimit(4096));
+        refusedWith(b -> b.logLimit(4095), "log_limit '4095': must be 0 (unbounded) or at least 4096 bytes");
+        refusedWith(b -> b.logLimit(-1), "log_limit '-1': must be 0 (unbounded) or at least 4096 bytes");
+    }
+
+    @Test
+    public void limitsAreCopiedComparedAndShown() {
+        RockerRequest r = seed().memoryLimit(64L << 20).pidsLimit(100).cpus(0.5).cpuWeight(50).logLimit(1L << 20).build();
+        assertEquals(64L << 20, r.memoryLimit());
+        assertEquals(100, r.pidsLimit());
+        assertEquals(0.5, r.cpus(), 0);
+        assertEquals(50, r.cpuWeight());
+        assertEquals(1L << 20, r.logLimit());
+        assertEquals(r, r.toBuilder().build());
+        assertEquals(r.hashCode(), r.toBuilder().build().hashCode());
+        assertTrue(!r.equals(r.toBuilder().memoryLimit(0).build()));
+        assertTrue(!r.equals(r.toBuilder().pidsLimit(101).build()));
+        assertTrue(!r.equals(r.toBuilder().cpus(0.25).build()));
+        assertTrue(!r.equals(r.toBuilder().cpuWeight(51).build()));
+        assertTrue(!r.equals(r.toBuilder().logLimit(0).build()));
+        assertTrue(r.toString(), r.toString().endsWith(", memory=67108864, pids=100, cpus=0.5, cpu_weight=50, log_limit=1048576]"));
+        // the defaults said out loud are the defaults, and are not shown
+        RockerRequest defaults = seed().memoryLimit(0).pidsLimit(1024).cpus(0).cpuWeight(0).logLimit(10L << 20).build();
+        assertEquals(seed().build(), defaults);
+        assertEquals(seed().build().hashCode(), defaults.hashCode());
+        assertTrue(defaults.toString().endsWith("rm=false]"));
+        assertTrue(seed().pidsLimit(0).logLimit(0).build().toString().endsWith(", pids=0, log_limit=0]"));
+    }
+
+    @Test
+    public void statsAreValues() {
+        RockerStats s = new RockerStats(50L << 20, 64L << 20, 12, 1_500_000_000L, 2);
+        assertEquals(50L << 20, s.memoryBytes());
+        assertEquals(64L << 20, s.memoryPeakBytes());
+        assertEquals(12, s.pids());
+        assertEquals(1_500_000_000L, s.cpuNanos());
+        assertEquals(2, s.oomKills());
+        assertEquals(s, new RockerStats(50L << 20, 64L << 20, 12, 1_500_000_000L, 2));
+        assertEquals(s.hashCode(), new RockerStats(50L << 20, 64L << 20, 12, 1_500_000_000L, 2).hashCode());
+        assertTrue(!s.equals(new RockerStats(1, 64L << 20, 12, 1_500_000_000L, 2)));
+        assertTrue(!s.equals(new RockerStats(50L << 20, -1, 12, 1_500_000_000L, 2)));
+        assertTrue(!s.equals(new RockerStats(50L << 20, 64L << 20, 13, 1_500_000_000L, 2)));
+        assertTrue(!s.equals(new RockerStats(50L << 20, 64L << 20, 12, 1, 2)));
+        assertTrue(!s.equals(new RockerStats(50L << 20, 64L << 20, 12, 1_500_000_000L, 0)));
+        assertTrue(!s.equals(null));
+        assertEquals("RockerStats[memory=52428800, peak=67108864, pids=12, cpu_ns=1500000000, oom_kills=2]", s.toString());
+    }
+
+    @Test
+    public void anInfoWithStatsIsAnotherValue() {
+        java.time.Instant t = java.time.Instant.ofEpochSecond(1700000000);
+        RockerStats s = new RockerStats(1, 2, 3, 4, 5);
+        RockerInfo plain = new RockerInfo("g", 1, 2, t, seed().build());
+        RockerInfo withStats = new RockerInfo("g", 1, 2, t, seed().build(), s);
+        assertEquals(null, plain.stats());
+        assertEquals(s, withStats.stats());
+        assertEquals(plain, new RockerInfo("g", 1, 2, t, seed().build(), null));
+        assertEquals(withStats, new RockerInfo("g", 1, 2, t, seed().build(), new RockerStats(1, 2, 3, 4, 5)));
+        assertEquals(withStats.hashCode(), new RockerInfo("g", 1, 2, t, seed().build(), new RockerStats(1, 2, 3, 4, 5)).hashCode());
+        assertTrue(!plain.equals(withStats));
+        assertTrue(!withStats.equals(new RockerInfo("g", 1, 2, t, seed().build(), new RockerStats(1, 2, 3, 4, 6))));
+        assertTrue(!withStats.equals(new RockerInfo("g", 1, 2, t, seed().pidsLimit(5).build(), s)));
+        assertTrue(withStats.toString(), withStats.toString().endsWith(", stats=" + s + "]"));
+        assertTrue(plain.toString(), !plain.toString().contains("stats"));
+    }
+
     private static void appRefused(RockerApp.Builder b, String field, String part) {
         try {
             b.build().validate();
