@@ -2,6 +2,7 @@ package rocker.server;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Supplier;
 
@@ -13,6 +14,7 @@ import rocker.api.RockerException;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
+import rocker.api.RockerStats;
 
 /**
  * The local engine as it is now: the server keeps listening while the engine bundle is updated or
@@ -62,6 +64,13 @@ final class CurrentEngine implements RockerClient {
     public RockerResult destroy(int guardPid, String expectedName) {
         RockerClient c = current.get();
         return c == null ? RockerResult.failure(RockerError.SYS, NONE) : c.destroy(guardPid, expectedName);
+    }
+
+    /** Empty when there is no engine at the moment: nothing can tell the figures then. */
+    @Override
+    public Optional<RockerStats> stats(String guardName) {
+        RockerClient c = current.get();
+        return c == null ? Optional.empty() : c.stats(guardName);
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -17,6 +18,7 @@ import rocker.api.RockerException;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
+import rocker.api.RockerStats;
 import rocker.server.protocol.Call;
 import rocker.server.protocol.CallCodec;
 import rocker.server.protocol.Frame;
@@ -159,6 +161,34 @@ public final class RemoteRockerClient implements RockerClient, AutoCloseable {
             return ReplyCodec.infos(reply, conn.version());
         } catch (ProtocolException e) {
             throw failure(e);
+        }
+    }
+
+    /**
+     * Asks the server (request STATS, protocol version 2 only). Empty when the server knows no such
+     * rocker or cannot tell its figures ({@code param_invalid}), and when it cannot be asked in version 2
+     * (a server that speaks only version 1, or an older one that does not know STATS).
+     *
+     * @throws RockerException when the server cannot be asked, or refuses ({@code sys}, "permission
+     *         denied: ...": the rocker is another uid's)
+     */
+    @Override
+    public Optional<RockerStats> stats(String guardName) {
+        Objects.requireNonNull(guardName, "guardName");
+        // STATS is never sent in version 1: after a fall-back, ask in the version asked for once more
+        try (ClientConnection conn = ClientConnection.open(socketPath, CONNECT_TIMEOUT, version == Protocol.V1 ? requested : version)) {
+            return Optional.of(ReplyCodec.stats(conn.call(new Call.Stats(guardName), responseTimeout)));
+        } catch (RockerException e) {
+            if (e.error() == RockerError.PARAM_INVALID) {
+                return Optional.empty();
+            }
+            throw e;
+        } catch (ProtocolException e) {
+            RockerException f = failure(e);
+            if (f.error() == RockerError.PARAM_INVALID) {
+                return Optional.empty();
+            }
+            throw f;
         }
     }
 

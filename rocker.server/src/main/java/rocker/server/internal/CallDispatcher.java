@@ -82,6 +82,8 @@ final class CallDispatcher {
                 }
                 LOG.info("{}: list -> {} rockers", peer, infos.size());
                 out.infos(infos);
+            } else if (call instanceof Call.Stats) {
+                stats((Call.Stats) call, peer, out);
             } else {
                 await((Call.Wait) call, peer, out);
             }
@@ -234,6 +236,36 @@ final class CallDispatcher {
             LOG.info("{}: {} -> {}: {}", peer, what, e.error().seedName(), e.getMessage());
             out.result(e.toResult());
         }
+    }
+
+    /**
+     * STATS: refused, like WAIT, for a rocker of another uid; a rocker the engine does not know (for an
+     * unprivileged peer: that it does not list), or whose figures it cannot tell, is a RESULT
+     * {@code param_invalid}, as {@link RockerClient#stats} is then empty.
+     */
+    private void stats(Call.Stats call, Peer peer, Responder out) throws IOException {
+        String what = "stats " + call.guardName();
+        String field = "guard_name '" + call.guardName() + "'";
+        Optional<rocker.api.RockerStats> stats = Optional.empty();
+        if (authorizer.privileged(peer)) {
+            stats = engine.stats(call.guardName());
+        } else {
+            Optional<RockerInfo> info = engine.list().stream().filter(i -> i.guardName().equals(call.guardName())).findFirst();
+            if (info.isPresent() && !authorizer.owns(peer, info.get())) {
+                refuse(peer, what, field + ": the rocker is not one of uid " + peer.uid(), out);
+                return;
+            }
+            if (info.isPresent()) {
+                stats = engine.stats(call.guardName());
+            }
+        }
+        if (stats.isEmpty()) {
+            LOG.info("{}: {} -> unknown", peer, what);
+            out.result(RockerResult.failure(RockerError.PARAM_INVALID, field + ": no such rocker, or its figures are unknown"));
+            return;
+        }
+        LOG.debug("{}: {} -> {}", peer, what, stats.get());
+        out.stats(stats.get());
     }
 
     /** For an unprivileged peer: refuses unless the rocker exists and is the peer's. */

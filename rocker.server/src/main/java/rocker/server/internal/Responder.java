@@ -8,6 +8,7 @@ import java.util.OptionalInt;
 
 import rocker.api.RockerInfo;
 import rocker.api.RockerResult;
+import rocker.api.RockerStats;
 import rocker.server.protocol.Deadline;
 import rocker.server.protocol.FrameChannel;
 import rocker.server.protocol.Protocol;
@@ -48,6 +49,11 @@ final class Responder {
 
     void infos(List<RockerInfo> infos) throws IOException {
         send(Protocol.INFOS, ReplyCodec.infos(infos, version));
+    }
+
+    /** A STATS reply (version 2 only: the request STATS exists only in version 2). */
+    void stats(RockerStats stats) throws IOException {
+        send(Protocol.STATS_REPLY, ReplyCodec.stats(stats, version));
     }
 
     void exit(OptionalInt status) throws IOException {

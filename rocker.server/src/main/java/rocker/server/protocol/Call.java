@@ -21,4 +21,7 @@ public sealed interface Call {
 
     /** {@code waitForApp}; the timeout is in milliseconds, 0 or more. */
     record Wait(String guardName, long timeoutMillis) implements Call { }
+
+    /** {@code stats} (version 2 only). */
+    record Stats(String guardName) implements Call { }
 }

@@ -20,6 +20,9 @@ public final class CallCodec {
      * without them.
      */
     public static String unfit(Call call, int version) {
+        if (version == Protocol.V1 && call instanceof Call.Stats) {
+            return "STATS: protocol version 1 cannot carry this request";
+        }
         if (version != Protocol.V1 || !(call instanceof Call.Enter)) {
             return null;
         }
@@ -34,6 +37,7 @@ public final class CallCodec {
         if (call instanceof Call.Destroy) return Protocol.DESTROY;
         if (call instanceof Call.DestroyPid) return Protocol.DESTROY_PID;
         if (call instanceof Call.ListRockers) return Protocol.LIST;
+        if (call instanceof Call.Stats) return Protocol.STATS;
         return Protocol.WAIT;
     }
 
@@ -50,6 +54,9 @@ public final class CallCodec {
      */
     public static ByteBuffer encode(Call call, int version) {
         WireWriter w = new WireWriter().u16(Protocol.checkVersion(version));
+        if (version == Protocol.V1 && call instanceof Call.Stats) {
+            throw new IllegalArgumentException(unfit(call, version));
+        }
         if (version == Protocol.V1) {
             CallCodecV1.write(w, call);
         } else {
@@ -77,7 +84,7 @@ public final class CallCodec {
     public static Call decode(Frame frame) throws ProtocolException {
         int version = version(frame);
         byte type = frame.type();
-        if (type < Protocol.ENTER || type > Protocol.WAIT) {
+        if (type < Protocol.ENTER || type > Protocol.STATS) {
             throw new ProtocolException(String.format("unknown request type 0x%02x", type & 0xff));
         }
         ByteBuffer body = frame.body().duplicate();

@@ -30,13 +30,15 @@ final class CallCodecV2 {
         } else if (call instanceof Call.Wait) {
             Call.Wait wt = (Call.Wait) call;
             w.str(GUARD_NAME, wt.guardName()).i64(TIMEOUT_MS, wt.timeoutMillis());
+        } else if (call instanceof Call.Stats) {
+            w.str(GUARD_NAME, ((Call.Stats) call).guardName());
         }
         return w;
     }
 
     /**
-     * Reads the field list of a request of a known {@code type}. The guard name of DESTROY, DESTROY_PID
-     * and WAIT is required; other absent fields are 0.
+     * Reads the field list of a request of a known {@code type}. The guard name of DESTROY, DESTROY_PID,
+     * WAIT and STATS is required; other absent fields are 0.
      */
     static Call read(byte type, ByteBuffer fields) throws ProtocolException {
         String where = Protocol.requestName(type);
@@ -56,6 +58,8 @@ final class CallCodecV2 {
             case Protocol.LIST:
                 FieldReader.of(fields, where);
                 return new Call.ListRockers();
+            case Protocol.STATS:
+                return new Call.Stats(FieldReader.of(fields, where, GUARD_NAME).require(GUARD_NAME).str(GUARD_NAME));
             default: {
                 FieldReader r = FieldReader.of(fields, where, GUARD_NAME, TIMEOUT_MS).require(GUARD_NAME);
                 return new Call.Wait(r.str(GUARD_NAME), r.i64(TIMEOUT_MS, 0));

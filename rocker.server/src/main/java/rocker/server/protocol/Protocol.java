@@ -26,6 +26,8 @@ public final class Protocol {
     public static final byte DESTROY_PID = 0x04;
     public static final byte LIST = 0x05;
     public static final byte WAIT = 0x06;
+    /** Version 2 only: what a rocker uses now. */
+    public static final byte STATS = 0x07;
 
     // Responses (server to client)
     public static final byte RESULT = (byte) 0x81;
@@ -33,6 +35,8 @@ public final class Protocol {
     public static final byte STDOUT = (byte) 0x83;
     public static final byte STDERR = (byte) 0x84;
     public static final byte EXIT = (byte) 0x85;
+    /** Version 2 only: the answer to {@link #STATS}. */
+    public static final byte STATS_REPLY = (byte) 0x86;
 
     /** Default bound on a request frame (server side, configurable). */
     public static final int DEFAULT_MAX_REQUEST_BYTES = 512 * 1024;
@@ -70,6 +74,7 @@ public final class Protocol {
             case DESTROY_PID: return "DESTROY_PID";
             case LIST: return "LIST";
             case WAIT: return "WAIT";
+            case STATS: return "STATS";
             default: return String.format("0x%02x", type & 0xff);
         }
     }

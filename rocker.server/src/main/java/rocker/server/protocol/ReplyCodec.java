@@ -9,6 +9,7 @@ import java.util.OptionalInt;
 import rocker.api.RockerError;
 import rocker.api.RockerInfo;
 import rocker.api.RockerResult;
+import rocker.api.RockerStats;
 
 /**
  * Bodies of the server's response frames RESULT, INFOS and EXIT, in the version of the request (see
@@ -83,6 +84,24 @@ public final class ReplyCodec {
     public static List<RockerInfo> infos(Frame f, int version) throws ProtocolException {
         expect(f, Protocol.INFOS);
         return Protocol.checkVersion(version) == Protocol.V1 ? ReplyCodecV1.infos(f.body()) : ReplyCodecV2.infos(f.body());
+    }
+
+    /**
+     * STATS, the answer to the STATS request: version 2 only.
+     *
+     * @throws IllegalArgumentException in version 1, which has no STATS
+     */
+    public static ByteBuffer stats(RockerStats stats, int version) {
+        if (Protocol.checkVersion(version) == Protocol.V1) {
+            throw new IllegalArgumentException("protocol version 1 has no STATS reply");
+        }
+        return ReplyCodecV2.statsReply(stats);
+    }
+
+    /** Decodes a STATS reply (version 2); a RESULT instead is an {@link ErrorReplyException}. */
+    public static RockerStats stats(Frame f) throws ProtocolException {
+        expect(f, Protocol.STATS_REPLY);
+        return ReplyCodecV2.statsReply(f.body());
     }
 
     /** EXIT: whether the app ended, then its status. */

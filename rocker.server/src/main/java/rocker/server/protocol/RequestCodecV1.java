@@ -5,8 +5,9 @@ import rocker.api.RockerRequest;
 
 /**
  * The version-1 form of a {@link RockerRequest}; decoding checks structure only, not the values.
- * Version 1 is frozen: it has no devices, no shared dirs and no seccomp (API 1.1), so a request that
- * has some, or a seccomp other than Rocker's default, cannot be written in it ({@link #uncarried}).
+ * Version 1 is frozen: it has no devices, no shared dirs, no seccomp and no resource limits (API 1.1),
+ * so a request that has some, a seccomp other than Rocker's default, or a limit other than the default,
+ * cannot be written in it ({@link #uncarried}); a version-1 request asks for the defaults.
  */
 final class RequestCodecV1 {
     private RequestCodecV1() {
@@ -26,10 +27,25 @@ final class RequestCodecV1 {
         if (r.seccomp() != null) {
             return "seccomp '" + r.seccomp() + "'";
         }
+        if (r.memoryLimit() != 0) {
+            return "memory '" + r.memoryLimit() + "'";
+        }
+        if (r.pidsLimit() != RockerRequest.DEFAULT_PIDS_LIMIT) {
+            return "pids '" + r.pidsLimit() + "'";
+        }
+        if (Double.compare(r.cpus(), 0) != 0) {
+            return "cpus '" + r.cpus() + "'";
+        }
+        if (r.cpuWeight() != 0) {
+            return "cpu_weight '" + r.cpuWeight() + "'";
+        }
+        if (r.logLimit() != RockerRequest.DEFAULT_LOG_LIMIT) {
+            return "log_limit '" + r.logLimit() + "'";
+        }
         return null;
     }
 
-    /** @throws IllegalArgumentException for a request with devices, shared dirs or seccomp: never left out silently */
+    /** @throws IllegalArgumentException for a request with devices, shared dirs, seccomp or limits: never left out silently */
     static void write(WireWriter w, RockerRequest r) {
         String uncarried = uncarried(r);
         if (uncarried != null) {

@@ -18,6 +18,12 @@ import rocker.api.SharedDir;
  * than the one asked for). Like every repeated field, devices and shares are written only when the
  * list has elements, and seccomp, like every string, only when it is not null (Rocker's default
  * filter), so a request without them is the same bytes as before.
+ *
+ * <p>The resource limits {@link #MEMORY_LIMIT}, {@link #PIDS_LIMIT}, {@link #CPUS}, {@link #CPU_WEIGHT}
+ * and {@link #LOG_LIMIT} (API 1.1) are mandatory too (a server that skipped one would run the app with
+ * looser limits than asked), and, unlike the other ints, are written only when they differ from the
+ * defaults of {@link RockerRequest#builder()}, so a request with the default limits is the same bytes
+ * as before.
  */
 final class RequestCodecV2 {
     static final Field APP_ID = Field.i32(1, "app_id");
@@ -36,8 +42,19 @@ final class RequestCodecV2 {
     static final Field SHARED_DIR = Field.nested(14, "shared_dir").repeating();
     /** {@link RockerRequest#seccomp()}: "unconfined" or a profile's path; absent is Rocker's default filter. */
     static final Field SECCOMP = Field.str(15, "seccomp");
+    /** {@link RockerRequest#memoryLimit()} in bytes; written only when not 0 (no limit). */
+    static final Field MEMORY_LIMIT = Field.i64(16, "memory_limit");
+    /** {@link RockerRequest#pidsLimit()}; written only when not {@link RockerRequest#DEFAULT_PIDS_LIMIT}. */
+    static final Field PIDS_LIMIT = Field.i32(17, "pids_limit");
+    /** {@link RockerRequest#cpus()} in milli-CPUs (rounded to the nearest); written only when not 0 (no quota). */
+    static final Field CPUS = Field.i64(18, "cpus");
+    /** {@link RockerRequest#cpuWeight()}; written only when not 0 (the default). */
+    static final Field CPU_WEIGHT = Field.i32(19, "cpu_weight");
+    /** {@link RockerRequest#logLimit()} in bytes; written only when not {@link RockerRequest#DEFAULT_LOG_LIMIT}. */
+    static final Field LOG_LIMIT = Field.i64(20, "log_limit");
     private static final Field[] FIELDS = {APP_ID, UID, GID, GROUP, APP_PKG_PATH, APP_EXEC_DIR, APP_DATA_DIR,
-        APP_OVERLAY_DIR, HOSTNAME, USERNS, NETWORK, REMOVE_ON_EXIT, DEVICE, SHARED_DIR, SECCOMP};
+        APP_OVERLAY_DIR, HOSTNAME, USERNS, NETWORK, REMOVE_ON_EXIT, DEVICE, SHARED_DIR, SECCOMP,
+        MEMORY_LIMIT, PIDS_LIMIT, CPUS, CPU_WEIGHT, LOG_LIMIT};
 
     /** In {@code shared_dir}: the host path, required. */
     static final Field SHARED_PATH = Field.str(1, "path");
@@ -57,7 +74,36 @@ final class RequestCodecV2 {
         for (SharedDir d : r.sharedDirs()) {
             w.nested(SHARED_DIR, new FieldWriter().str(SHARED_PATH, d.path()).bool(SHARED_READ_ONLY, d.isReadOnly()));
         }
-        return w.str(SECCOMP, r.seccomp());
+        w.str(SECCOMP, r.seccomp());
+        if (r.memoryLimit() != 0) {
+            w.i64(MEMORY_LIMIT, r.memoryLimit());
+        }
+        if (r.pidsLimit() != RockerRequest.DEFAULT_PIDS_LIMIT) {
+            w.i32(PIDS_LIMIT, r.pidsLimit());
+        }
+        if (r.cpus() != 0) {
+            w.i64(CPUS, milliCpus(r.cpus()));
+        }
+        if (r.cpuWeight() != 0) {
+            w.i32(CPU_WEIGHT, r.cpuWeight());
+        }
+        if (r.logLimit() != RockerRequest.DEFAULT_LOG_LIMIT) {
+            w.i64(LOG_LIMIT, r.logLimit());
+        }
+        return w;
+    }
+
+    /**
+     * CPUs as whole milli-CPUs, rounded to the nearest (0.5 is 500); what validation accepts (0 or 0.01 to
+     * 4096) is 0 or 10 to 4096000. A value other than 0 is never written as 0 (no quota): NaN becomes -1,
+     * and a value that would round to 0 becomes 1 or -1 (which validation refuses, as it refused the value).
+     */
+    static long milliCpus(double cpus) {
+        if (Double.isNaN(cpus)) {
+            return -1;
+        }
+        long m = Math.round(cpus * 1000);
+        return m != 0 || cpus == 0 ? m : (cpus > 0 ? 1 : -1);
     }
 
     /** Reads the request nested in field {@code at} of {@code parent}. */
@@ -68,7 +114,9 @@ final class RequestCodecV2 {
                 .dataDir(r.str(APP_DATA_DIR)).overlayDirs(r.strs(APP_OVERLAY_DIR)).hostname(r.str(HOSTNAME))
                 .userNamespace(r.bool(USERNS, false)).network(network(r))
                 .removeOnExit(r.bool(REMOVE_ON_EXIT, false)).devices(r.strs(DEVICE)).sharedDirs(sharedDirs(r))
-                .seccomp(r.str(SECCOMP)).build();
+                .seccomp(r.str(SECCOMP)).memoryLimit(r.i64(MEMORY_LIMIT, 0))
+                .pidsLimit(r.i32(PIDS_LIMIT, RockerRequest.DEFAULT_PIDS_LIMIT)).cpus(r.i64(CPUS, 0) / 1000.0)
+                .cpuWeight(r.i32(CPU_WEIGHT, 0)).logLimit(r.i64(LOG_LIMIT, RockerRequest.DEFAULT_LOG_LIMIT)).build();
     }
 
     /** The repeated {@code shared_dir}, in order; each needs its path. */

@@ -164,7 +164,7 @@ public class CallCodecV2Test {
         assertRejected(v2(Protocol.LIST, tlv(1, new byte[0])), "unknown field tag 1 in LIST");
         assertRejected(v2(Protocol.GUARD_NAME, tlv(1, i32(1)), tlv(2, i32(1))), "unknown field tag 2 in GUARD_NAME");
         assertRejected(v2(Protocol.ENTER, tlv(3, new byte[0])), "unknown field tag 3 in ENTER");
-        assertRejected(enter(tlv(16, new byte[1]), MINIMAL_APP), "unknown field tag 16 in request");
+        assertRejected(enter(tlv(21, new byte[1]), MINIMAL_APP), "unknown field tag 21 in request");
         assertRejected(enter(tlv(14, tlv(3, new byte[0])), MINIMAL_APP), "unknown field tag 3 in request.shared_dir[0]");
         assertRejected(enter(new byte[0], list(MINIMAL_APP, tlv(5, list(tlv(1, str("log")), tlv(0x7ffe, new byte[0]))))),
                 "unknown field tag 32766 in app.stdout");

@@ -87,6 +87,28 @@ public class OldServerTest {
     }
 
     @Test
+    public void limitsAndStatsAreNeverSentInVersionOne() {
+        RemoteRockerClient client = new RemoteRockerClient(socket.toString(), Duration.ofSeconds(10));
+        RockerApp app = RockerApp.builder().command("/bin/true").build();
+        RockerResult r = client.enterRocker(Requests.valid(0, 0).memoryLimit(64L << 20).build(), app);
+        assertEquals(RockerError.PARAM_INVALID, r.error());
+        assertEquals("memory '67108864': protocol version 1 cannot carry this field, and the server at " + socket
+                + " speaks only version 1: the request is not sent without it (upgrade the server)", r.message());
+        assertEquals(List.of(2), versions);
+        // the old server cannot tell a rocker's figures: empty, and STATS is not sent in version 1
+        assertEquals(java.util.Optional.empty(), client.stats("old"));
+        assertEquals(List.of(2, 2), versions);
+        // the default limits fall back as before; STATS is asked in version 2 again after the fall-back
+        assertTrue(client.enterRocker(Requests.valid(0, 0).build(), app).isSuccess());
+        assertEquals(1, client.protocolVersion());
+        assertEquals(java.util.Optional.empty(), client.stats("old"));
+        assertEquals(List.of(2, 2, 2, 1, 2), versions);
+        // a client told to speak version 1 does not ask at all
+        assertEquals(java.util.Optional.empty(), new RemoteRockerClient(socket.toString(), Duration.ofSeconds(10), 1).stats("old"));
+        assertEquals(5, versions.size());
+    }
+
+    @Test
     public void devicesAndSharedDirsAreNeverSentAgainInVersionOne() {
         RemoteRockerClient client = new RemoteRockerClient(socket.toString(), Duration.ofSeconds(10));
         RockerApp app = RockerApp.builder().command("/bin/true").build();

@@ -123,10 +123,10 @@ public class VersionCompatibilityTest {
     @Test
     public void badRequestsAreAnsweredInTheirVersion() throws IOException {
         try (RawClient c = raw()) {
-            // ENTER, request with tag 16
-            RockerResult r = v2Result(c.send(request(Protocol.ENTER, "0002 0001 00000006 0010 00000000")).read());
+            // ENTER, request with tag 21
+            RockerResult r = v2Result(c.send(request(Protocol.ENTER, "0002 0001 00000006 0015 00000000")).read());
             assertEquals(RockerError.PARAM_INVALID, r.error());
-            assertEquals("bad request: unknown field tag 16 in request", r.message());
+            assertEquals("bad request: unknown field tag 21 in request", r.message());
         }
         try (RawClient c = raw()) {
             // well-formed, but a device outside /dev: the server validates what the client did not
@@ -240,6 +240,60 @@ public class VersionCompatibilityTest {
         // Rocker's default filter (null) goes in version 1 as before
         assertTrue(v1.enterRocker(Requests.valid(0, 0).build(), app).isSuccess());
         assertEquals(3, fixture.engine.requests.size());
+        v2.close();
+        v1.close();
+    }
+
+    @Test
+    public void limitsAndStatsTravelInVersionTwoOnly() throws Exception {
+        try (RawClient c = raw()) {
+            RockerResult r = v2Result(c.send(request(Protocol.ENTER, ResourceLimitsWireTest.V2_ENTER_LIMITS)).read());
+            assertTrue(r.toString(), r.isSuccess());
+        }
+        assertEquals(ResourceLimitsWireTest.LIMITS, fixture.engine.requests.get(0));
+        fixture.engine.stats.put("rocker-fake-1", ResourceLimitsWireTest.STATS);
+        RemoteRockerClient v2 = new RemoteRockerClient(fixture.socket().toString(), Duration.ofSeconds(20));
+        RockerInfo listed = v2.list().get(0);
+        assertEquals(ResourceLimitsWireTest.LIMITS, listed.request());
+        assertEquals(ResourceLimitsWireTest.STATS, listed.stats());
+        assertEquals(java.util.Optional.of(ResourceLimitsWireTest.STATS), v2.stats("rocker-fake-1"));
+        // an unknown rocker, or one whose figures are unknown: empty (a RESULT param_invalid on the wire)
+        assertEquals(java.util.Optional.empty(), v2.stats("nope"));
+        try (RawClient c = raw()) {
+            RockerResult r = v2Result(c.send(request(Protocol.STATS, "0002 0001 00000004 6e6f7065")).read());
+            assertEquals(RockerError.PARAM_INVALID, r.error());
+            assertEquals("guard_name 'nope': no such rocker, or its figures are unknown", r.message());
+        }
+        try (RawClient c = raw()) {
+            Frame f = c.send(request(Protocol.STATS, "0002 0001 0000000d 726f636b65722d66616b652d31")).read();
+            assertEquals(Protocol.STATS_REPLY, f.type());
+            assertEquals(Hex.normal(ResourceLimitsWireTest.STATS_FIELDS), Hex.of(f.body()));
+        }
+        try (RawClient c = raw()) {
+            // there is no STATS in version 1: a version-1 RESULT
+            RockerResult r = v1Result(c.send(request(Protocol.STATS, "0001 0000000d 726f636b65722d66616b652d31")).read());
+            assertEquals(RockerError.PARAM_INVALID, r.error());
+            assertEquals("bad request: STATS: protocol version 1 cannot carry this request (send it in version 2)", r.message());
+        }
+        try (RawClient c = raw()) {
+            // version 1 cannot show the rocker's limits: a RESULT instead of INFOS
+            RockerResult r = v1Result(c.send(request(Protocol.LIST, "0001")).read());
+            assertEquals(RockerError.PARAM_INVALID, r.error());
+            assertEquals("rocker rocker-fake-1: memory '67108864': protocol version 1 cannot carry this field (list in version 2)",
+                    r.message());
+        }
+        RemoteRockerClient v1 = new RemoteRockerClient(fixture.socket().toString(), Duration.ofSeconds(20), 1);
+        RockerApp app = RockerApp.builder().command("/bin/true").build();
+        RockerResult refused = v1.enterRocker(Requests.valid(0, 0).pidsLimit(0).build(), app);
+        assertEquals(RockerError.PARAM_INVALID, refused.error());
+        assertEquals("pids '0': protocol version 1 cannot carry this field (this connection speaks version 1)", refused.message());
+        // the default limits go in version 1 as before; its listing shows no stats
+        fixture.engine.destroy("rocker-fake-1");
+        assertTrue(v1.enterRocker(Requests.valid(0, 0).build(), app).isSuccess());
+        fixture.engine.stats.put("rocker-fake-2", ResourceLimitsWireTest.STATS);
+        assertEquals(null, v1.list().get(0).stats());
+        assertEquals(ResourceLimitsWireTest.STATS, v2.list().get(0).stats());
+        assertEquals(2, fixture.engine.requests.size());
         v2.close();
         v1.close();
     }

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -23,6 +24,7 @@ import rocker.api.RockerException;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
+import rocker.api.RockerStats;
 import rocker.api.Stdio;
 
 /**
@@ -39,6 +41,8 @@ public final class FakeEngine implements RockerClient {
     public volatile boolean holdApps;
 
     private final Map<String, Rocker> rockers = new ConcurrentHashMap<>();
+    /** The figures {@link #stats(String)} and {@link #list()} tell, by guard name; a rocker not here has none (unknown). */
+    public final Map<String, RockerStats> stats = new ConcurrentHashMap<>();
     private final AtomicInteger counter = new AtomicInteger();
 
     private static final class Rocker {
@@ -140,9 +144,19 @@ public final class FakeEngine implements RockerClient {
     @Override
     public List<RockerInfo> list() {
         List<RockerInfo> list = new ArrayList<>();
-        rockers.values().forEach(r -> list.add(r.info));
+        rockers.values().forEach(r -> {
+            RockerInfo i = r.info;
+            RockerStats s = stats.get(i.guardName());
+            list.add(s == null ? i : new RockerInfo(i.guardName(), i.guardPid(), i.appPid(), i.created(), i.request(), s));
+        });
         list.sort((a, b) -> a.guardName().compareTo(b.guardName()));
         return list;
+    }
+
+    /** The figures set in {@link #stats} for a live rocker; empty for an unknown rocker or one without. */
+    @Override
+    public Optional<RockerStats> stats(String guardName) {
+        return rockers.containsKey(guardName) ? Optional.ofNullable(stats.get(guardName)) : Optional.empty();
     }
 
     @Override
