@@ -12,8 +12,9 @@ import rocker.server.protocol.AppSpec;
 /**
  * Decides what a {@link Peer} may do, from its kernel credentials only. Root and the configured trusted
  * uids may do anything; any other peer may only make rockers for its own uid and gid, with no
- * supplementary groups and Rocker's default system call filter, and only see, wait for and destroy
- * its own rockers. The paths of its request
+ * supplementary groups and Rocker's default system call filter, at most
+ * {@link RockerRequest#DEFAULT_PIDS_LIMIT} processes and bounded logs, and only see, wait for, destroy
+ * and ask the figures of its own rockers. The paths of its request
  * are not checked here (a check by path would only hold until the client swaps it): the engine opens
  * them with the peer's credentials, as {@link #caller(Peer)} tells it (docs/security.md).
  */
@@ -51,10 +52,18 @@ final class Authorizer {
             // "unconfined" lifts the filter, and a profile file could allow what the default denies
             return Optional.of("seccomp '" + request.seccomp() + "': only root clients may change the system call filter");
         }
+        if (request.pidsLimit() == 0 || request.pidsLimit() > RockerRequest.DEFAULT_PIDS_LIMIT) {
+            // a user's fork bomb would otherwise reach the host's pid_max
+            return Optional.of("pids '" + request.pidsLimit() + "': only root clients may lift the process limit");
+        }
+        if (request.logLimit() == 0) {
+            // unbounded logs would let a user's app fill the data dir's file system
+            return Optional.of("log_limit '0': only root clients may keep unbounded logs");
+        }
         return Optional.empty();
     }
 
-    /** Whether {@code peer} may see, wait for and destroy this rocker. */
+    /** Whether {@code peer} may see, wait for, destroy and ask the figures of this rocker. */
     boolean owns(Peer peer, RockerInfo info) {
         return privileged(peer) || info.request().uid() == peer.uid();
     }

@@ -89,4 +89,37 @@ public class NonRootClientTest {
         assertEquals("unconfined", fixture.engine.requests.get(0).seccomp());
         assertEquals(profile, fixture.engine.requests.get(1).seccomp());
     }
+
+    @Test
+    public void anUnprivilegedProcessMayNotLiftLimitsNorAskAboutOthersRockers() throws Exception {
+        assumeTrue("needs root and setpriv", ChildJvm.available());
+        fixture.engine.adopt("roots-rocker", 4242, Requests.valid(0, 0).build(), java.time.Instant.now());
+        fixture.engine.stats.put("roots-rocker", new rocker.api.RockerStats(1, 2, 3, 4, 5));
+        fixture.engine.stats.put("rocker-fake-1", new rocker.api.RockerStats(10, 20, 30, 40, 0));
+        String socket = fixture.socket().toString();
+        String data = fixture.dir().resolve("data").toString();
+        try (ChildJvm child = new ChildJvm()) {
+            ChildJvm.Result r = child.run(NOBODY, NOBODY, NonRootLimitsMain.class, socket, "65534", "65534", "/tmp/app.squashfs", data,
+                    "rocker-fake-1", "roots-rocker", "nope");
+            assertEquals(r.output(), 0, r.exitCode());
+            assertEquals(r.output(), String.join("\n",
+                    "RESULT sys permission denied: pids '0': only root clients may lift the process limit",
+                    "RESULT sys permission denied: pids '2000': only root clients may lift the process limit",
+                    "RESULT sys permission denied: log_limit '0': only root clients may keep unbounded logs",
+                    "RESULT success started",
+                    "STATS rocker-fake-1 Optional[RockerStats[memory=10, peak=20, pids=30, cpu_ns=40, oom_kills=0]]",
+                    "STATS roots-rocker sys permission denied: guard_name 'roots-rocker': the rocker is not one of uid 65534",
+                    "STATS nope Optional.empty", ""), r.output().replaceAll("(?m)^(?!RESULT|STATS).*\n", ""));
+        }
+        assertEquals(1, fixture.engine.requests.size());
+        assertEquals(100, fixture.engine.requests.get(0).pidsLimit());
+        // root (this process) may lift them, and ask about any rocker
+        try (RemoteRockerClient root = new RemoteRockerClient(socket)) {
+            assertTrue(root.enterRocker(Requests.valid(NOBODY, NOBODY).pidsLimit(0).logLimit(0).build(),
+                    rocker.api.RockerApp.of("/bin/true")).isSuccess());
+            assertEquals(java.util.Optional.of(new rocker.api.RockerStats(1, 2, 3, 4, 5)), root.stats("roots-rocker"));
+        }
+        assertEquals(0, fixture.engine.requests.get(1).pidsLimit());
+        assertEquals(0, fixture.engine.requests.get(1).logLimit());
+    }
 }

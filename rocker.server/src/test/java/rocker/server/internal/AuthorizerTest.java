@@ -60,6 +60,33 @@ public class AuthorizerTest {
     }
 
     @Test
+    public void onlyRootAndTrustedUidsMayLiftTheProcessLimitOrKeepUnboundedLogs() {
+        Peer trusted = new Peer(3, 500, 500);
+        for (int pids : new int[] {0, 1025, Integer.MAX_VALUE}) {
+            RockerRequest own = Requests.valid(1000, 1000).pidsLimit(pids).build();
+            assertEquals(Optional.of("pids '" + pids + "': only root clients may lift the process limit"), auth.enterRefusal(USER, own, APP));
+            assertEquals(Optional.empty(), auth.enterRefusal(ROOT, own, APP));
+            assertEquals(Optional.empty(), auth.enterRefusal(trusted, own, APP));
+        }
+        // lowering it is everybody's
+        for (int pids : new int[] {1, 100, 1024}) {
+            assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).pidsLimit(pids).build(), APP));
+        }
+        RockerRequest unbounded = Requests.valid(1000, 1000).logLimit(0).build();
+        assertEquals(Optional.of("log_limit '0': only root clients may keep unbounded logs"), auth.enterRefusal(USER, unbounded, APP));
+        assertEquals(Optional.empty(), auth.enterRefusal(ROOT, unbounded, APP));
+        assertEquals(Optional.empty(), auth.enterRefusal(trusted, unbounded, APP));
+        // any bound, larger or smaller than the default, and the other limits are the client's choice
+        RockerRequest bounded = Requests.valid(1000, 1000).logLimit(1L << 30).memoryLimit(0).cpus(4096).cpuWeight(10000).build();
+        assertEquals(Optional.empty(), auth.enterRefusal(USER, bounded, APP));
+        assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).logLimit(4096).memoryLimit(4L << 20).build(), APP));
+        // pids is named before log_limit, the uid before both
+        assertEquals(Optional.of("pids '0': only root clients may lift the process limit"),
+                auth.enterRefusal(USER, Requests.valid(1000, 1000).pidsLimit(0).logLimit(0).build(), APP));
+        assertTrue(auth.enterRefusal(USER, Requests.valid(0, 0).pidsLimit(0).build(), APP).get().startsWith("uid 0"));
+    }
+
+    @Test
     public void othersOnlyOwnTheirRockers() {
         RockerInfo mine = new RockerInfo("a", 1, 2, Instant.now(), Requests.valid(1000, 1000).build());
         RockerInfo roots = new RockerInfo("b", 3, 4, Instant.now(), Requests.valid(0, 0).build());
