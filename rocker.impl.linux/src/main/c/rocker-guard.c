@@ -19,8 +19,12 @@
  *                         the app) and reap every process of the rocker until it is killed (or,
  *                         with 'r', until the app ends). /proc is mounted only then: the engine's
  *                         mounts before it use the host's /proc/self/fd/N to name the dirs it opened.
- *   app                   setsid, identity (setgroups/setresgid/setresuid or a user namespace),
- *                         no capabilities, no_new_privs, chdir, the system call filter (seccomp),
+ *                         With bounded logs it also pumps the app's output pipes into the log
+ *                         files in its poll loop (never blocking on the pipes; a failing disk loses
+ *                         output, never blocks the app) and rotates them beneath the log dir's fd.
+ *   app                   oom_score_adj raised to 0 when below (the guard and keeper may run at
+ *                         -1000), setsid, identity (setgroups/setresgid/setresuid or a user
+ *                         namespace), no capabilities, no_new_privs, chdir, the system call filter (seccomp),
  *                         execvpe. Reports its own pid to the engine first (the engine reads it
  *                         with SO_PASSCRED: kernel-translated).
  *
@@ -31,12 +35,16 @@
  *   keeper -> engine   "P" guard_host_pid        | "E" step errno
  *   guard  -> engine   "R"                       | "E" step errno
  *   engine -> guard    "X" name hostname uid gid userns ngroups g... cwd argc argv... envc env... seccomp
- *                      with the app's stdin, stdout, stderr as SCM_RIGHTS; seccomp is one of
+ *                      log_limit log_stdout log_stderr
+ *                      with the app's stdin, stdout, stderr as SCM_RIGHTS, and after them the host's log
+ *                      dir when log_stdout or log_stderr is 1; seccomp is one of
  *                        "default"      Rocker's filter (below)
  *                        "unconfined"   no filter
  *                        "profile" default_action default_errno nrules (name action errno)...
  *                      where an action is allow, errno, kill_process, kill_thread or log, and errno
- *                      (0-4095) counts only for errno
+ *                      (0-4095) counts only for errno; log_stdout (log_stderr) 1: stdout (stderr) is the
+ *                      opened log/stdout.log (stderr.log), which the guard bounds to log_limit bytes (> 0)
+ *                      with one rotated file, .1: the app gets a pipe, the guard pumps it (below)
  *   app    -> engine   "C"                       (credentials carry the app's host pid)
  *   guard  -> engine   "A" app_ns_pid            | "F" step errno
  *                      (step SECCOMP_NAME: "errno" is the index of the profile rule whose name this
@@ -44,6 +52,7 @@
  *   guard  -> engine   "W" wait_status           (the app ended)
  */
 #define _GNU_SOURCE
+#define _FILE_OFFSET_BITS 64
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -88,7 +97,7 @@ enum step {
     S_ARGS = 1, S_UNSHARE, S_PRIVATE, S_FORK, S_NAME, S_HOSTNAME, S_PROC, S_LOOPBACK, S_SIGNALS,
     S_RECV, S_REQUEST, S_PIPE, S_FORK_APP, S_SETSID, S_USERNS, S_IDMAP, S_GROUPS, S_GID, S_UID,
     S_CAPS, S_NNP, S_CHDIR, S_EXEC, S_REPORT, S_PROC_RO, S_PROC_NULL, S_PROC_MASK, S_MQUEUE, S_SECCOMP,
-    S_SECCOMP_NAME
+    S_SECCOMP_NAME, S_LOG, S_OOM
 };
 
 static void say(const char *kind, long a, long b) {
@@ -149,6 +158,8 @@ struct request {
     long sc_nrules;
     char **sc_names;
     uint32_t *sc_rets;
+    long log_limit, log_stream[3]; /* log_stream[1], [2]: stdout, stderr bounded */
+    int logdir;
 };
 
 static char *next_field(char **p, char *end) {
@@ -554,7 +565,14 @@ static int parse_request(char *buf, size_t len, struct request *r) {
     }
     if (!(r->cwd = next_field(&p, end)) || !(r->argv = next_vector(&p, end)) || !r->argv[0]
         || !(r->envp = next_vector(&p, end))) return -1;
-    return parse_seccomp(&p, end, r) < 0 || p != end ? -1 : 0;
+    if (parse_seccomp(&p, end, r) < 0 || next_long(&p, end, &r->log_limit) || next_long(&p, end, &r->log_stream[1])
+        || next_long(&p, end, &r->log_stream[2]) || p != end) return -1;
+    for (int i = 1; i <= 2; i++) {
+        if (r->log_stream[i] != 0 && r->log_stream[i] != 1) return -1;
+    }
+    int bounded = r->log_stream[1] || r->log_stream[2];
+    /* the log dir comes exactly when a stream is bounded, and then the limit is one */
+    return (bounded && r->log_limit <= 0) || bounded != (r->logdir >= 0) ? -1 : 0;
 }
 
 static void fail_app(int report, enum step s) {
@@ -578,9 +596,39 @@ static void clear_capability_sets(int report) {
     if (FAULT(S_CAPS) || syscall(SYS_capset, &h, d) < 0) fail_app(report, S_CAPS);
 }
 
+static int write_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = write(fd, text, strlen(text));
+    int e = errno;
+    close(fd);
+    errno = e;
+    return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* raises this process's oom_score_adj to 0 when it is below; 0, or -1 (errno set) */
+static int oom_reset(void) {
+    char text[16];
+    int fd = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, text, sizeof text - 1);
+    int e = errno;
+    close(fd);
+    errno = e;
+    if (n <= 0) return -1;
+    text[n] = 0;
+    return atoi(text) < 0 ? write_file("/proc/self/oom_score_adj", "0") : 0;
+}
+
 /* In the child: become the app. report: CLOEXEC pipe to the guard; sync: user-namespace handshake. */
 static void become_app(struct request *r, int report, int sync_to_guard, int sync_from_guard) {
     reset_signals();
+    /*
+     * The guard and keeper may be exempt from the OOM killer (-1000): the app must not be. A negative
+     * score is raised to 0 (raising needs no capability); a positive one, the engine's choice, is kept
+     * (lowering it would need CAP_SYS_RESOURCE).
+     */
+    if (FAULT(S_OOM) || oom_reset() < 0) fail_app(report, S_OOM);
     for (int i = 0; i < 3; i++) {
         if (dup2(r->stdio[i], i) < 0) fail_app(report, S_REQUEST);
     }
@@ -620,16 +668,6 @@ static void become_app(struct request *r, int report, int sync_to_guard, int syn
     fail_app(report, S_EXEC);
 }
 
-static int write_file(const char *path, const char *text) {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ssize_t n = write(fd, text, strlen(text));
-    int e = errno;
-    close(fd);
-    errno = e;
-    return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
 static int map_ids(pid_t app, long uid, long gid) {
     char path[64], map[64];
     snprintf(path, sizeof path, "/proc/%d/setgroups", app);
@@ -642,6 +680,136 @@ static int map_ids(pid_t app, long uid, long gid) {
     return write_file(path, map);
 }
 
+/* ---- bounded logs ------------------------------------------------------------------------ */
+
+/*
+ * log/stdout.log and log/stderr.log of a bounded LOG stream: the app writes into a pipe, the guard
+ * copies it into the file in its poll loop. At log_limit bytes the file becomes NAME.1 (replacing the
+ * old one) and a new NAME is made, all beneath the host's log dir fd: the dir is the user's for a
+ * user's data dir, so no name is ever followed (renameat moves a planted symlink, it never writes
+ * through it; O_EXCL|O_NOFOLLOW creates a file of our own) and the owner is set on the new fd.
+ * Rockers outlive the engine, so the bound must be kept here.
+ */
+struct log_pump {
+    int in;             /* the read end of the app's pipe (non-blocking); -1: the stream ended */
+    int file;           /* the current log file; -1: this stream's output is dropped */
+    long long size;
+    const char *name, *old;
+};
+static struct log_pump pumps[3] = {{-1, -1, 0, NULL, NULL}, {-1, -1, 0, "stdout.log", "stdout.log.1"},
+                                   {-1, -1, 0, "stderr.log", "stderr.log.1"}};
+static int logdir = -1;
+static long long log_limit;
+static uid_t log_uid;
+static gid_t log_gid;
+
+static void log_close_dir_if_done(void) {
+    if (logdir >= 0 && pumps[1].in < 0 && pumps[2].in < 0) {
+        close(logdir);
+        logdir = -1;
+    }
+}
+
+static void log_end(struct log_pump *l) {
+    if (l->in >= 0) close(l->in);
+    if (l->file >= 0) close(l->file);
+    l->in = l->file = -1;
+    log_close_dir_if_done();
+}
+
+/* NAME -> NAME.1, then a new NAME of the app's; 0, or -1 (the stream is dropped from now on) */
+static int log_rotate(struct log_pump *l) {
+    close(l->file);
+    l->file = -1;
+    /* a missing NAME is fine; any other trouble shows below as a name in the way */
+    renameat(logdir, l->name, logdir, l->old);
+    for (int tries = 0; tries < 2; tries++) {
+        int fd = openat(logdir, l->name, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_LARGEFILE, 0640);
+        if (fd >= 0) {
+            if (fchown(fd, log_uid, log_gid) < 0) {
+                close(fd);
+                return -1;
+            }
+            l->file = fd;
+            l->size = 0;
+            return 0;
+        }
+        if (errno != EEXIST || tries || unlinkat(logdir, l->name, 0) < 0) return -1;
+    }
+    return -1;
+}
+
+/* writes what fits, rotating at the limit; a failing write drops the rest of the chunk */
+static void log_write(struct log_pump *l, const char *buf, size_t n) {
+    while (n > 0 && l->file >= 0) {
+        if (l->size >= log_limit && log_rotate(l) < 0) return;
+        size_t k = (unsigned long long)(log_limit - l->size) < n ? (size_t)(log_limit - l->size) : n;
+        ssize_t w = write(l->file, buf, k);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return;
+        l->size += w;
+        buf += w;
+        n -= (size_t)w;
+    }
+}
+
+/* copies at most rounds chunks from the pipe; ends the stream at its end (every writer gone) */
+static void log_pump(struct log_pump *l, int rounds) {
+    static char buf[64 * 1024];
+    while (l->in >= 0 && rounds-- > 0) {
+        ssize_t n = read(l->in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return; /* EAGAIN: nothing more for now */
+        if (n == 0) {
+            log_end(l);
+            return;
+        }
+        log_write(l, buf, (size_t)n);
+    }
+}
+
+/*
+ * Before the fork: a pipe for each bounded stream, whose write end replaces the log file in the
+ * request's stdio; the pumps take the files and the log dir. 0, or the step that failed (errno set).
+ */
+static int log_setup(struct request *r) {
+    if (r->logdir < 0) return 0;
+    if (FAULT(S_LOG)) return S_LOG;
+    int p[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
+    struct stat st[3];
+    for (int i = 1; i <= 2; i++) {
+        if (r->log_stream[i] && (fstat(r->stdio[i], &st[i]) < 0 || pipe2(p[i], O_CLOEXEC) < 0
+                || fcntl(p[i][0], F_SETFL, O_NONBLOCK) < 0)) {
+            int e = errno;
+            for (int j = 1; j <= 2; j++) {
+                if (p[j][0] >= 0) close(p[j][0]);
+                if (p[j][1] >= 0) close(p[j][1]);
+            }
+            errno = e;
+            return S_LOG;
+        }
+    }
+    log_limit = r->log_limit;
+    log_uid = (uid_t)r->uid;
+    log_gid = (gid_t)r->gid;
+    logdir = r->logdir;
+    r->logdir = -1;
+    for (int i = 1; i <= 2; i++) {
+        if (!r->log_stream[i]) continue;
+        pumps[i].in = p[i][0];
+        pumps[i].file = r->stdio[i];
+        pumps[i].size = st[i].st_size;
+        r->stdio[i] = p[i][1];
+    }
+    return 0;
+}
+
+/* the app could not be started: the log files go back to nobody, the pipes are closed */
+static void log_abandon(void) {
+    log_end(&pumps[1]);
+    log_end(&pumps[2]);
+}
+
 /* In the guard: start the app; returns its pid (in the rocker's pid namespace) or -1. */
 static pid_t start_app(struct request *r) {
     long bad = -1;
@@ -650,14 +818,20 @@ static pid_t start_app(struct request *r) {
         say("F", step, step == S_SECCOMP_NAME ? bad : errno);
         return -1;
     }
+    if ((step = log_setup(r))) {
+        say("F", step, errno);
+        return -1;
+    }
     int report[2], to_guard[2], from_guard[2];
     if (pipe2(report, O_CLOEXEC) < 0 || pipe2(to_guard, O_CLOEXEC) < 0 || pipe2(from_guard, O_CLOEXEC) < 0) {
         say("F", S_PIPE, errno);
+        log_abandon();
         return -1;
     }
     pid_t app = fork();
     if (app < 0) {
         say("F", S_FORK_APP, errno);
+        log_abandon();
         return -1;
     }
     if (app == 0) {
@@ -676,6 +850,7 @@ static pid_t start_app(struct request *r) {
             if (c != 1) {
                 say("F", S_IDMAP, errno);
                 kill(app, SIGKILL);
+                log_abandon();
                 return -1;
             }
             ssize_t ignored = write(from_guard[1], &c, 1);
@@ -691,6 +866,7 @@ static pid_t start_app(struct request *r) {
     close(report[0]);
     if (n == (ssize_t)sizeof e) {
         say("F", e[0], e[1]);
+        log_abandon();
         return -1;
     }
     say("A", app, 0);
@@ -775,10 +951,10 @@ static int mount_mqueue(void) {
 
 /* ---- the guard ---------------------------------------------------------------------------- */
 
-/* One request and the three descriptors that come with it (-1 when none came). */
-static ssize_t receive(char *buf, int fds[3]) {
+/* One request and the three or four descriptors that come with it (-1 when none came). */
+static ssize_t receive(char *buf, int fds[4]) {
     union {
-        char space[CMSG_SPACE(3 * sizeof(int))];
+        char space[CMSG_SPACE(4 * sizeof(int))];
         struct cmsghdr align;
     } control;
     struct iovec iov = {buf, MAX_MSG};
@@ -788,12 +964,17 @@ static ssize_t receive(char *buf, int fds[3]) {
     msg.msg_iovlen = 1;
     msg.msg_control = control.space;
     msg.msg_controllen = sizeof control.space;
-    fds[0] = fds[1] = fds[2] = -1;
+    fds[0] = fds[1] = fds[2] = fds[3] = -1;
     ssize_t n = recvmsg(CTL, &msg, MSG_CMSG_CLOEXEC);
     if (n <= 0) return n;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(3 * sizeof(int))) {
-            memcpy(fds, CMSG_DATA(c), 3 * sizeof(int));
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        int got[4];
+        memcpy(got, CMSG_DATA(c), (k > 4 ? 4 : k) * sizeof(int));
+        for (size_t i = 0; i < k && i < 4; i++) {
+            if (k == 3 || k == 4) fds[i] = got[i];
+            else close(got[i]); /* not a request's: never kept */
         }
     }
     return n;
@@ -821,8 +1002,13 @@ static void guard(const char *name, const char *hostname, int private_net, int r
     pid_t app = 0;
     int ctl_open = 1, app_done = 0;
     for (;;) {
-        struct pollfd p[2] = {{sfd, POLLIN, 0}, {ctl_open ? CTL : -1, POLLIN, 0}};
-        if (poll(p, 2, -1) < 0 && errno != EINTR) die(S_SIGNALS);
+        struct pollfd p[4] = {{sfd, POLLIN, 0}, {ctl_open ? CTL : -1, POLLIN, 0}, {pumps[1].in, POLLIN, 0},
+                              {pumps[2].in, POLLIN, 0}};
+        if (poll(p, 4, -1) < 0 && errno != EINTR) die(S_SIGNALS);
+        /* a few chunks per stream and round, so that neither stream nor the reaping waits for the other */
+        for (int i = 1; i <= 2; i++) {
+            if (p[i + 1].revents & (POLLIN | POLLHUP | POLLERR)) log_pump(&pumps[i], 16);
+        }
         if (p[0].revents & POLLIN) {
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof si) > 0) {
@@ -832,6 +1018,8 @@ static void guard(const char *name, const char *hostname, int private_net, int r
             while ((dead = waitpid(-1, &status, WNOHANG)) > 0) {
                 if (dead == app && !app_done) {
                     app_done = 1;
+                    /* all the app wrote is in the pipes (at most their buffers): in the logs before "W" */
+                    for (int i = 1; i <= 2; i++) log_pump(&pumps[i], 64);
                     if (ctl_open) say("W", status, 0);
                     if (remove_on_exit) _exit(0);
                 }
@@ -840,7 +1028,10 @@ static void guard(const char *name, const char *hostname, int private_net, int r
         if (ctl_open && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
             struct request r;
             memset(&r, 0, sizeof r);
-            ssize_t n = receive(buf, r.stdio);
+            int fds[4];
+            ssize_t n = receive(buf, fds);
+            memcpy(r.stdio, fds, sizeof r.stdio);
+            r.logdir = fds[3];
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) {
                 /* the engine went away: a spare that never got an app ends; a rocker keeps guarding */
@@ -850,7 +1041,7 @@ static void guard(const char *name, const char *hostname, int private_net, int r
                 continue;
             }
             if (app || r.stdio[0] < 0 || parse_request(buf, (size_t)n, &r) < 0) {
-                for (int i = 0; i < 3; i++) if (r.stdio[i] >= 0) close(r.stdio[i]);
+                for (int i = 0; i < 4; i++) if (fds[i] >= 0) close(fds[i]);
                 say("F", S_REQUEST, EINVAL);
                 continue;
             }
@@ -867,10 +1058,13 @@ static void guard(const char *name, const char *hostname, int private_net, int r
             if (step) {
                 say("F", step, errno);
                 for (int i = 0; i < 3; i++) close(r.stdio[i]);
+                if (r.logdir >= 0) close(r.logdir);
                 continue;
             }
             app = start_app(&r);
+            /* the engine's copies (or the pipes' write ends, which only the app may hold) */
             for (int i = 0; i < 3; i++) close(r.stdio[i]);
+            if (r.logdir >= 0) close(r.logdir);
             if (app < 0) {
                 app = 0;
                 if (remove_on_exit) _exit(1);

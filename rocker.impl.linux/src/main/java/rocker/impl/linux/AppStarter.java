@@ -79,8 +79,10 @@ final class AppStarter {
     }
 
     /**
-     * "X" name hostname uid gid userns ngroups groups... cwd argc argv... envc env... seccomp..., NUL-separated
-     * ({@code seccomp}: {@link SeccompProfile#fields(String)}).
+     * "X" name hostname uid gid userns ngroups groups... cwd argc argv... envc env... seccomp... log_limit
+     * log_stdout log_stderr, NUL-separated ({@code seccomp}: {@link SeccompProfile#fields(String)};
+     * log_stdout/log_stderr 1: the guard bounds that log to log_limit bytes, {@link AppStdio#bounded}; the
+     * log dir then follows the stdio in the SCM_RIGHTS). New fields go at the end.
      */
     static byte[] encode(String name, RockerRequest r, RockerApp app, List<String> seccomp) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -100,6 +102,9 @@ final class AppStarter {
         field(out, Integer.toString(env.size()));
         env.forEach((k, v) -> field(out, k + "=" + v));
         seccomp.forEach(s -> field(out, s));
+        field(out, Long.toString(r.logLimit()));
+        field(out, AppStdio.bounded(r, app.stdout()) ? "1" : "0");
+        field(out, AppStdio.bounded(r, app.stderr()) ? "1" : "0");
         return out.toByteArray();
     }
 

@@ -23,7 +23,8 @@ import rocker.impl.linux.sys.SysException;
 
 /**
  * The three descriptors the app gets as stdin, stdout and stderr, opened on the host before the
- * guard starts; and, for {@link Stdio.Kind#STREAM}, the threads that copy pipes into the caller's
+ * guard starts (a bounded log's file goes to the guard, which gives the app a pipe: {@link #bounded});
+ * and, for {@link Stdio.Kind#STREAM}, the threads that copy pipes into the caller's
  * streams. Close it once the guard holds its copies.
  */
 final class AppStdio implements AutoCloseable {
@@ -37,6 +38,7 @@ final class AppStdio implements AutoCloseable {
     private final RockerCaller caller;
     private final DataDir data;
     private String rocker = "";
+    private int logDir = -1;
 
     private AppStdio(RockerRequest request, RockerCaller caller, DataDir data) {
         this.request = request;
@@ -54,6 +56,9 @@ final class AppStdio implements AutoCloseable {
             s.fds[0] = s.input(app.stdin());
             s.fds[1] = s.output(app.stdout(), 1, "stdout.log");
             s.fds[2] = s.output(app.stderr(), 2, "stderr.log");
+            if (bounded(request, app.stdout()) || bounded(request, app.stderr())) {
+                s.logDir = data.hostLogDir(); // the data dir's: open until the app request is sent
+            }
             return s;
         } catch (SysException e) {
             s.abort();
@@ -64,8 +69,18 @@ final class AppStdio implements AutoCloseable {
         }
     }
 
+    /** What goes with the app request: stdin, stdout, stderr, and the host's log dir when a log is bounded. */
     int[] fds() {
-        return fds.clone();
+        return logDir < 0 ? fds.clone() : new int[] {fds[0], fds[1], fds[2], logDir};
+    }
+
+    /**
+     * A {@link Stdio#log()} stream with a {@link RockerRequest#logLimit()}: the guard keeps it at most that
+     * many bytes, with one rotated file ({@code .1}), beneath the log dir's descriptor; the app writes into a
+     * pipe the guard pumps. Rockers outlive the engine, so the guard, not the engine, keeps the bound.
+     */
+    static boolean bounded(RockerRequest request, Stdio s) {
+        return s.kind() == Stdio.Kind.LOG && request.logLimit() > 0;
     }
 
     private int input(Stdio s) {

@@ -37,7 +37,9 @@ enum GuardStep {
     MQUEUE("mount the rocker's mqueue on /dev/mqueue", RockerError.BUILD_ROCKER_FAILED),
     SECCOMP("install the system call filter", RockerError.ENTER_ROCKER_FAILED),
     /** The guard does not know a name of the profile: its "errno" is the index of that name's rule line. */
-    SECCOMP_NAME("map the profile's system call names", RockerError.PARAM_INVALID);
+    SECCOMP_NAME("map the profile's system call names", RockerError.PARAM_INVALID),
+    LOG("set up the app's bounded logs", RockerError.ENTER_ROCKER_FAILED),
+    OOM("reset the app's OOM score", RockerError.ENTER_ROCKER_FAILED);
 
     final String text;
     final RockerError error;

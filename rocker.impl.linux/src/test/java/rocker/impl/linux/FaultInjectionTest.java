@@ -78,7 +78,8 @@ public class FaultInjectionTest {
     @Test
     public void identityStepsFailTheEntry() throws Exception {
         for (GuardStep s : new GuardStep[] {GuardStep.SETSID, GuardStep.REPORT, GuardStep.GROUPS, GuardStep.GID,
-                GuardStep.UID, GuardStep.CAPS, GuardStep.NNP, GuardStep.CHDIR, GuardStep.SECCOMP}) {
+                GuardStep.UID, GuardStep.CAPS, GuardStep.NNP, GuardStep.CHDIR, GuardStep.SECCOMP, GuardStep.LOG,
+                GuardStep.OOM}) {
             inject(s, RockerError.ENTER_ROCKER_FAILED, false, NetworkMode.HOST);
         }
         inject(GuardStep.USERNS, RockerError.ENTER_ROCKER_FAILED, true, NetworkMode.HOST);
