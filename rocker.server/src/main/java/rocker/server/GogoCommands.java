@@ -12,14 +12,15 @@ import rocker.server.cli.CliEnvironment;
 import rocker.server.cli.RockerCli;
 
 /**
- * The CLI in the Felix shell: {@code rocker:run}, {@code rocker:ls}, {@code rocker:kill} and
- * {@code rocker:guardname}, with the same options as the {@code rocker} command. Output goes to the
+ * The CLI in the Felix shell: {@code rocker:run}, {@code rocker:ls}, {@code rocker:stats},
+ * {@code rocker:kill} and {@code rocker:guardname}, with the same options as the {@code rocker} command. Output goes to the
  * shell session; a non-zero exit status becomes an exception, which the shell reports.
  */
 @Component(name = "rocker.gogo", service = GogoCommands.class, property = {
     "osgi.command.scope=rocker",
     "osgi.command.function=run",
     "osgi.command.function=ls",
+    "osgi.command.function=stats",
     "osgi.command.function=kill",
     "osgi.command.function=guardname"
 })
@@ -44,6 +45,11 @@ public final class GogoCommands {
     /** {@code rocker:ls [--socket PATH | --local] [--json]}. */
     public void ls(String... args) {
         call("ls", args);
+    }
+
+    /** {@code rocker:stats [--socket PATH | --local] [--json] NAME}. */
+    public void stats(String... args) {
+        call("stats", args);
     }
 
     /** {@code rocker:kill [--socket PATH | --local] NAME|PID}. */

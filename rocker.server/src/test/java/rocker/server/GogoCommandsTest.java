@@ -105,4 +105,52 @@ public class GogoCommandsTest {
         }
         assertEquals(3, engine.requests.size());
     }
+
+    @Test
+    public void runTakesLimitsAndStatsAndLsShowTheFigures() {
+        GogoCommands gogo = new GogoCommands();
+        FakeEngine engine = new FakeEngine();
+        gogo.bindLocal(engine);
+        assumeTrue("--local needs root", "root".equals(System.getProperty("user.name")));
+        gogo.run("--local", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/d",
+                "--memory", "256M", "--pids", "64", "--cpus", "1.5", "--cpu-weight", "200", "--log-max", "2M", "--", "/bin/true");
+        RockerRequest r = engine.requests.get(0);
+        assertEquals(256L << 20, r.memoryLimit());
+        assertEquals(64, r.pidsLimit());
+        assertEquals(1.5, r.cpus(), 0);
+        assertEquals(200, r.cpuWeight());
+        assertEquals(2L << 20, r.logLimit());
+        engine.stats.put("rocker-fake-1", new rocker.api.RockerStats(3L << 20, 4L << 20, 2, 250_000_000L, 0));
+        out.reset();
+        gogo.stats("--local", "rocker-fake-1");
+        assertEquals("rocker-fake-1\n  memory     3.0MiB (peak 4.0MiB)\n  pids       2\n  cpu time   0.250s\n  oom kills  0\n",
+                out.toString(StandardCharsets.UTF_8));
+        out.reset();
+        gogo.stats("--local", "--json", "rocker-fake-1");
+        assertEquals("{\"guard_name\":\"rocker-fake-1\",\"memory\":3145728,\"memory_peak\":4194304,\"pids\":2,\"cpu_ns\":250000000,"
+                + "\"oom_kills\":0}\n", out.toString(StandardCharsets.UTF_8));
+        out.reset();
+        gogo.ls("--local");
+        String table = out.toString(StandardCharsets.UTF_8);
+        assertTrue(table, table.split("\n")[1].matches("rocker-fake-1 +10001 +0 +\\S+ +3\\.0MiB +2  /tmp/a.squashfs"));
+        out.reset();
+        gogo.ls("--local", "--json");
+        String json = out.toString(StandardCharsets.UTF_8);
+        assertTrue(json, json.endsWith("\"memory_limit\":268435456,\"pids_limit\":64,\"cpus\":1.5,\"cpu_weight\":200,"
+                + "\"log_limit\":2097152,\"stats\":{\"memory\":3145728,\"memory_peak\":4194304,\"pids\":2,\"cpu_ns\":250000000,"
+                + "\"oom_kills\":0}}]\n"));
+        try {
+            gogo.stats("--local", "nope");
+            fail();
+        } catch (IllegalStateException e) {
+            assertEquals("rocker:stats exited with status 1", e.getMessage());
+        }
+        try {
+            gogo.run("--local", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/d", "--memory", "lots", "--", "/bin/true");
+            fail();
+        } catch (IllegalStateException e) {
+            assertEquals("rocker:run exited with status 125", e.getMessage());
+        }
+        assertEquals(1, engine.requests.size());
+    }
 }

@@ -9,6 +9,8 @@ import java.util.Map;
 
 import rocker.api.RockerClient;
 import rocker.api.RockerInfo;
+import rocker.api.RockerRequest;
+import rocker.api.RockerStats;
 import rocker.api.SharedDir;
 
 /** {@code rocker ls}: the live rockers, as a table or a JSON array. */
@@ -16,14 +18,17 @@ final class ListCommand {
     static final String USAGE = String.join("\n",
             "Usage: rocker ls [--socket PATH | --local] [--json]",
             "",
-            "Lists the live rockers: name, guard pid, app id, uptime, package.",
+            "Lists the live rockers: name, guard pid, app id, uptime, memory in use and processes",
+            "('-' when the server cannot tell), package.",
             "",
             Target.USAGE,
             "  --json            a JSON array of objects (guard_name, guard_pid, app_pid, app_id, uid, gid,",
             "                    created, uptime_s, pkg, exec_dir, data_dir; devices, shared_dirs and",
-            "                    seccomp when the rocker has them)",
+            "                    seccomp when the rocker has them; memory_limit, pids_limit, cpus,",
+            "                    cpu_weight and log_limit when not the default; stats when known:",
+            "                    memory, memory_peak, pids, cpu_ns, oom_kills, -1 when unknown)",
             "  --help            this text");
-    private static final String ROW = "%-16s %9s %8s %9s  %s";
+    private static final String ROW = "%-16s %9s %8s %9s %10s %6s  %s";
 
     private final CliEnvironment env;
 
@@ -58,10 +63,12 @@ final class ListCommand {
                 infos.forEach(i -> array.add(object(i, now)));
                 env.out().println(Json.write(array));
             } else {
-                env.out().println(String.format(ROW, "NAME", "GUARD_PID", "APP_ID", "UPTIME", "PACKAGE"));
+                env.out().println(String.format(ROW, "NAME", "GUARD_PID", "APP_ID", "UPTIME", "MEMORY", "PIDS", "PACKAGE"));
                 for (RockerInfo i : infos) {
+                    RockerStats s = i.stats();
                     env.out().println(String.format(ROW, i.guardName(), i.guardPid(), i.appId(),
-                            uptime(Duration.between(i.created(), now)), i.request().pkgPath()));
+                            uptime(Duration.between(i.created(), now)), s == null ? "-" : Figures.bytes(s.memoryBytes()),
+                            s == null ? "-" : Figures.count(s.pids()), i.request().pkgPath()));
                 }
             }
             return 0;
@@ -98,6 +105,25 @@ final class ListCommand {
         }
         if (i.request().seccomp() != null) {
             m.put("seccomp", i.request().seccomp());
+        }
+        RockerRequest r = i.request();
+        if (r.memoryLimit() != 0) {
+            m.put("memory_limit", r.memoryLimit());
+        }
+        if (r.pidsLimit() != RockerRequest.DEFAULT_PIDS_LIMIT) {
+            m.put("pids_limit", r.pidsLimit());
+        }
+        if (r.cpus() != 0) {
+            m.put("cpus", r.cpus());
+        }
+        if (r.cpuWeight() != 0) {
+            m.put("cpu_weight", r.cpuWeight());
+        }
+        if (r.logLimit() != RockerRequest.DEFAULT_LOG_LIMIT) {
+            m.put("log_limit", r.logLimit());
+        }
+        if (i.stats() != null) {
+            m.put("stats", Figures.object(i.stats()));
         }
         return m;
     }

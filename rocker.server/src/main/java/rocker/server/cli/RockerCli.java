@@ -11,7 +11,7 @@ import rocker.api.RockerException;
  * runs in the launcher ({@code java -jar rocker.jar ...}), behind the Gogo commands and in tests.
  *
  * <p>Exit codes: 0 on success; for {@code run --wait} the app's status; 1 for {@code kill} of an
- * unknown rocker; {@value #EXIT_FAILURE} when Rocker itself fails (also for a wrong command line),
+ * unknown rocker and for {@code stats} without figures; {@value #EXIT_FAILURE} when Rocker itself fails (also for a wrong command line),
  * with {@code rocker: <err>: <message>} on stderr.
  */
 public final class RockerCli {
@@ -26,6 +26,7 @@ public final class RockerCli {
             "  serve      run the Rocker server in the foreground",
             "  run        build a rocker and run a command in it",
             "  ls         list the live rockers",
+            "  stats      show what a rocker uses now",
             "  kill       destroy a rocker",
             "  guardname  print the name of a process",
             "  pack       make a squashfs image of a folder",
@@ -67,6 +68,7 @@ public final class RockerCli {
             case "serve": return serve(args);
             case "run": return new RunCommand(env).run(args);
             case "ls": return new ListCommand(env).run(args);
+            case "stats": return new StatsCommand(env).run(args);
             case "kill": return new KillCommand(env).run(args);
             case "guardname": return new GuardnameCommand(env).run(args);
             case "pack": return new PackCommand(env).run(args);
@@ -88,6 +90,6 @@ public final class RockerCli {
     }
 
     private static boolean isCommand(String c) {
-        return List.of("serve", "run", "ls", "kill", "guardname", "pack").contains(c);
+        return List.of("serve", "run", "ls", "stats", "kill", "guardname", "pack").contains(c);
     }
 }

@@ -15,7 +15,8 @@ final class RunOptions {
             "Usage: rocker run [--socket PATH | --local] --pkg FILE --exec-dir DIR --data-dir DIR",
             "                  [--overlay DIR]... [--uid N] [--gid N] [--app-id N] [--hostname NAME]",
             "                  [--userns] [--net host|none] [--device DEV]... [--share DIR[:ro]]...",
-            "                  [--seccomp unconfined|FILE] [--rm] [--wait] [--json] -- CMD [ARG...]",
+            "                  [--seccomp unconfined|FILE] [--memory SIZE] [--pids N] [--cpus N]",
+            "                  [--cpu-weight N] [--log-max SIZE] [--rm] [--wait] [--json] -- CMD [ARG...]",
             "",
             "Builds a rocker from the squashfs image FILE and runs CMD in it.",
             "",
@@ -36,12 +37,20 @@ final class RunOptions {
             "  --seccomp unconfined|FILE",
             "                    the app's system call filter instead of Rocker's default: none at all,",
             "                    or the seccomp profile FILE (Docker/OCI JSON); root only",
+            "  --memory SIZE     the rocker's hard memory limit, e.g. 512M, 1G (default 0: none)",
+            "  --pids N          most processes and threads in the rocker (default 1024; 0: no limit,",
+            "                    root only, as is more than 1024)",
+            "  --cpus N          CPU quota in CPUs, e.g. 0.5 for half a CPU (default 0: none)",
+            "  --cpu-weight N    CPU weight against other rockers, 1 to 10000 (default: 100)",
+            "  --log-max SIZE    bound of each of log/stdout.log and log/stderr.log, one rotated file",
+            "                    kept (default 10M; 0: unbounded, root only)",
             "  --rm              tear the rocker down when the app ends",
             "  --wait            stream the app's output here and exit with its status",
             "  --json            print the result as one JSON object; the app's output goes to the",
             "                    data dir's log files (log/stdout.log, log/stderr.log)",
             "  --help            this text",
             "",
+            "SIZE is bytes, or a number with K, M, G or T (powers of 1024).",
             "Without --wait, rocker returns once the app runs; the rocker outlives it.",
             "Exit status: 0, the app's status with --wait, or 125 when Rocker itself fails.");
 
@@ -60,6 +69,11 @@ final class RunOptions {
     final List<SharedDir> shares = new ArrayList<>();
     /** null: Rocker's default filter. */
     String seccomp;
+    long memory;
+    int pids = RockerRequest.DEFAULT_PIDS_LIMIT;
+    double cpus;
+    int cpuWeight;
+    long logMax = RockerRequest.DEFAULT_LOG_LIMIT;
     boolean rm;
     boolean waitForApp;
     boolean json;
@@ -95,6 +109,11 @@ final class RunOptions {
                 case "--device": o.devices.add(c.value()); break;
                 case "--share": o.shares.add(share(cwd, opt, c.value())); break;
                 case "--seccomp": o.seccomp = seccomp(cwd, opt, c.value()); break;
+                case "--memory": o.memory = size(opt, c.value()); break;
+                case "--pids": o.pids = c.number(); break;
+                case "--cpus": o.cpus = cpus(opt, c.value()); break;
+                case "--cpu-weight": o.cpuWeight = c.number(); break;
+                case "--log-max": o.logMax = size(opt, c.value()); break;
                 case "--rm": c.flag(); o.rm = true; break;
                 case "--wait": c.flag(); o.waitForApp = true; break;
                 case "--json": c.flag(); o.json = true; break;
@@ -114,7 +133,8 @@ final class RunOptions {
                 .pkgPath(pkg).execDir(execDir).dataDir(dataDir)
                 .overlayDirs(overlays != null ? overlays : RockerRequest.SEED_OVERLAY_DIRS)
                 .hostname(hostname).userNamespace(userns).network(network).removeOnExit(rm)
-                .devices(devices).sharedDirs(shares).seccomp(seccomp).build();
+                .devices(devices).sharedDirs(shares).seccomp(seccomp)
+                .memoryLimit(memory).pidsLimit(pids).cpus(cpus).cpuWeight(cpuWeight).logLimit(logMax).build();
     }
 
     private void overlay(String dir) {
@@ -155,6 +175,41 @@ final class RunOptions {
         }
         String path = hostPath(cwd, option, d.path());
         return d.isReadOnly() ? SharedDir.readOnly(path) : SharedDir.readWrite(path);
+    }
+
+    private static final java.util.regex.Pattern SIZE = java.util.regex.Pattern.compile("([0-9]+)([KMGT]?)", java.util.regex.Pattern.CASE_INSENSITIVE);
+    private static final java.util.regex.Pattern DECIMAL = java.util.regex.Pattern.compile("[0-9]+(\\.[0-9]+)?|\\.[0-9]+");
+
+    /**
+     * A size: bytes, or a whole number with {@code K}, {@code M}, {@code G} or {@code T} (powers of
+     * 1024, either case), e.g. {@code 64M}; what the request allows is checked by its validation.
+     */
+    static long size(String option, String v) throws UsageException {
+        java.util.regex.Matcher m = SIZE.matcher(v);
+        if (m.matches()) {
+            int shift = "KMGT".indexOf(m.group(2).toUpperCase(java.util.Locale.ROOT)) * 10 + 10;
+            try {
+                long n = Long.parseLong(m.group(1));
+                if (m.group(2).isEmpty()) {
+                    return n;
+                }
+                if (n <= Long.MAX_VALUE >> shift) {
+                    return n << shift;
+                }
+            } catch (NumberFormatException e) {
+                // below
+            }
+            throw new UsageException("option " + option + ": '" + v + "' is too large");
+        }
+        throw new UsageException("option " + option + ": '" + v + "' is not a size (bytes, or a number with K, M, G or T, e.g. 64M)");
+    }
+
+    /** A decimal number of CPUs, e.g. {@code 0.5} or {@code 2}; the range is checked by the request's validation. */
+    static double cpus(String option, String v) throws UsageException {
+        if (!DECIMAL.matcher(v).matches()) {
+            throw new UsageException("option " + option + ": '" + v + "' is not a number of CPUs such as 0.5 or 2");
+        }
+        return Double.parseDouble(v);
     }
 
     /** {@code unconfined}, or a profile FILE: a host path (write {@code ./unconfined} for a file of that name). */

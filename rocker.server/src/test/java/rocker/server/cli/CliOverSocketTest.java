@@ -63,6 +63,45 @@ public class CliOverSocketTest {
     }
 
     @Test
+    public void limitsGoThroughTheServerAndStatsComeBack() {
+        cli.realSocket = fixture.socket();
+        assertEquals(cli.err(), 0, cli.run("run", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/data",
+                "--memory", "64M", "--pids", "100", "--cpus", "0.5", "--cpu-weight", "50", "--log-max", "1M", "--", "/bin/app"));
+        rocker.api.RockerRequest r = fixture.engine.requests.get(0);
+        assertEquals(64L << 20, r.memoryLimit());
+        assertEquals(100, r.pidsLimit());
+        assertEquals(0.5, r.cpus(), 0);
+        assertEquals(50, r.cpuWeight());
+        assertEquals(1L << 20, r.logLimit());
+        // figures unknown: '-' in ls, no "stats" in its JSON, exit 1 for stats
+        assertEquals(0, cli.run("ls"));
+        assertTrue(cli.out(), cli.out().split("\n")[1].matches("rocker-fake-1 +10001 +0 +\\S+ +- +- +/tmp/a.squashfs"));
+        assertEquals(0, cli.run("ls", "--json"));
+        assertTrue(cli.out(), cli.out().endsWith("\"memory_limit\":67108864,\"pids_limit\":100,\"cpus\":0.5,\"cpu_weight\":50,"
+                + "\"log_limit\":1048576}]\n"));
+        assertEquals(1, cli.run("stats", "rocker-fake-1"));
+        assertEquals("rocker: no figures for rocker-fake-1: no such rocker, or the server cannot tell\n", cli.err());
+        // known
+        fixture.engine.stats.put("rocker-fake-1", new rocker.api.RockerStats(52_428_800, 67_108_864, 12, 1_500_000_000L, 1));
+        assertEquals(0, cli.run("ls"));
+        assertTrue(cli.out(), cli.out().split("\n")[1].matches("rocker-fake-1 +10001 +0 +\\S+ +50\\.0MiB +12  /tmp/a.squashfs"));
+        assertEquals(0, cli.run("ls", "--json"));
+        assertTrue(cli.out(), cli.out().endsWith("\"log_limit\":1048576,\"stats\":{\"memory\":52428800,\"memory_peak\":67108864,"
+                + "\"pids\":12,\"cpu_ns\":1500000000,\"oom_kills\":1}}]\n"));
+        assertEquals(0, cli.run("stats", "rocker-fake-1"));
+        assertEquals("rocker-fake-1\n  memory     50.0MiB (peak 64.0MiB)\n  pids       12\n  cpu time   1.500s\n  oom kills  1\n", cli.out());
+        assertEquals(0, cli.run("stats", "--json", "rocker-fake-1"));
+        assertEquals("{\"guard_name\":\"rocker-fake-1\",\"memory\":52428800,\"memory_peak\":67108864,\"pids\":12,"
+                + "\"cpu_ns\":1500000000,\"oom_kills\":1}\n", cli.out());
+        assertEquals(1, cli.run("stats", "nope"));
+        // this test runs as root, which may lift the limits (others: docs/cli.md, NonRootClientTest)
+        assertEquals(cli.err(), 0, cli.run("run", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/data",
+                "--pids", "0", "--log-max", "0", "--", "/bin/app"));
+        assertEquals(0, fixture.engine.requests.get(1).pidsLimit());
+        assertEquals(0, fixture.engine.requests.get(1).logLimit());
+    }
+
+    @Test
     public void noServerIsAClearFailure() {
         cli.realSocket = fixture.dir().resolve("absent.sock");
         assertEquals(125, cli.run("ls"));

@@ -33,9 +33,9 @@ public class OtherCommandsTest {
         assertEquals(0, cli.run("ls"));
         String[] lines = cli.out().split("\n");
         assertEquals(3, lines.length);
-        assertTrue(lines[0], lines[0].matches("NAME +GUARD_PID +APP_ID +UPTIME +PACKAGE"));
-        assertTrue(lines[1], lines[1].matches("rk-alpha +300 +11 +1h02m +/tmp/app.squashfs"));
-        assertTrue(lines[2], lines[2].matches("rk-beta +301 +12 +42s +/tmp/app.squashfs"));
+        assertTrue(lines[0], lines[0].matches("NAME +GUARD_PID +APP_ID +UPTIME +MEMORY +PIDS +PACKAGE"));
+        assertTrue(lines[1], lines[1].matches("rk-alpha +300 +11 +1h02m +- +- +/tmp/app.squashfs"));
+        assertTrue(lines[2], lines[2].matches("rk-beta +301 +12 +42s +- +- +/tmp/app.squashfs"));
 
         assertEquals(0, cli.run("ls", "--local", "--json"));
         String json = cli.out().trim();
@@ -59,6 +59,82 @@ public class OtherCommandsTest {
                 + "\"shared_dirs\":[{\"path\":\"/srv/in\",\"read_only\":true},{\"path\":\"/srv/\\\"q\",\"read_only\":false}]}]"));
         assertEquals(0, cli.run("ls", "--help"));
         assertTrue(cli.out(), cli.out().contains("devices, shared_dirs and\n                    seccomp when"));
+    }
+
+    @Test
+    public void lsShowsMemoryAndPidsWhenKnown() {
+        twoRockers();
+        cli.local.stats.put("rk-alpha", new rocker.api.RockerStats(52_428_800, 67_108_864, 12, 1_500_000_000L, 0));
+        cli.local.stats.put("rk-beta", new rocker.api.RockerStats(-1, -1, 3, -1, -1));
+        assertEquals(0, cli.run("ls"));
+        String[] lines = cli.out().split("\n");
+        assertEquals("rk-alpha               300       11     1h02m    50.0MiB     12  /tmp/app.squashfs", lines[1]);
+        assertEquals("rk-beta                301       12       42s          -      3  /tmp/app.squashfs", lines[2]);
+        assertEquals(0, cli.run("ls", "--json"));
+        String[] rockers = cli.out().trim().split("\\},\\{\"guard_name\"");
+        assertTrue(rockers[0], rockers[0].endsWith("\"data_dir\":\"/var/lib/rocker/app\",\"stats\":{\"memory\":52428800,"
+                + "\"memory_peak\":67108864,\"pids\":12,\"cpu_ns\":1500000000,\"oom_kills\":0}"));
+        assertTrue(rockers[1], rockers[1].endsWith("\"stats\":{\"memory\":-1,\"memory_peak\":-1,\"pids\":3,\"cpu_ns\":-1,\"oom_kills\":-1}}]"));
+        assertEquals(0, cli.run("ls", "--help"));
+        assertTrue(cli.out(), cli.out().contains("memory in use and processes"));
+    }
+
+    @Test
+    public void lsJsonShowsLimitsOtherThanTheDefaults() {
+        cli.local.adopt("rk-plain", 300, Requests.valid(1, 1).build(), CliHarness.NOW);
+        cli.local.adopt("rk-tight", 301, Requests.valid(1, 1).memoryLimit(64L << 20).pidsLimit(100).cpus(0.5).cpuWeight(50)
+                .logLimit(0).build(), CliHarness.NOW);
+        assertEquals(0, cli.run("ls", "--json"));
+        String[] rockers = cli.out().trim().split("\\},\\{\"guard_name\"");
+        assertTrue(rockers[0], rockers[0].endsWith("\"data_dir\":\"/var/lib/rocker/app\""));
+        assertTrue(rockers[1], rockers[1].endsWith("\"data_dir\":\"/var/lib/rocker/app\",\"memory_limit\":67108864,\"pids_limit\":100,"
+                + "\"cpus\":0.5,\"cpu_weight\":50,\"log_limit\":0}]"));
+    }
+
+    @Test
+    public void statsPrintsTheFigures() {
+        twoRockers();
+        cli.local.stats.put("rk-alpha", new rocker.api.RockerStats(52_428_800, 1_610_612_736L, 12, 1_500_000_000L, 2));
+        cli.local.stats.put("rk-beta", new rocker.api.RockerStats(512, -1, 1, 42_000_000L, -1));
+        assertEquals(0, cli.run("stats", "rk-alpha"));
+        assertEquals("rk-alpha\n  memory     50.0MiB (peak 1.5GiB)\n  pids       12\n  cpu time   1.500s\n  oom kills  2\n", cli.out());
+        assertEquals(0, cli.run("stats", "--local", "rk-beta"));
+        assertEquals("rk-beta\n  memory     512B (peak -)\n  pids       1\n  cpu time   0.042s\n  oom kills  -\n", cli.out());
+        assertEquals(0, cli.run("stats", "--json", "rk-alpha"));
+        assertEquals("{\"guard_name\":\"rk-alpha\",\"memory\":52428800,\"memory_peak\":1610612736,\"pids\":12,"
+                + "\"cpu_ns\":1500000000,\"oom_kills\":2}\n", cli.out());
+        // no such rocker, or nothing can tell: 1
+        cli.local.stats.remove("rk-beta");
+        assertEquals(1, cli.run("stats", "rk-beta"));
+        assertEquals("rocker: no figures for rk-beta: no such rocker, or the server cannot tell\n", cli.err());
+        assertEquals(1, cli.run("stats", "--json", "nope"));
+        assertEquals("", cli.out());
+        assertEquals(125, cli.run("stats"));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: missing NAME"));
+        assertEquals(125, cli.run("stats", "a", "b"));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: expected one NAME, got 'a' and 'b'"));
+        assertEquals(125, cli.run("stats", "--bogus", "a"));
+        assertTrue(cli.err(), cli.err().contains("unknown option '--bogus'") && cli.err().contains("See 'rocker stats --help'."));
+        assertEquals(0, cli.run("stats", "--help"));
+        assertTrue(cli.out(), cli.out().startsWith("Usage: rocker stats [--socket PATH | --local] [--json] NAME"));
+        assertEquals(0, cli.run("--help"));
+        assertTrue(cli.out(), cli.out().contains("  stats      show what a rocker uses now"));
+    }
+
+    @Test
+    public void figuresAreShort() {
+        assertEquals("-", Figures.bytes(-1));
+        assertEquals("0B", Figures.bytes(0));
+        assertEquals("1023B", Figures.bytes(1023));
+        assertEquals("1.0KiB", Figures.bytes(1024));
+        assertEquals("12.5KiB", Figures.bytes(12_800));
+        assertEquals("1023.9KiB", Figures.bytes(1_048_524));
+        assertEquals("1.0MiB", Figures.bytes(1_048_575));
+        assertEquals("8.0EiB", Figures.bytes(Long.MAX_VALUE));
+        assertEquals("0.000s", Figures.seconds(0));
+        assertEquals("3723.004s", Figures.seconds(3_723_004_500_000L));
+        assertEquals("-", Figures.seconds(-1));
+        assertEquals("-", Figures.count(-1));
     }
 
     @Test

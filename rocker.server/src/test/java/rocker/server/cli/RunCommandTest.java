@@ -120,6 +120,68 @@ public class RunCommandTest {
     }
 
     @Test
+    public void limitsReachTheRequest() throws UsageException {
+        cli.expect(0, with("--memory", "64M", "--pids", "100", "--cpus", "0.5", "--cpu-weight=50", "--log-max", "1m", "--", "/bin/true"));
+        RockerRequest r = cli.local.requests.get(0);
+        assertEquals(64L << 20, r.memoryLimit());
+        assertEquals(100, r.pidsLimit());
+        assertEquals(0.5, r.cpus(), 0);
+        assertEquals(50, r.cpuWeight());
+        assertEquals(1L << 20, r.logLimit());
+        // the defaults without them
+        cli.expect(0, with("--", "/bin/true"));
+        r = cli.local.requests.get(1);
+        assertEquals(0, r.memoryLimit());
+        assertEquals(RockerRequest.DEFAULT_PIDS_LIMIT, r.pidsLimit());
+        assertEquals(0, r.cpus(), 0);
+        assertEquals(0, r.cpuWeight());
+        assertEquals(RockerRequest.DEFAULT_LOG_LIMIT, r.logLimit());
+        // sizes: bytes, K, M, G, T (powers of 1024); 0 lifts the limit
+        cli.expect(0, with("--memory", "1G", "--log-max", "4096", "--pids", "0", "--cpus", "2", "--", "/bin/true"));
+        r = cli.local.requests.get(2);
+        assertEquals(1L << 30, r.memoryLimit());
+        assertEquals(4096, r.logLimit());
+        assertEquals(0, r.pidsLimit());
+        assertEquals(2, r.cpus(), 0);
+        cli.expect(0, with("--memory", "5242880", "--log-max", "0", "--cpus", ".25", "--", "/bin/true"));
+        r = cli.local.requests.get(3);
+        assertEquals(5L << 20, r.memoryLimit());
+        assertEquals(0, r.logLimit());
+        assertEquals(0.25, r.cpus(), 0);
+        cli.expect(0, with("--memory", "1t", "--log-max", "8k", "--", "/bin/true"));
+        assertEquals(1L << 40, cli.local.requests.get(4).memoryLimit());
+        assertEquals(8192, cli.local.requests.get(4).logLimit());
+        assertEquals(1L << 20, RunOptions.size("--memory", "1M"));
+        assertEquals(0, RunOptions.size("--memory", "0"));
+    }
+
+    @Test
+    public void wrongLimitsNameTheOptionOrTheField() {
+        assertUsage(with("--memory", "64MB", "--", "x"), "option --memory: '64MB' is not a size (bytes, or a number with K, M, G or T, e.g. 64M)");
+        assertUsage(with("--memory", "-1", "--", "x"), "option --memory: '-1' is not a size");
+        assertUsage(with("--memory", "1.5G", "--", "x"), "option --memory: '1.5G' is not a size");
+        assertUsage(with("--memory", "99999999999T", "--", "x"), "option --memory: '99999999999T' is too large");
+        assertUsage(with("--memory", "99999999999999999999", "--", "x"), "option --memory: '99999999999999999999' is too large");
+        assertUsage(with("--log-max", "", "--", "x"), "option --log-max: '' is not a size");
+        assertUsage(with("--pids", "-1", "--", "x"), "option --pids: '-1' is not a number from 0 to 2147483647");
+        assertUsage(with("--cpu-weight", "x", "--", "x"), "option --cpu-weight: 'x' is not a number");
+        assertUsage(with("--cpus", "NaN", "--", "x"), "option --cpus: 'NaN' is not a number of CPUs such as 0.5 or 2");
+        assertUsage(with("--cpus", "-1", "--", "x"), "option --cpus: '-1' is not a number of CPUs");
+        assertUsage(with("--cpus", "1e3", "--", "x"), "option --cpus: '1e3' is not a number of CPUs");
+        assertUsage(with("--cpus"), "option --cpus needs a value");
+        // in range is the request's rule
+        assertEquals(125, cli.run(with("--memory", "1M", "--", "/bin/true")));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: memory '1048576': must be 0 (no limit) or at least 4194304 bytes (4 MiB)"));
+        assertEquals(125, cli.run(with("--cpus", "0.001", "--", "/bin/true")));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: cpus '0.001': must be 0 (no quota) or between 0.01 and 4096"));
+        assertEquals(125, cli.run(with("--cpu-weight", "10001", "--", "/bin/true")));
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: cpu_weight '10001': must be 0 (the default) or between 1 and 10000"));
+        assertEquals(125, cli.run(with("--json", "--log-max", "1K", "--", "/bin/true")));
+        assertTrue(cli.out(), cli.out().startsWith("{\"err_no\":2,\"err\":\"param_invalid\",\"message\":\"log_limit '1024': must be 0 (unbounded) or at least 4096 bytes"));
+        assertTrue(cli.local.requests.isEmpty());
+    }
+
+    @Test
     public void jsonIsOneObjectWithTheSeedFields() {
         assertEquals(0, cli.run(with("--json", "--", "/bin/true")));
         assertEquals("{\"err_no\":0,\"err\":\"success\",\"message\":\"started\",\"app_pid\":20001,"
@@ -176,7 +238,10 @@ public class RunCommandTest {
         assertTrue(cli.out(), cli.out().startsWith("Usage: rocker run"));
         assertTrue(cli.out(), cli.out().contains("[--device DEV]... [--share DIR[:ro]]..."));
         assertTrue(cli.out(), cli.out().contains("  --share DIR[:ro]  a host dir the app may use at the same path"));
-        assertTrue(cli.out(), cli.out().contains("[--seccomp unconfined|FILE] [--rm]"));
+        assertTrue(cli.out(), cli.out().contains("[--seccomp unconfined|FILE] [--memory SIZE] [--pids N] [--cpus N]\n"));
+        assertTrue(cli.out(), cli.out().contains("[--cpu-weight N] [--log-max SIZE] [--rm]"));
+        assertTrue(cli.out(), cli.out().contains("  --memory SIZE     the rocker's hard memory limit"));
+        assertTrue(cli.out(), cli.out().contains("SIZE is bytes, or a number with K, M, G or T (powers of 1024)."));
         assertTrue(cli.out(), cli.out().contains("  --seccomp unconfined|FILE\n                    the app's system call filter"));
     }
 
