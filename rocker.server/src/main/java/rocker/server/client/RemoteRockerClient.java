@@ -45,8 +45,8 @@ import rocker.server.remote.StreamReceiver;
  *
  * <p>Requests go out in protocol version 2 ({@link Protocol#VERSION}) unless the constructor says
  * otherwise; when the server does not speak it (an older server), the client asks again in version 1
- * and stays with version 1 from then on. A request with devices, shared dirs or seccomp, which version
- * 1 cannot carry, is never sent in version 1: it goes out in the version asked for (the server may have
+ * and stays with version 1 from then on. A request with devices, shared dirs, seccomp or limits other
+ * than the default, which version 1 cannot carry, is never sent in version 1: it goes out in the version asked for (the server may have
  * been upgraded since), and fails with {@code param_invalid} naming the field when that is version 1
  * or the server still speaks only version 1.
  *

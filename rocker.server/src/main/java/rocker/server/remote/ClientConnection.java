@@ -32,7 +32,7 @@ import rocker.server.protocol.ReplyCodec;
  * otherwise. A server that does not speak it (an older server answers "protocol version 2 is not
  * supported") gets the request again in version 1 on a new connection; {@link #version()} then tells
  * the version in which the replies come. A request that version 1 cannot carry (an ENTER with devices,
- * shared dirs or seccomp) is never sent in version 1, neither from the start nor as a fall-back: that
+ * shared dirs, seccomp or limits other than the default; a STATS) is never sent in version 1, neither from the start nor as a fall-back: that
  * is a {@code param_invalid} naming the field, not a rocker without it.
  */
 public final class ClientConnection implements Closeable {
