@@ -20,6 +20,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Spare guards", description = "Guards started ahead of need (host network, no --rm), so that a start does not wait for one; 0: none.")
     int spareGuards() default 2;
 
+    @AttributeDefinition(name = "Cgroup parent", description = "Each rocker's cgroup is PARENT/NAME in every cgroup hierarchy"
+            + " (v1 controllers' and v2's): a relative path of plain names. Kept when the engine stops (other engines may use it).")
+    String cgroupParent() default "rocker";
+
     @AttributeDefinition(name = "Destroy timeout (ms)", description = "How long destroy waits for a rocker to be gone.")
     int destroyTimeoutMillis() default 10_000;
 }

@@ -16,7 +16,7 @@ import rocker.impl.linux.sys.SysException;
 /**
  * One thread that listens to the control sockets of the guards this engine made: it learns the
  * app's exit status ("W"), and when a guard is gone (end of stream) it reaps the guard's keeper,
- * our child. Closing it closes the sockets; the guards carry on without us.
+ * our child, and has the rocker's cgroups removed. Closing it closes the sockets; the guards carry on without us.
  */
 final class ExitWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExitWatcher.class);
@@ -52,8 +52,15 @@ final class ExitWatcher implements AutoCloseable {
     private final int[] wake = Posix.pipe();
     private final Thread thread;
     private volatile boolean closed;
+    /** Told the name of each rocker that is gone (its cgroups are removed). */
+    private final java.util.function.Consumer<String> onGone;
 
     ExitWatcher() {
+        this(name -> { });
+    }
+
+    ExitWatcher(java.util.function.Consumer<String> onGone) {
+        this.onGone = onGone;
         thread = new Thread(this::loop, "rocker-exit-watcher");
         thread.setDaemon(true);
         thread.start();
@@ -120,6 +127,11 @@ final class ExitWatcher implements AutoCloseable {
         if (d == null) {
             Posix.close(w.control);
             Keepers.reap(w.keeperPid);
+            try {
+                onGone.accept(w.name);
+            } catch (RuntimeException e) {
+                LOG.warn("rocker {}: cleanup after its end failed: {}", w.name, e.toString());
+            }
             ended.put(w.name, w);
             byName.remove(w.name);
             w.appExit.complete(128 + Posix.SIGKILL); // ended with its rocker, unless it had ended before

@@ -17,6 +17,7 @@ import rocker.api.RockerClient;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
+import rocker.api.RockerStats;
 
 /**
  * The local {@link RockerClient} service ({@code rocker.transport=local}): the {@link RockerEngine}
@@ -36,7 +37,8 @@ public final class LinuxRockerComponent implements RockerClient {
         Path stateDir = Path.of(config.stateDir());
         this.engine = new RockerEngine(stateDir, () -> GuardBinary.locate(config.guardPath(), context.getBundle(), stateDir),
                 Duration.ofMillis(config.destroyTimeoutMillis()), config.spareGuards(),
-                config.hiddenPaths() == null ? List.of() : List.of(config.hiddenPaths()));
+                config.hiddenPaths() == null ? List.of() : List.of(config.hiddenPaths()),
+                config.cgroupParent() == null || config.cgroupParent().isEmpty() ? "rocker" : config.cgroupParent());
     }
 
     @Deactivate
@@ -67,6 +69,11 @@ public final class LinuxRockerComponent implements RockerClient {
     @Override
     public RockerResult destroy(int guardPid, String expectedName) {
         return engine.destroy(guardPid, expectedName);
+    }
+
+    @Override
+    public java.util.Optional<RockerStats> stats(String guardName) {
+        return engine.stats(guardName);
     }
 
     @Override

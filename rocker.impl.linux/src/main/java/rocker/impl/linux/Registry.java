@@ -29,8 +29,16 @@ final class Registry {
     /** Records read so far, by guard name; the files stay the truth (another engine may add some). */
     private final java.util.Map<String, RockerRecord> cache = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** Told the name of each rocker whose record is pruned (its cgroups are removed). */
+    private final java.util.function.Consumer<String> onPrune;
+
     Registry(Path stateDir) {
+        this(stateDir, name -> { });
+    }
+
+    Registry(Path stateDir, java.util.function.Consumer<String> onPrune) {
         this.dir = stateDir.resolve("rockers");
+        this.onPrune = onPrune;
     }
 
     Path dir() {
@@ -125,6 +133,7 @@ final class Registry {
         LOG.debug("rocker {} (guard pid {}) is gone; pruning its record", r.name, r.guardPid);
         remove(r.name);
         Keepers.reapIfOurs(r.keeperPid);
+        onPrune.accept(r.name);
         return false;
     }
 

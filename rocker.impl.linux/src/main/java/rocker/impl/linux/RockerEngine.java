@@ -24,6 +24,7 @@ import rocker.api.RockerException;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
+import rocker.api.RockerStats;
 import rocker.impl.linux.sys.Posix;
 import rocker.impl.linux.sys.SysException;
 
@@ -41,8 +42,9 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
     private final Registry registry;
     private final Duration destroyTimeout;
     private final GuardNames names = new GuardNames();
-    private final ExitWatcher watcher = new ExitWatcher();
+    private final ExitWatcher watcher;
     private final GuardPool pool;
+    private final Cgroups cgroups;
     private final java.util.Set<String> building = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ServerFiles serverFiles;
 
@@ -71,9 +73,25 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
      */
     public RockerEngine(Path stateDir, java.util.function.Supplier<String> guardLocator, Duration destroyTimeout,
             int spareGuards, List<String> hiddenPaths) {
+        this(stateDir, guardLocator, destroyTimeout, spareGuards, hiddenPaths, Cgroups.DEFAULT_PARENT);
+    }
+
+    /**
+     * As above, each rocker's cgroups being {@code cgroupParent/NAME} (a relative path of plain names) in
+     * every cgroup hierarchy this host has (docs/engine.md, "Resource limits").
+     */
+    public RockerEngine(Path stateDir, java.util.function.Supplier<String> guardLocator, Duration destroyTimeout,
+            int spareGuards, List<String> hiddenPaths, String cgroupParent) {
+        this(stateDir, guardLocator, destroyTimeout, spareGuards, hiddenPaths, new Cgroups(CgroupLayout.detect(), cgroupParent));
+    }
+
+    RockerEngine(Path stateDir, java.util.function.Supplier<String> guardLocator, Duration destroyTimeout,
+            int spareGuards, List<String> hiddenPaths, Cgroups cgroups) {
         this.guardLocator = guardLocator;
+        this.cgroups = cgroups;
+        this.watcher = new ExitWatcher(cgroups::remove);
         this.pool = new GuardPool(spareGuards, this::guard);
-        this.registry = new Registry(stateDir);
+        this.registry = new Registry(stateDir, cgroups::remove);
         this.destroyTimeout = destroyTimeout;
         this.serverFiles = new ServerFiles(stateDir, hiddenPaths);
     }
@@ -157,12 +175,15 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
         MountPlan plan = null;
         GuardProcess guard = null;
         AppStdio stdio = null;
+        String cgroup = null;
         try {
             String name = names.next(n -> registry.contains(n) || watcher.find(n).isPresent());
             guard = pool.take(request);
             // the server's files are resolved here, on the host; the guard's path is known once a guard was taken
             plan = MountPlan.of(request, caller, data, image, serverFiles.ops(guard()));
             MountInterpreter.run(name, guard.guardPid, plan);
+            cgroup = name;
+            bound(name, guard, request);
             stdio = AppStdio.open(app, request, caller, data);
             int appPid = AppStarter.start(guard, name, request, app, stdio.fds());
             stdio.close();
@@ -179,6 +200,9 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             // an Error too (e.g. no native thread left): a half-built rocker must not stay behind unrecorded
             if (guard != null) {
                 abandon(guard);
+            }
+            if (cgroup != null) {
+                cgroups.remove(cgroup);
             }
             if (stdio != null) {
                 stdio.abort();
@@ -197,6 +221,18 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             data.close();
             Posix.close(image);
         }
+    }
+
+    /**
+     * The rocker's limits hold before the app's first instruction: its cgroups are made and limited, the
+     * keeper and the guard moved in (the guard forks the app only on the app request, sent after this),
+     * and both are out of the OOM killer's reach so that it picks the app.
+     */
+    private void bound(String name, GuardProcess guard, RockerRequest request) {
+        cgroups.create(name, request);
+        cgroups.protectFromOom(guard.keeperPid);
+        cgroups.protectFromOom(guard.guardPid);
+        cgroups.enter(name, guard.keeperPid, guard.guardPid);
     }
 
     private String guard() {
@@ -261,6 +297,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             }
             awaitTeardown(name, record);
             registry.remove(name);
+            cgroups.remove(name);
             LOG.info("rocker {} (guard pid {}) destroyed", name, pid);
             return RockerResult.success(0, pid, name, "rocker " + name + " destroyed");
         } catch (SysException e) {
@@ -319,9 +356,21 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
     public List<RockerInfo> list() {
         List<RockerInfo> out = new ArrayList<>();
         for (RockerRecord r : registry.live()) {
-            out.add(r.toInfo());
+            out.add(r.toInfo(cgroups.stats(r.name).orElse(null)));
         }
         return out;
+    }
+
+    /** What the live rocker {@code guardName} uses now, from its cgroups (also one an earlier engine made). */
+    @Override
+    public Optional<RockerStats> stats(String guardName) {
+        if (registry.find(guardName).isEmpty()) return Optional.empty();
+        return cgroups.stats(guardName);
+    }
+
+    /** The cgroup parent of this engine's rockers. */
+    String cgroupParent() {
+        return cgroups.parent;
     }
 
     @Override

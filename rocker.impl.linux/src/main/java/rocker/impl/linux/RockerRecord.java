@@ -41,7 +41,11 @@ final class RockerRecord {
     }
 
     RockerInfo toInfo() {
-        return new RockerInfo(name, guardPid, appPid, created, request);
+        return toInfo(null);
+    }
+
+    RockerInfo toInfo(rocker.api.RockerStats stats) {
+        return new RockerInfo(name, guardPid, appPid, created, request, stats);
     }
 
     Properties toProperties() {
@@ -65,6 +69,11 @@ final class RockerRecord {
         p.setProperty("userns", Boolean.toString(request.userNamespace()));
         p.setProperty("net", request.network().name());
         p.setProperty("rm", Boolean.toString(request.removeOnExit()));
+        p.setProperty("memory", Long.toString(request.memoryLimit()));
+        p.setProperty("pids", Integer.toString(request.pidsLimit()));
+        p.setProperty("cpus", Double.toString(request.cpus()));
+        p.setProperty("cpu_weight", Integer.toString(request.cpuWeight()));
+        p.setProperty("log_limit", Long.toString(request.logLimit()));
         return p;
     }
 
@@ -87,6 +96,11 @@ final class RockerRecord {
                 .userNamespace(Boolean.parseBoolean(p.getProperty("userns")))
                 .network(NetworkMode.valueOf(p.getProperty("net", "HOST")))
                 .removeOnExit(Boolean.parseBoolean(p.getProperty("rm")))
+                .memoryLimit(Long.parseLong(p.getProperty("memory", "0")))
+                .pidsLimit(Integer.parseInt(p.getProperty("pids", Integer.toString(RockerRequest.DEFAULT_PIDS_LIMIT))))
+                .cpus(Double.parseDouble(p.getProperty("cpus", "0")))
+                .cpuWeight(Integer.parseInt(p.getProperty("cpu_weight", "0")))
+                .logLimit(Long.parseLong(p.getProperty("log_limit", Long.toString(RockerRequest.DEFAULT_LOG_LIMIT))))
                 .build();
         return new RockerRecord(p.getProperty("guard_name"), Integer.parseInt(p.getProperty("guard_pid")),
                 Long.parseLong(p.getProperty("guard_start")), Integer.parseInt(p.getProperty("keeper_pid", "0")),

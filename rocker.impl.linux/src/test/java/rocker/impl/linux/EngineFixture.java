@@ -28,6 +28,8 @@ final class EngineFixture extends ExternalResource {
     private Set<String> mountsBefore;
     private Set<String> loopsBefore;
     private final Path parent;
+    /** This fixture's own cgroup parent, removed with everything under it afterwards. */
+    final String cgroupParent = "rocker-test-" + Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1, 36);
 
     /** A work dir under /tmp: inside a rocker that is the rocker's own /tmp, so the host's test files are out of sight. */
     EngineFixture() {
@@ -46,9 +48,18 @@ final class EngineFixture extends ExternalResource {
         stateDir = work.resolve("state");
         String guard = System.getProperty("rocker.guard");
         assertTrue("the build compiles rocker-guard and passes -Drocker.guard", guard != null && Files.isExecutable(Path.of(guard)));
-        engine = new RockerEngine(stateDir, guard, Duration.ofSeconds(10));
+        engine = engine(() -> guard, 0);
         mountsBefore = KernelView.mountPoints();
         loopsBefore = ourLoops();
+    }
+
+    /** An engine on this fixture's state dir and cgroup parent (tests that need another guard or spares). */
+    RockerEngine engine(java.util.function.Supplier<String> guard, int spares) {
+        return engine(guard, spares, RockerEngine.DEFAULT_HIDDEN_PATHS);
+    }
+
+    RockerEngine engine(java.util.function.Supplier<String> guard, int spares, java.util.List<String> hidden) {
+        return new RockerEngine(stateDir, guard, Duration.ofSeconds(10), spares, hidden, cgroupParent);
     }
 
     @Override
@@ -60,13 +71,45 @@ final class EngineFixture extends ExternalResource {
             engine.close();
             assertEquals("host mounts are unchanged", mountsBefore, KernelView.mountPoints());
             assertTrue("no loop device left: " + ourLoops(), KernelView.eventually(() -> ourLoops().equals(loopsBefore)));
+            assertTrue("no cgroup left: " + cgroupsLeft(), KernelView.eventually(() -> cgroupsLeft().isEmpty()));
         } catch (Exception e) {
             throw new AssertionError(e);
         } finally {
+            removeCgroupParent();
             try {
                 deleteTree(work);
             } catch (IOException e) {
                 // reported by the assertions above, if anything was left mounted
+            }
+        }
+    }
+
+    /** The cgroups under this fixture's parent, in every hierarchy. */
+    java.util.List<Path> cgroupsLeft() throws IOException {
+        java.util.List<Path> left = new java.util.ArrayList<>();
+        for (Path h : CgroupLayout.detect().hierarchies()) {
+            Path p = h.resolve(cgroupParent);
+            if (!Files.isDirectory(p)) continue;
+            try (var s = Files.newDirectoryStream(p, Files::isDirectory)) {
+                s.forEach(left::add);
+            }
+        }
+        return left;
+    }
+
+    /** The parent goes in every hierarchy (a rocker's cgroup still in it is removed first, if it can be). */
+    private void removeCgroupParent() {
+        for (Path h : CgroupLayout.detect().hierarchies()) {
+            Path p = h.resolve(cgroupParent);
+            try {
+                if (Files.isDirectory(p)) {
+                    try (var s = Files.newDirectoryStream(p, Files::isDirectory)) {
+                        for (Path c : s) Files.delete(c);
+                    }
+                    Files.delete(p);
+                }
+            } catch (IOException e) {
+                throw new AssertionError("cannot remove the test's cgroup parent " + p + ": " + e, e);
             }
         }
     }

@@ -144,7 +144,7 @@ public class FailureTest {
     public void aMissingGuardIsASystemError() throws Exception {
         Path img = image();
         fx.engine.close();
-        fx.engine = new RockerEngine(fx.stateDir, fx.work.resolve("no-guard").toString(), Duration.ofSeconds(5));
+        fx.engine = fx.engine(() -> fx.work.resolve("no-guard").toString(), 0);
         refused(fx.request(img, "g").build(), app("g"), RockerError.BUILD_ROCKER_FAILED, "cannot start the guard");
     }
 

@@ -37,7 +37,7 @@ public class FaultInjectionTest {
         Files.writeString(wrapper, "#!/bin/sh\nROCKER_GUARD_FAULT=" + step.ordinal() + " exec " + System.getProperty("rocker.guard") + " \"$@\"\n");
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
         fx.engine.close();
-        fx.engine = new RockerEngine(fx.stateDir, wrapper.toString(), Duration.ofSeconds(10));
+        fx.engine = fx.engine(wrapper::toString, 0);
 
         String data = "d" + step.ordinal();
         RockerRequest request = fx.request(image, data, "/etc", "/var").userNamespace(userns).network(net).build();

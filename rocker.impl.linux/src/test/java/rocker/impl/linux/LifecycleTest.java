@@ -106,7 +106,7 @@ public class LifecycleTest {
     public void aNewEngineAdoptsLiveRockers() throws Exception {
         RockerResult r = run(image(), "adopt", Stdio.discard(), "/bin/sh", "orphans.sh");
         fx.engine.close();
-        fx.engine = new RockerEngine(fx.stateDir, System.getProperty("rocker.guard"), Duration.ofSeconds(10));
+        fx.engine = fx.engine(() -> System.getProperty("rocker.guard"), 0);
         List<RockerInfo> live = fx.engine.list();
         assertEquals(1, live.size());
         assertEquals(r.guardName(), live.get(0).guardName());

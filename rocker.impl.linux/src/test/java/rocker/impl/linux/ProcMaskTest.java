@@ -156,7 +156,7 @@ public class ProcMaskTest {
                 + dir + " " + System.getProperty("rocker.guard") + " \"$@\"\n");
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
         fx.engine.close();
-        fx.engine = new RockerEngine(fx.stateDir, wrapper.toString(), Duration.ofSeconds(10));
+        fx.engine = fx.engine(wrapper::toString, 0);
     }
 
     /** Also before (or without) the engine's minimal /dev: any /dev with a mqueue dir gets the rocker's own mqueue. */

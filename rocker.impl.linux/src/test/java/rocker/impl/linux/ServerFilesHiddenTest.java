@@ -106,7 +106,7 @@ public class ServerFilesHiddenTest {
     /** The engine under test: one spare guard (so that both a spare and a guard of its own are used). */
     private void engine(String guard, String... hidden) {
         fx.engine.close();
-        fx.engine = new RockerEngine(fx.stateDir, () -> guard, Duration.ofSeconds(10), 1, List.of(hidden));
+        fx.engine = fx.engine(() -> guard, 1, List.of(hidden));
     }
 
     /** A rocker that keeps running, so that the registry holds a record while the others look for it. */

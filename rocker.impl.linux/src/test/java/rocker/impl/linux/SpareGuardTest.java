@@ -41,7 +41,7 @@ public class SpareGuardTest {
     @Test
     public void sparesAreClaimedRenamedAndEndWithTheEngine() throws Exception {
         fx.engine.close();
-        fx.engine = new RockerEngine(fx.stateDir, () -> System.getProperty("rocker.guard"), Duration.ofSeconds(10), 2);
+        fx.engine = fx.engine(() -> System.getProperty("rocker.guard"), 2);
         Path img = Images.build(fx.work, "spare", Map.of("who.sh", "#!/bin/sh\necho \"$(hostname) $(id -u)\"\n"));
         assertTrue("no spare before the first rocker", spares().isEmpty());
 
