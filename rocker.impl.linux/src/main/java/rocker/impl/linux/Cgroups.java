@@ -93,6 +93,10 @@ final class Cgroups {
                     Files.createDirectory(d);
                 } catch (FileAlreadyExistsException e) {
                     // a leftover of a crashed engine (names are unique among live rockers): reused
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // another engine removed the parent while it was empty: make it again
+                    mkdirs(h.resolve(parent));
+                    Files.createDirectory(d);
                 }
                 made.add(d);
             }
@@ -286,6 +290,21 @@ final class Cgroups {
         List<Path> dirs = new ArrayList<>();
         for (Path h : layout.hierarchies()) dirs.add(dir(h, name));
         return removeDirs(dirs);
+    }
+
+    /**
+     * Removes the Rocker parent where it is empty (no rocker's cgroup in it: the kernel refuses to remove
+     * a cgroup with children), so an engine that stops leaves no empty cgroup behind; the next build
+     * makes it again.
+     */
+    void removeParentIfEmpty() {
+        for (Path h : layout.hierarchies()) {
+            try {
+                Files.deleteIfExists(h.resolve(parent));
+            } catch (IOException e) {
+                LOG.debug("the cgroup parent {} stays: {}", h.resolve(parent), reason(e));
+            }
+        }
     }
 
     private static boolean removeDirs(List<Path> dirs) {

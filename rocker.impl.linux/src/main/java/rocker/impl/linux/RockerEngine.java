@@ -400,5 +400,6 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
     public void close() {
         pool.close();
         watcher.close();
+        cgroups.removeParentIfEmpty();
     }
 }
