@@ -100,7 +100,7 @@ final class Cgroups {
                 }
                 made.add(d);
             }
-            limit(name, request);
+            writeLimits(name, request);
         } catch (IOException e) {
             removeDirs(made);
             throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot make the rocker's cgroup: " + e.getMessage(), e);
@@ -155,7 +155,21 @@ final class Cgroups {
         }
     }
 
-    private void limit(String name, RockerRequest r) throws IOException {
+    /**
+     * Writes the limits of {@code request} into the existing cgroups of rocker {@code name} (a spare's,
+     * made with the default limits). A failure is build_rocker_failed naming the file; the cgroups stay
+     * for the caller to remove.
+     */
+    void limit(String name, RockerRequest request) {
+        checkControllers(request);
+        try {
+            writeLimits(name, request);
+        } catch (IOException e) {
+            throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot limit the rocker's cgroup: " + e.getMessage(), e);
+        }
+    }
+
+    private void writeLimits(String name, RockerRequest r) throws IOException {
         Path mem = layout.hierarchyOf("memory");
         if (mem != null && r.memoryLimit() > 0) {
             Path d = dir(mem, name);

@@ -26,13 +26,34 @@ final class GuardPool implements AutoCloseable {
 
     private final int size;
     private final Supplier<String> guardPath;
+    private final java.util.function.Consumer<GuardProcess> prepare;
+    private final java.util.function.Consumer<GuardProcess> release;
     private final Deque<GuardProcess> spares = new ArrayDeque<>();
     private ExecutorService refiller;
     private boolean closed;
 
     GuardPool(int size, Supplier<String> guardPath) {
+        this(size, guardPath, g -> { }, g -> { });
+    }
+
+    /**
+     * With {@code prepare} run on each new spare in the background (the engine gives it its rocker name
+     * and cgroup ahead of need) and {@code release} on each spare that is discarded unclaimed.
+     */
+    GuardPool(int size, Supplier<String> guardPath, java.util.function.Consumer<GuardProcess> prepare,
+            java.util.function.Consumer<GuardProcess> release) {
         this.size = size;
         this.guardPath = guardPath;
+        this.prepare = prepare;
+        this.release = release;
+    }
+
+    /** The names given to the spares now waiting, so that no rocker gets one of them. */
+    synchronized boolean isPreparedName(String name) {
+        for (GuardProcess g : spares) {
+            if (name.equals(g.preparedName)) return true;
+        }
+        return false;
     }
 
     /**
@@ -79,6 +100,12 @@ final class GuardPool implements AutoCloseable {
         try {
             while (needed()) {
                 GuardProcess g = GuardProcess.start(guardPath.get(), SPARE_NAME, POOLED_FLAGS);
+                try {
+                    prepare.accept(g);
+                } catch (RuntimeException e) {
+                    discard(g);
+                    throw e;
+                }
                 if (!add(g)) {
                     discard(g);
                     return;
@@ -100,9 +127,14 @@ final class GuardPool implements AutoCloseable {
     }
 
     /** Ends a spare: closing its socket makes it end, and its keeper (our child) with it. */
-    private static void discard(GuardProcess g) {
+    private void discard(GuardProcess g) {
         Posix.close(g.control);
         Keepers.reap(g.keeperPid);
+        try {
+            release.accept(g);
+        } catch (RuntimeException e) {
+            LOG.warn("a discarded spare's resources stay: {}", e.toString());
+        }
     }
 
     @Override

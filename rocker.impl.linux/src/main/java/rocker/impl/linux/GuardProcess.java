@@ -20,6 +20,12 @@ final class GuardProcess {
     final int guardPid;
     final long guardStart;
     final int control;
+    /**
+     * The rocker name a spare was given ahead of need, with a cgroup of that name it already runs in
+     * (moving processes between cgroups is slow on v1: it is done before a request waits for it); null
+     * for a guard started for one request.
+     */
+    volatile String preparedName;
 
     private GuardProcess(String name, int keeperPid, int guardPid, long guardStart, int control) {
         this.name = name;

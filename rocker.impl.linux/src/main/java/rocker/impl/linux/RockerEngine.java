@@ -90,7 +90,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
         this.guardLocator = guardLocator;
         this.cgroups = cgroups;
         this.watcher = new ExitWatcher(cgroups::remove);
-        this.pool = new GuardPool(spareGuards, this::guard);
+        this.pool = new GuardPool(spareGuards, this::guard, this::prepareSpare, this::releaseSpare);
         this.registry = new Registry(stateDir, cgroups::remove);
         this.destroyTimeout = destroyTimeout;
         this.serverFiles = new ServerFiles(stateDir, hiddenPaths);
@@ -177,8 +177,8 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
         AppStdio stdio = null;
         String cgroup = null;
         try {
-            String name = names.next(n -> registry.contains(n) || watcher.find(n).isPresent());
             guard = pool.take(request);
+            String name = guard.preparedName != null ? guard.preparedName : newName();
             // the server's files are resolved here, on the host; the guard's path is known once a guard was taken
             plan = MountPlan.of(request, caller, data, image, serverFiles.ops(guard()));
             MountInterpreter.run(name, guard.guardPid, plan);
@@ -229,11 +229,45 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
      * and both are out of the OOM killer's reach so that it picks the app.
      */
     private void bound(String name, GuardProcess guard, RockerRequest request) {
+        if (name.equals(guard.preparedName)) {
+            cgroups.limit(name, request); // a spare: already in its cgroup, only the request's limits are new
+            return;
+        }
         cgroups.create(name, request);
         cgroups.protectFromOom(guard.keeperPid);
         cgroups.protectFromOom(guard.guardPid);
         cgroups.enter(name, guard.keeperPid, guard.guardPid);
     }
+
+    private String newName() {
+        return names.next(n -> registry.contains(n) || watcher.find(n).isPresent() || pool.isPreparedName(n));
+    }
+
+    /**
+     * A new spare gets its rocker's name and cgroup now, with the default limits: moving the keeper and
+     * the guard into a cgroup costs milliseconds on cgroup v1 (the kernel synchronizes with RCU), which
+     * a request then does not wait for.
+     */
+    private void prepareSpare(GuardProcess spare) {
+        String name = newName();
+        cgroups.create(name, DEFAULT_LIMITS);
+        try {
+            cgroups.protectFromOom(spare.keeperPid);
+            cgroups.protectFromOom(spare.guardPid);
+            cgroups.enter(name, spare.keeperPid, spare.guardPid);
+        } catch (RuntimeException e) {
+            cgroups.remove(name);
+            throw e;
+        }
+        spare.preparedName = name;
+    }
+
+    private void releaseSpare(GuardProcess spare) {
+        if (spare.preparedName != null) cgroups.remove(spare.preparedName);
+    }
+
+    /** The limits of a request that says nothing: a spare's until a request claims it. */
+    private static final RockerRequest DEFAULT_LIMITS = RockerRequest.builder().build();
 
     private String guard() {
         String g = guardPath;
