@@ -35,7 +35,7 @@
  *   keeper -> engine   "P" guard_host_pid        | "E" step errno
  *   guard  -> engine   "R"                       | "E" step errno
  *   engine -> guard    "X" name hostname uid gid userns ngroups g... cwd argc argv... envc env... seccomp
- *                      log_limit log_stdout log_stderr
+ *                      log_limit log_stdout log_stderr logs_as_app
  *                      with the app's stdin, stdout, stderr as SCM_RIGHTS, and after them the host's log
  *                      dir when log_stdout or log_stderr is 1; seccomp is one of
  *                        "default"      Rocker's filter (below)
@@ -44,7 +44,10 @@
  *                      where an action is allow, errno, kill_process, kill_thread or log, and errno
  *                      (0-4095) counts only for errno; log_stdout (log_stderr) 1: stdout (stderr) is the
  *                      opened log/stdout.log (stderr.log), which the guard bounds to log_limit bytes (> 0)
- *                      with one rotated file, .1: the app gets a pipe, the guard pumps it (below)
+ *                      with one rotated file, .1: the app gets a pipe, the guard pumps it (below);
+ *                      logs_as_app 1 (a user's rocker): once the app runs, the guard's own file
+ *                      credentials become the app's and it gives up CAP_SYS_RESOURCE, so the user's disk
+ *                      quota and the file system's reserve for root hold against the logs it writes
  *   app    -> engine   "C"                       (credentials carry the app's host pid)
  *   guard  -> engine   "A" app_ns_pid            | "F" step errno
  *                      (step SECCOMP_NAME: "errno" is the index of the profile rule whose name this
@@ -69,6 +72,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -159,6 +163,7 @@ struct request {
     char **sc_names;
     uint32_t *sc_rets;
     long log_limit, log_stream[3]; /* log_stream[1], [2]: stdout, stderr bounded */
+    long logs_as_app;
     int logdir;
 };
 
@@ -566,7 +571,8 @@ static int parse_request(char *buf, size_t len, struct request *r) {
     if (!(r->cwd = next_field(&p, end)) || !(r->argv = next_vector(&p, end)) || !r->argv[0]
         || !(r->envp = next_vector(&p, end))) return -1;
     if (parse_seccomp(&p, end, r) < 0 || next_long(&p, end, &r->log_limit) || next_long(&p, end, &r->log_stream[1])
-        || next_long(&p, end, &r->log_stream[2]) || p != end) return -1;
+        || next_long(&p, end, &r->log_stream[2]) || next_long(&p, end, &r->logs_as_app) || p != end) return -1;
+    if (r->logs_as_app != 0 && r->logs_as_app != 1) return -1;
     for (int i = 1; i <= 2; i++) {
         if (r->log_stream[i] != 0 && r->log_stream[i] != 1) return -1;
     }
@@ -737,6 +743,26 @@ static int log_rotate(struct log_pump *l) {
         if (errno != EEXIST || tries || unlinkat(logdir, l->name, 0) < 0) return -1;
     }
     return -1;
+}
+
+/*
+ * From now on the guard writes (and rotates) the logs: without CAP_SYS_RESOURCE, so disk quotas hold,
+ * and for a user's rocker with the app's file credentials, so the file system's reserve for root holds
+ * too and new files are the user's. The guard needs neither for anything it still does (reap, report).
+ */
+static void logs_as(struct request *r) {
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    if (syscall(SYS_capget, &h, d) == 0) {
+        d[CAP_SYS_RESOURCE / 32].effective &= ~(1u << (CAP_SYS_RESOURCE % 32));
+        d[CAP_SYS_RESOURCE / 32].permitted &= ~(1u << (CAP_SYS_RESOURCE % 32));
+        syscall(SYS_capset, &h, d);
+    }
+    if (r->logs_as_app) {
+        /* the host's uid/gid of the app (in --userns mode: what its root is mapped to) */
+        setfsgid((gid_t)r->gid);
+        setfsuid((uid_t)r->uid);
+    }
 }
 
 /* writes what fits, rotating at the limit; a failing write drops the rest of the chunk */
@@ -1062,6 +1088,7 @@ static void guard(const char *name, const char *hostname, int private_net, int r
                 continue;
             }
             app = start_app(&r);
+            if (app > 0) logs_as(&r);
             /* the engine's copies (or the pipes' write ends, which only the app may hold) */
             for (int i = 0; i < 3; i++) close(r.stdio[i]);
             if (r.logdir >= 0) close(r.logdir);

@@ -46,6 +46,10 @@ public @interface ServerConfig {
     @AttributeDefinition(name = "Max rockers per uid", description = "Live rockers a uid that is not root or trusted may have; more get 'quota: ...'.", min = "1")
     int max_rockers_per_uid() default 32;
 
+    @AttributeDefinition(name = "Max processes per uid", description = "The sum of the process limits (pids) of the live rockers"
+            + " of a uid that is not root or trusted; more get 'quota: ...'.", min = "1")
+    long max_pids_per_uid() default 4096;
+
     @AttributeDefinition(name = "Trusted rockers", description = "Guard names of rockers whose apps may use the server"
             + " (app managers that themselves run in a rocker); empty: requests from inside any rocker are refused.")
     String[] trusted_rockers() default {};

@@ -28,6 +28,7 @@ final class ServerSettingsFactory {
                 .maxWait(Duration.ofMillis(c.max_wait_ms()))
                 .trustedUids(Arrays.stream(c.trusted_uids()).boxed().collect(Collectors.toSet()))
                 .maxRockersPerUid(c.max_rockers_per_uid())
+                .maxPidsPerUid(c.max_pids_per_uid())
                 .trustedRockers(new java.util.HashSet<>(Arrays.asList(c.trusted_rockers())))
                 .build();
     }

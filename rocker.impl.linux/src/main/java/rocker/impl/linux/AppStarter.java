@@ -21,10 +21,19 @@ final class AppStarter {
 
     /** Starts the app with {@code stdio} in the rocker {@code name}; returns the app's pid as seen from the host. */
     static int start(GuardProcess guard, String name, RockerRequest request, RockerApp app, int[] stdio) {
+        return start(guard, name, request, app, stdio, false);
+    }
+
+    /**
+     * With {@code logsAsApp} (a user's rocker) the guard writes and rotates the bounded logs with the app's
+     * file credentials and without CAP_SYS_RESOURCE, so the user's disk quota and the file system's
+     * reserve for root hold against them.
+     */
+    static int start(GuardProcess guard, String name, RockerRequest request, RockerApp app, int[] stdio, boolean logsAsApp) {
         // a profile file is read (and refused) before anything is sent
         SeccompProfile profile = isProfile(request.seccomp()) ? SeccompProfile.read(request.seccomp()) : null;
         List<String> seccomp = profile != null ? profile.fields() : SeccompProfile.fields(request.seccomp());
-        Posix.send(guard.control, encode(name, request, app, seccomp), stdio);
+        Posix.send(guard.control, encode(name, request, app, seccomp, logsAsApp), stdio);
         int appPid = 0;
         for (;;) {
             Posix.Datagram d = GuardProcess.next(guard.control, "the guard");
@@ -82,9 +91,14 @@ final class AppStarter {
      * "X" name hostname uid gid userns ngroups groups... cwd argc argv... envc env... seccomp... log_limit
      * log_stdout log_stderr, NUL-separated ({@code seccomp}: {@link SeccompProfile#fields(String)};
      * log_stdout/log_stderr 1: the guard bounds that log to log_limit bytes, {@link AppStdio#bounded}; the
-     * log dir then follows the stdio in the SCM_RIGHTS). New fields go at the end.
+     * log dir then follows the stdio in the SCM_RIGHTS) logs_as_app (1: the guard pumps the logs with the
+     * app's file credentials). New fields go at the end.
      */
     static byte[] encode(String name, RockerRequest r, RockerApp app, List<String> seccomp) {
+        return encode(name, r, app, seccomp, false);
+    }
+
+    static byte[] encode(String name, RockerRequest r, RockerApp app, List<String> seccomp, boolean logsAsApp) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         field(out, "X");
         field(out, name);
@@ -105,6 +119,7 @@ final class AppStarter {
         field(out, Long.toString(r.logLimit()));
         field(out, AppStdio.bounded(r, app.stdout()) ? "1" : "0");
         field(out, AppStdio.bounded(r, app.stderr()) ? "1" : "0");
+        field(out, logsAsApp ? "1" : "0");
         return out.toByteArray();
     }
 

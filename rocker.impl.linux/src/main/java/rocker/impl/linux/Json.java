@@ -215,7 +215,11 @@ final class Json {
                 // too large for a long
             }
         }
-        return new BigDecimal(n);
+        try {
+            return new BigDecimal(n);
+        } catch (NumberFormatException e) {
+            throw error("bad number: " + (n.length() > 40 ? n.substring(0, 40) + "..." : n) + " is out of range");
+        }
     }
 
     private boolean digits() {

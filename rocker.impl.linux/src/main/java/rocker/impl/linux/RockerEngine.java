@@ -140,10 +140,9 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
                     + (request.groups().isEmpty() ? "" : " groups " + request.groups()) + ": a rocker built for " + caller
                     + " runs its app as that uid and gid, with no supplementary groups");
         }
-        if (request.seccomp() != null) {
-            throw new RockerException(RockerError.SYS, "permission denied: seccomp '" + request.seccomp()
-                    + "': only root clients may change the system call filter");
-        }
+        rocker.api.UserLimits.refusal(request).ifPresent(why -> {
+            throw new RockerException(RockerError.SYS, "permission denied: " + why);
+        });
     }
 
     /** One rocker per data dir: two overlays on the same upper dir are undefined behaviour. */
@@ -185,7 +184,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             cgroup = name;
             bound(name, guard, request);
             stdio = AppStdio.open(app, request, caller, data);
-            int appPid = AppStarter.start(guard, name, request, app, stdio.fds());
+            int appPid = AppStarter.start(guard, name, request, app, stdio.fds(), !caller.isEngine());
             stdio.close();
             stdio.startPumps(name);
             RockerRecord record = new RockerRecord(name, guard.guardPid, guard.guardStart, guard.keeperPid, appPid,

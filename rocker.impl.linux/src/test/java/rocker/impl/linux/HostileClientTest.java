@@ -280,4 +280,19 @@ public class HostileClientTest {
             Files.delete(hidden);
         }
     }
+
+    @Test
+    public void aUsersGuardWritesItsLogsWithTheUsersFileCredentials() throws Exception {
+        RockerResult r = fx.engine.enterRocker(request(home.resolve("g")).build(), RockerApp.of("/bin/sleep", "30"), user.caller());
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        // the guard bounds the logs: with the user's fsuid/fsgid (quota, root's reserve) and no CAP_SYS_RESOURCE
+        String[] uids = KernelView.status(r.guardPid(), "Uid").trim().split("\\s+");
+        String[] gids = KernelView.status(r.guardPid(), "Gid").trim().split("\\s+");
+        assertEquals("the guard's fsuid", Integer.toString(user.uid), uids[3]);
+        assertEquals("the guard's fsgid", Integer.toString(user.gid), gids[3]);
+        assertEquals("still root otherwise", "0", uids[0]);
+        long eff = Long.parseLong(KernelView.status(r.guardPid(), "CapEff").trim(), 16);
+        assertEquals("no CAP_SYS_RESOURCE (24)", 0, eff & (1L << 24));
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+    }
 }

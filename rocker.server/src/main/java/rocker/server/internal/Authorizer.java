@@ -7,6 +7,7 @@ import java.util.Set;
 import rocker.api.RockerCaller;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
+import rocker.api.UserLimits;
 import rocker.server.protocol.AppSpec;
 
 /**
@@ -48,17 +49,10 @@ final class Authorizer {
         if (!request.groups().isEmpty()) {
             return Optional.of("groups " + request.groups() + ": supplementary groups need a privileged client");
         }
-        if (request.seccomp() != null) {
-            // "unconfined" lifts the filter, and a profile file could allow what the default denies
-            return Optional.of("seccomp '" + request.seccomp() + "': only root clients may change the system call filter");
-        }
-        if (request.pidsLimit() == 0 || request.pidsLimit() > RockerRequest.DEFAULT_PIDS_LIMIT) {
-            // a user's fork bomb would otherwise reach the host's pid_max
-            return Optional.of("pids '" + request.pidsLimit() + "': only root clients may lift the process limit");
-        }
-        if (request.logLimit() == 0) {
-            // unbounded logs would let a user's app fill the data dir's file system
-            return Optional.of("log_limit '0': only root clients may keep unbounded logs");
+        // the rest of what a user may not ask for: the engine applies the same policy
+        Optional<String> limits = UserLimits.refusal(request);
+        if (limits.isPresent()) {
+            return limits;
         }
         return Optional.empty();
     }

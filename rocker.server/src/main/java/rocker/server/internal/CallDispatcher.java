@@ -53,7 +53,7 @@ final class CallDispatcher {
         this.authorizer = authorizer;
         this.maxWait = settings.maxWait();
         this.stopping = stopping;
-        this.quota = new RockerQuota(settings.maxRockersPerUid());
+        this.quota = new RockerQuota(settings.maxRockersPerUid(), settings.maxPidsPerUid());
         this.trustedRockers = settings.trustedRockers();
     }
 
@@ -123,8 +123,10 @@ final class CallDispatcher {
             build(request, spec, peer, out, what, () -> { });
             return;
         }
-        String overQuota = quota.tryReserve(peer.uid(),
-                () -> (int) engine.list().stream().filter(i -> i.request().uid() == peer.uid()).count());
+        String overQuota = quota.tryReserve(peer.uid(), request.pidsLimit(), () -> {
+            List<RockerInfo> mine = engine.list().stream().filter(r -> r.request().uid() == peer.uid()).collect(Collectors.toList());
+            return new RockerQuota.Held(mine.size(), mine.stream().mapToLong(r -> r.request().pidsLimit()).sum());
+        });
         if (overQuota != null) {
             LOG.warn("{}: {} -> refused: {}", peer, what, overQuota);
             out.result(RockerResult.failure(RockerError.SYS, overQuota));
@@ -134,7 +136,7 @@ final class CallDispatcher {
         Runnable release = () -> {
             if (!released[0]) {
                 released[0] = true;
-                quota.release(peer.uid()); // once built the rocker is listed, and so counted
+                quota.release(peer.uid(), request.pidsLimit()); // once built the rocker is listed, and so counted
             }
         };
         try {

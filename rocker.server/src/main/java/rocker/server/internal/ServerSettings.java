@@ -20,11 +20,12 @@ import java.util.Set;
  * @param maxWait bound on one WAIT request
  * @param trustedUids uids that, like root, may ask for any uid/gid
  * @param maxRockersPerUid live rockers an unprivileged uid may have
+ * @param maxPidsPerUid the sum of the process limits of an unprivileged uid's live rockers
  * @param trustedRockers guard names of rockers whose apps may use the server
  */
 public record ServerSettings(Path socketPath, int socketMode, String socketGroup, Path stateDir,
         int maxRequestBytes, int maxConcurrentRequests, int maxStreams, Duration requestTimeout,
-        Duration writeTimeout, Duration maxWait, Set<Integer> trustedUids, int maxRockersPerUid,
+        Duration writeTimeout, Duration maxWait, Set<Integer> trustedUids, int maxRockersPerUid, long maxPidsPerUid,
         Set<String> trustedRockers) {
 
     public static final String DEFAULT_SOCKET = "/run/rocker/rocker.sock";
@@ -41,6 +42,7 @@ public record ServerSettings(Path socketPath, int socketMode, String socketGroup
         positive("max streams", maxStreams);
         trustedUids = Set.copyOf(trustedUids);
         positive("max rockers per uid", maxRockersPerUid);
+        if (maxPidsPerUid <= 0) throw new IllegalArgumentException("max pids per uid must be positive, not " + maxPidsPerUid);
         trustedRockers = Set.copyOf(trustedRockers);
         socketGroup = socketGroup == null ? "" : socketGroup.trim();
     }
@@ -69,6 +71,7 @@ public record ServerSettings(Path socketPath, int socketMode, String socketGroup
         private Duration maxWait = Duration.ofSeconds(30);
         private Set<Integer> trustedUids = Set.of();
         private int maxRockersPerUid = 32;
+        private long maxPidsPerUid = 4096;
         private Set<String> trustedRockers = Set.of();
 
         public Builder socketPath(Path p) { socketPath = p; return this; }
@@ -83,11 +86,12 @@ public record ServerSettings(Path socketPath, int socketMode, String socketGroup
         public Builder maxWait(Duration d) { maxWait = d; return this; }
         public Builder trustedUids(Set<Integer> uids) { trustedUids = uids; return this; }
         public Builder maxRockersPerUid(int n) { maxRockersPerUid = n; return this; }
+        public Builder maxPidsPerUid(long n) { maxPidsPerUid = n; return this; }
         public Builder trustedRockers(Set<String> names) { trustedRockers = names; return this; }
 
         public ServerSettings build() {
             return new ServerSettings(socketPath, socketMode, socketGroup, stateDir, maxRequestBytes,
-                    maxConcurrentRequests, maxStreams, requestTimeout, writeTimeout, maxWait, trustedUids, maxRockersPerUid, trustedRockers);
+                    maxConcurrentRequests, maxStreams, requestTimeout, writeTimeout, maxWait, trustedUids, maxRockersPerUid, maxPidsPerUid, trustedRockers);
         }
     }
 }

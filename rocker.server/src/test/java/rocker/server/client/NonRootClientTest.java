@@ -105,7 +105,7 @@ public class NonRootClientTest {
             assertEquals(r.output(), String.join("\n",
                     "RESULT sys permission denied: pids '0': only root clients may lift the process limit",
                     "RESULT sys permission denied: pids '2000': only root clients may lift the process limit",
-                    "RESULT sys permission denied: log_limit '0': only root clients may keep unbounded logs",
+                    "RESULT sys permission denied: log_limit '0': only root clients may keep logs unbounded or above 104857600 bytes",
                     "RESULT success started",
                     "STATS rocker-fake-1 Optional[RockerStats[memory=10, peak=20, pids=30, cpu_ns=40, oom_kills=0]]",
                     "STATS roots-rocker sys permission denied: guard_name 'roots-rocker': the rocker is not one of uid 65534",

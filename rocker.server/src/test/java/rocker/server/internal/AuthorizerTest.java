@@ -73,11 +73,11 @@ public class AuthorizerTest {
             assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).pidsLimit(pids).build(), APP));
         }
         RockerRequest unbounded = Requests.valid(1000, 1000).logLimit(0).build();
-        assertEquals(Optional.of("log_limit '0': only root clients may keep unbounded logs"), auth.enterRefusal(USER, unbounded, APP));
+        assertEquals(Optional.of("log_limit '0': only root clients may keep logs unbounded or above 104857600 bytes"), auth.enterRefusal(USER, unbounded, APP));
         assertEquals(Optional.empty(), auth.enterRefusal(ROOT, unbounded, APP));
         assertEquals(Optional.empty(), auth.enterRefusal(trusted, unbounded, APP));
-        // any bound, larger or smaller than the default, and the other limits are the client's choice
-        RockerRequest bounded = Requests.valid(1000, 1000).logLimit(1L << 30).memoryLimit(0).cpus(4096).cpuWeight(10000).build();
+        // a bound up to 100 MiB, memory and cpus are the client's choice (weights: aUserMayNotOutweighOthers...)
+        RockerRequest bounded = Requests.valid(1000, 1000).logLimit(100L << 20).memoryLimit(0).cpus(4096).cpuWeight(100).build();
         assertEquals(Optional.empty(), auth.enterRefusal(USER, bounded, APP));
         assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).logLimit(4096).memoryLimit(4L << 20).build(), APP));
         // pids is named before log_limit, the uid before both
@@ -104,5 +104,29 @@ public class AuthorizerTest {
         assertEquals(1000, user.uid());
         assertEquals(1000, user.gid());
         assertEquals(2, user.pid());
+    }
+
+    @Test
+    public void aUserMayNotOutweighOthersNorKeepHugeLogs() {
+        RockerRequest heavy = Requests.valid(1000, 1000).cpuWeight(200).build();
+        assertEquals(Optional.of("cpu_weight '200': only root clients may weigh above 100"), auth.enterRefusal(USER, heavy, APP));
+        assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).cpuWeight(100).build(), APP));
+        RockerRequest huge = Requests.valid(1000, 1000).logLimit(rocker.api.UserLimits.MAX_LOG_LIMIT + 1).build();
+        assertEquals(Optional.of("log_limit '" + (rocker.api.UserLimits.MAX_LOG_LIMIT + 1)
+                + "': only root clients may keep logs unbounded or above 104857600 bytes"), auth.enterRefusal(USER, huge, APP));
+        assertEquals(Optional.empty(), auth.enterRefusal(ROOT, Requests.valid(0, 0).logLimit(0).cpuWeight(10000).build(), APP));
+    }
+
+    @Test
+    public void aUsersRockersShareOneProcessBudget() {
+        RockerQuota quota = new RockerQuota(32, 4096);
+        assertEquals(null, quota.tryReserve(1000, 1024, () -> new RockerQuota.Held(2, 2048)));
+        // 2048 live + 1024 being built + 1024 more = 4096: still within
+        assertEquals(null, quota.tryReserve(1000, 1024, () -> new RockerQuota.Held(2, 2048)));
+        assertEquals("quota: uid 1000's rockers may hold 4096 processes, 1 more would pass 4096 (max.pids.per.uid):"
+                + " ask for fewer (--pids) or destroy one", quota.tryReserve(1000, 1, () -> new RockerQuota.Held(2, 2048)));
+        quota.release(1000, 1024);
+        assertEquals(null, quota.tryReserve(1000, 512, () -> new RockerQuota.Held(2, 2048)));
+        assertEquals("another uid has its own budget", null, quota.tryReserve(1001, 1024, () -> new RockerQuota.Held(0, 0)));
     }
 }
