@@ -307,6 +307,33 @@ final class Cgroups {
     }
 
     /**
+     * Removes the cgroups under the parent that no live rocker owns ({@code owned} says which names are
+     * recorded): the spares' and half-built rockers' of an engine that was killed. Only an empty cgroup
+     * can be removed (the kernel refuses one with a process), so a live rocker's is never touched.
+     */
+    void sweep(java.util.function.Predicate<String> owned) {
+        for (Path h : layout.hierarchies()) {
+            Path p = h.resolve(parent);
+            if (!Files.isDirectory(p)) continue;
+            try (java.util.stream.Stream<Path> children = Files.list(p)) {
+                for (Path c : (Iterable<Path>) children::iterator) {
+                    String name = c.getFileName().toString();
+                    if (Files.isDirectory(c) && GuardNames.looksLikeGuardName(name) && !owned.test(name)) {
+                        try {
+                            Files.delete(c);
+                            LOG.info("removed the cgroup {} that no live rocker owns", c);
+                        } catch (IOException e) {
+                            LOG.debug("the cgroup {} stays: {}", c, reason(e));
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                LOG.debug("cannot look for leftover cgroups in {}: {}", p, reason(e));
+            }
+        }
+    }
+
+    /**
      * Removes the Rocker parent where it is empty (no rocker's cgroup in it: the kernel refuses to remove
      * a cgroup with children), so an engine that stops leaves no empty cgroup behind; the next build
      * makes it again.

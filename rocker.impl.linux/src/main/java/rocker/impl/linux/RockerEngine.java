@@ -94,6 +94,12 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
         this.registry = new Registry(stateDir, cgroups::remove);
         this.destroyTimeout = destroyTimeout;
         this.serverFiles = new ServerFiles(stateDir, hiddenPaths);
+        try {
+            // what a killed engine left: its spares' and half-built rockers' empty cgroups
+            cgroups.sweep(registry::contains);
+        } catch (RuntimeException e) {
+            LOG.warn("cannot look for leftover cgroups: {}", e.toString());
+        }
     }
 
     @Override
