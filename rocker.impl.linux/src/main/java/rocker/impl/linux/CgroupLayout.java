@@ -63,7 +63,7 @@ final class CgroupLayout {
             int dash = Arrays.asList(f).indexOf("-");
             if (dash < 5 || f.length < dash + 4) continue;
             String type = f[dash + 1];
-            Path mountPoint = Path.of(unescape(f[4]));
+            Path mountPoint = Path.of(ReadOnlyHost.unescape(f[4]));
             if (type.equals("cgroup2")) {
                 if (v2 == null) v2 = mountPoint;
             } else if (type.equals("cgroup")) {
@@ -75,19 +75,6 @@ final class CgroupLayout {
         return new CgroupLayout(v2, v1);
     }
 
-    private static String unescape(String s) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 3 < s.length()) {
-                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
-    }
 
     /** Whether this host has {@code controller} (cpuacct: v1's, or v2's cpu.stat, which every v2 cgroup has). */
     boolean has(String controller) {
