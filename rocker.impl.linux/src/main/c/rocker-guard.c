@@ -11,7 +11,8 @@
  *   of the control socket closes.
  *
  * Processes:
- *   keeper (host pid ns)  unshare(NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET]), make / rprivate, fork the
+ *   keeper (host pid ns)  setsid, ignore INT HUP TERM PIPE TSTP QUIT TTIN TTOU (so does the guard),
+ *                         unshare(NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET]), make / rprivate, fork the
  *                         guard, report its host pid, close fd 0-3, wait for the guard and reap it,
  *                         exit. It keeps zombies from piling up under an init that does not reap.
  *   guard (pid 1)         set its name and hostname, report ready, then serve one EXEC request (its
@@ -1109,6 +1110,15 @@ int main(int argc, char **argv) {
     fault = f ? atoi(f) : 0;
     if (argc >= 2 && !strcmp(argv[1], "--seccomp-dump")) return dump_seccomp(argc - 2, argv + 2);
     if (argc != 4 || strlen(argv[1]) == 0 || strlen(argv[1]) > 15) die(S_ARGS);
+    /*
+     * A rocker outlives its server, however the server stops: the keeper (and the guard it forks) run in
+     * a session of their own, out of the server's process group and terminal, and ignore the signals a
+     * terminal or a service manager sends a group (Ctrl-C, hang-up, stop requests). Destroy is SIGKILL
+     * through a pidfd; the app gets the default dispositions back (become_app).
+     */
+    setsid();
+    int ignored[] = {SIGINT, SIGHUP, SIGTERM, SIGPIPE, SIGTSTP, SIGQUIT, SIGTTIN, SIGTTOU};
+    for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++) signal(ignored[i], SIG_IGN);
     int private_net = strchr(argv[3], 'n') != NULL;
     int remove_on_exit = strchr(argv[3], 'r') != NULL;
     int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | (private_net ? CLONE_NEWNET : 0);
