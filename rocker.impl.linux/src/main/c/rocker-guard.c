@@ -4,7 +4,11 @@
  * else (overlays, loop device, image mount, bookkeeping) is done by the Java engine over JNR-FFI.
  *
  * Started by the engine with posix_spawn():
- *   rocker-guard NAME HOSTNAME FLAGS        FLAGS: string of 'n' (private network), 'r' (--rm)
+ *   rocker-guard NAME HOSTNAME FLAGS [RECORD STATEKEY]
+ *                                           FLAGS: string of 'n' (private network), 'r' (--rm);
+ *                                           RECORD, STATEKEY: the rocker's record name and its state
+ *                                           dir's device:inode, unused here but in /proc/PID/cmdline,
+ *                                           where an engine that starts reconciling finds them
  *   fd 0,1,2 = /dev/null, fd 3 = SOCK_SEQPACKET control socket, nothing else.
  *   The engine may start guards ahead of need (spares): a guard takes its final name and hostname,
  *   and the app's stdio, with the app request; a guard that never got one ends when the engine's end
@@ -35,6 +39,11 @@
  * Messages (one datagram each, fields NUL-separated, text):
  *   keeper -> engine   "P" guard_host_pid        | "E" step errno
  *   guard  -> engine   "R"                       | "E" step errno
+ *   engine -> guard    "H"                       once, before "X", with SCM_RIGHTS: a listening SOCK_SEQPACKET
+ *                      socket (the rocker's status socket in the state dir) and the data-dir locks; the
+ *                      guard holds them all its life. An engine that connects to the status socket (a new
+ *                      server adopting the rocker) gets "W" when the app ends, at once if it has, and
+ *                      end of stream when the guard is gone.
  *   engine -> guard    "X" name hostname uid gid userns ngroups g... cwd argc argv... envc env... seccomp
  *                      log_limit log_stdout log_stderr logs_as_app
  *                      with the app's stdin, stdout, stderr as SCM_RIGHTS, and after them the host's log
@@ -978,10 +987,14 @@ static int mount_mqueue(void) {
 
 /* ---- the guard ---------------------------------------------------------------------------- */
 
-/* One request and the three or four descriptors that come with it (-1 when none came). */
-static ssize_t receive(char *buf, int fds[4]) {
+/*
+ * One message and the descriptors that came with it (at most MAX_FDS; *nfds says how many, the rest
+ * are -1). A message's kind decides which descriptors it may carry; the caller closes the others.
+ */
+#define MAX_FDS 64
+static ssize_t receive(char *buf, int fds[MAX_FDS], int *nfds) {
     union {
-        char space[CMSG_SPACE(4 * sizeof(int))];
+        char space[CMSG_SPACE(MAX_FDS * sizeof(int))];
         struct cmsghdr align;
     } control;
     struct iovec iov = {buf, MAX_MSG};
@@ -991,20 +1004,64 @@ static ssize_t receive(char *buf, int fds[4]) {
     msg.msg_iovlen = 1;
     msg.msg_control = control.space;
     msg.msg_controllen = sizeof control.space;
-    fds[0] = fds[1] = fds[2] = fds[3] = -1;
+    for (int i = 0; i < MAX_FDS; i++) fds[i] = -1;
+    *nfds = 0;
     ssize_t n = recvmsg(CTL, &msg, MSG_CMSG_CLOEXEC);
     if (n <= 0) return n;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
         size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        int got[4];
-        memcpy(got, CMSG_DATA(c), (k > 4 ? 4 : k) * sizeof(int));
-        for (size_t i = 0; i < k && i < 4; i++) {
-            if (k == 3 || k == 4) fds[i] = got[i];
-            else close(got[i]); /* not a request's: never kept */
+        int *got = (int *)CMSG_DATA(c);
+        for (size_t i = 0; i < k; i++) {
+            int fd;
+            memcpy(&fd, got + i, sizeof fd);
+            if (*nfds < MAX_FDS) fds[(*nfds)++] = fd;
+            else close(fd);
         }
     }
     return n;
+}
+
+static void close_all(int *fds, int n) {
+    for (int i = 0; i < n; i++) {
+        if (fds[i] >= 0) close(fds[i]);
+        fds[i] = -1;
+    }
+}
+
+/*
+ * What the guard holds for the rocker's whole life, from the "H" message: the listening status socket
+ * (a new engine connects to it after a server restart) and the data-dir locks (released by the kernel
+ * when the guard dies). Watchers are the engines connected to the status socket; each is told "W" when
+ * the app ends, or at once when it already has.
+ */
+#define MAX_WATCHERS 8
+static int held[MAX_FDS], nheld, status_listen = -1;
+static int watchers[MAX_WATCHERS] = {-1, -1, -1, -1, -1, -1, -1, -1};
+
+static void say_to(int fd, const char *kind, long a) {
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%s%c%ld%c0", kind, 0, a, 0);
+    while (send(fd, buf, (size_t)n + 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno == EINTR) {
+    }
+}
+
+static void watcher_accept(int app_done, int app_status) {
+    int c = accept4(status_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (c < 0) return;
+    if (watchers[MAX_WATCHERS - 1] >= 0) {
+        /* full: the oldest watcher makes room (engines come one after another, after restarts) */
+        close(watchers[0]);
+        memmove(watchers, watchers + 1, (MAX_WATCHERS - 1) * sizeof(int));
+        watchers[MAX_WATCHERS - 1] = -1;
+    }
+    for (int i = 0; i < MAX_WATCHERS; i++) {
+        if (watchers[i] < 0) {
+            watchers[i] = c;
+            break;
+        }
+    }
+    if (app_done) say_to(c, "W", app_status);
 }
 
 static void guard(const char *name, const char *hostname, int private_net, int remove_on_exit, int keeper_said) {
@@ -1027,11 +1084,21 @@ static void guard(const char *name, const char *hostname, int private_net, int r
 
     char *buf = malloc(MAX_MSG);
     pid_t app = 0;
-    int ctl_open = 1, app_done = 0;
+    int ctl_open = 1, app_done = 0, app_status = 0;
     for (;;) {
-        struct pollfd p[4] = {{sfd, POLLIN, 0}, {ctl_open ? CTL : -1, POLLIN, 0}, {pumps[1].in, POLLIN, 0},
-                              {pumps[2].in, POLLIN, 0}};
-        if (poll(p, 4, -1) < 0 && errno != EINTR) die(S_SIGNALS);
+        struct pollfd p[5 + MAX_WATCHERS] = {{sfd, POLLIN, 0}, {ctl_open ? CTL : -1, POLLIN, 0},
+                                             {pumps[1].in, POLLIN, 0}, {pumps[2].in, POLLIN, 0},
+                                             {status_listen, POLLIN, 0}};
+        for (int i = 0; i < MAX_WATCHERS; i++) p[5 + i] = (struct pollfd){watchers[i], POLLIN, 0};
+        if (poll(p, 5 + MAX_WATCHERS, -1) < 0 && errno != EINTR) die(S_SIGNALS);
+        for (int i = 0; i < MAX_WATCHERS; i++) {
+            /* a watcher says nothing: anything readable is its end (or noise, dropped with it) */
+            if (p[5 + i].revents) {
+                close(watchers[i]);
+                watchers[i] = -1;
+            }
+        }
+        if (p[4].revents & POLLIN) watcher_accept(app_done, app_status);
         /* a few chunks per stream and round, so that neither stream nor the reaping waits for the other */
         for (int i = 1; i <= 2; i++) {
             if (p[i + 1].revents & (POLLIN | POLLHUP | POLLERR)) log_pump(&pumps[i], 16);
@@ -1045,9 +1112,13 @@ static void guard(const char *name, const char *hostname, int private_net, int r
             while ((dead = waitpid(-1, &status, WNOHANG)) > 0) {
                 if (dead == app && !app_done) {
                     app_done = 1;
+                    app_status = status;
                     /* all the app wrote is in the pipes (at most their buffers): in the logs before "W" */
                     for (int i = 1; i <= 2; i++) log_pump(&pumps[i], 64);
                     if (ctl_open) say("W", status, 0);
+                    for (int i = 0; i < MAX_WATCHERS; i++) {
+                        if (watchers[i] >= 0) say_to(watchers[i], "W", status);
+                    }
                     if (remove_on_exit) _exit(0);
                 }
             }
@@ -1055,10 +1126,8 @@ static void guard(const char *name, const char *hostname, int private_net, int r
         if (ctl_open && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
             struct request r;
             memset(&r, 0, sizeof r);
-            int fds[4];
-            ssize_t n = receive(buf, fds);
-            memcpy(r.stdio, fds, sizeof r.stdio);
-            r.logdir = fds[3];
+            int fds[MAX_FDS], nfds;
+            ssize_t n = receive(buf, fds, &nfds);
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) {
                 /* the engine went away: a spare that never got an app ends; a rocker keeps guarding */
@@ -1067,8 +1136,23 @@ static void guard(const char *name, const char *hostname, int private_net, int r
                 ctl_open = 0;
                 continue;
             }
-            if (app || r.stdio[0] < 0 || parse_request(buf, (size_t)n, &r) < 0) {
-                for (int i = 0; i < 4; i++) if (fds[i] >= 0) close(fds[i]);
+            if (n == 2 && buf[0] == 'H' && buf[1] == 0) {
+                /* once, before the app: the status socket, then the locks to hold */
+                if (app || status_listen >= 0 || nfds < 1) {
+                    close_all(fds, nfds);
+                    say("F", S_REQUEST, EINVAL);
+                    continue;
+                }
+                status_listen = fds[0];
+                for (int i = 1; i < nfds; i++) held[nheld++] = fds[i];
+                continue;
+            }
+            r.stdio[0] = fds[0];
+            r.stdio[1] = fds[1];
+            r.stdio[2] = fds[2];
+            r.logdir = nfds == 4 ? fds[3] : -1;
+            if (app || (nfds != 3 && nfds != 4) || parse_request(buf, (size_t)n, &r) < 0) {
+                close_all(fds, nfds);
                 say("F", S_REQUEST, EINVAL);
                 continue;
             }
@@ -1109,7 +1193,8 @@ int main(int argc, char **argv) {
     const char *f = getenv("ROCKER_GUARD_FAULT");
     fault = f ? atoi(f) : 0;
     if (argc >= 2 && !strcmp(argv[1], "--seccomp-dump")) return dump_seccomp(argc - 2, argv + 2);
-    if (argc != 4 || strlen(argv[1]) == 0 || strlen(argv[1]) > 15) die(S_ARGS);
+    /* argv[4], argv[5] (optional): the rocker's record name and its state dir's key, for reconciliation */
+    if (argc < 4 || argc > 6 || strlen(argv[1]) == 0 || strlen(argv[1]) > 15) die(S_ARGS);
     /*
      * A rocker outlives its server, however the server stops: the keeper (and the guard it forks) run in
      * a session of their own, out of the server's process group and terminal, and ignore the signals a

@@ -59,6 +59,11 @@ final class DataDir implements AutoCloseable {
         return path;
     }
 
+    /** The opened data dir (after {@link #open()}). */
+    int rootFd() {
+        return root;
+    }
+
     /** Opens (and creates when missing) the data dir itself, with the caller's credentials. */
     void open() {
         int slash = path.lastIndexOf('/');

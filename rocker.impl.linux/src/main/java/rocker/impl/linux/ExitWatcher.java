@@ -26,13 +26,22 @@ final class ExitWatcher implements AutoCloseable {
         final String name;
         final int control;
         final int keeperPid;
+        /** For a rocker an earlier engine made (watched through its status socket): its guard, else 0. */
+        final int adoptedGuardPid;
+        final long adoptedGuardStart;
         final CompletableFuture<Integer> appExit = new CompletableFuture<>();
         final CompletableFuture<Void> gone = new CompletableFuture<>();
 
-        Watched(String name, int control, int keeperPid) {
+        Watched(String name, int control, int keeperPid, int adoptedGuardPid, long adoptedGuardStart) {
             this.name = name;
             this.control = control;
             this.keeperPid = keeperPid;
+            this.adoptedGuardPid = adoptedGuardPid;
+            this.adoptedGuardStart = adoptedGuardStart;
+        }
+
+        boolean adopted() {
+            return adoptedGuardPid > 0;
         }
     }
 
@@ -66,9 +75,21 @@ final class ExitWatcher implements AutoCloseable {
         thread.start();
     }
 
+    /** Watches a guard this engine started, through its control socket (its keeper is our child). */
     Watched watch(String name, int control, int keeperPid) {
-        Watched w = new Watched(name, control, keeperPid);
-        byName.put(name, w);
+        return add(new Watched(name, control, keeperPid, 0, 0));
+    }
+
+    /**
+     * Watches a guard an earlier engine started, through a connection to its status socket: the guard says
+     * "W" when the app ends (at once if it has) and the connection ends with the guard.
+     */
+    Watched adopt(RockerRecord r, int connection) {
+        return add(new Watched(r.name, connection, r.keeperPid, r.guardPid, r.guardStart));
+    }
+
+    private Watched add(Watched w) {
+        byName.put(w.name, w);
         added.add(w);
         poke();
         return w;
@@ -126,7 +147,13 @@ final class ExitWatcher implements AutoCloseable {
         }
         if (d == null) {
             Posix.close(w.control);
-            Keepers.reap(w.keeperPid);
+            if (w.adopted() && ProcStat.live(w.adoptedGuardPid).map(s -> s.startTime == w.adoptedGuardStart).orElse(false)) {
+                // the guard lives but let this connection go (too many watchers): its status is not observable
+                LOG.warn("rocker {}: its guard closed the status connection; its app's status is not observed", w.name);
+                forget(w);
+                return false;
+            }
+            if (!w.adopted()) Keepers.reap(w.keeperPid); // an adopted one's keeper is not our child
             try {
                 onGone.accept(w.name);
             } catch (RuntimeException e) {

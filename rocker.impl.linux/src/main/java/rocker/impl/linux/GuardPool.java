@@ -5,7 +5,6 @@ import java.util.Deque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,35 +24,25 @@ final class GuardPool implements AutoCloseable {
     private static final String POOLED_FLAGS = "-";
 
     private final int size;
-    private final Supplier<String> guardPath;
+    /** Spawns a guard in the given mode (flags), its record written first. */
+    private final java.util.function.Function<String, GuardProcess> starter;
     private final java.util.function.Consumer<GuardProcess> prepare;
     private final java.util.function.Consumer<GuardProcess> release;
     private final Deque<GuardProcess> spares = new ArrayDeque<>();
     private ExecutorService refiller;
     private boolean closed;
 
-    GuardPool(int size, Supplier<String> guardPath) {
-        this(size, guardPath, g -> { }, g -> { });
-    }
-
     /**
-     * With {@code prepare} run on each new spare in the background (the engine gives it its rocker name
-     * and cgroup ahead of need) and {@code release} on each spare that is discarded unclaimed.
+     * Guards from {@code starter}; {@code prepare} runs on each new spare in the background (the engine
+     * gives it its cgroup ahead of need) and {@code release} on each spare that is discarded unclaimed,
+     * once it is gone.
      */
-    GuardPool(int size, Supplier<String> guardPath, java.util.function.Consumer<GuardProcess> prepare,
-            java.util.function.Consumer<GuardProcess> release) {
+    GuardPool(int size, java.util.function.Function<String, GuardProcess> starter,
+            java.util.function.Consumer<GuardProcess> prepare, java.util.function.Consumer<GuardProcess> release) {
         this.size = size;
-        this.guardPath = guardPath;
+        this.starter = starter;
         this.prepare = prepare;
         this.release = release;
-    }
-
-    /** The names given to the spares now waiting, so that no rocker gets one of them. */
-    synchronized boolean isPreparedName(String name) {
-        for (GuardProcess g : spares) {
-            if (name.equals(g.preparedName)) return true;
-        }
-        return false;
     }
 
     /**
@@ -72,7 +61,7 @@ final class GuardPool implements AutoCloseable {
                 discard(spare);
             }
         }
-        return GuardProcess.start(guardPath.get(), SPARE_NAME, flags);
+        return starter.apply(flags);
     }
 
     private synchronized GuardProcess poll() {
@@ -99,7 +88,7 @@ final class GuardPool implements AutoCloseable {
     private void fill() {
         try {
             while (needed()) {
-                GuardProcess g = GuardProcess.start(guardPath.get(), SPARE_NAME, POOLED_FLAGS);
+                GuardProcess g = starter.apply(POOLED_FLAGS);
                 try {
                     prepare.accept(g);
                 } catch (RuntimeException e) {

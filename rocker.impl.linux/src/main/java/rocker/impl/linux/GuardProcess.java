@@ -16,19 +16,21 @@ final class GuardProcess {
     static final int MAX_MESSAGE = 64 * 1024;
 
     final String name;
+    /** The rocker's name, given before the guard was spawned: its record's, and in its command line. */
+    final String recordName;
     final int keeperPid;
     final int guardPid;
     final long guardStart;
     final int control;
     /**
-     * The rocker name a spare was given ahead of need, with a cgroup of that name it already runs in
-     * (moving processes between cgroups is slow on v1: it is done before a request waits for it); null
-     * for a guard started for one request.
+     * Whether it already runs in a cgroup of its rocker's name, with the default limits (a spare: moving
+     * processes between cgroups is slow on v1, so it is done before a request waits for it).
      */
-    volatile String preparedName;
+    volatile boolean inCgroup;
 
-    private GuardProcess(String name, int keeperPid, int guardPid, long guardStart, int control) {
+    private GuardProcess(String name, String recordName, int keeperPid, int guardPid, long guardStart, int control) {
         this.name = name;
+        this.recordName = recordName;
         this.keeperPid = keeperPid;
         this.guardPid = guardPid;
         this.guardStart = guardStart;
@@ -45,9 +47,10 @@ final class GuardProcess {
 
     /**
      * Spawns a keeper and its guard in the mode {@code flags}, named {@code name} until the app request
-     * renames it. On failure nothing is left running.
+     * renames it; {@code recordName} and {@code stateKey} (its registry's) go on its command line, where
+     * reconciliation finds them. On failure nothing is left running.
      */
-    static GuardProcess start(String guardPath, String name, String flags) {
+    static GuardProcess start(String guardPath, String name, String flags, String recordName, String stateKey) {
         int[] pair = Posix.seqpacketPair();
         int keeper = -1;
         int guardPid = -1;
@@ -55,7 +58,7 @@ final class GuardProcess {
         try {
             Posix.passCredentials(pair[0]);
             devNull = Posix.open("/dev/null", Posix.O_RDWR, 0);
-            keeper = Posix.spawn(guardPath, new String[] {"rocker-guard", name, name, flags}, new String[0],
+            keeper = Posix.spawn(guardPath, new String[] {"rocker-guard", name, name, flags, recordName, stateKey}, new String[0],
                     new int[] {devNull, devNull, devNull, pair[1]});
             Posix.close(devNull);
             devNull = -1;
@@ -65,7 +68,7 @@ final class GuardProcess {
             guardPid = Integer.parseInt(p[1]);
             expect(pair[0], "R", "the guard");
             long start = ProcStat.read(guardPid).map(s -> s.startTime).orElse(0L);
-            return new GuardProcess(name, keeper, guardPid, start, pair[0]);
+            return new GuardProcess(name, recordName, keeper, guardPid, start, pair[0]);
         } catch (RuntimeException e) {
             Posix.close(devNull);
             Posix.close(pair[0]);

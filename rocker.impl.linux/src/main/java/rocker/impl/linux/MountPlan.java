@@ -10,7 +10,8 @@ import rocker.api.RockerRequest;
 /**
  * The ordered steps of a rocker's mount namespace (the keeper already made the tree private; the guard
  * mounts the rocker's own /proc only when it starts the app, so until then {@code /proc/self/fd} names
- * the engine's descriptors): open the data dir with the caller's credentials, create and open its
+ * the engine's descriptors): open the data dir with the caller's credentials, lock it (a lock its guard
+ * then holds: {@link DataDirLock}), create and open its
  * dirs, an overlay on each overlay dir with those opened dirs as layers, then open the exec dir (created
  * through the overlays, so it lands in the data dir when it lies under one) and mount the image on it,
  * and last put the server's files out of reach ({@link ServerFiles}: its dirs hidden, the guard
@@ -33,7 +34,9 @@ final class MountPlan implements AutoCloseable {
     /** Kernel information masked under /sys, as the OCI runtime spec's defaults do. */
     static final List<String> MASKED_SYS = List.of("/sys/firmware", "/sys/devices/virtual/powercap");
 
-    static MountPlan of(RockerRequest request, RockerCaller caller, DataDir data, int imageFd, List<MountOp> serverFiles) {
+    /** {@code lock}: the step that locks the opened data dir ({@link DataDirLock}), right after it is opened. */
+    static MountPlan of(RockerRequest request, RockerCaller caller, DataDir data, MountOp lock, int imageFd,
+            List<MountOp> serverFiles) {
         List<String> privateDirs = new ArrayList<>(PRIVATE_DIRS);
         privateDirs.removeAll(request.overlayDirs());
         HostPaths host = new HostPaths(request, caller);
@@ -41,6 +44,7 @@ final class MountPlan implements AutoCloseable {
         List<MountOp> ops = new ArrayList<>();
         ops.add(readOnly.snapshot());
         ops.add(MountOp.of("open the data dir " + data.path(), data::open));
+        ops.add(lock);
         ops.add(MountOp.of("prepare the data dir " + data.path(), () -> data.prepare(request.overlayDirs(), privateDirs)));
         ops.add(host.step());
         for (String dir : request.overlayDirs()) {

@@ -1,13 +1,16 @@
 package rocker.impl.linux;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,16 +20,25 @@ import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import rocker.impl.linux.sys.Errno;
+import rocker.impl.linux.sys.Fd;
+import rocker.impl.linux.sys.Posix;
+import rocker.impl.linux.sys.SysException;
+
 /**
- * The live rockers, one file each under {@code <state dir>/rockers/}, so that a new engine (after a
- * bundle update, a server or framework restart) still lists and destroys the rockers it did not
- * make. Records whose guard is gone are pruned when read.
+ * The rockers, one file each under {@code <state dir>/rockers/} (NAME.rocker, and NAME.sock: the
+ * status socket its guard listens on), so that a new engine (after a bundle update, a server or
+ * framework restart, a crash) lists, adopts and destroys the rockers it did not make. Records are
+ * written ahead of each step of a rocker's life ({@link RockerRecord.State}), each write atomic (write,
+ * fsync, rename, fsync of the dir). An unreadable record is reported and put aside as NAME.bad, never
+ * fatal. Running records whose guard is gone are pruned when read.
  */
 final class Registry {
     private static final Logger LOG = LoggerFactory.getLogger(Registry.class);
     private static final String SUFFIX = ".rocker";
+    static final String SOCKET_SUFFIX = ".sock";
     private final Path dir;
-    /** Records read so far, by guard name; the files stay the truth (another engine may add some). */
+    /** Running records read so far, by guard name (a running record changes no more; the files stay the truth). */
     private final java.util.Map<String, RockerRecord> cache = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Told the name of each rocker whose record is pruned (its cgroups are removed). */
@@ -48,21 +60,32 @@ final class Registry {
     void record(RockerRecord r) throws IOException {
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path tmp = dir.resolve("." + r.name + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            r.toProperties().store(out, "rocker " + r.name);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        r.toProperties().store(bytes, "rocker " + r.name);
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = ByteBuffer.wrap(bytes.toByteArray());
+            while (b.hasRemaining()) out.write(b);
+            out.force(true);
         }
         try {
             Files.move(tmp, file(r.name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, file(r.name), StandardCopyOption.REPLACE_EXISTING);
         }
-        cache.put(r.name, r);
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+        if (r.state == RockerRecord.State.RUNNING) cache.put(r.name, r);
+        else cache.remove(r.name);
     }
 
+    /** Removes the record and status socket of {@code name}. */
     void remove(String name) {
         cache.remove(name);
         try {
             Files.deleteIfExists(file(name));
+            Files.deleteIfExists(dir.resolve(name + SOCKET_SUFFIX));
         } catch (IOException e) {
             LOG.warn("cannot remove the record of rocker {}: {}", name, e.toString());
         }
@@ -72,37 +95,26 @@ final class Registry {
         return Files.exists(file(name));
     }
 
-    /** The record of a live rocker with this name; a stale record is pruned. */
+    /** The record of a live running rocker with this name; a stale record is pruned. */
     Optional<RockerRecord> find(String name) {
         if (!GuardNames.looksLikeGuardName(name)) return Optional.empty();
-        return load(file(name)).filter(this::aliveOrPrune);
+        RockerRecord r = cache.get(name);
+        if (r == null) r = load(file(name)).orElse(null);
+        return Optional.ofNullable(r).filter(x -> x.state == RockerRecord.State.RUNNING).filter(this::aliveOrPrune);
     }
 
-    /** Every live rocker; stale records are pruned. */
+    /** Every live running rocker; stale records are pruned. */
     List<RockerRecord> live() {
         List<RockerRecord> out = new ArrayList<>();
-        for (RockerRecord r : recorded()) {
-            if (aliveOrPrune(r)) out.add(r);
+        for (RockerRecord r : all()) {
+            if (r.state == RockerRecord.State.RUNNING && aliveOrPrune(r)) out.add(r);
         }
         out.sort((a, b) -> a.created.compareTo(b.created));
         return out;
     }
 
-    /**
-     * A live rocker whose data dir is {@code dataDir}, holds it or lies in it. Only the records whose
-     * data dir is related are checked for life, so this stays cheap with hundreds of rockers.
-     */
-    Optional<RockerRecord> usingDataDir(String dataDir) {
-        for (RockerRecord r : recorded()) {
-            String other = r.request.dataDir();
-            boolean related = other.equals(dataDir) || dataDir.startsWith(other + "/") || other.startsWith(dataDir + "/");
-            if (related && aliveOrPrune(r)) return Optional.of(r);
-        }
-        return Optional.empty();
-    }
-
-    /** The records in the registry dir, read once each (file names are guard names). */
-    private List<RockerRecord> recorded() {
+    /** Every readable record in the registry dir, whatever its state (file names are guard names). */
+    List<RockerRecord> all() {
         List<RockerRecord> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
             cache.clear();
@@ -117,7 +129,7 @@ final class Registry {
                 RockerRecord r = cache.get(name);
                 if (r == null) {
                     r = load(f).orElse(null);
-                    if (r != null) cache.put(name, r);
+                    if (r != null && r.state == RockerRecord.State.RUNNING) cache.put(name, r);
                 }
                 if (r != null) out.add(r);
             }
@@ -126,6 +138,38 @@ final class Registry {
         }
         cache.keySet().retainAll(seen);
         return out;
+    }
+
+    /**
+     * A listening socket at {@code name}'s status socket path, for its guard to hold (a stale file of that
+     * name is replaced: names are unique, and the record of the name is ours).
+     */
+    int listenStatus(String name) {
+        return atStatusSocket(name, path -> {
+            Files.deleteIfExists(dir.resolve(name + SOCKET_SUFFIX));
+            return Posix.listenSeqpacket(path, 8);
+        });
+    }
+
+    /** A connection to the status socket of {@code name}'s guard. */
+    int connectStatus(String name) {
+        return atStatusSocket(name, Posix::connectSeqpacket);
+    }
+
+    private interface SocketCall {
+        int at(String path) throws IOException;
+    }
+
+    /** Names the socket through an opened dir ({@code /proc/self/fd/N/NAME.sock}): a long state dir still fits. */
+    private int atStatusSocket(String name, SocketCall call) {
+        int d = Fd.openNoMagicLinks(dir.toString(), Fd.O_PATH | Fd.O_DIRECTORY, 0);
+        try {
+            return call.at(Fd.procPath(d) + "/" + name + SOCKET_SUFFIX);
+        } catch (IOException e) {
+            throw new SysException("replace", dir.resolve(name + SOCKET_SUFFIX).toString(), Errno.EIO);
+        } finally {
+            Posix.close(d);
+        }
     }
 
     private boolean aliveOrPrune(RockerRecord r) {
@@ -137,15 +181,23 @@ final class Registry {
         return false;
     }
 
+    /** A record, or nothing: a record that cannot be read is reported and put aside as NAME.bad. */
     private Optional<RockerRecord> load(Path f) {
         Properties p = new Properties();
         try (InputStream in = Files.newInputStream(f)) {
             p.load(in);
             return Optional.of(RockerRecord.fromProperties(p));
-        } catch (IOException e) {
+        } catch (java.nio.file.NoSuchFileException e) {
             return Optional.empty();
-        } catch (RuntimeException e) {
-            LOG.warn("unreadable rocker record {}: {}", f, e.toString());
+        } catch (IOException | RuntimeException e) {
+            String file = f.getFileName().toString();
+            Path aside = f.resolveSibling(file.substring(0, file.length() - SUFFIX.length()) + ".bad");
+            LOG.warn("unreadable rocker record {} ({}), put aside as {}", f, e.toString(), aside.getFileName());
+            try {
+                Files.move(f, aside, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException moveFailed) {
+                LOG.warn("cannot put {} aside: {}", f, moveFailed.toString());
+            }
             return Optional.empty();
         }
     }

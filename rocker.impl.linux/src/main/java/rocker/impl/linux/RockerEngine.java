@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -45,8 +44,12 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
     private final ExitWatcher watcher;
     private final GuardPool pool;
     private final Cgroups cgroups;
-    private final java.util.Set<String> building = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ServerFiles serverFiles;
+    private final Path stateDir;
+    /** This engine among the engines of this JVM (records it sets up name it as their owner). */
+    private final long engineId = new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
+    private volatile String stateKey;
+    private int locksDir = -1;
 
     /** The dirs hidden inside every rocker besides the state dir unless told otherwise: the server's default socket dir. */
     public static final List<String> DEFAULT_HIDDEN_PATHS = List.of("/run/rocker");
@@ -89,11 +92,14 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             int spareGuards, List<String> hiddenPaths, Cgroups cgroups) {
         this.guardLocator = guardLocator;
         this.cgroups = cgroups;
+        this.stateDir = stateDir;
         this.watcher = new ExitWatcher(cgroups::remove);
-        this.pool = new GuardPool(spareGuards, this::guard, this::prepareSpare, this::releaseSpare);
+        this.pool = new GuardPool(spareGuards, this::startGuard, this::prepareSpare, this::releaseSpare);
         this.registry = new Registry(stateDir, cgroups::remove);
         this.destroyTimeout = destroyTimeout;
         this.serverFiles = new ServerFiles(stateDir, hiddenPaths);
+        RockerRecord.LIVE_ENGINES.add(engineId);
+        reconcile();
         try {
             // what a killed engine left: its spares' and half-built rockers' empty cgroups
             cgroups.sweep(registry::contains);
@@ -151,27 +157,93 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
         });
     }
 
-    /** One rocker per data dir: two overlays on the same upper dir are undefined behaviour. */
+    /**
+     * Builds; one rocker per data dir (two overlays on the same upper dir are undefined behaviour) is the
+     * data-dir lock's job ({@link DataDirLock}), which holds across engines and server restarts.
+     */
     private RockerResult buildExclusively(RockerRequest request, RockerApp app, RockerCaller caller) {
-        String data = request.dataDir();
-        if (!building.add(data)) {
-            throw inUse(data, "another rocker being built");
-        }
         try {
-            Optional<RockerRecord> user = registry.usingDataDir(data);
-            if (user.isPresent()) {
-                String other = user.get().request.dataDir();
-                throw inUse(data, "rocker " + user.get().name + (other.equals(data) ? "" : " (data dir " + other + ")"));
-            }
             return build(request, app, caller);
         } finally {
-            building.remove(data);
             pool.refill();
         }
     }
 
-    private static RockerException inUse(String dataDir, String by) {
-        return new RockerException(RockerError.PARAM_INVALID, "app_data_dir '" + dataDir + "': is in use by " + by);
+    /**
+     * Makes the registry and the processes agree again (see {@link Reconciler}): adopts the running
+     * rockers, tears down what engines that are gone left half-built, destroys unrecorded guards.
+     */
+    private void reconcile() {
+        if (Posix.geteuid() != 0 || !Files.isDirectory(registry.dir())) return;
+        try {
+            long t0 = System.nanoTime();
+            String configured = null;
+            try {
+                configured = guard();
+            } catch (RuntimeException e) {
+                LOG.debug("no configured guard to recognise: {}", e.getMessage());
+            }
+            Reconciler.Outcome o = new Reconciler(registry, watcher, cgroups, stateKey(),
+                    Reconciler.binaries(stateDir.resolve("bin"), configured), (int) destroyTimeout.toMillis()).run();
+            LOG.info("state dir {} reconciled in {} ms: {}", stateDir, (System.nanoTime() - t0) / 1_000_000, o);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot reconcile the state dir {}: {}", stateDir, e.toString());
+        }
+    }
+
+    /** The state dir's key on the guards' command lines (its device and inode); the dir is made when missing. */
+    private String stateKey() throws IOException {
+        String k = stateKey;
+        if (k == null) {
+            Files.createDirectories(stateDir);
+            stateKey = k = Reconciler.stateKey(stateDir);
+        }
+        return k;
+    }
+
+    /** {@code <state dir>/locks}, opened once (root only, 0700). */
+    private synchronized int locksDir() {
+        if (locksDir < 0) {
+            Path dir = stateDir.resolve("locks");
+            try {
+                Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            } catch (IOException e) {
+                throw new RockerException(RockerError.SYS, "cannot create the lock dir " + dir + ": " + e.getMessage(), e);
+            }
+            locksDir = rocker.impl.linux.sys.Fd.openNoMagicLinks(dir.toString(), Posix.O_RDONLY | rocker.impl.linux.sys.Fd.O_DIRECTORY, 0);
+        }
+        return locksDir;
+    }
+
+    /**
+     * A keeper and guard in the mode {@code flags}, for a spare or one request: its name is chosen and its
+     * record written (state spare, this engine its owner) before it is spawned, then the record gets its pids.
+     */
+    private GuardProcess startGuard(String flags) {
+        String name = newName();
+        RockerRecord ahead = RockerRecord.ahead(RockerRecord.State.SPARE, engineId, name, DEFAULT_LIMITS);
+        try {
+            registry.record(ahead);
+        } catch (IOException e) {
+            throw new RockerException(RockerError.SYS, "cannot record the rocker in " + registry.dir() + ": " + e.getMessage(), e);
+        }
+        GuardProcess g;
+        try {
+            g = GuardProcess.start(guard(), GuardPool.SPARE_NAME, flags, name, stateKey());
+        } catch (IOException | RuntimeException e) {
+            registry.remove(name);
+            if (e instanceof RuntimeException) throw (RuntimeException) e;
+            throw new RockerException(RockerError.SYS, "cannot read the state dir " + stateDir + ": " + e.getMessage(), e);
+        }
+        try {
+            registry.record(ahead.with(RockerRecord.State.SPARE, g, 0, DEFAULT_LIMITS));
+            return g;
+        } catch (IOException | RuntimeException e) {
+            abandon(g);
+            registry.remove(name);
+            throw new RockerException(RockerError.SYS, "cannot record the rocker in " + registry.dir() + ": " + e.getMessage(), e);
+        }
     }
 
     private RockerResult build(RockerRequest request, RockerApp app, RockerCaller caller) {
@@ -181,11 +253,17 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
         GuardProcess guard = null;
         AppStdio stdio = null;
         String cgroup = null;
+        int statusSocket = -1;
         try {
             guard = pool.take(request);
-            String name = guard.preparedName != null ? guard.preparedName : newName();
+            String name = guard.recordName;
+            RockerRecord building = RockerRecord.ahead(RockerRecord.State.BUILDING, engineId, name, request)
+                    .with(RockerRecord.State.BUILDING, guard, 0, request);
+            registry.record(building);
+            statusSocket = registry.listenStatus(name);
             // the server's files are resolved here, on the host; the guard's path is known once a guard was taken
-            plan = MountPlan.of(request, caller, data, image, serverFiles.ops(guard()));
+            plan = MountPlan.of(request, caller, data, new DataDirLock(name, data, locksDir(), statusSocket, guard.control),
+                    image, serverFiles.ops(guard()));
             MountInterpreter.run(name, guard.guardPid, plan);
             cgroup = name;
             bound(name, guard, request);
@@ -193,9 +271,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             int appPid = AppStarter.start(guard, name, request, app, stdio.fds(), !caller.isEngine());
             stdio.close();
             stdio.startPumps(name);
-            RockerRecord record = new RockerRecord(name, guard.guardPid, guard.guardStart, guard.keeperPid, appPid,
-                    Instant.now(), request);
-            registry.record(record);
+            registry.record(building.with(RockerRecord.State.RUNNING, guard, appPid, request));
             watcher.watch(name, guard.control, guard.keeperPid);
             data.commit();
             LOG.info("rocker {} built for {}: guard pid {}, app pid {}, app id {}, image {}", name, caller, guard.guardPid,
@@ -205,6 +281,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             // an Error too (e.g. no native thread left): a half-built rocker must not stay behind unrecorded
             if (guard != null) {
                 abandon(guard);
+                registry.remove(guard.recordName);
             }
             if (cgroup != null) {
                 cgroups.remove(cgroup);
@@ -225,6 +302,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             if (plan != null) plan.close();
             data.close();
             Posix.close(image);
+            Posix.close(statusSocket); // the guard holds its own
         }
     }
 
@@ -234,7 +312,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
      * and both are out of the OOM killer's reach so that it picks the app.
      */
     private void bound(String name, GuardProcess guard, RockerRequest request) {
-        if (name.equals(guard.preparedName)) {
+        if (guard.inCgroup) {
             cgroups.limit(name, request); // a spare: already in its cgroup, only the request's limits are new
             return;
         }
@@ -245,7 +323,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
     }
 
     private String newName() {
-        return names.next(n -> registry.contains(n) || watcher.find(n).isPresent() || pool.isPreparedName(n));
+        return names.next(n -> registry.contains(n) || watcher.find(n).isPresent());
     }
 
     /**
@@ -254,7 +332,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
      * a request then does not wait for.
      */
     private void prepareSpare(GuardProcess spare) {
-        String name = newName();
+        String name = spare.recordName;
         cgroups.create(name, DEFAULT_LIMITS);
         try {
             cgroups.protectFromOom(spare.keeperPid);
@@ -264,11 +342,13 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             cgroups.remove(name);
             throw e;
         }
-        spare.preparedName = name;
+        spare.inCgroup = true;
     }
 
+    /** A spare discarded unclaimed (and gone): its cgroup and record go. */
     private void releaseSpare(GuardProcess spare) {
-        if (spare.preparedName != null) cgroups.remove(spare.preparedName);
+        if (spare.inCgroup) cgroups.remove(spare.recordName);
+        registry.remove(spare.recordName);
     }
 
     /** The limits of a request that says nothing: a spare's until a request claims it. */
@@ -352,7 +432,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
         try {
             if (w.isPresent()) {
                 w.get().gone.get(destroyTimeout.toMillis(), TimeUnit.MILLISECONDS);
-                return;
+                if (!w.get().adopted()) return; // our child keeper was reaped before "gone"
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -438,7 +518,12 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
     @Override
     public void close() {
         pool.close();
+        RockerRecord.LIVE_ENGINES.remove(engineId);
         watcher.close();
         cgroups.removeParentIfEmpty();
+        synchronized (this) {
+            Posix.close(locksDir);
+            locksDir = -1;
+        }
     }
 }

@@ -12,10 +12,32 @@ import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 
 /**
- * What the engine remembers of a live rocker, enough to recognise its guard after a restart: the
- * guard's pid, name and start time (a reused pid has another start time), its keeper, the request.
+ * What the engine remembers of a rocker, written ahead of each step (docs/engine.md, "Crash
+ * consistency"): its state, the engine that owns it while it is not running yet, the guard's pid,
+ * name and start time (a reused pid has another start time), its keeper, the request.
  */
 final class RockerRecord {
+    /** Where a rocker is in its life; only a running one is listed. */
+    enum State {
+        /** A spare guard started ahead of need (its pids are 0 until it is spawned). */
+        SPARE,
+        /** Claimed by a request: mounts, limits and the app are being set up. */
+        BUILDING,
+        /** The app was started and the client told. */
+        RUNNING
+    }
+
+    /** This JVM, as the owner of the records it is setting up. */
+    static final int SELF_PID = (int) ProcessHandle.current().pid();
+    static final long SELF_START = ProcStat.read(SELF_PID).map(s -> s.startTime).orElse(0L);
+    /** The engines alive in this JVM (an engine closed mid-build leaves records another engine here must tear down). */
+    static final java.util.Set<Long> LIVE_ENGINES = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    final State state;
+    final int ownerPid;
+    final long ownerStart;
+    /** The owning engine within its JVM. */
+    final long ownerEngine;
     final String name;
     final int guardPid;
     final long guardStart;
@@ -26,6 +48,15 @@ final class RockerRecord {
 
     RockerRecord(String name, int guardPid, long guardStart, int keeperPid, int appPid, Instant created,
             RockerRequest request) {
+        this(State.RUNNING, SELF_PID, SELF_START, 0, name, guardPid, guardStart, keeperPid, appPid, created, request);
+    }
+
+    RockerRecord(State state, int ownerPid, long ownerStart, long ownerEngine, String name, int guardPid, long guardStart,
+            int keeperPid, int appPid, Instant created, RockerRequest request) {
+        this.state = state;
+        this.ownerPid = ownerPid;
+        this.ownerStart = ownerStart;
+        this.ownerEngine = ownerEngine;
         this.name = name;
         this.guardPid = guardPid;
         this.guardStart = guardStart;
@@ -35,9 +66,31 @@ final class RockerRecord {
         this.request = request;
     }
 
-    /** Whether the guard of this record is alive (same pid, name and start time). */
+    /** A rocker of {@code engine} (in this JVM) in {@code state}, not spawned yet. */
+    static RockerRecord ahead(State state, long engine, String name, RockerRequest request) {
+        return new RockerRecord(state, SELF_PID, SELF_START, engine, name, 0, 0, 0, 0, Instant.now(), request);
+    }
+
+    /** This record in {@code newState}, with {@code guard}'s processes. */
+    RockerRecord with(State newState, GuardProcess guard, int newAppPid, RockerRequest newRequest) {
+        return new RockerRecord(newState, ownerPid, ownerStart, ownerEngine, name, guard.guardPid, guard.guardStart,
+                guard.keeperPid, newAppPid, newState == State.RUNNING ? Instant.now() : created, newRequest);
+    }
+
+    /**
+     * Whether the guard of this record is alive: same pid and start time (a pid is not reused within one
+     * start time tick), and for a running rocker its name too.
+     */
     boolean isAlive() {
-        return ProcStat.live(guardPid).map(s -> s.is(name, guardStart)).orElse(false);
+        if (guardPid <= 0) return false;
+        return ProcStat.live(guardPid).map(s -> state == State.RUNNING ? s.is(name, guardStart)
+                : s.startTime == guardStart).orElse(false);
+    }
+
+    /** Whether the engine that set this rocker up is still alive (a running rocker needs none). */
+    boolean ownerAlive() {
+        if (ownerPid == SELF_PID && ownerStart == SELF_START) return LIVE_ENGINES.contains(ownerEngine);
+        return ProcStat.live(ownerPid).map(s -> s.startTime == ownerStart).orElse(false);
     }
 
     RockerInfo toInfo() {
@@ -50,7 +103,11 @@ final class RockerRecord {
 
     Properties toProperties() {
         Properties p = new Properties();
-        p.setProperty("format", "1");
+        p.setProperty("format", "2");
+        p.setProperty("state", state.name());
+        p.setProperty("owner_pid", Integer.toString(ownerPid));
+        p.setProperty("owner_start", Long.toString(ownerStart));
+        p.setProperty("owner_engine", Long.toString(ownerEngine));
         p.setProperty("guard_name", name);
         p.setProperty("guard_pid", Integer.toString(guardPid));
         p.setProperty("guard_start", Long.toString(guardStart));
@@ -61,9 +118,9 @@ final class RockerRecord {
         p.setProperty("uid", Integer.toString(request.uid()));
         p.setProperty("gid", Integer.toString(request.gid()));
         p.setProperty("groups", request.groups().stream().map(String::valueOf).collect(Collectors.joining(",")));
-        p.setProperty("pkg", request.pkgPath());
-        p.setProperty("exec_dir", request.execDir());
-        p.setProperty("data_dir", request.dataDir());
+        if (request.pkgPath() != null) p.setProperty("pkg", request.pkgPath()); // a spare has none yet
+        if (request.execDir() != null) p.setProperty("exec_dir", request.execDir()); // a spare has none yet
+        if (request.dataDir() != null) p.setProperty("data_dir", request.dataDir()); // a spare has none yet
         p.setProperty("overlays", String.join(":", request.overlayDirs()));
         if (request.hostname() != null) p.setProperty("hostname", request.hostname());
         p.setProperty("userns", Boolean.toString(request.userNamespace()));
@@ -102,7 +159,11 @@ final class RockerRecord {
                 .cpuWeight(Integer.parseInt(p.getProperty("cpu_weight", "0")))
                 .logLimit(Long.parseLong(p.getProperty("log_limit", Long.toString(RockerRequest.DEFAULT_LOG_LIMIT))))
                 .build();
-        return new RockerRecord(p.getProperty("guard_name"), Integer.parseInt(p.getProperty("guard_pid")),
+        String name = p.getProperty("guard_name");
+        if (name == null || !GuardNames.looksLikeGuardName(name)) throw new IllegalArgumentException("guard_name '" + name + "'");
+        // format 1 (before crash consistency) recorded running rockers only
+        return new RockerRecord(State.valueOf(p.getProperty("state", "RUNNING")), Integer.parseInt(p.getProperty("owner_pid", "0")),
+                Long.parseLong(p.getProperty("owner_start", "0")), Long.parseLong(p.getProperty("owner_engine", "0")), name, Integer.parseInt(p.getProperty("guard_pid")),
                 Long.parseLong(p.getProperty("guard_start")), Integer.parseInt(p.getProperty("keeper_pid", "0")),
                 Integer.parseInt(p.getProperty("app_pid", "0")),
                 Instant.ofEpochMilli(Long.parseLong(p.getProperty("created"))), request);

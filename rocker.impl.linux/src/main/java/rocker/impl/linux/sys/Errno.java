@@ -23,6 +23,8 @@ public final class Errno {
     public static final int E2BIG = 7;
     public static final int EXDEV = 18;
     public static final int ENOTEMPTY = 39;
+    public static final int ENAMETOOLONG = 36;
+    public static final int ECONNREFUSED = 111;
 
     private Errno() {
     }

@@ -225,6 +225,48 @@ public final class Fd {
         throw new SysException("read mnt_id in /proc/self/fdinfo/" + fd + " of", what, Errno.EIO);
     }
 
+    public static final int LOCK_SH = 1;
+    public static final int LOCK_EX = 2;
+    public static final int LOCK_NB = 4;
+    public static final int LOCK_UN = 8;
+
+    /**
+     * flock(2) without waiting: true when taken, false when another open file holds a conflicting lock.
+     * The lock belongs to the open file: it is held while any copy of {@code fd} (in any process) is open.
+     */
+    public static boolean tryLock(int fd, int operation, String what) {
+        for (;;) {
+            if (Native.file().flock(fd, operation | LOCK_NB) == 0) return true;
+            int e = Native.errno();
+            if (e == Errno.EAGAIN) return false;
+            if (e != Errno.EINTR) throw new SysException("flock", what, e);
+        }
+    }
+
+    /** Replaces the whole content of the small file {@code fd} with {@code text}. */
+    public static void rewrite(int fd, String text, String what) {
+        byte[] b = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (Native.file().ftruncate(fd, 0) < 0) throw new SysException("ftruncate", what, Native.errno());
+        Pointer buf = Scratch.get(Scratch.DATA, Math.max(1, b.length));
+        buf.put(0, b, 0, b.length);
+        if (NativeIo.write(fd, buf, b.length) != b.length) throw new SysException("write", what, Native.errno());
+    }
+
+    /** The first {@code max} bytes of the file {@code fd} as text (from offset 0, the file offset unchanged). */
+    public static String readStart(int fd, int max, String what) {
+        Pointer buf = Scratch.get(Scratch.DATA, max);
+        for (;;) {
+            long n = Native.file().pread(fd, buf, max, 0);
+            if (n >= 0) {
+                byte[] b = new byte[(int) n];
+                buf.get(0, b, 0, b.length);
+                return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+            }
+            int e = Native.errno();
+            if (e != Errno.EINTR) throw new SysException("pread", what, e);
+        }
+    }
+
     /** Makes a descriptor opened with O_NONBLOCK (so that a FIFO could not block the open) blocking again. */
     public static void clearNonBlock(int fd, String what) {
         int flags = Native.file().fcntl(fd, F_GETFL, 0);

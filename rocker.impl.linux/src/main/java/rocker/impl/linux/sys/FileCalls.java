@@ -32,6 +32,12 @@ public interface FileCalls {
 
     int fcntl(int fd, int cmd, int arg);
 
+    int flock(int fd, int operation);
+
+    int ftruncate(int fd, @jnr.ffi.types.off_t long length);
+
+    @ssize_t long pread(int fd, Pointer buf, @size_t long count, @jnr.ffi.types.off_t long offset);
+
     /** Per thread (not broadcast by glibc); returns the previous fsuid. */
     int setfsuid(int uid);
 

@@ -191,6 +191,50 @@ public final class Posix {
         }
     }
 
+    /**
+     * A listening SOCK_SEQPACKET Unix socket bound at {@code path} (at most 107 bytes: name a long dir
+     * through {@link Fd#procPath}), close-on-exec.
+     */
+    public static int listenSeqpacket(String path, int backlog) {
+        int fd = Native.socket().socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0) throw fail("socket", path);
+        try {
+            Pointer address = unixAddress(path);
+            if (Native.socket().bind(fd, address, UNIX_ADDRESS_LENGTH) < 0) throw fail("bind", path);
+            if (Native.socket().listen(fd, backlog) < 0) throw fail("listen", path);
+            return fd;
+        } catch (SysException e) {
+            close(fd);
+            throw e;
+        }
+    }
+
+    /** A SOCK_SEQPACKET Unix socket connected to {@code path}, close-on-exec. */
+    public static int connectSeqpacket(String path) {
+        int fd = Native.socket().socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0) throw fail("socket", path);
+        Pointer address = unixAddress(path);
+        for (;;) {
+            if (Native.socket().connect(fd, address, UNIX_ADDRESS_LENGTH) == 0) return fd;
+            int e = Native.errno();
+            if (e == Errno.EINTR) continue;
+            close(fd);
+            throw new SysException("connect", path, e);
+        }
+    }
+
+    private static final int UNIX_ADDRESS_LENGTH = 110; // sa_family_t + sun_path[108]
+
+    private static Pointer unixAddress(String path) {
+        byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > 107) throw new SysException("bind", path, Errno.ENAMETOOLONG);
+        Pointer a = Scratch.get(Scratch.STRUCT, UNIX_ADDRESS_LENGTH);
+        a.setMemory(0, UNIX_ADDRESS_LENGTH, (byte) 0);
+        a.putShort(0, (short) AF_UNIX);
+        a.put(2, bytes, 0, bytes.length);
+        return a;
+    }
+
     /** Sends one datagram with descriptors ({@code SCM_RIGHTS}); the receiver gets its own copies. */
     public static void send(int fd, byte[] message, int[] fds) {
         jnr.ffi.Runtime rt = Native.runtime();

@@ -8,6 +8,14 @@ import jnr.ffi.types.ssize_t;
 public interface SocketCalls {
     int socketpair(int domain, int type, int protocol, int[] fds);
 
+    int socket(int domain, int type, int protocol);
+
+    int bind(int fd, Pointer address, int length);
+
+    int listen(int fd, int backlog);
+
+    int connect(int fd, Pointer address, int length);
+
     int setsockopt(int fd, int level, int name, Pointer value, int length);
 
     @ssize_t long send(int fd, Pointer buf, @size_t long length, int flags);
