@@ -1,0 +1,224 @@
+package rocker.impl.linux;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+
+import org.junit.Rule;
+import org.junit.Test;
+
+import rocker.api.RockerApp;
+import rocker.api.RockerError;
+import rocker.api.RockerInfo;
+import rocker.api.RockerRequest;
+import rocker.api.RockerResult;
+
+/**
+ * The registry and the processes agree after any engine's end (docs/engine.md, "Crash consistency"):
+ * a data dir is locked by the rocker itself, whatever path names it and whichever engine asks; an
+ * adopted rocker's app status is observable; a new engine tears down what a dead engine left
+ * half-built, destroys unrecorded guards of its state dir, leaves other state dirs' and live engines'
+ * alone, and survives a torn record.
+ */
+public class CrashConsistencyTest {
+    @Rule
+    public final EngineFixture fx = new EngineFixture();
+
+    private final String guard = System.getProperty("rocker.guard");
+
+    private RockerResult start(RockerEngine engine, RockerRequest request, String script) {
+        RockerResult r = engine.enterRocker(request, RockerApp.of("/bin/sh", "-c", script));
+        return r;
+    }
+
+    private Path image() throws Exception {
+        return Images.build(fx.work, "img", Map.of("marker", "x\n"));
+    }
+
+    private static void assertRefused(RockerResult r, String message) {
+        assertEquals(r.toString(), RockerError.PARAM_INVALID, r.error());
+        assertTrue(r.message(), r.message().contains(message));
+    }
+
+    @Test
+    public void aDataDirIsLockedByItsIdentityWhateverPathNamesIt() throws Exception {
+        Path img = image();
+        Path real = Files.createDirectories(fx.work.resolve("real"));
+        Path link = fx.work.resolve("link");
+        Files.createSymbolicLink(link, real);
+        Files.writeString(Files.createDirectories(real.resolve("d")).resolve("keep"), "precious\n");
+        RockerResult first = start(fx.engine, fx.request(img, "a").dataDir(real.resolve("d").toString()).build(), "sleep 600");
+        assertEquals(first.toString(), RockerError.SUCCESS, first.error());
+
+        // the same dir through a symlinked parent
+        RockerResult same = start(fx.engine, fx.request(img, "b").dataDir(link.resolve("d").toString()).build(), "sleep 600");
+        assertRefused(same, "app_data_dir '" + link.resolve("d") + "': is in use by rocker " + first.guardName());
+        // a dir inside it, and the dir holding it
+        RockerResult inside = start(fx.engine, fx.request(img, "c").dataDir(link.resolve("d/inner").toString()).build(), "sleep 600");
+        assertRefused(inside, "app_data_dir '" + link.resolve("d/inner") + "': lies in the data dir of rocker " + first.guardName());
+        RockerResult holding = start(fx.engine, fx.request(img, "e").dataDir(real.toString()).build(), "sleep 600");
+        assertRefused(holding, "app_data_dir '" + real + "': holds the data dir of a live rocker");
+        assertFalse("the refused build left nothing in the first's data dir", Files.exists(real.resolve("d/inner")));
+        assertEquals("precious\n", Files.readString(real.resolve("d/keep")));
+
+        // a sibling is fine
+        RockerResult sibling = start(fx.engine, fx.request(img, "f").dataDir(real.resolve("f").toString()).build(), "sleep 600");
+        assertEquals(sibling.toString(), RockerError.SUCCESS, sibling.error());
+        assertEquals(2, fx.engine.list().size());
+    }
+
+    @Test
+    public void theLockIsTheRockersNotTheEnginesAndGoesWithIt() throws Exception {
+        Path img = image();
+        RockerEngine a = fx.engine(() -> guard, 0);
+        RockerResult r = start(a, fx.request(img, "a").build(), "sleep 600");
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        a.close(); // the rocker lives on, and holds its data dir
+
+        RockerResult again = start(fx.engine, fx.request(img, "a").execDir(fx.work.resolve("exec-a2").toString()).build(), "sleep 600");
+        assertRefused(again, "is in use by rocker " + r.guardName());
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+        RockerResult after = start(fx.engine, fx.request(img, "a").execDir(fx.work.resolve("exec-a3").toString()).build(), "sleep 600");
+        assertEquals(after.toString(), RockerError.SUCCESS, after.error());
+    }
+
+    @Test
+    public void anAdoptedRockersAppStatusStaysObservable() throws Exception {
+        Path img = image();
+        RockerEngine a = fx.engine(() -> guard, 0);
+        RockerResult ended = start(a, fx.request(img, "x").build(), "exit 3");
+        RockerResult later = start(a, fx.request(img, "y").build(), "sleep 600");
+        assertEquals(ended.toString(), RockerError.SUCCESS, ended.error());
+        assertEquals(later.toString(), RockerError.SUCCESS, later.error());
+        assertEquals(3, a.waitForApp(ended.guardName(), Duration.ofSeconds(10)).getAsInt());
+        a.close();
+
+        RockerEngine b = fx.engine(() -> guard, 0);
+        try {
+            // the app ended before this engine existed: its guard still knows
+            assertEquals(OptionalInt.of(3), b.waitForApp(ended.guardName(), Duration.ofSeconds(10)));
+            assertEquals(2, b.list().size());
+            assertEquals(RockerError.SUCCESS, b.destroy(later.guardName()).error());
+            assertEquals(OptionalInt.of(128 + 9), b.waitForApp(later.guardName(), Duration.ofSeconds(10)));
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
+    public void anAdoptedRockersAppEndIsSeenWhenItHappens() throws Exception {
+        Path img = image();
+        RockerEngine a = fx.engine(() -> guard, 0);
+        RockerResult r = start(a, fx.request(img, "w").build(), "sleep 600; exit 5");
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        a.close();
+        RockerEngine b = fx.engine(() -> guard, 0);
+        try {
+            assertEquals("not ended yet", OptionalInt.empty(), b.waitForApp(r.guardName(), Duration.ofMillis(300)));
+            // end the app's sleep: the shell goes on and exits 5
+            String children = Files.readString(Path.of("/proc", Integer.toString(r.appPid()), "task",
+                    Integer.toString(r.appPid()), "children")).trim();
+            assertEquals(0, new ProcessBuilder("kill", "-9", children).start().waitFor());
+            assertEquals(OptionalInt.of(5), b.waitForApp(r.guardName(), Duration.ofSeconds(10)));
+        } finally {
+            b.close();
+        }
+    }
+
+    /** A guard of this state dir, spawned as an engine would, under {@code name}. */
+    private GuardProcess spawn(String name, String stateKey) {
+        return GuardProcess.start(guard, GuardPool.SPARE_NAME, "-", name, stateKey);
+    }
+
+    private String key() throws Exception {
+        Files.createDirectories(fx.stateDir);
+        return Reconciler.stateKey(fx.stateDir);
+    }
+
+    @Test
+    public void aNewEngineTearsDownWhatADeadEngineLeftHalfBuiltAndDestroysUnrecordedGuards() throws Exception {
+        GuardNames names = new GuardNames();
+        String halfBuilt = names.next(n -> false);
+        String unrecorded = names.next(n -> n.equals(halfBuilt));
+        String otherStateDir = names.next(n -> n.equals(halfBuilt) || n.equals(unrecorded));
+        Registry registry = new Registry(fx.stateDir);
+        // a record written ahead by an engine that is gone: a process that ended
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        GuardProcess h = spawn(halfBuilt, key());
+        registry.record(new RockerRecord(RockerRecord.State.BUILDING, (int) gone.pid(), 1, 0, halfBuilt, h.guardPid, h.guardStart,
+                h.keeperPid, 0, Instant.now(), RockerRequest.builder().build()));
+        GuardProcess u = spawn(unrecorded, key());
+        GuardProcess o = spawn(otherStateDir, "1:2");
+        try {
+            RockerEngine b = fx.engine(() -> guard, 0);
+            try {
+                assertFalse("the half-built rocker's guard is gone", KernelView.exists(h.guardPid));
+                assertFalse("its keeper is gone", KernelView.exists(h.keeperPid));
+                assertFalse("its record is gone", registry.contains(halfBuilt));
+                assertFalse("the unrecorded guard is gone", KernelView.exists(u.guardPid));
+                assertTrue("another state dir's guard is left alone", KernelView.exists(o.guardPid));
+                assertEquals(List.of(), b.list());
+            } finally {
+                b.close();
+            }
+        } finally {
+            for (GuardProcess g : List.of(h, u, o)) {
+                rocker.impl.linux.sys.Posix.close(g.control); // a spare without an app ends with its socket
+                Keepers.reap(g.keeperPid);
+            }
+        }
+    }
+
+    @Test
+    public void aLiveEnginesSparesAreNotItsNeighboursBusiness() throws Exception {
+        RockerEngine a = fx.engine(() -> guard, 2);
+        try {
+            // spares come once the engine has built a rocker
+            RockerResult r = start(a, fx.request(image(), "s").build(), "sleep 600");
+            assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+            Registry registry = new Registry(fx.stateDir);
+            assertTrue(KernelView.eventually(() -> registry.all().stream().filter(x -> x.state == RockerRecord.State.SPARE
+                    && x.guardPid > 0).count() == 2));
+            List<RockerRecord> spares = registry.all().stream().filter(x -> x.state == RockerRecord.State.SPARE).toList();
+            RockerEngine b = fx.engine(() -> guard, 0);
+            try {
+                for (RockerRecord s : spares) assertTrue("spare " + s.name + " lives", s.isAlive());
+                assertEquals("b adopted the running rocker", List.of(r.guardName()), b.list().stream().map(RockerInfo::guardName).toList());
+            } finally {
+                b.close();
+            }
+            assertEquals(RockerError.SUCCESS, a.destroy(r.guardName()).error());
+        } finally {
+            a.close();
+        }
+        assertTrue("a closed engine's spare records are gone", KernelView.eventually(() -> new Registry(fx.stateDir).all().isEmpty()));
+    }
+
+    @Test
+    public void aTornRecordIsReportedAndPutAsideNeverFatal() throws Exception {
+        Path img = image();
+        RockerResult r = start(fx.engine, fx.request(img, "t").build(), "sleep 600");
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        Path dir = fx.stateDir.resolve("rockers");
+        Files.writeString(dir.resolve("rockerzzzzzzzzz.rocker"), "format=2\nstate=RUNNING\nguard_pid=12\u0000\u0001garbage");
+        Files.write(dir.resolve("rockeryyyyyyyyy.rocker"), new byte[0]);
+        RockerEngine b = fx.engine(() -> guard, 0);
+        try {
+            assertEquals(List.of(r.guardName()), b.list().stream().map(RockerInfo::guardName).toList());
+            assertTrue(Files.exists(dir.resolve("rockerzzzzzzzzz.bad")));
+            assertTrue(Files.exists(dir.resolve("rockeryyyyyyyyy.bad")));
+            assertFalse(Files.exists(dir.resolve("rockerzzzzzzzzz.rocker")));
+        } finally {
+            b.close();
+        }
+    }
+}
