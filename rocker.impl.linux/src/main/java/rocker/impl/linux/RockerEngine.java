@@ -498,7 +498,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
         if (w.isEmpty()) {
             if (registry.find(guardName).isPresent()) {
                 throw new RockerException(RockerError.SYS, "rocker " + guardName
-                        + " was made by an earlier engine: its app's exit status cannot be observed");
+                        + ": its app's exit status cannot be observed (its guard has no status socket: made by an older Rocker)");
             }
             throw new RockerException(RockerError.PARAM_INVALID, "guard_name '" + guardName + "': no such rocker");
         }
