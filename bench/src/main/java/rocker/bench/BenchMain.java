@@ -483,6 +483,8 @@ public final class BenchMain {
     // ---- the socket server -----------------------------------------------------------------------
 
     private ServerProcess server;
+    /** The state dir of the server's engine (its registry of rockers). */
+    private Path serverEngineState;
     private ClientBench sb;
 
     /** Starts the server (the launcher, else the plain-classpath one), measures it idle; its starts come with the others. */
@@ -496,6 +498,7 @@ public final class BenchMain {
             sp = startServer(() -> ServerProcess.script(cfg.root.resolve("rocker"), socket, dir.resolve("state"), ws.log("server-launcher.log")),
                     cfg.launcherPatience());
             if (sp != null) r.put("server_ready_ms", ms(sp.readyNanos));
+            serverEngineState = dir.resolve("state");
         } else {
             notes.add("launcher: " + jar + " is missing (build it: mvn -pl cnf -am package -DskipTests); server_ready_ms is null");
         }
@@ -507,6 +510,7 @@ public final class BenchMain {
             notes.add("the socket figures come from the plain-classpath server (rocker.server's UnixSocketServer and the engine "
                     + "without OSGi, bench's PlainServer): the launcher was not usable");
             r.put("server_plain_ready_ms", ms(sp.readyNanos));
+            serverEngineState = dir.resolve("state-plain").resolve("engine");
         }
         r.put("server_kind", sp.kind);
         server = sp;
@@ -548,6 +552,7 @@ public final class BenchMain {
                 r.put("server_rss_mib_with_" + live + "_live_after_gc", mib(server.rssKib()));
                 r.put("server_threads_with_" + live + "_live", Kernel.status(server.pid(), "Threads").map(Integer::parseInt).orElse(null));
                 out.printf("   %s server with %d live rockers: RSS %s MiB%n", server.kind, live, r.get("server_rss_mib_with_" + live + "_live"));
+                adoption(live);
             } finally {
                 List<Long> ds = new ArrayList<>();
                 for (String n : names) ds.add(sb.destroy(n));
@@ -578,6 +583,24 @@ public final class BenchMain {
                     tuned.close();
                 }
             }
+        }
+    }
+
+    /**
+     * What a restarted server does first, measured beside the live one: a new engine on the server's
+     * state dir reconciles (reads every record, scans /proc for guards, adopts each running rocker by
+     * connecting to its status socket). The live server's spares are its own and left alone.
+     */
+    private void adoption(int live) {
+        long t0 = System.nanoTime();
+        try (RockerEngine adopter = new RockerEngine(serverEngineState, () -> cfg.guard, Duration.ofSeconds(10), 0)) {
+            long adopted = System.nanoTime() - t0;
+            int listed = adopter.list().size();
+            r.put("adopt_ms_with_" + live + "_live", ms(adopted));
+            r.put("adopted_with_" + live + "_live", listed);
+            out.printf("   a new engine on the server's state dir adopted %d of %d live rockers in %.1f ms%n", listed, live, ms(adopted));
+        } catch (RuntimeException e) {
+            notes.add("adoption not measured: " + e);
         }
     }
 
@@ -707,6 +730,8 @@ public final class BenchMain {
         t.put("server_idle_rss <= 64 MiB", check(num("server_idle_rss_mib"), v -> v <= 64));
         t.put("pg_tps_rocker >= 0.97 x native", check(num("ratio_pg_tps"), v -> v >= 0.97));
         t.put("start flat with 500 live (<= 1.25 x 0 live)", check(num("ratio_500_live_vs_0_live"), v -> v <= 1.25));
+        t.put("a restart adopts 500 live in < 2 s", num("adopted_with_500_live") == null || num("adopted_with_500_live") >= 500
+                ? check(num("adopt_ms_with_500_live"), v -> v < 2000) : "MISSED (adopted " + num("adopted_with_500_live") + ")");
         r.put("targets", t);
         r.put("loadavg_end", Kernel.sysParam("/proc/loadavg"));
     }

@@ -49,6 +49,8 @@ final class Table {
             out.printf("  %-50s %9s  (heap used after GC %s MiB, threads %s)%n", "server RSS with " + live + " live rockers (MiB)",
                     v(r, "server_rss_mib_with_" + live + "_live"), v(r, "server_heap_used_mib_with_" + live + "_live"),
                     v(r, "server_threads_with_" + live + "_live"));
+            out.printf("  %-50s %9s  (adopted %s of %s)%n", "restart: a new engine adopts " + live + " live (ms)",
+                    v(r, "adopt_ms_with_" + live + "_live"), v(r, "adopted_with_" + live + "_live"), live);
         }
         if (r.get("server_idle_rss_mib_small_jvm") != null) {
             out.printf("  %-50s %9s  (%s)%n", "server idle RSS, small JVM flags (MiB)", v(r, "server_idle_rss_mib_small_jvm"),

@@ -73,9 +73,13 @@ final class DevDir implements MountOp {
         }
     }
 
-    /** An empty file {@code name} in {@code dir} with the node behind {@code source} bound on it. */
+    /**
+     * An empty file {@code name} in {@code dir} with the node behind {@code source} bound on it. Created
+     * and opened read-only: a file open for writing on the new /dev makes its read-only remount fail with
+     * EBUSY, and a guard spawned meanwhile by another thread holds a copy of our descriptors until it execs.
+     */
     private static void bindNode(int dir, String name, int source) {
-        int file = Fd.openat(dir, name, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Fd.O_NOFOLLOW, 0600, name);
+        int file = Fd.openat(dir, name, Posix.O_RDONLY | Posix.O_CREAT | Posix.O_EXCL | Fd.O_NOFOLLOW, 0600, name);
         try {
             Posix.mount(Fd.procPath(source), Fd.procPath(file), null, Posix.MS_BIND, null);
         } finally {

@@ -285,6 +285,8 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             }
             if (cgroup != null) {
                 cgroups.remove(cgroup);
+            } else if (guard != null && guard.inCgroup) {
+                cgroups.remove(guard.recordName); // a spare's, made ahead of need
             }
             if (stdio != null) {
                 stdio.abort();
