@@ -43,7 +43,8 @@
  *                      socket (the rocker's status socket in the state dir) and the data-dir locks; the
  *                      guard holds them all its life. An engine that connects to the status socket (a new
  *                      server adopting the rocker) gets "W" when the app ends, at once if it has, and
- *                      end of stream when the guard is gone.
+ *                      end of stream when the guard is gone; when 8 engines are connected already, "Q"
+ *                      and the end of its connection.
  *   engine -> guard    "X" name hostname uid gid userns ngroups g... cwd argc argv... envc env... seccomp
  *                      log_limit log_stdout log_stderr logs_as_app
  *                      with the app's stdin, stdout, stderr as SCM_RIGHTS, and after them the host's log
@@ -1033,7 +1034,8 @@ static void close_all(int *fds, int n) {
  * What the guard holds for the rocker's whole life, from the "H" message: the listening status socket
  * (a new engine connects to it after a server restart) and the data-dir locks (released by the kernel
  * when the guard dies). Watchers are the engines connected to the status socket; each is told "W" when
- * the app ends, or at once when it already has.
+ * the app ends, or at once when it already has; one too many is told "Q" and let go. The guard never
+ * closes a watcher otherwise: to a watcher, end of stream means the guard is gone.
  */
 #define MAX_WATCHERS 8
 static int held[MAX_FDS], nheld, status_listen = -1;
@@ -1049,18 +1051,17 @@ static void say_to(int fd, const char *kind, long a) {
 static void watcher_accept(int app_done, int app_status) {
     int c = accept4(status_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (c < 0) return;
-    if (watchers[MAX_WATCHERS - 1] >= 0) {
-        /* full: the oldest watcher makes room (engines come one after another, after restarts) */
-        close(watchers[0]);
-        memmove(watchers, watchers + 1, (MAX_WATCHERS - 1) * sizeof(int));
-        watchers[MAX_WATCHERS - 1] = -1;
+    int slot = -1;
+    for (int i = 0; i < MAX_WATCHERS && slot < 0; i++) {
+        if (watchers[i] < 0) slot = i;
     }
-    for (int i = 0; i < MAX_WATCHERS; i++) {
-        if (watchers[i] < 0) {
-            watchers[i] = c;
-            break;
-        }
+    if (slot < 0) {
+        /* full: "Q" tells this engine it is not watching (a plain end of stream says the guard died) */
+        say_to(c, "Q", 0);
+        close(c);
+        return;
     }
+    watchers[slot] = c;
     if (app_done) say_to(c, "W", app_status);
 }
 

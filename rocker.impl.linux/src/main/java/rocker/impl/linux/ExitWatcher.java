@@ -28,16 +28,14 @@ final class ExitWatcher implements AutoCloseable {
         final int keeperPid;
         /** For a rocker an earlier engine made (watched through its status socket): its guard, else 0. */
         final int adoptedGuardPid;
-        final long adoptedGuardStart;
         final CompletableFuture<Integer> appExit = new CompletableFuture<>();
         final CompletableFuture<Void> gone = new CompletableFuture<>();
 
-        Watched(String name, int control, int keeperPid, int adoptedGuardPid, long adoptedGuardStart) {
+        Watched(String name, int control, int keeperPid, int adoptedGuardPid) {
             this.name = name;
             this.control = control;
             this.keeperPid = keeperPid;
             this.adoptedGuardPid = adoptedGuardPid;
-            this.adoptedGuardStart = adoptedGuardStart;
         }
 
         boolean adopted() {
@@ -77,7 +75,7 @@ final class ExitWatcher implements AutoCloseable {
 
     /** Watches a guard this engine started, through its control socket (its keeper is our child). */
     Watched watch(String name, int control, int keeperPid) {
-        return add(new Watched(name, control, keeperPid, 0, 0));
+        return add(new Watched(name, control, keeperPid, 0));
     }
 
     /**
@@ -85,7 +83,7 @@ final class ExitWatcher implements AutoCloseable {
      * "W" when the app ends (at once if it has) and the connection ends with the guard.
      */
     Watched adopt(RockerRecord r, int connection) {
-        return add(new Watched(r.name, connection, r.keeperPid, r.guardPid, r.guardStart));
+        return add(new Watched(r.name, connection, r.keeperPid, r.guardPid));
     }
 
     private Watched add(Watched w) {
@@ -147,12 +145,6 @@ final class ExitWatcher implements AutoCloseable {
         }
         if (d == null) {
             Posix.close(w.control);
-            if (w.adopted() && ProcStat.live(w.adoptedGuardPid).map(s -> s.startTime == w.adoptedGuardStart).orElse(false)) {
-                // the guard lives but let this connection go (too many watchers): its status is not observable
-                LOG.warn("rocker {}: its guard closed the status connection; its app's status is not observed", w.name);
-                forget(w);
-                return false;
-            }
             if (!w.adopted()) Keepers.reap(w.keeperPid); // an adopted one's keeper is not our child
             try {
                 onGone.accept(w.name);
@@ -167,6 +159,12 @@ final class ExitWatcher implements AutoCloseable {
             return false;
         }
         String[] f = d.fields();
+        if (f[0].equals("Q")) {
+            // the guard has as many engines watching as it takes: this one learns nothing more from it
+            LOG.warn("rocker {}: its guard serves too many engines; its app's status is not observed here", w.name);
+            forget(w);
+            return false;
+        }
         if (f[0].equals("W") && f.length > 1) {
             int status = Integer.parseInt(f[1]);
             int code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
