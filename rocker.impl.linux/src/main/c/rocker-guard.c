@@ -1020,6 +1020,12 @@ static ssize_t receive(char *buf, int fds[MAX_FDS], int *nfds) {
             else close(fd);
         }
     }
+    if (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) {
+        /* cut short: never acted on (*nfds -1 says so) */
+        for (int i = 0; i < *nfds; i++) close(fds[i]);
+        for (int i = 0; i < MAX_FDS; i++) fds[i] = -1;
+        *nfds = -1;
+    }
     return n;
 }
 
@@ -1135,6 +1141,10 @@ static void guard(const char *name, const char *hostname, int private_net, int r
                 if (!app) _exit(0);
                 close(CTL);
                 ctl_open = 0;
+                continue;
+            }
+            if (nfds < 0) {
+                say("F", S_REQUEST, EMSGSIZE);
                 continue;
             }
             if (n == 2 && buf[0] == 'H' && buf[1] == 0) {

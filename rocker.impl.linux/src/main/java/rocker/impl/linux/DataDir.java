@@ -168,7 +168,9 @@ final class DataDir implements AutoCloseable {
      */
     void prepare(List<String> overlayDirs, List<String> privateDirs) {
         boolean user = !caller.isEngine();
-        int upper = user ? usersDir("upper", 0755) : dir(root, "upper", "upper", 0, 0, 0700, true);
+        // 0700 for users too: a world-writable dir an app copies up (/var/tmp) must not be reachable by
+        // other host users, who could nest a data dir of theirs in this one and so block it
+        int upper = user ? usersDir("upper", 0700) : dir(root, "upper", "upper", 0, 0, 0700, true);
         int work = user ? usersDir("work", 0700) : dir(root, "work", "work", 0, 0, 0700, true);
         for (String d : overlayDirs) {
             String name = d.substring(1);
@@ -181,10 +183,14 @@ final class DataDir implements AutoCloseable {
             // a root client's logs are made as root and given to the app's uid: only in a dir of root's
             throw invalid("log belongs to uid " + Fd.stat(log, path).uid + ", not to root");
         }
+        if (privateDirs.isEmpty()) return;
+        // in a dir only root can enter: the rocker's /tmp is world-writable, and on the host no other user
+        // may reach it (to read it, or to nest a data dir in this one and so block it)
+        int priv = dir(root, "private", "private", 0, 0, 0700, true);
         for (String d : privateDirs) {
             String name = d.substring(1);
             // like the host's: /tmp world-writable with the sticky bit, /run root's
-            privates.put(d, dir(root, name, name, 0, 0, d.equals("/tmp") ? 01777 : 0755, false));
+            privates.put(d, dir(priv, name, "private/" + name, 0, 0, d.equals("/tmp") ? 01777 : 0755, false));
         }
     }
 
@@ -218,6 +224,9 @@ final class DataDir implements AutoCloseable {
         Stat s = Fd.stat(fd, what);
         if (s.uid != caller.uid()) {
             throw invalid(name + " belongs to uid " + s.uid + ", not to uid " + caller.uid());
+        }
+        if (s.permissions() != mode && name.equals("upper")) {
+            Fd.fchmod(fd, mode, what); // made 0755 by earlier versions
         }
         return fd;
     }
@@ -290,7 +299,15 @@ final class DataDir implements AutoCloseable {
         return Fd.procPath(works.get(dir));
     }
 
-    /** The opened {@code DATA/tmp} or {@code DATA/run}: the rocker's own /tmp or /run. */
+    /** The opened layers of the overlays (after {@link #prepare}), by their names in the data dir ("upper/usr"). */
+    Map<String, Integer> layers() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        uppers.forEach((d, fd) -> out.put("upper" + d, fd));
+        works.forEach((d, fd) -> out.put("work" + d, fd));
+        return out;
+    }
+
+    /** The opened {@code DATA/private/tmp} or {@code DATA/private/run}: the rocker's own /tmp or /run. */
     int privateDir(String dir) {
         return privates.get(dir);
     }

@@ -2,27 +2,32 @@ package rocker.impl.linux;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import rocker.api.RockerError;
 import rocker.api.RockerException;
 import rocker.impl.linux.sys.Fd;
 import rocker.impl.linux.sys.Posix;
 import rocker.impl.linux.sys.Stat;
-import rocker.impl.linux.sys.SysException;
 
 /**
- * One rocker per data dir, and no data dir inside another (docs/engine.md, "Crash consistency"), held
- * by the rocker itself: the step after the data dir is opened (in the rocker's mount namespace, before
- * any overlay) locks files in {@code <state dir>/locks/} named by the <em>opened</em> dir's device and
- * inode, so any path to it (a symbolic link, a bind mount) meets the same lock, and nothing in the
- * user's dir can beat it. The data dir is locked exclusively and each dir above it shared, up to /:
- * a second rocker on the same dir, on a dir above it (its exclusive lock meets the first's shared one)
- * or below it (its shared lock meets the first's exclusive one) is refused with
- * {@code param_invalid} naming {@code app_data_dir}. The locks then go to the guard ("H", with the
- * rocker's status socket), which holds them for its life: the kernel releases them when it dies,
- * whoever kills it and whatever became of the server.
+ * One rocker per data dir, no data dir inside another, and no overlay layer in two rockers
+ * (docs/engine.md, "Crash consistency"), held by the rocker itself. Two steps of the mount plan lock
+ * files in {@code <state dir>/locks/} ({@link LockFiles}) named by the <em>opened</em> dirs' device and
+ * inode, so any path to a dir (a symbolic link, a bind mount, a rename) meets the same lock, and
+ * nothing in the user's dir can beat it:
+ * <ol>
+ * <li>after the data dir is opened: the data dir exclusively and each dir above it shared, up to /. A
+ * second rocker on the same dir, on a dir above it (its exclusive lock meets the first's shared one) or
+ * below it (its shared lock meets the first's exclusive one) is refused;</li>
+ * <li>after its dirs are made: each overlay's upper and work dir exclusively (a user who moves
+ * {@code upper/} and {@code work/} of a live rocker's data dir into another data dir is refused).</li>
+ * </ol>
+ * Refusals are {@code param_invalid} naming {@code app_data_dir}. Then the locks go to the guard ("H",
+ * with the rocker's status socket), which holds them for its life: the kernel releases them when it
+ * dies, whoever kills it and whatever became of the server.
  */
-final class DataDirLock implements MountOp {
+final class DataDirLock implements AutoCloseable {
     /** Dirs above a data dir that are locked; a deeper data dir is refused. */
     static final int MAX_DEPTH = 48;
 
@@ -31,6 +36,7 @@ final class DataDirLock implements MountOp {
     private final int locksDir;
     private final int statusSocket;
     private final int control;
+    private final List<Integer> held = new ArrayList<>();
 
     /**
      * For rocker {@code rocker}: {@code locksDir} the opened lock dir, {@code statusSocket} the rocker's
@@ -44,55 +50,66 @@ final class DataDirLock implements MountOp {
         this.control = control;
     }
 
-    @Override
-    public String describe() {
-        return "lock the data dir " + data.path();
+    /** Step 1, right after the data dir is opened. */
+    MountOp dataDirStep() {
+        return MountOp.of("lock the data dir " + data.path(), this::lockDataDir);
     }
 
-    @Override
-    public void apply() {
-        List<Integer> held = new ArrayList<>();
-        try {
-            int dir = data.rootFd();
-            Stat s = Fd.stat(dir, data.path());
-            int own = open(s);
-            held.add(own);
-            if (!Fd.tryLock(own, Fd.LOCK_EX, data.path())) {
-                throw refused(Fd.tryLock(own, Fd.LOCK_SH, data.path()) ? "holds the data dir of a live rocker"
-                        : "is in use by rocker " + holder(own));
-            }
-            Fd.rewrite(own, rocker + "\n" + data.path() + "\n", "the lock of " + data.path());
-            lockAncestors(dir, s, held);
-            int[] fds = new int[held.size() + 1];
-            fds[0] = statusSocket;
-            for (int i = 0; i < held.size(); i++) fds[i + 1] = held.get(i);
-            Posix.send(control, new byte[] {'H', 0}, fds);
-        } finally {
-            // the guard has its own copies now (or, on a failure, the locks are let go with ours)
-            held.forEach(Posix::close);
+    /** Step 2, once the data dir's dirs are made: the layers, then the hand-over to the guard. */
+    MountOp layersStep() {
+        return MountOp.of("lock the overlay layers in " + data.path(), this::lockLayersAndHandOver);
+    }
+
+    private void lockDataDir() {
+        int dir = data.rootFd();
+        Stat own = Fd.stat(dir, data.path());
+        // the whole chain first: nothing is created for a request that is refused for its depth
+        List<Stat> above = ancestors(dir, own);
+        LockFiles.Lock l = LockFiles.lock(locksDir, own, Fd.LOCK_EX);
+        held.add(l.fd);
+        if (!l.taken) {
+            throw refused(Fd.tryLock(l.fd, Fd.LOCK_SH, data.path()) ? "holds the data dir of a live rocker"
+                    : "is in use by rocker " + LockFiles.holder(l.fd));
+        }
+        Fd.rewrite(l.fd, rocker + "\n" + data.path() + "\n", "the lock of " + data.path());
+        for (Stat s : above) {
+            LockFiles.Lock a = LockFiles.lock(locksDir, s, Fd.LOCK_SH);
+            held.add(a.fd);
+            if (!a.taken) throw refused("lies in the data dir of rocker " + LockFiles.holder(a.fd));
         }
     }
 
-    /** A shared lock on every dir above the data dir (as this namespace has them now: the host's). */
-    private void lockAncestors(int dataDir, Stat dataStat, List<Integer> held) {
+    private void lockLayersAndHandOver() {
+        for (Map.Entry<String, Integer> layer : data.layers().entrySet()) {
+            LockFiles.Lock l = LockFiles.lock(locksDir, Fd.stat(layer.getValue(), layer.getKey()), Fd.LOCK_EX);
+            held.add(l.fd);
+            if (!l.taken) throw refused(layer.getKey() + " is in use by rocker " + LockFiles.holder(l.fd));
+            Fd.rewrite(l.fd, rocker + "\n" + data.path() + "/" + layer.getKey() + "\n", "the lock of " + layer.getKey());
+        }
+        int[] fds = new int[held.size() + 1];
+        fds[0] = statusSocket;
+        for (int i = 0; i < held.size(); i++) fds[i + 1] = held.get(i);
+        Posix.send(control, new byte[] {'H', 0}, fds);
+        close(); // the guard has its own copies now
+    }
+
+    /** The dirs above the data dir (as this namespace has them now: the host's), nearest first. */
+    private List<Stat> ancestors(int dataDir, Stat dataStat) {
+        List<Stat> out = new ArrayList<>();
         int current = Fd.openat(dataDir, ".", Fd.O_PATH | Fd.O_DIRECTORY, 0, data.path());
         Stat below = dataStat;
         try {
-            for (int depth = 0;; depth++) {
+            for (;;) {
                 int parent = Fd.openat(current, "..", Fd.O_PATH | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, 0, "a dir above " + data.path());
                 Posix.close(current);
                 current = parent;
                 Stat s = Fd.stat(current, "a dir above " + data.path());
-                if (s.dev == below.dev && s.ino == below.ino) return; // "/" is its own parent
-                if (depth >= MAX_DEPTH) {
+                if (s.dev == below.dev && s.ino == below.ino) return out; // "/" is its own parent
+                if (out.size() >= MAX_DEPTH) {
                     throw new RockerException(RockerError.PARAM_INVALID, "app_data_dir '" + data.path()
                             + "': lies deeper than " + MAX_DEPTH + " dirs");
                 }
-                int lock = open(s);
-                held.add(lock);
-                if (!Fd.tryLock(lock, Fd.LOCK_SH, data.path())) {
-                    throw refused("lies in the data dir of rocker " + holder(lock));
-                }
+                out.add(s);
                 below = s;
             }
         } finally {
@@ -100,23 +117,14 @@ final class DataDirLock implements MountOp {
         }
     }
 
-    private int open(Stat dir) {
-        String name = Long.toHexString(dir.dev) + "-" + Long.toHexString(dir.ino) + ".lock";
-        return Fd.openat(locksDir, name, Posix.O_RDWR | Posix.O_CREAT | Fd.O_NOFOLLOW, 0600, "the data-dir lock " + name);
-    }
-
-    /** The holder's name, as it wrote it when it took its exclusive lock. */
-    private static String holder(int lock) {
-        try {
-            String text = Fd.readStart(lock, 256, "a data-dir lock");
-            int nl = text.indexOf('\n');
-            return nl > 0 ? text.substring(0, nl) : "?";
-        } catch (SysException e) {
-            return "?";
-        }
-    }
-
     private RockerException refused(String why) {
         return new RockerException(RockerError.PARAM_INVALID, "app_data_dir '" + data.path() + "': " + why);
+    }
+
+    /** Lets go of what this build still holds (after a failure; after the hand-over, nothing). */
+    @Override
+    public void close() {
+        held.forEach(Posix::close);
+        held.clear();
     }
 }

@@ -34,8 +34,8 @@ final class MountPlan implements AutoCloseable {
     /** Kernel information masked under /sys, as the OCI runtime spec's defaults do. */
     static final List<String> MASKED_SYS = List.of("/sys/firmware", "/sys/devices/virtual/powercap");
 
-    /** {@code lock}: the step that locks the opened data dir ({@link DataDirLock}), right after it is opened. */
-    static MountPlan of(RockerRequest request, RockerCaller caller, DataDir data, MountOp lock, int imageFd,
+    /** {@code lock}: locks the opened data dir right after it is opened, and its layers once they are made. */
+    static MountPlan of(RockerRequest request, RockerCaller caller, DataDir data, DataDirLock lock, int imageFd,
             List<MountOp> serverFiles) {
         List<String> privateDirs = new ArrayList<>(PRIVATE_DIRS);
         privateDirs.removeAll(request.overlayDirs());
@@ -44,8 +44,9 @@ final class MountPlan implements AutoCloseable {
         List<MountOp> ops = new ArrayList<>();
         ops.add(readOnly.snapshot());
         ops.add(MountOp.of("open the data dir " + data.path(), data::open));
-        ops.add(lock);
+        ops.add(lock.dataDirStep());
         ops.add(MountOp.of("prepare the data dir " + data.path(), () -> data.prepare(request.overlayDirs(), privateDirs)));
+        ops.add(lock.layersStep());
         ops.add(host.step());
         for (String dir : request.overlayDirs()) {
             ops.add(new OverlayMount(dir, data));

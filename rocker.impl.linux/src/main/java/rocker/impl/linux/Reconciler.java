@@ -109,23 +109,41 @@ final class Reconciler {
                 }
             } else if (r.ownerAlive()) {
                 o.othersBuilding++;
-            } else {
-                int pid = r.isAlive() ? r.guardPid : guards.getOrDefault(r.name, 0);
-                if (pid > 0) destroy(pid, r.name);
+            } else if (tearDown(r, guards.getOrDefault(r.name, 0))) {
                 forget(r.name);
                 o.tornDown++;
             }
         }
         for (Map.Entry<String, Integer> g : guards.entrySet()) {
-            RockerRecord r = records.get(g.getKey());
-            if (r == null || r.guardPid > 0 && r.guardPid != g.getValue()) {
-                LOG.warn("guard pid {} (rocker {}) has no record: destroying it", g.getValue(), g.getKey());
-                destroy(g.getValue(), g.getKey());
-                cgroups.remove(g.getKey());
+            String name = g.getKey();
+            RockerRecord r = records.get(name);
+            if (r != null && (r.guardPid == 0 || r.guardPid == g.getValue())) continue;
+            // read again: a record renamed into place while the dir was listed may have been missed, and a
+            // record put aside as unreadable leaves its guard to a human
+            if (r == null && registry.containsAny(name)) continue;
+            LOG.warn("guard pid {} (rocker {}) has no record: destroying it", g.getValue(), name);
+            if (isOurGuard(g.getValue(), 0, name).isPresent()) {
+                kill(g.getValue(), name);
+                cgroups.remove(name);
                 o.orphans++;
             }
         }
         return o;
+    }
+
+    /**
+     * Kills the guard of a half-built rocker whose engine is gone; true when it is gone (killed, or dead
+     * already). Its record is the engine's own, written as root: the recorded pid with the recorded start
+     * time is its guard. With no pid recorded yet, the guard found by its command line is.
+     */
+    private boolean tearDown(RockerRecord r, int found) {
+        if (r.guardPid > 0) {
+            Optional<ProcStat> s = ProcStat.live(r.guardPid);
+            if (s.isEmpty() || s.get().startTime != r.guardStart) return true; // gone
+            return kill(r.guardPid, r.name);
+        }
+        if (found > 0 && isOurGuard(found, 0, r.name).isPresent()) return kill(found, r.name);
+        return true; // never spawned, or gone
     }
 
     private void adopt(RockerRecord r) {
@@ -142,41 +160,49 @@ final class Reconciler {
         cgroups.remove(name);
     }
 
-    /** SIGKILLs the guard {@code pid} (checked again on a pidfd) and awaits it and its keeper. */
-    private void destroy(int pid, String name) {
+    /**
+     * SIGKILLs the guard {@code pid}, the process that has this start time now (checked again on a pidfd,
+     * with PID 1 of its namespace and euid 0), and awaits it and its keeper; true when it is gone.
+     */
+    private boolean kill(int pid, String name) {
         Optional<ProcStat> before = ProcStat.live(pid);
-        if (before.isEmpty()) return;
+        if (before.isEmpty()) return true;
         int keeper = before.get().ppid;
         int pidfd;
         try {
             pidfd = Posix.pidfdOpen(pid);
         } catch (SysException e) {
-            return; // gone
+            return true; // gone
         }
+        int keeperFd = -1;
         try {
-            if (!isOurGuard(pid, before.get().startTime).isPresent()) return;
-            int keeperFd = -1;
+            Optional<ProcStat> now = ProcStat.live(pid);
+            if (now.isEmpty() || now.get().startTime != before.get().startTime) return true;
+            if (!isRootAndPidOne(Path.of("/proc", Integer.toString(pid)))) {
+                LOG.warn("pid {} (rocker {}) is not a guard: left alone", pid, name);
+                return false;
+            }
             try {
                 keeperFd = Posix.pidfdOpen(keeper);
             } catch (SysException e) {
                 // gone already
             }
-            try {
-                Posix.pidfdSendSignal(pidfd, Posix.SIGKILL, "guard " + name);
-                if (!Posix.awaitReadable(pidfd, timeoutMillis)) {
-                    LOG.warn("guard pid {} (rocker {}) did not end within {} ms", pid, name, timeoutMillis);
-                }
-                // the keeper holds the mount namespace: once it is gone, so are the mounts and the loop device
-                if (keeperFd >= 0 && ProcStat.live(keeper).map(s -> s.name.equals("rocker-keeper")).orElse(false)) {
-                    Posix.awaitReadable(keeperFd, timeoutMillis);
-                }
-                Keepers.reapIfOurs(keeper);
-            } finally {
-                Posix.close(keeperFd);
+            Posix.pidfdSendSignal(pidfd, Posix.SIGKILL, "guard " + name);
+            if (!Posix.awaitReadable(pidfd, timeoutMillis)) {
+                LOG.warn("guard pid {} (rocker {}) did not end within {} ms", pid, name, timeoutMillis);
+                return false;
             }
+            // the keeper holds the mount namespace: once it is gone, so are the mounts and the loop device
+            if (keeperFd >= 0 && ProcStat.live(keeper).map(s -> s.name.equals("rocker-keeper")).orElse(false)) {
+                Posix.awaitReadable(keeperFd, timeoutMillis);
+            }
+            Keepers.reapIfOurs(keeper);
+            return true;
         } catch (SysException e) {
             LOG.warn("cannot destroy guard pid {} (rocker {}): {}", pid, name, e.getMessage());
+            return false;
         } finally {
+            Posix.close(keeperFd);
             Posix.close(pidfd);
         }
     }
@@ -188,7 +214,7 @@ final class Reconciler {
         try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> isNumber(p.getFileName().toString()))) {
             for (Path p : procs) {
                 int pid = Integer.parseInt(p.getFileName().toString());
-                isOurGuard(pid, 0).ifPresent(name -> out.put(name, pid));
+                isOurGuard(pid, 0, null).ifPresent(name -> out.put(name, pid));
             }
         } catch (IOException e) {
             LOG.warn("cannot list /proc: {}", e.toString());
@@ -197,13 +223,13 @@ final class Reconciler {
     }
 
     /**
-     * The record name of guard {@code pid} if it is a guard of this state dir (and, with {@code start} > 0,
-     * still the process that started then).
+     * The record name of guard {@code pid} if it is a guard of this state dir (with {@code start} > 0: still
+     * the process that started then; with {@code name}: the guard of that rocker).
      */
-    private Optional<String> isOurGuard(int pid, long start) {
+    private Optional<String> isOurGuard(int pid, long start, String name) {
         String[] argv = commandLine(pid);
         if (argv.length != 6 || !argv[0].equals("rocker-guard") || !argv[5].equals(stateKey)
-                || !GuardNames.looksLikeGuardName(argv[4])) {
+                || !GuardNames.looksLikeGuardName(argv[4]) || name != null && !argv[4].equals(name)) {
             return Optional.empty();
         }
         Optional<ProcStat> s = ProcStat.live(pid);

@@ -95,6 +95,11 @@ final class Registry {
         return Files.exists(file(name));
     }
 
+    /** Whether a record of {@code name} exists, readable or put aside as unreadable. */
+    boolean containsAny(String name) {
+        return contains(name) || Files.exists(dir.resolve(name + ".bad"));
+    }
+
     /** The record of a live running rocker with this name; a stale record is pruned. */
     Optional<RockerRecord> find(String name) {
         if (!GuardNames.looksLikeGuardName(name)) return Optional.empty();
@@ -189,7 +194,11 @@ final class Registry {
             return Optional.of(RockerRecord.fromProperties(p));
         } catch (java.nio.file.NoSuchFileException e) {
             return Optional.empty();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            // not the record's fault (EMFILE, EIO): kept, and read again next time
+            LOG.warn("cannot read the rocker record {}: {}", f, e.toString());
+            return Optional.empty();
+        } catch (RuntimeException e) {
             String file = f.getFileName().toString();
             Path aside = f.resolveSibling(file.substring(0, file.length() - SUFFIX.length()) + ".bad");
             LOG.warn("unreadable rocker record {} ({}), put aside as {}", f, e.toString(), aside.getFileName());

@@ -93,7 +93,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
         this.guardLocator = guardLocator;
         this.cgroups = cgroups;
         this.stateDir = stateDir;
-        this.watcher = new ExitWatcher(cgroups::remove);
+        this.watcher = new ExitWatcher(this::gone);
         this.pool = new GuardPool(spareGuards, this::startGuard, this::prepareSpare, this::releaseSpare);
         this.registry = new Registry(stateDir, cgroups::remove);
         this.destroyTimeout = destroyTimeout;
@@ -185,6 +185,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             }
             Reconciler.Outcome o = new Reconciler(registry, watcher, cgroups, stateKey(),
                     Reconciler.binaries(stateDir.resolve("bin"), configured), (int) destroyTimeout.toMillis()).run();
+            if (Files.isDirectory(stateDir.resolve("locks"))) sweepLocks();
             LOG.info("state dir {} reconciled in {} ms: {}", stateDir, (System.nanoTime() - t0) / 1_000_000, o);
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot reconcile the state dir {}: {}", stateDir, e.toString());
@@ -199,6 +200,21 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             stateKey = k = Reconciler.stateKey(stateDir);
         }
         return k;
+    }
+
+    /** Removes the data-dir lock files no live rocker holds (they would pile up: one per dir ever locked). */
+    private void sweepLocks() {
+        try {
+            LockFiles.sweep(locksDir());
+        } catch (RuntimeException e) {
+            LOG.debug("cannot sweep the lock files: {}", e.toString());
+        }
+    }
+
+    /** What goes when a rocker is gone: its cgroups, and the lock files nobody holds any more. */
+    private void gone(String name) {
+        cgroups.remove(name);
+        sweepLocks();
     }
 
     /** {@code <state dir>/locks}, opened once (root only, 0700). */
@@ -254,6 +270,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
         AppStdio stdio = null;
         String cgroup = null;
         int statusSocket = -1;
+        DataDirLock lock = null;
         try {
             guard = pool.take(request);
             String name = guard.recordName;
@@ -262,8 +279,8 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             registry.record(building);
             statusSocket = registry.listenStatus(name);
             // the server's files are resolved here, on the host; the guard's path is known once a guard was taken
-            plan = MountPlan.of(request, caller, data, new DataDirLock(name, data, locksDir(), statusSocket, guard.control),
-                    image, serverFiles.ops(guard()));
+            lock = new DataDirLock(name, data, locksDir(), statusSocket, guard.control);
+            plan = MountPlan.of(request, caller, data, lock, image, serverFiles.ops(guard()));
             MountInterpreter.run(name, guard.guardPid, plan);
             cgroup = name;
             bound(name, guard, request);
@@ -292,6 +309,10 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
                 stdio.abort();
             }
             data.rollback();
+            if (lock != null) {
+                lock.close();
+                sweepLocks(); // the lock files a refused or failed build made
+            }
             if (e instanceof IOException) {
                 throw new RockerException(RockerError.SYS, "cannot record the rocker in " + registry.dir() + ": " + e.getMessage(), e);
             }
@@ -305,6 +326,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             data.close();
             Posix.close(image);
             Posix.close(statusSocket); // the guard holds its own
+            if (lock != null) lock.close();
         }
     }
 
@@ -418,7 +440,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             }
             awaitTeardown(name, record);
             registry.remove(name);
-            cgroups.remove(name);
+            gone(name);
             LOG.info("rocker {} (guard pid {}) destroyed", name, pid);
             return RockerResult.success(0, pid, name, "rocker " + name + " destroyed");
         } catch (SysException e) {

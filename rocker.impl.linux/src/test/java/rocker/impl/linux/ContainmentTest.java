@@ -118,8 +118,8 @@ public class ContainmentTest {
             String out = run(req, RockerCaller.engine(), script.toString());
             assertEquals("uid " + uid, (uid == 0 ? expected : expectedUser).toString(), out);
             Path data = fx.work.resolve("data-ro-" + uid);
-            assertEquals("t\n", Files.readString(data.resolve("tmp/rocker-probe")));
-            if (uid == 0) assertEquals("r\n", Files.readString(data.resolve("run/rocker-probe")));
+            assertEquals("t\n", Files.readString(data.resolve("private/tmp/rocker-probe")));
+            if (uid == 0) assertEquals("r\n", Files.readString(data.resolve("private/run/rocker-probe")));
         }
         assertEquals("the host's top-level dirs are unchanged", before, hostListing(dirs));
         assertFalse(Files.exists(Path.of("/tmp/rocker-probe")));

@@ -76,6 +76,67 @@ public class CrashConsistencyTest {
     }
 
     @Test
+    public void movingALiveRockersLayersIntoAnotherDataDirDoesNotGetThemASecondOverlay() throws Exception {
+        Path img = image();
+        RockerResult a = start(fx.engine, fx.request(img, "a", "/etc").build(), "sleep 600");
+        assertEquals(a.toString(), RockerError.SUCCESS, a.error());
+        Path b = Files.createDirectories(fx.work.resolve("data-b"));
+        Files.move(fx.work.resolve("data-a/upper"), b.resolve("upper"));
+        Files.move(fx.work.resolve("data-a/work"), b.resolve("work"));
+        RockerResult second = start(fx.engine, fx.request(img, "b", "/etc").build(), "sleep 600");
+        assertRefused(second, "app_data_dir '" + b + "': upper/etc is in use by rocker " + a.guardName());
+        assertEquals(1, fx.engine.list().size());
+    }
+
+    @Test
+    public void anotherUserCannotNestADataDirInAVictimsToBlockIt() throws Exception {
+        Path img = image();
+        try (HostUser victim = HostUser.create(); HostUser attacker = HostUser.create()) {
+            Path data = victim.home(fx.work).resolve("data");
+            RockerResult v = fx.engine.enterRocker(fx.request(img, "v", "/var").uid(victim.uid).gid(victim.gid)
+                    .dataDir(data.toString()).build(), RockerApp.of("/bin/sh", "-c", "touch /var/tmp/x; sleep 600"), victim.caller());
+            assertEquals(v.toString(), RockerError.SUCCESS, v.error());
+            assertTrue(KernelView.eventually(() -> Files.isDirectory(data.resolve("upper/var/tmp"))));
+            // the world-writable dirs of a data dir are out of other users' reach: upper/ is the user's 0700,
+            // the private /tmp and /run lie in root's private/ (0700)
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("upper"))));
+            assertEquals(0, Files.getAttribute(data.resolve("private"), "unix:uid"));
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("private"))));
+            for (String dir : List.of("upper/var/tmp", "private/tmp")) {
+                String[] r = attacker.runAs("mkdir", data.resolve(dir).resolve("evil").toString());
+                assertEquals(dir + ": " + r[1], "1", r[0]);
+                assertTrue(r[1], r[1].contains("Permission denied"));
+                assertFalse(Files.exists(data.resolve(dir).resolve("evil")));
+            }
+            assertEquals(RockerError.SUCCESS, fx.engine.destroy(v.guardName()).error());
+        }
+    }
+
+    @Test
+    public void lockFilesDoNotPileUp() throws Exception {
+        Path img = image();
+        Path deep = fx.work.resolve("deep");
+        for (int i = 0; i < DataDirLock.MAX_DEPTH; i++) deep = deep.resolve("d");
+        Files.createDirectories(deep);
+        Path locks = fx.stateDir.resolve("locks");
+        RockerResult tooDeep = start(fx.engine, fx.request(img, "x").dataDir(deep.toString()).build(), "true");
+        assertRefused(tooDeep, "lies deeper than " + DataDirLock.MAX_DEPTH + " dirs");
+        assertTrue("a refused request leaves no lock file: " + lockFiles(locks), lockFiles(locks).isEmpty());
+        RockerResult r = start(fx.engine, fx.request(img, "y", "/etc").build(), "sleep 600");
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        assertFalse(lockFiles(locks).isEmpty());
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+        assertTrue("none once the rocker is gone: " + lockFiles(locks), lockFiles(locks).isEmpty());
+    }
+
+    private static List<String> lockFiles(Path locks) throws Exception {
+        if (!Files.isDirectory(locks)) return List.of();
+        try (var s = Files.list(locks)) {
+            return s.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+
+    @Test
     public void theLockIsTheRockersNotTheEnginesAndGoesWithIt() throws Exception {
         Path img = image();
         RockerEngine a = fx.engine(() -> guard, 0);

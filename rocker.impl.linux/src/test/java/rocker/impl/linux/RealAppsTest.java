@@ -111,7 +111,7 @@ public class RealAppsTest {
             return out.trim().equals("42") ? out.trim() : null;
         });
         assertEquals("42", answer);
-        assertTrue("its cluster is in the data dir's own /tmp", Files.isDirectory(fx.work.resolve("data-pg/tmp/pg/base")));
+        assertTrue("its cluster is in the data dir's own /tmp", Files.isDirectory(fx.work.resolve("data-pg/private/tmp/pg/base")));
     }
 
     private static String exec(String... argv) throws IOException, InterruptedException {

@@ -1,0 +1,107 @@
+package rocker.impl.linux;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import rocker.impl.linux.sys.Errno;
+import rocker.impl.linux.sys.Fd;
+import rocker.impl.linux.sys.Posix;
+import rocker.impl.linux.sys.Stat;
+import rocker.impl.linux.sys.SysException;
+
+/**
+ * The lock files of {@link DataDirLock} in {@code <state dir>/locks/}, one per locked dir
+ * ({@code DEV-INO.lock}). They do not pile up: {@link #sweep} removes every file nobody holds, taking
+ * its exclusive lock first; a locker checks, once it holds a lock, that its file is still linked, and
+ * else opens the name again. A sweeper holds a lock for microseconds, so a locker that finds one busy
+ * tries again briefly before it reports the dir in use.
+ */
+final class LockFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(LockFiles.class);
+    private static final String SUFFIX = ".lock";
+    private static final int BUSY_TRIES = 4;
+
+    private LockFiles() {
+    }
+
+    /** An open lock file, locked as asked or not (then held by someone else). */
+    static final class Lock {
+        final int fd;
+        final boolean taken;
+
+        Lock(int fd, boolean taken) {
+            this.fd = fd;
+            this.taken = taken;
+        }
+    }
+
+    static String name(Stat dir) {
+        return Long.toHexString(dir.dev) + "-" + Long.toHexString(dir.ino) + SUFFIX;
+    }
+
+    /** The lock file of {@code dir}, locked with {@code operation} (LOCK_SH or LOCK_EX) if it can be. */
+    static Lock lock(int locksDir, Stat dir, int operation) {
+        String name = name(dir);
+        for (int attempt = 0;; attempt++) {
+            int fd = Fd.openat(locksDir, name, Posix.O_RDWR | Posix.O_CREAT | Fd.O_NOFOLLOW, 0600, "the lock " + name);
+            boolean taken = false;
+            for (int busy = 0; busy < BUSY_TRIES && !(taken = Fd.tryLock(fd, operation, name)); busy++) {
+                pause();
+            }
+            if (!taken || Fd.stat(fd, name).nlink > 0 || attempt >= 16) {
+                return new Lock(fd, taken);
+            }
+            Posix.close(fd); // swept meanwhile: lock the file that now has the name
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(2);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The rocker that wrote its name in the lock file when it took its exclusive lock. */
+    static String holder(int fd) {
+        try {
+            String text = Fd.readStart(fd, 256, "a lock file");
+            int nl = text.indexOf('\n');
+            return nl > 0 ? text.substring(0, nl) : "?";
+        } catch (SysException e) {
+            return "?";
+        }
+    }
+
+    /** Removes the lock files nobody holds; returns how many. */
+    static int sweep(int locksDir) {
+        int removed = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(Path.of(Fd.procPath(locksDir)), "*" + SUFFIX)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                int fd;
+                try {
+                    fd = Fd.openat(locksDir, name, Posix.O_RDONLY | Fd.O_NOFOLLOW, 0, name);
+                } catch (SysException e) {
+                    continue; // gone meanwhile
+                }
+                try {
+                    if (Fd.tryLock(fd, Fd.LOCK_EX, name) && Fd.unlinkat(locksDir, name, 0)) removed++;
+                } catch (SysException e) {
+                    if (e.errno() != Errno.ENOENT) LOG.debug("cannot sweep the lock {}: {}", name, e.getMessage());
+                } finally {
+                    Posix.close(fd);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot sweep the lock dir: {}", e.toString());
+        }
+        return removed;
+    }
+}
