@@ -96,6 +96,7 @@ final class Reconciler {
         // the processes first: a guard is spawned only after its record is written, so a guard seen
         // here is in the records read below unless it is gone by then
         Map<String, Integer> guards = guardsOfThisStateDir();
+        registry.removeStaleTemporaries();
         Map<String, RockerRecord> records = new HashMap<>();
         for (RockerRecord r : registry.all()) {
             records.put(r.name, r);

@@ -59,7 +59,8 @@ final class Registry {
 
     void record(RockerRecord r) throws IOException {
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Path tmp = dir.resolve("." + r.name + ".tmp");
+        // named by its writer, so that a new engine can remove what a killed one left between write and rename
+        Path tmp = dir.resolve("." + r.name + "." + RockerRecord.SELF_PID + ".tmp");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         r.toProperties().store(bytes, "rocker " + r.name);
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -78,6 +79,28 @@ final class Registry {
         }
         if (r.state == RockerRecord.State.RUNNING) cache.put(r.name, r);
         else cache.remove(r.name);
+    }
+
+    /** Removes the temporary record files whose writer is gone (a kill between write and rename); returns how many. */
+    int removeStaleTemporaries() {
+        int removed = 0;
+        if (!Files.isDirectory(dir)) return 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, ".*.tmp")) {
+            for (Path f : files) {
+                String n = f.getFileName().toString();
+                String[] parts = n.substring(1, n.length() - 4).split("\\.");
+                boolean writerGone;
+                try {
+                    writerGone = parts.length != 2 || !ProcessHandle.of(Long.parseLong(parts[1])).map(ProcessHandle::isAlive).orElse(false);
+                } catch (NumberFormatException e) {
+                    writerGone = true;
+                }
+                if (writerGone && Files.deleteIfExists(f)) removed++;
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot clean the rocker registry {}: {}", dir, e.toString());
+        }
+        return removed;
     }
 
     /** Removes the record and status socket of {@code name}. */

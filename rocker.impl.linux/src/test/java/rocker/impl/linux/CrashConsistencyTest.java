@@ -272,8 +272,16 @@ public class CrashConsistencyTest {
         Path dir = fx.stateDir.resolve("rockers");
         Files.writeString(dir.resolve("rockerzzzzzzzzz.rocker"), "format=2\nstate=RUNNING\nguard_pid=12\u0000\u0001garbage");
         Files.write(dir.resolve("rockeryyyyyyyyy.rocker"), new byte[0]);
+        // what a killed engine left between write and rename, and what a live one is writing now
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path left = Files.writeString(dir.resolve(".rockerxxxxxxxxx." + gone.pid() + ".tmp"), "x");
+        Path writing = Files.writeString(dir.resolve(".rockerwwwwwwwww." + ProcessHandle.current().pid() + ".tmp"), "x");
         RockerEngine b = fx.engine(() -> guard, 0);
         try {
+            assertFalse(Files.exists(left));
+            assertTrue(Files.exists(writing));
+            Files.delete(writing);
             assertEquals(List.of(r.guardName()), b.list().stream().map(RockerInfo::guardName).toList());
             assertTrue(Files.exists(dir.resolve("rockerzzzzzzzzz.bad")));
             assertTrue(Files.exists(dir.resolve("rockeryyyyyyyyy.bad")));
