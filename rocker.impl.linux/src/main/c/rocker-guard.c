@@ -39,6 +39,7 @@
  * Messages (one datagram each, fields NUL-separated, text):
  *   keeper -> engine   "P" guard_host_pid        | "E" step errno
  *   guard  -> engine   "R"                       | "E" step errno
+ *                      (step: the step's name, step_names below)
  *   engine -> guard    "H"                       once, before "X", with SCM_RIGHTS: a listening SOCK_SEQPACKET
  *                      socket (the rocker's status socket in the state dir) and the data-dir locks; the
  *                      guard holds them all its life. An engine that connects to the status socket (a new
@@ -99,7 +100,7 @@
 #define MAX_MSG (256 * 1024)
 
 /*
- * Fault injection for the engine's tests: ROCKER_GUARD_FAULT=N makes step N fail with EIO, so that
+ * Fault injection for the engine's tests: ROCKER_GUARD_FAULT=NAME makes the step of that name fail with EIO, so that
  * every step's failure path (error code, message, nothing left behind) is exercised on the real
  * kernel. The engine starts the guard with an empty environment, so only a wrapper that sets the
  * variable (a test's guardPath) can use it.
@@ -115,6 +116,25 @@ enum step {
     S_SECCOMP_NAME, S_LOG, S_OOM
 };
 
+/* the steps' names on the wire (and in ROCKER_GUARD_FAULT): the engine knows them by name, not by number */
+static const char *const step_names[] = {
+    [S_ARGS] = "args", [S_UNSHARE] = "unshare", [S_PRIVATE] = "private", [S_FORK] = "fork", [S_NAME] = "name",
+    [S_HOSTNAME] = "hostname", [S_PROC] = "proc", [S_LOOPBACK] = "loopback", [S_SIGNALS] = "signals",
+    [S_RECV] = "recv", [S_REQUEST] = "request", [S_PIPE] = "pipe", [S_FORK_APP] = "fork_app", [S_SETSID] = "setsid",
+    [S_USERNS] = "userns", [S_IDMAP] = "idmap", [S_GROUPS] = "groups", [S_GID] = "gid", [S_UID] = "uid",
+    [S_CAPS] = "caps", [S_NNP] = "nnp", [S_CHDIR] = "chdir", [S_EXEC] = "exec", [S_REPORT] = "report",
+    [S_PROC_RO] = "proc_ro", [S_PROC_NULL] = "proc_null", [S_PROC_MASK] = "proc_mask", [S_MQUEUE] = "mqueue",
+    [S_SECCOMP] = "seccomp", [S_SECCOMP_NAME] = "seccomp_name", [S_LOG] = "log", [S_OOM] = "oom",
+};
+#define STEPS ((int)(sizeof step_names / sizeof step_names[0]))
+
+static int step_named(const char *name) {
+    for (int i = 1; name && i < STEPS; i++) {
+        if (step_names[i] && !strcmp(step_names[i], name)) return i;
+    }
+    return 0;
+}
+
 static void say(const char *kind, long a, long b) {
     char buf[64];
     int n = snprintf(buf, sizeof buf, "%s%c%ld%c%ld", kind, 0, a, 0, b);
@@ -122,8 +142,17 @@ static void say(const char *kind, long a, long b) {
     }
 }
 
+/* "E" or "F": the step by name, and errno (or, for seccomp_name, the index of the profile's rule) */
+static void say_step(const char *kind, int step, long err) {
+    char buf[64];
+    const char *name = step > 0 && step < STEPS && step_names[step] ? step_names[step] : "?";
+    int n = snprintf(buf, sizeof buf, "%s%c%s%c%ld", kind, 0, name, 0, err);
+    while (send(CTL, buf, (size_t)n + 1, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+    }
+}
+
 static void die(enum step s) {
-    say("E", s, errno);
+    say_step("E", s, errno);
     _exit(120 + (s > 7 ? 7 : (int)s));
 }
 
@@ -852,22 +881,22 @@ static pid_t start_app(struct request *r) {
     long bad = -1;
     int step = sc_build(r, &bad);
     if (step) {
-        say("F", step, step == S_SECCOMP_NAME ? bad : errno);
+        say_step("F", step, step == S_SECCOMP_NAME ? bad : errno);
         return -1;
     }
     if ((step = log_setup(r))) {
-        say("F", step, errno);
+        say_step("F", step, errno);
         return -1;
     }
     int report[2], to_guard[2], from_guard[2];
     if (pipe2(report, O_CLOEXEC) < 0 || pipe2(to_guard, O_CLOEXEC) < 0 || pipe2(from_guard, O_CLOEXEC) < 0) {
-        say("F", S_PIPE, errno);
+        say_step("F", S_PIPE, errno);
         log_abandon();
         return -1;
     }
     pid_t app = fork();
     if (app < 0) {
-        say("F", S_FORK_APP, errno);
+        say_step("F", S_FORK_APP, errno);
         log_abandon();
         return -1;
     }
@@ -885,7 +914,7 @@ static pid_t start_app(struct request *r) {
         if (read(to_guard[0], &c, 1) == 1) {
             c = !FAULT(S_IDMAP) && map_ids(app, r->uid, r->gid) == 0 ? 1 : 0;
             if (c != 1) {
-                say("F", S_IDMAP, errno);
+                say_step("F", S_IDMAP, errno);
                 kill(app, SIGKILL);
                 log_abandon();
                 return -1;
@@ -902,7 +931,7 @@ static pid_t start_app(struct request *r) {
     }
     close(report[0]);
     if (n == (ssize_t)sizeof e) {
-        say("F", e[0], e[1]);
+        say_step("F", e[0], e[1]);
         log_abandon();
         return -1;
     }
@@ -1144,14 +1173,14 @@ static void guard(const char *name, const char *hostname, int private_net, int r
                 continue;
             }
             if (nfds < 0) {
-                say("F", S_REQUEST, EMSGSIZE);
+                say_step("F", S_REQUEST, EMSGSIZE);
                 continue;
             }
             if (n == 2 && buf[0] == 'H' && buf[1] == 0) {
                 /* once, before the app: the status socket, then the locks to hold */
                 if (app || status_listen >= 0 || nfds < 1) {
                     close_all(fds, nfds);
-                    say("F", S_REQUEST, EINVAL);
+                    say_step("F", S_REQUEST, EINVAL);
                     continue;
                 }
                 status_listen = fds[0];
@@ -1164,7 +1193,7 @@ static void guard(const char *name, const char *hostname, int private_net, int r
             r.logdir = nfds == 4 ? fds[3] : -1;
             if (app || (nfds != 3 && nfds != 4) || parse_request(buf, (size_t)n, &r) < 0) {
                 close_all(fds, nfds);
-                say("F", S_REQUEST, EINVAL);
+                say_step("F", S_REQUEST, EINVAL);
                 continue;
             }
             /*
@@ -1178,7 +1207,7 @@ static void guard(const char *name, const char *hostname, int private_net, int r
             if (!step) step = proc_defaults();
             if (!step) step = mount_mqueue();
             if (step) {
-                say("F", step, errno);
+                say_step("F", step, errno);
                 for (int i = 0; i < 3; i++) close(r.stdio[i]);
                 if (r.logdir >= 0) close(r.logdir);
                 continue;
@@ -1202,7 +1231,7 @@ int main(int argc, char **argv) {
     close_from(CTL + 1);
     reset_signals();
     const char *f = getenv("ROCKER_GUARD_FAULT");
-    fault = f ? atoi(f) : 0;
+    fault = step_named(f);
     if (argc >= 2 && !strcmp(argv[1], "--seccomp-dump")) return dump_seccomp(argc - 2, argv + 2);
     /* argv[4], argv[5] (optional): the rocker's record name and its state dir's key, for reconciliation */
     if (argc < 4 || argc > 6 || strlen(argv[1]) == 0 || strlen(argv[1]) > 15) die(S_ARGS);

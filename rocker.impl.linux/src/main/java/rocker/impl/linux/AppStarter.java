@@ -1,9 +1,6 @@
 package rocker.impl.linux;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 
 import rocker.api.RockerApp;
 import rocker.api.RockerError;
@@ -33,29 +30,24 @@ final class AppStarter {
         // a profile file is read (and refused) before anything is sent
         SeccompProfile profile = isProfile(request.seccomp()) ? SeccompProfile.read(request.seccomp()) : null;
         List<String> seccomp = profile != null ? profile.fields() : SeccompProfile.fields(request.seccomp());
-        Posix.send(guard.control, encode(name, request, app, seccomp, logsAsApp), stdio);
+        Posix.send(guard.control, GuardMessage.exec(name, request, app, seccomp, logsAsApp), stdio);
         int appPid = 0;
         for (;;) {
-            Posix.Datagram d = GuardProcess.next(guard.control, "the guard");
-            String[] f = d.fields();
-            switch (f[0]) {
-                case "C":
-                    appPid = d.senderPid; // the kernel's translation into our pid namespace
-                    break;
-                case "A":
-                    if (appPid <= 0) {
-                        throw new RockerException(RockerError.ENTER_ROCKER_FAILED, "the app's pid was not reported");
-                    }
-                    return appPid;
-                case "F":
-                case "E":
-                    if (GuardStep.of(Integer.parseInt(f[1])) == GuardStep.SECCOMP_NAME && profile != null) {
-                        throw unknownName(profile, Integer.parseInt(f[2]));
-                    }
-                    throw GuardStep.failure("the app", Integer.parseInt(f[1]), Integer.parseInt(f[2]),
-                            detail(Integer.parseInt(f[1]), request, app));
-                default:
-                    throw new RockerException(RockerError.ENTER_ROCKER_FAILED, "the guard sent '" + f[0] + "'");
+            GuardMessage m = GuardProcess.next(guard.control, "the guard");
+            if (m.kind.equals(GuardMessage.CREDENTIALS)) {
+                appPid = m.senderPid; // the kernel's translation into our pid namespace
+            } else if (m.kind.equals(GuardMessage.APP)) {
+                if (appPid <= 0) {
+                    throw new RockerException(RockerError.ENTER_ROCKER_FAILED, "the app's pid was not reported");
+                }
+                return appPid;
+            } else if (m.isFailure()) {
+                if (m.step() == GuardStep.SECCOMP_NAME && profile != null) {
+                    throw unknownName(profile, m.number(2));
+                }
+                throw m.failure("the app", detail(m.step(), request, app));
+            } else {
+                throw new RockerException(RockerError.ENTER_ROCKER_FAILED, "the guard sent '" + m.kind + "'");
             }
         }
     }
@@ -73,8 +65,8 @@ final class AppStarter {
         return SeccompProfile.invalid(profile.path, "rule " + r.rule + ": '" + r.name + "' is not a system call Rocker knows");
     }
 
-    private static String detail(int step, RockerRequest r, RockerApp app) {
-        switch (GuardStep.of(step)) {
+    private static String detail(GuardStep step, RockerRequest r, RockerApp app) {
+        switch (step) {
             case EXEC: return "'" + app.command().get(0) + "'";
             case CHDIR: return workDir(r, app);
             case UID: return Integer.toString(r.uid());
@@ -87,44 +79,4 @@ final class AppStarter {
         return app.workDir() == null ? r.execDir() : app.workDir();
     }
 
-    /**
-     * "X" name hostname uid gid userns ngroups groups... cwd argc argv... envc env... seccomp... log_limit
-     * log_stdout log_stderr, NUL-separated ({@code seccomp}: {@link SeccompProfile#fields(String)};
-     * log_stdout/log_stderr 1: the guard bounds that log to log_limit bytes, {@link AppStdio#bounded}; the
-     * log dir then follows the stdio in the SCM_RIGHTS) logs_as_app (1: the guard pumps the logs with the
-     * app's file credentials). New fields go at the end.
-     */
-    static byte[] encode(String name, RockerRequest r, RockerApp app, List<String> seccomp) {
-        return encode(name, r, app, seccomp, false);
-    }
-
-    static byte[] encode(String name, RockerRequest r, RockerApp app, List<String> seccomp, boolean logsAsApp) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        field(out, "X");
-        field(out, name);
-        field(out, r.hostname() == null ? name : r.hostname());
-        field(out, Integer.toString(r.uid()));
-        field(out, Integer.toString(r.gid()));
-        field(out, r.userNamespace() ? "1" : "0");
-        List<Integer> groups = r.userNamespace() ? List.of() : r.groups();
-        field(out, Integer.toString(groups.size()));
-        groups.forEach(g -> field(out, Integer.toString(g)));
-        field(out, workDir(r, app));
-        field(out, Integer.toString(app.command().size()));
-        app.command().forEach(a -> field(out, a));
-        Map<String, String> env = app.effectiveEnvironment();
-        field(out, Integer.toString(env.size()));
-        env.forEach((k, v) -> field(out, k + "=" + v));
-        seccomp.forEach(s -> field(out, s));
-        field(out, Long.toString(r.logLimit()));
-        field(out, AppStdio.bounded(r, app.stdout()) ? "1" : "0");
-        field(out, AppStdio.bounded(r, app.stderr()) ? "1" : "0");
-        field(out, logsAsApp ? "1" : "0");
-        return out.toByteArray();
-    }
-
-    private static void field(ByteArrayOutputStream out, String s) {
-        out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
-        out.write(0);
-    }
 }

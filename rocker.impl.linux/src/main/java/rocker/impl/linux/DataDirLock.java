@@ -89,7 +89,7 @@ final class DataDirLock implements AutoCloseable {
         int[] fds = new int[held.size() + 1];
         fds[0] = statusSocket;
         for (int i = 0; i < held.size(); i++) fds[i + 1] = held.get(i);
-        Posix.send(control, new byte[] {'H', 0}, fds);
+        Posix.send(control, GuardMessage.hold(), fds);
         close(); // the guard has its own copies now
     }
 

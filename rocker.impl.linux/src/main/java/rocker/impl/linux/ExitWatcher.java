@@ -158,16 +158,15 @@ final class ExitWatcher implements AutoCloseable {
             LOG.debug("rocker {} is gone", w.name);
             return false;
         }
-        String[] f = d.fields();
-        if (f[0].equals("Q")) {
+        GuardMessage m = GuardMessage.of(d);
+        if (m.kind.equals(GuardMessage.LET_GO)) {
             // the guard has as many engines watching as it takes: this one learns nothing more from it
             LOG.warn("rocker {}: its guard serves too many engines; its app's status is not observed here", w.name);
             forget(w);
             return false;
         }
-        if (f[0].equals("W") && f.length > 1) {
-            int status = Integer.parseInt(f[1]);
-            int code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
+        if (m.kind.equals(GuardMessage.WAITED)) {
+            int code = m.exitCode();
             w.appExit.complete(code);
             LOG.debug("app of rocker {} ended with status {}", w.name, code);
         }

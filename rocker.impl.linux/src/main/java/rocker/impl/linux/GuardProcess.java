@@ -64,9 +64,8 @@ final class GuardProcess {
             devNull = -1;
             Posix.close(pair[1]);
             pair[1] = -1;
-            String[] p = expect(pair[0], "P", "the keeper");
-            guardPid = Integer.parseInt(p[1]);
-            expect(pair[0], "R", "the guard");
+            guardPid = expect(pair[0], GuardMessage.PID, "the keeper").number(1);
+            expect(pair[0], GuardMessage.READY, "the guard");
             long start = ProcStat.read(guardPid).map(s -> s.startTime).orElse(0L);
             return new GuardProcess(name, recordName, keeper, guardPid, start, pair[0]);
         } catch (RuntimeException e) {
@@ -88,17 +87,14 @@ final class GuardProcess {
     }
 
     /** The next message from the guard side, which must be of {@code kind}; else a failure. */
-    static String[] expect(int fd, String kind, String who) {
-        Posix.Datagram d = next(fd, who);
-        String[] f = d.fields();
-        if (f[0].equals(kind)) return f;
-        if (f[0].equals("E") || f[0].equals("F")) {
-            throw GuardStep.failure(who, Integer.parseInt(f[1]), Integer.parseInt(f[2]), null);
-        }
-        throw new RockerException(RockerError.BUILD_ROCKER_FAILED, who + " sent '" + f[0] + "', expected '" + kind + "'");
+    static GuardMessage expect(int fd, String kind, String who) {
+        GuardMessage m = next(fd, who);
+        if (m.kind.equals(kind)) return m;
+        if (m.isFailure()) throw m.failure(who, null);
+        throw new RockerException(RockerError.BUILD_ROCKER_FAILED, who + " sent '" + m.kind + "', expected '" + kind + "'");
     }
 
-    static Posix.Datagram next(int fd, String who) {
+    static GuardMessage next(int fd, String who) {
         if (!Posix.awaitReadable(fd, HANDSHAKE_TIMEOUT_MS)) {
             throw new RockerException(RockerError.BUILD_ROCKER_FAILED, who + " did not answer within "
                     + HANDSHAKE_TIMEOUT_MS + " ms");
@@ -107,6 +103,6 @@ final class GuardProcess {
         if (d == null) {
             throw new RockerException(RockerError.BUILD_ROCKER_FAILED, who + " ended without an answer");
         }
-        return d;
+        return GuardMessage.of(d);
     }
 }

@@ -4,7 +4,10 @@ import rocker.api.RockerError;
 import rocker.api.RockerException;
 import rocker.impl.linux.sys.Errno;
 
-/** The steps of rocker-guard.c ({@code enum step}), the error code each maps to, and their text. */
+/**
+ * The steps of rocker-guard.c, by the names the guard sends ({@code step_names}: the constant's name in
+ * lower case), the error code each maps to, and their text.
+ */
 enum GuardStep {
     NONE("(none)", RockerError.UNKNOWN),
     ARGS("check its arguments", RockerError.BUILD_ROCKER_FAILED),
@@ -49,15 +52,22 @@ enum GuardStep {
         this.error = error;
     }
 
-    static GuardStep of(int code) {
-        GuardStep[] all = values();
-        return code > 0 && code < all.length ? all[code] : NONE;
+    /** The name on the wire and in ROCKER_GUARD_FAULT. */
+    String wireName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** The failure the guard reported for step {@code code} with {@code errno}, as an exception. */
-    static RockerException failure(String who, int code, int errno, String detail) {
-        GuardStep s = of(code);
-        return new RockerException(s.error, who + " could not " + s.text + (detail == null ? "" : " " + detail)
+    /** The step the guard named; {@link #NONE} for a name this engine does not know. */
+    static GuardStep named(String wire) {
+        for (GuardStep s : values()) {
+            if (s != NONE && s.wireName().equals(wire)) return s;
+        }
+        return NONE;
+    }
+
+    /** The failure the guard reported for this step with {@code errno}, as an exception. */
+    RockerException failure(String who, int errno, String detail) {
+        return new RockerException(error, who + " could not " + text + (detail == null ? "" : " " + detail)
                 + ": " + Errno.describe(errno));
     }
 }

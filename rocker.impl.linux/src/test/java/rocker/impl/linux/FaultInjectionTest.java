@@ -33,13 +33,13 @@ public class FaultInjectionTest {
         if (!Files.exists(image)) {
             image = Images.build(fx.work, "fault", Map.of("run.sh", "#!/bin/sh\nexec sleep 1000\n"));
         }
-        Path wrapper = fx.work.resolve("guard-fault-" + step.ordinal());
-        Files.writeString(wrapper, "#!/bin/sh\nROCKER_GUARD_FAULT=" + step.ordinal() + " exec " + System.getProperty("rocker.guard") + " \"$@\"\n");
+        Path wrapper = fx.work.resolve("guard-fault-" + step.wireName());
+        Files.writeString(wrapper, "#!/bin/sh\nROCKER_GUARD_FAULT=" + step.wireName() + " exec " + System.getProperty("rocker.guard") + " \"$@\"\n");
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
         fx.engine.close();
         fx.engine = fx.engine(wrapper::toString, 0);
 
-        String data = "d" + step.ordinal();
+        String data = "d-" + step.wireName();
         RockerRequest request = fx.request(image, data, "/etc", "/var").userNamespace(userns).network(net).build();
         RockerResult r = fx.engine.enterRocker(request, RockerApp.of("/bin/sh", request.execDir() + "/run.sh"));
 

@@ -1,0 +1,131 @@
+package rocker.impl.linux;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import rocker.api.RockerApp;
+import rocker.api.RockerError;
+import rocker.api.RockerException;
+import rocker.api.RockerRequest;
+import rocker.impl.linux.sys.Posix;
+
+/**
+ * The one codec of the messages between the engine and rocker-guard's processes (documented at the top
+ * of rocker-guard.c): datagrams of NUL-separated text fields, the first the kind. Failures ("E", "F")
+ * name their step ({@link GuardStep}) and carry an errno.
+ */
+final class GuardMessage {
+    /** keeper -> engine: the guard's host pid. */
+    static final String PID = "P";
+    /** guard -> engine: ready for the app request. */
+    static final String READY = "R";
+    /** engine -> guard: the app request. */
+    static final String EXEC = "X";
+    /** engine -> guard: the status socket and the data-dir locks to hold. */
+    static final String HOLD = "H";
+    /** app -> engine: its credentials carry its host pid. */
+    static final String CREDENTIALS = "C";
+    /** guard -> engine: the app runs (its pid in the rocker). */
+    static final String APP = "A";
+    /** guard -> engine: the app ended (its wait status). */
+    static final String WAITED = "W";
+    /** guard -> a watching engine: too many engines watch; this one is let go. */
+    static final String LET_GO = "Q";
+    /** a step of the keeper or guard failed (the process ends). */
+    static final String ERROR = "E";
+    /** a step of the app request failed (the guard goes on). */
+    static final String FAILED = "F";
+
+    final String kind;
+    private final String[] fields;
+    /** For a datagram that came with credentials: the sender's pid in our namespace; else 0. */
+    final int senderPid;
+
+    private GuardMessage(String[] fields, int senderPid) {
+        this.kind = fields[0];
+        this.fields = fields;
+        this.senderPid = senderPid;
+    }
+
+    static GuardMessage of(Posix.Datagram d) {
+        return new GuardMessage(d.fields(), d.senderPid);
+    }
+
+    /** Field {@code i} (1 is the first after the kind) as a number. */
+    int number(int i) {
+        if (i >= fields.length) throw malformed();
+        try {
+            return Integer.parseInt(fields[i]);
+        } catch (NumberFormatException e) {
+            throw malformed();
+        }
+    }
+
+    boolean isFailure() {
+        return kind.equals(ERROR) || kind.equals(FAILED);
+    }
+
+    /** The step of a failure. */
+    GuardStep step() {
+        return GuardStep.named(fields.length > 1 ? fields[1] : "");
+    }
+
+    /** The failure as the exception the caller gets ({@code detail}: e.g. the command, may be null). */
+    RockerException failure(String who, String detail) {
+        return step().failure(who, number(2), detail);
+    }
+
+    /** The app's exit code from a "W" message: its code, or 128 + the signal that ended it. */
+    int exitCode() {
+        int status = number(1);
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
+    }
+
+    private RockerException malformed() {
+        return new RockerException(RockerError.BUILD_ROCKER_FAILED, "a malformed '" + kind + "' message from the guard");
+    }
+
+    /** "H": the descriptors go with it. */
+    static byte[] hold() {
+        return new byte[] {'H', 0};
+    }
+
+    /**
+     * "X" name hostname uid gid userns ngroups groups... cwd argc argv... envc env... seccomp... log_limit
+     * log_stdout log_stderr, NUL-separated ({@code seccomp}: {@link SeccompProfile#fields(String)};
+     * log_stdout/log_stderr 1: the guard bounds that log to log_limit bytes, {@link AppStdio#bounded}; the
+     * log dir then follows the stdio in the SCM_RIGHTS) logs_as_app (1: the guard pumps the logs with the
+     * app's file credentials). New fields go at the end.
+     */
+    static byte[] exec(String name, RockerRequest r, RockerApp app, List<String> seccomp, boolean logsAsApp) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        field(out, "X");
+        field(out, name);
+        field(out, r.hostname() == null ? name : r.hostname());
+        field(out, Integer.toString(r.uid()));
+        field(out, Integer.toString(r.gid()));
+        field(out, r.userNamespace() ? "1" : "0");
+        List<Integer> groups = r.userNamespace() ? List.of() : r.groups();
+        field(out, Integer.toString(groups.size()));
+        groups.forEach(g -> field(out, Integer.toString(g)));
+        field(out, app.workDir() == null ? r.execDir() : app.workDir());
+        field(out, Integer.toString(app.command().size()));
+        app.command().forEach(a -> field(out, a));
+        Map<String, String> env = app.effectiveEnvironment();
+        field(out, Integer.toString(env.size()));
+        env.forEach((k, v) -> field(out, k + "=" + v));
+        seccomp.forEach(s -> field(out, s));
+        field(out, Long.toString(r.logLimit()));
+        field(out, AppStdio.bounded(r, app.stdout()) ? "1" : "0");
+        field(out, AppStdio.bounded(r, app.stderr()) ? "1" : "0");
+        field(out, logsAsApp ? "1" : "0");
+        return out.toByteArray();
+    }
+
+    private static void field(ByteArrayOutputStream out, String s) {
+        out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+        out.write(0);
+    }
+}
