@@ -99,8 +99,7 @@ final class ExitWatcher implements AutoCloseable {
     }
 
     private void poke() {
-        jnr.ffi.Pointer one = jnr.ffi.Memory.allocateDirect(rocker.impl.linux.sys.Native.runtime(), 1);
-        rocker.impl.linux.sys.NativeIo.write(wake[1], one, 1);
+        Posix.writeByte(wake[1]);
     }
 
     private void loop() {

@@ -86,6 +86,13 @@ public final class Posix {
         return fds;
     }
 
+    /** Writes one byte (a wake-up through a pipe); a full pipe is as good as a written byte. */
+    public static void writeByte(int fd) {
+        Pointer one = Scratch.get(Scratch.SMALL, 1);
+        one.putByte(0, (byte) 1);
+        NativeIo.write(fd, one, 1);
+    }
+
     public static void fchown(int fd, int uid, int gid, String path) {
         if (Native.file().fchown(fd, uid, gid) < 0) throw fail("fchown", path);
     }
