@@ -68,20 +68,23 @@ public final class LauncherCliComponent {
 
     @Activate
     void activate(BundleContext context) {
+        // ./rocker gave this JVM a temp dir of its own (java.io.tmpdir, holding the framework storage): it
+        // goes when the JVM ends, whatever the command (docs/launcher.md)
+        LauncherTmp tmp = LauncherTmp.removeOnExit(System.getProperty("java.io.tmpdir"));
         if (args.length == 0) {
             LOG.debug("no command line: not a CLI run");
             return;
         }
         String[] command = args.clone();
-        Thread t = new Thread(() -> run(context, command), "rocker-cli");
+        Thread t = new Thread(() -> run(context, command, tmp), "rocker-cli");
         t.start();
     }
 
-    private void run(BundleContext context, String[] command) {
+    private void run(BundleContext context, String[] command, LauncherTmp tmp) {
         int code;
         try {
             CliEnvironment env = CliEnvironment.of(System.out, System.err, new OsgiClients(local, LOCAL_PATIENCE), true,
-                    new LauncherServe(context, status, configAdmin, System.err));
+                    new LauncherServe(context, status, configAdmin, System.err, tmp));
             code = new RockerCli(env).run(command);
         } catch (RuntimeException | Error e) {
             System.err.println("rocker: unknown: " + e);

@@ -19,24 +19,37 @@ import rocker.server.cli.ServeOptions;
  * {@code rocker serve} in the launcher: the server component binds by itself (it reads the same command
  * line); this points the engine at {@code --state-dir} when given and has it hide the dir of {@code
  * --socket} inside every rocker (docs/engine.md), waits until the server reports
- * listening or failing, and makes SIGINT/SIGTERM stop the framework in order, so that the socket file
- * is removed. Rockers are separate processes and live on.
+ * listening or failing, and makes SIGINT/SIGTERM/SIGHUP stop the framework in order, so that the socket
+ * file is removed (and then the JVM's private temp dir, {@link LauncherTmp}). Rockers are separate
+ * processes and live on.
  */
 final class LauncherServe implements CliEnvironment.ServeHandler {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
-    private static final long STOP_MILLIS = 15000;
+    /**
+     * The most a stop waits for the framework to stop (it takes well under a second: docs/launcher.md);
+     * past it the JVM ends anyway, below a service manager's own time-out.
+     */
+    private static final long STOP_MILLIS = LauncherTmp.STOP_MILLIS;
 
     private final BundleContext context;
     private final ServiceSlot<ServerStatus> status;
     private final ServiceSlot<ConfigurationAdmin> configAdmin;
     private final PrintStream err;
+    private final LauncherTmp tmp;
 
     LauncherServe(BundleContext context, ServiceSlot<ServerStatus> status, ServiceSlot<ConfigurationAdmin> configAdmin,
             PrintStream err) {
+        this(context, status, configAdmin, err, null);
+    }
+
+    /** {@code tmp}: the JVM's private temp dir (null: none), removed only once the framework has stopped. */
+    LauncherServe(BundleContext context, ServiceSlot<ServerStatus> status, ServiceSlot<ConfigurationAdmin> configAdmin,
+            PrintStream err, LauncherTmp tmp) {
         this.context = context;
         this.status = status;
         this.configAdmin = configAdmin;
         this.err = err;
+        this.tmp = tmp;
     }
 
     @Override
@@ -105,6 +118,9 @@ final class LauncherServe implements CliEnvironment.ServeHandler {
 
     private void stopFrameworkOnSignal() {
         Bundle system = context.getBundle(0);
+        if (tmp != null && system instanceof Framework) {
+            tmp.afterStopOf((Framework) system);
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 system.stop();

@@ -45,14 +45,17 @@ final class CallDispatcher {
     private final Authorizer authorizer;
     private final Duration maxWait;
     private final BooleanSupplier stopping;
+    private final StreamWaiters streamWaiters;
     private final RockerQuota quota;
     private final java.util.Set<String> trustedRockers;
 
-    CallDispatcher(RockerClient engine, Authorizer authorizer, ServerSettings settings, BooleanSupplier stopping) {
+    CallDispatcher(RockerClient engine, Authorizer authorizer, ServerSettings settings, BooleanSupplier stopping,
+            StreamWaiters streamWaiters) {
         this.engine = engine;
         this.authorizer = authorizer;
         this.maxWait = settings.maxWait();
         this.stopping = stopping;
+        this.streamWaiters = streamWaiters;
         this.quota = new RockerQuota(settings.maxRockersPerUid(), settings.maxPidsPerUid());
         this.trustedRockers = settings.trustedRockers();
     }
@@ -183,7 +186,7 @@ final class CallDispatcher {
             if (result.isSuccess()) {
                 StreamSession.open(stdout);
                 StreamSession.open(stderr);
-                new StreamSession(engine, out, stopping).run(result.guardName(), stdout, stderr);
+                new StreamSession(engine, out, stopping, streamWaiters).run(result.guardName(), stdout, stderr);
             } else {
                 StreamSession.kill(stdout);
                 StreamSession.kill(stderr);

@@ -24,16 +24,25 @@ final class StreamSession {
     private final RockerClient engine;
     private final Responder responder;
     private final BooleanSupplier stopping;
+    private final StreamWaiters waiters;
 
-    StreamSession(RockerClient engine, Responder responder, BooleanSupplier stopping) {
+    StreamSession(RockerClient engine, Responder responder, BooleanSupplier stopping, StreamWaiters waiters) {
         this.engine = engine;
         this.responder = responder;
         this.stopping = stopping;
+        this.waiters = waiters;
     }
 
     void run(String guardName, StreamOutput out, StreamOutput err) throws IOException, InterruptedException {
+        Thread self = Thread.currentThread();
+        // registered before the first look at the stop flag: a server that stops wakes this wait at once
+        waiters.add(self);
         try {
             while (true) {
+                if (stopping.getAsBoolean()) {
+                    LOG.info("stopped streaming rocker {}: the server stops", guardName);
+                    return;
+                }
                 OptionalInt status = engine.waitForApp(guardName, POLL);
                 if (status.isPresent()) {
                     drain(out);
@@ -41,15 +50,18 @@ final class StreamSession {
                     responder.exit(status);
                     return;
                 }
-                if (stopping.getAsBoolean() || responder.clientGone()) {
-                    LOG.info("stopped streaming rocker {}: {}", guardName,
-                            stopping.getAsBoolean() ? "the server stops" : "the client went away");
+                if (!stopping.getAsBoolean() && responder.clientGone()) {
+                    LOG.info("stopped streaming rocker {}: the client went away", guardName);
                     return;
                 }
             }
         } catch (RockerException e) {
             responder.result(e.toResult());
         } finally {
+            waiters.remove(self);
+            if (stopping.getAsBoolean()) {
+                Thread.interrupted(); // the server's wake-up, done with
+            }
             kill(out);
             kill(err);
         }

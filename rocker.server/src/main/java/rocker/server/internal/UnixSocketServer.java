@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import jnr.enxio.channels.Native;
 import jnr.unixsocket.UnixServerSocketChannel;
 import jnr.unixsocket.UnixSocketAddress;
 import jnr.unixsocket.UnixSocketChannel;
@@ -33,6 +34,8 @@ public final class UnixSocketServer implements AutoCloseable {
     static final int TICK_MILLIS = 200;
     private static final Logger LOG = LoggerFactory.getLogger(UnixSocketServer.class);
     private static final long STOP_GRACE_MILLIS = 5000;
+    /** shutdown(2)'s SHUT_RD. */
+    private static final int SHUT_RD = 0;
 
     private final ServerSettings settings;
     private final CallDispatcher dispatcher;
@@ -41,6 +44,7 @@ public final class UnixSocketServer implements AutoCloseable {
     private final FairShare streamPermits;
     private final Authorizer authorizer;
     private final Map<ConnectionHandler, Thread> connections = new ConcurrentHashMap<>();
+    private final StreamWaiters streamWaiters = new StreamWaiters();
     private final AtomicInteger connectionCount = new AtomicInteger();
     private volatile boolean stopping;
     private UnixServerSocketChannel listener;
@@ -49,7 +53,7 @@ public final class UnixSocketServer implements AutoCloseable {
     public UnixSocketServer(ServerSettings settings, RockerClient engine) {
         this.settings = settings;
         this.authorizer = new Authorizer(settings.trustedUids());
-        this.dispatcher = new CallDispatcher(engine, authorizer, settings, () -> stopping);
+        this.dispatcher = new CallDispatcher(engine, authorizer, settings, () -> stopping, streamWaiters);
         this.socketFile = new SocketFile(settings.socketPath());
         this.requestPermits = new FairShare("connections", settings.maxConcurrentRequests());
         this.streamPermits = new FairShare("streams", settings.maxStreams());
@@ -93,7 +97,9 @@ public final class UnixSocketServer implements AutoCloseable {
             return;
         }
         stopping = true;
-        wakeAcceptor();
+        // streamed runs stop waiting for their apps now, not at their next poll (the apps run on)
+        streamWaiters.wakeAll();
+        stopAccepting();
         join(acceptor, STOP_GRACE_MILLIS);
         try {
             listener.close();
@@ -193,6 +199,19 @@ public final class UnixSocketServer implements AutoCloseable {
             LOG.debug("refusal not sent: {}", e.toString());
         }
         closeQuietly(fc);
+    }
+
+    /**
+     * Unblocks the acceptor: shutdown(2) of the listening socket makes a blocked accept() fail at once
+     * (EINVAL), and every later one, whatever became of the socket's file (removed or replaced: a
+     * connection to the path then never reached us, and the stop waited {@value #STOP_GRACE_MILLIS} ms
+     * for the acceptor). The descriptor stays valid until {@link UnixServerSocketChannel#close()}, so
+     * the acceptor never calls accept() on a number that may be reused. Connecting is the fallback.
+     */
+    private void stopAccepting() {
+        if (Native.shutdown(listener.getFD(), SHUT_RD) != 0) {
+            wakeAcceptor();
+        }
     }
 
     /** Unblocks accept() by connecting once; the acceptor sees {@code stopping} and ends. */
