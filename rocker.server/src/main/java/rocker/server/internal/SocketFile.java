@@ -54,14 +54,30 @@ final class SocketFile {
         Files.delete(path);
     }
 
-    /** Sets mode and group of the bound socket and remembers which file it is. */
-    void secure(int mode, String group) throws IOException {
-        Files.setPosixFilePermissions(path, permissions(mode));
-        if (!group.isEmpty()) {
-            GroupPrincipal g = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
-            Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(g);
+    /**
+     * Where to bind: a name of its own beside the socket's. The socket gets its final name only once it
+     * listens and has its mode and group ({@link #publish}), so a client (or a readiness check) that sees
+     * the file can connect: bind and listen are two calls, and a connect between them is refused.
+     */
+    Path bindPath() {
+        return path.resolveSibling("." + path.getFileName() + "." + ProcessHandle.current().pid());
+    }
+
+    /** Sets mode and group of the bound, listening socket, gives it its name and remembers which file it is. */
+    void publish(int mode, String group) throws IOException {
+        Path bound = bindPath();
+        try {
+            Files.setPosixFilePermissions(bound, permissions(mode));
+            if (!group.isEmpty()) {
+                GroupPrincipal g = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+                Files.getFileAttributeView(bound, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(g);
+            }
+            Object key = Files.readAttributes(bound, "unix:ino,dev", LinkOption.NOFOLLOW_LINKS);
+            Files.move(bound, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            fileKey = key;
+        } finally {
+            Files.deleteIfExists(bound);
         }
-        fileKey = Files.readAttributes(path, "unix:ino,dev", LinkOption.NOFOLLOW_LINKS);
     }
 
     /** Removes the socket file if it is still the one {@link #secure} saw. */

@@ -1,6 +1,7 @@
 package rocker.server.internal;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,8 +68,9 @@ public final class UnixSocketServer implements AutoCloseable {
         socketFile.prepare(settings.stateDir());
         UnixServerSocketChannel ch = UnixServerSocketChannel.open();
         try {
-            ch.socket().bind(new UnixSocketAddress(settings.socketPath().toFile()), 64);
-            socketFile.secure(settings.socketMode(), settings.socketGroup());
+            Files.deleteIfExists(socketFile.bindPath());
+            ch.socket().bind(new UnixSocketAddress(socketFile.bindPath().toFile()), 64);
+            socketFile.publish(settings.socketMode(), settings.socketGroup());
         } catch (IOException | RuntimeException e) {
             ch.close();
             socketFile.remove();

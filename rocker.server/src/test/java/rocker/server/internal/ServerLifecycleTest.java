@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 
 import org.junit.Rule;
 import org.junit.Test;
@@ -42,6 +43,32 @@ public class ServerLifecycleTest {
 
         fixture.start();
         assertEquals(r.guardName(), client.list().get(0).guardName());
+    }
+
+    /** A readiness check that waits for the socket file (the systemd unit's) may connect at once. */
+    @Test
+    public void theSocketFileAppearsOnlyOnceItAcceptsConnections() throws Exception {
+        for (int round = 0; round < 20; round++) {
+            fixture.stop();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread prober = new Thread(() -> {
+                long end = System.nanoTime() + 10_000_000_000L;
+                while (!Files.exists(fixture.socket()) && System.nanoTime() < end) {
+                    Thread.onSpinWait();
+                }
+                try (jnr.unixsocket.UnixSocketChannel c = jnr.unixsocket.UnixSocketChannel.open(new UnixSocketAddress(fixture.socket().toFile()))) {
+                    assertTrue(c.isConnected());
+                } catch (IOException | AssertionError e) {
+                    failure.set(e);
+                }
+            });
+            prober.start();
+            fixture.start();
+            prober.join(15_000);
+            assertEquals("round " + round + ": " + failure.get(), null, failure.get());
+            assertEquals("only the socket is left in its dir", List.of(fixture.socket().getFileName().toString()),
+                    Files.list(fixture.socket().getParent()).map(p -> p.getFileName().toString()).filter(n -> n.contains("sock")).toList());
+        }
     }
 
     @Test
