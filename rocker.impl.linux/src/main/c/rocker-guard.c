@@ -46,6 +46,10 @@
  *                      server adopting the rocker) gets "W" when the app ends, at once if it has, and
  *                      end of stream when the guard is gone; when 8 engines are connected already, "Q"
  *                      and the end of its connection.
+ *   engine -> guard    "D"                       before "X", with SCM_RIGHTS: the read ends (1 or 2) of the pipes the
+ *                      engine streams the app's output from; the guard drains and drops them once the
+ *                      engine is gone (its control socket closed), so the app never gets SIGPIPE from a
+ *                      server's stop
  *   engine -> guard    "X" name hostname uid gid userns ngroups g... cwd argc argv... envc env... seccomp
  *                      log_limit log_stdout log_stderr logs_as_app
  *                      with the app's stdin, stdout, stderr as SCM_RIGHTS, and after them the host's log
@@ -1074,6 +1078,12 @@ static void close_all(int *fds, int n) {
  */
 #define MAX_WATCHERS 8
 static int held[MAX_FDS], nheld, status_listen = -1;
+/*
+ * The read ends of the pipes an engine streams the app's output from ("D"): held, never read while the
+ * engine is there; once it is gone the guard reads and drops what comes, so the app neither gets SIGPIPE
+ * nor blocks on a full pipe.
+ */
+static int drains[2] = {-1, -1};
 static int watchers[MAX_WATCHERS] = {-1, -1, -1, -1, -1, -1, -1, -1};
 
 static void say_to(int fd, const char *kind, long a) {
@@ -1122,11 +1132,18 @@ static void guard(const char *name, const char *hostname, int private_net, int r
     pid_t app = 0;
     int ctl_open = 1, app_done = 0, app_status = 0;
     for (;;) {
-        struct pollfd p[5 + MAX_WATCHERS] = {{sfd, POLLIN, 0}, {ctl_open ? CTL : -1, POLLIN, 0},
+        struct pollfd p[7 + MAX_WATCHERS] = {{sfd, POLLIN, 0}, {ctl_open ? CTL : -1, POLLIN, 0},
                                              {pumps[1].in, POLLIN, 0}, {pumps[2].in, POLLIN, 0},
                                              {status_listen, POLLIN, 0}};
         for (int i = 0; i < MAX_WATCHERS; i++) p[5 + i] = (struct pollfd){watchers[i], POLLIN, 0};
-        if (poll(p, 5 + MAX_WATCHERS, -1) < 0 && errno != EINTR) die(S_SIGNALS);
+        for (int i = 0; i < 2; i++) p[5 + MAX_WATCHERS + i] = (struct pollfd){ctl_open ? -1 : drains[i], POLLIN, 0};
+        if (poll(p, 7 + MAX_WATCHERS, -1) < 0 && errno != EINTR) die(S_SIGNALS);
+        for (int i = 0; i < 2; i++) {
+            if (p[5 + MAX_WATCHERS + i].revents && read(drains[i], buf, MAX_MSG) <= 0) {
+                close(drains[i]); /* the app's end is closed: nothing more to drop */
+                drains[i] = -1;
+            }
+        }
         for (int i = 0; i < MAX_WATCHERS; i++) {
             /* a watcher says nothing: anything readable is its end (or noise, dropped with it) */
             if (p[5 + i].revents) {
@@ -1174,6 +1191,17 @@ static void guard(const char *name, const char *hostname, int private_net, int r
             }
             if (nfds < 0) {
                 say_step("F", S_REQUEST, EMSGSIZE);
+                continue;
+            }
+            if (n == 2 && buf[0] == 'D' && buf[1] == 0) {
+                /* before the app: the read ends of the pipes the engine streams the app's output from */
+                if (app || nfds < 1 || nfds > 2 || drains[0] >= 0) {
+                    close_all(fds, nfds);
+                    say_step("F", S_REQUEST, EINVAL);
+                    continue;
+                }
+                drains[0] = fds[0];
+                drains[1] = fds[1];
                 continue;
             }
             if (n == 2 && buf[0] == 'H' && buf[1] == 0) {

@@ -18,18 +18,21 @@ final class AppStarter {
 
     /** Starts the app with {@code stdio} in the rocker {@code name}; returns the app's pid as seen from the host. */
     static int start(GuardProcess guard, String name, RockerRequest request, RockerApp app, int[] stdio) {
-        return start(guard, name, request, app, stdio, false);
+        return start(guard, name, request, app, stdio, new int[0], false);
     }
 
     /**
+     * {@code drains}: the read ends of the streamed pipes, which the guard drains once the engine is gone.
      * With {@code logsAsApp} (a user's rocker) the guard writes and rotates the bounded logs with the app's
      * file credentials and without CAP_SYS_RESOURCE, so the user's disk quota and the file system's
      * reserve for root hold against them.
      */
-    static int start(GuardProcess guard, String name, RockerRequest request, RockerApp app, int[] stdio, boolean logsAsApp) {
+    static int start(GuardProcess guard, String name, RockerRequest request, RockerApp app, int[] stdio, int[] drains,
+            boolean logsAsApp) {
         // a profile file is read (and refused) before anything is sent
         SeccompProfile profile = isProfile(request.seccomp()) ? SeccompProfile.read(request.seccomp()) : null;
         List<String> seccomp = profile != null ? profile.fields() : SeccompProfile.fields(request.seccomp());
+        if (drains.length > 0) Posix.send(guard.control, GuardMessage.drain(), drains);
         Posix.send(guard.control, GuardMessage.exec(name, request, app, seccomp, logsAsApp), stdio);
         int appPid = 0;
         for (;;) {

@@ -33,6 +33,8 @@ final class AppStdio implements AutoCloseable {
     private final List<Integer> ours = new ArrayList<>();
     private final List<Runnable> pumps = new ArrayList<>();
     private final List<Integer> readEnds = new ArrayList<>();
+    private final List<Thread> started = new ArrayList<>();
+    private int stop = -1;
     private final List<Runnable> removeIfEmpty = new ArrayList<>();
     private final RockerRequest request;
     private final RockerCaller caller;
@@ -265,21 +267,36 @@ final class AppStdio implements AutoCloseable {
     }
 
     /** The guard started and holds its copies: start copying the pipes into the caller's streams. */
-    void startPumps(String rocker) {
+    /**
+     * The guard started and holds its copies: start copying the pipes into the caller's streams, until
+     * the app's end closes or {@code stop} (the engine's) becomes readable; returns the copying threads.
+     */
+    List<Thread> startPumps(String rocker, int stop) {
         this.rocker = rocker;
+        this.stop = stop;
         pumps.forEach(Runnable::run);
         readEnds.clear();
+        return started;
+    }
+
+    /** The read ends of the streamed pipes: the guard holds copies, to drain once the engine is gone. */
+    int[] readEnds() {
+        return readEnds.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private void startPump(int fd, OutputStream out, String which) {
-        Thread t = new Thread(() -> pump(fd, out), "rocker-std" + which + "-" + rocker);
+        int stopFd = stop;
+        Thread t = new Thread(() -> pump(fd, out, stopFd), "rocker-std" + which + "-" + rocker);
         t.setDaemon(true);
         t.start();
+        started.add(t);
     }
 
-    private static void pump(int fd, OutputStream out) {
+    private static void pump(int fd, OutputStream out, int stop) {
         try {
             for (;;) {
+                short[] ready = Posix.poll(new int[] {fd, stop}, -1);
+                if (ready[1] != 0) break; // the engine stops: the guard drains the pipe from now on
                 byte[] chunk = Posix.read(fd, 64 * 1024);
                 if (chunk.length == 0) break;
                 out.write(chunk);

@@ -23,6 +23,8 @@ final class GuardMessage {
     static final String READY = "R";
     /** engine -> guard: the app request. */
     static final String EXEC = "X";
+    /** engine -> guard: the read ends of the streamed pipes, to drain once the engine is gone. */
+    static final String DRAIN = "D";
     /** engine -> guard: the status socket and the data-dir locks to hold. */
     static final String HOLD = "H";
     /** app -> engine: its credentials carry its host pid. */
@@ -85,6 +87,11 @@ final class GuardMessage {
 
     private RockerException malformed() {
         return new RockerException(RockerError.BUILD_ROCKER_FAILED, "a malformed '" + kind + "' message from the guard");
+    }
+
+    /** "D": the read ends of the streamed pipes go with it. */
+    static byte[] drain() {
+        return new byte[] {'D', 0};
     }
 
     /** "H": the descriptors go with it. */

@@ -49,6 +49,9 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
     /** This engine among the engines of this JVM (records it sets up name it as their owner). */
     private final long engineId = new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
     private volatile String stateKey;
+    /** Readable once the engine closes: the threads copying streamed output stop (the guards drain it). */
+    private final int[] stopPumps = Posix.pipe();
+    private final java.util.Queue<Thread> pumps = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private int locksDir = -1;
 
     /** The dirs hidden inside every rocker besides the state dir unless told otherwise: the server's default socket dir. */
@@ -285,9 +288,10 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
             cgroup = name;
             bound(name, guard, request);
             stdio = AppStdio.open(app, request, caller, data);
-            int appPid = AppStarter.start(guard, name, request, app, stdio.fds(), !caller.isEngine());
+            int appPid = AppStarter.start(guard, name, request, app, stdio.fds(), stdio.readEnds(), !caller.isEngine());
             stdio.close();
-            stdio.startPumps(name);
+            pumps.addAll(stdio.startPumps(name, stopPumps[0]));
+            pumps.removeIf(t -> !t.isAlive());
             registry.record(building.with(RockerRecord.State.RUNNING, guard, appPid, request));
             watcher.watch(name, guard.control, guard.keeperPid);
             data.commit();
@@ -541,6 +545,7 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
     /** Ends the spares and stops watching; the rockers live on (seed semantics) and a new engine adopts them. */
     @Override
     public void close() {
+        Posix.writeByte(stopPumps[1]);
         pool.close();
         RockerRecord.LIVE_ENGINES.remove(engineId);
         watcher.close();
@@ -548,6 +553,18 @@ public final class RockerEngine implements RockerClient, AutoCloseable {
         synchronized (this) {
             Posix.close(locksDir);
             locksDir = -1;
+        }
+        for (Thread t : pumps) {
+            try {
+                t.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (pumps.stream().noneMatch(Thread::isAlive)) {
+            Posix.close(stopPumps[0]);
+            Posix.close(stopPumps[1]);
         }
     }
 }

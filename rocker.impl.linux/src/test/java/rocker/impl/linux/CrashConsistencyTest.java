@@ -194,6 +194,30 @@ public class CrashConsistencyTest {
         }
     }
 
+    @Test
+    public void aStreamedAppOutlivesItsEngineAndIsNotBlockedByIt() throws Exception {
+        Path img = image();
+        RockerEngine a = fx.engine(() -> guard, 0);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        // writes more than a pipe holds once its engine is gone: it must neither die of SIGPIPE nor block
+        RockerResult r = a.enterRocker(fx.request(img, "s").build(), RockerApp.builder()
+                .command("/bin/sh", "-c", "i=0; while [ $i -lt 400 ]; do printf '%01024d' 0; i=$((i+1)); sleep 0.005; done; exit 4")
+                .stdout(rocker.api.Stdio.stream(out)).build());
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        assertTrue(KernelView.eventually(() -> out.size() > 0));
+        long threadsBefore = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("rocker-stdout-")).count();
+        assertTrue(threadsBefore > 0);
+        a.close();
+        assertTrue("the copying thread ends with its engine", KernelView.eventually(() -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().equals("rocker-stdout-" + r.guardName()))));
+        RockerEngine b = fx.engine(() -> guard, 0);
+        try {
+            assertEquals("the app wrote on and ended by itself", OptionalInt.of(4), b.waitForApp(r.guardName(), Duration.ofSeconds(30)));
+        } finally {
+            b.close();
+        }
+    }
+
     /** A guard of this state dir, spawned as an engine would, under {@code name}. */
     private GuardProcess spawn(String name, String stateKey) {
         return GuardProcess.start(guard, GuardPool.SPARE_NAME, "-", name, stateKey);
