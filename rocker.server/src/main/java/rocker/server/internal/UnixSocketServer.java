@@ -123,7 +123,8 @@ public final class UnixSocketServer implements AutoCloseable {
             UnixSocketChannel ch;
             try {
                 ch = listener.accept();
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+                // after shutdown(2) jnr may say NotYetBoundException rather than an IOException
                 if (!stopping) {
                     LOG.warn("accept failed: {}", e.toString());
                     pause();
