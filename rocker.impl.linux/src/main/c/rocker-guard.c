@@ -30,7 +30,7 @@
  *   app                   oom_score_adj raised to 0 when below (the guard and keeper may run at
  *                         -1000), setsid, identity (setgroups/setresgid/setresuid or a user
  *                         namespace), no capabilities, no_new_privs, chdir, the system call filter (seccomp),
- *                         execvpe. Reports its own pid to the engine first (the engine reads it
+ *                         execvp (with the request's environment). Reports its own pid to the engine first (the engine reads it
  *                         with SO_PASSCRED: kernel-translated).
  *
  * Tables (never used by the engine): "rocker-guard --seccomp-dump [seccomp fields...]" prints this
