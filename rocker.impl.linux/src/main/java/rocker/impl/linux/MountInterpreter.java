@@ -30,7 +30,7 @@ final class MountInterpreter {
         "rocker.impl.linux.PrivateDir", "rocker.impl.linux.ReadOnlyFile", "rocker.impl.linux.ReadOnlyHost",
         "rocker.impl.linux.ReadOnlyHost$Entry", "rocker.impl.linux.RootWalk", "rocker.impl.linux.ShareMount",
         "rocker.impl.linux.sys.Arch", "rocker.impl.linux.sys.Credentials", "rocker.impl.linux.sys.Errno",
-        "rocker.impl.linux.sys.Fd", "rocker.impl.linux.sys.LoopConfig", "rocker.impl.linux.sys.LoopInfo64",
+        "rocker.impl.linux.sys.Fd", "rocker.impl.linux.sys.Loop", "rocker.impl.linux.sys.LoopConfig", "rocker.impl.linux.sys.LoopInfo64",
         "rocker.impl.linux.sys.Posix", "rocker.impl.linux.sys.Scratch", "rocker.impl.linux.sys.Stat",
         "rocker.impl.linux.sys.SysException",
     };

@@ -36,7 +36,6 @@ public final class Posix {
     public static final long MS_STRICTATIME = 1 << 24;
     public static final long MS_REC = 16384;
     public static final long MS_PRIVATE = 1 << 18;
-    public static final int MNT_DETACH = 2;
     // sockets
     public static final int AF_UNIX = 1;
     public static final int SOCK_SEQPACKET = 5;
@@ -147,9 +146,6 @@ public final class Posix {
         }
     }
 
-    public static void umount(String target, int flags) {
-        if (Native.mount().umount2(target, flags) < 0) throw fail("umount", target);
-    }
 
     /** Creates a directory; false when it exists already. */
     public static boolean mkdir(String path, int mode) {
