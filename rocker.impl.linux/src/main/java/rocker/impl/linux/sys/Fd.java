@@ -46,12 +46,9 @@ public final class Fd {
 
     /** openat(2) of one name in {@code dirfd}, close-on-exec, EINTR retried. */
     public static int openat(int dirfd, String name, int flags, int mode, String what) {
-        for (;;) {
-            int fd = Native.file().openat(dirfd, name, flags | Posix.O_CLOEXEC, mode);
-            if (fd >= 0) return fd;
-            int e = Native.errno();
-            if (e != Errno.EINTR) throw new SysException("open", what, e);
-        }
+        int fd = (int) Interrupted.retry(() -> Native.file().openat(dirfd, name, flags | Posix.O_CLOEXEC, mode));
+        if (fd < 0) throw new SysException("open", what, Native.errno());
+        return fd;
     }
 
     /**
@@ -140,12 +137,8 @@ public final class Fd {
         how.putLong(8, (flags & Posix.O_CREAT) != 0 ? mode : 0);
         how.putLong(16, resolve);
         Pointer name = cString(path);
-        for (;;) {
-            long r = Native.syscalls().syscall(SYS_OPENAT2, dirfd, name.address(), how.address(), 24, 0, 0);
-            if (r >= 0) return r;
-            int e = Native.errno();
-            if (e != Errno.EINTR) return -e;
-        }
+        long r = Interrupted.retry(() -> Native.syscalls().syscall(SYS_OPENAT2, dirfd, name.address(), how.address(), 24, 0, 0));
+        return r >= 0 ? r : -Native.errno();
     }
 
     private static Pointer cString(String s) {
@@ -198,12 +191,9 @@ public final class Fd {
     public static Stat stat(int fd, String what) {
         Pointer buf = Scratch.get(Scratch.STRUCT, STATX_SIZE);
         Pointer empty = cString("");
-        for (;;) {
-            long r = Native.syscalls().syscall(Arch.CURRENT.sysStatx, fd, empty.address(), AT_EMPTY_PATH,
-                    STATX_BASIC_STATS, buf.address(), 0);
-            if (r == 0) break;
-            int e = Native.errno();
-            if (e != Errno.EINTR) throw new SysException("statx", what, e);
+        if (Interrupted.retry(() -> Native.syscalls().syscall(Arch.CURRENT.sysStatx, fd, empty.address(), AT_EMPTY_PATH,
+                STATX_BASIC_STATS, buf.address(), 0)) < 0) {
+            throw new SysException("statx", what, Native.errno());
         }
         long dev = ((buf.getInt(136) & 0xffffffffL) << 32) | (buf.getInt(140) & 0xffffffffL);
         return new Stat(buf.getShort(28) & 0xffff, buf.getInt(20), buf.getInt(24), buf.getInt(16),
@@ -235,12 +225,10 @@ public final class Fd {
      * The lock belongs to the open file: it is held while any copy of {@code fd} (in any process) is open.
      */
     public static boolean tryLock(int fd, int operation, String what) {
-        for (;;) {
-            if (Native.file().flock(fd, operation | LOCK_NB) == 0) return true;
-            int e = Native.errno();
-            if (e == Errno.EAGAIN) return false;
-            if (e != Errno.EINTR) throw new SysException("flock", what, e);
-        }
+        if (Interrupted.retry(() -> Native.file().flock(fd, operation | LOCK_NB)) == 0) return true;
+        int e = Native.errno();
+        if (e == Errno.EAGAIN) return false;
+        throw new SysException("flock", what, e);
     }
 
     /** Replaces the whole content of the small file {@code fd} with {@code text}. */
@@ -255,16 +243,11 @@ public final class Fd {
     /** The first {@code max} bytes of the file {@code fd} as text (from offset 0, the file offset unchanged). */
     public static String readStart(int fd, int max, String what) {
         Pointer buf = Scratch.get(Scratch.DATA, max);
-        for (;;) {
-            long n = Native.file().pread(fd, buf, max, 0);
-            if (n >= 0) {
-                byte[] b = new byte[(int) n];
-                buf.get(0, b, 0, b.length);
-                return new String(b, java.nio.charset.StandardCharsets.UTF_8);
-            }
-            int e = Native.errno();
-            if (e != Errno.EINTR) throw new SysException("pread", what, e);
-        }
+        long n = Interrupted.retry(() -> Native.file().pread(fd, buf, max, 0));
+        if (n < 0) throw new SysException("pread", what, Native.errno());
+        byte[] b = new byte[(int) n];
+        buf.get(0, b, 0, b.length);
+        return new String(b, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Makes a descriptor opened with O_NONBLOCK (so that a FIFO could not block the open) blocking again. */

@@ -8,9 +8,6 @@ public final class NativeIo {
     }
 
     public static long write(int fd, Pointer buf, long n) {
-        for (;;) {
-            long r = Native.file().write(fd, buf, n);
-            if (r >= 0 || Native.errno() != Errno.EINTR) return r;
-        }
+        return Interrupted.retry(() -> Native.file().write(fd, buf, n));
     }
 }

@@ -66,12 +66,9 @@ public final class Posix {
     // ---- files -----------------------------------------------------------------------------
 
     public static int open(String path, int flags, int mode) {
-        for (;;) {
-            int fd = Native.file().open(path, flags | O_CLOEXEC, mode);
-            if (fd >= 0) return fd;
-            int e = Native.errno();
-            if (e != Errno.EINTR) throw new SysException("open", path, e);
-        }
+        int fd = (int) Interrupted.retry(() -> Native.file().open(path, flags | O_CLOEXEC, mode));
+        if (fd < 0) throw fail("open", path);
+        return fd;
     }
 
     /** Closes quietly: after close(2) the descriptor is gone whatever it returns. */
@@ -99,25 +96,17 @@ public final class Posix {
     /** Reads up to {@code max} bytes; empty at end of file. */
     public static byte[] read(int fd, int max) {
         Pointer buf = Scratch.get(Scratch.DATA, max);
-        for (;;) {
-            long n = Native.file().read(fd, buf, max);
-            if (n >= 0) {
-                byte[] out = new byte[(int) n];
-                buf.get(0, out, 0, out.length);
-                return out;
-            }
-            int e = Native.errno();
-            if (e != Errno.EINTR) throw new SysException("read", "fd " + fd, e);
-        }
+        long n = Interrupted.retry(() -> Native.file().read(fd, buf, max));
+        if (n < 0) throw fail("read", "fd " + fd);
+        byte[] out = new byte[(int) n];
+        buf.get(0, out, 0, out.length);
+        return out;
     }
 
     public static int ioctl(int fd, long request, Pointer arg, String what) {
-        for (;;) {
-            int r = Native.file().ioctl(fd, request, arg);
-            if (r >= 0) return r;
-            int e = Native.errno();
-            if (e != Errno.EINTR) throw new SysException("ioctl " + what, null, e);
-        }
+        int r = (int) Interrupted.retry(() -> Native.file().ioctl(fd, request, arg));
+        if (r < 0) throw fail("ioctl " + what, null);
+        return r;
     }
 
     /** An integer argument of ioctl(2), passed in the pointer-sized slot. */
@@ -136,13 +125,8 @@ public final class Posix {
     }
 
     public static void mount(String source, String target, String type, long flags, String data) {
-        for (;;) {
-            if (Native.mount().mount(source, target, type, flags, data) == 0) return;
-            int e = Native.errno();
-            if (e != Errno.EINTR) {
-                throw new SysException("mount " + (type == null ? "" : type + " ") + (source == null ? "" : source)
-                        + " on", target, e);
-            }
+        if (Interrupted.retry(() -> Native.mount().mount(source, target, type, flags, data)) < 0) {
+            throw fail("mount " + (type == null ? "" : type + " ") + (source == null ? "" : source) + " on", target);
         }
     }
 
@@ -185,13 +169,8 @@ public final class Posix {
     public static void send(int fd, byte[] message) {
         Pointer buf = Scratch.get(Scratch.DATA, Math.max(1, message.length));
         buf.put(0, message, 0, message.length);
-        for (;;) {
-            long n = Native.socket().send(fd, buf, message.length, MSG_NOSIGNAL);
-            if (n == message.length) return;
-            int e = Native.errno();
-            if (n < 0 && e == Errno.EINTR) continue;
-            throw new SysException("send", "fd " + fd, n < 0 ? e : Errno.EINVAL);
-        }
+        long n = Interrupted.retry(() -> Native.socket().send(fd, buf, message.length, MSG_NOSIGNAL));
+        if (n != message.length) throw new SysException("send", "fd " + fd, n < 0 ? Native.errno() : Errno.EINVAL);
     }
 
     /**
@@ -217,13 +196,10 @@ public final class Posix {
         int fd = Native.socket().socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
         if (fd < 0) throw fail("socket", path);
         Pointer address = unixAddress(path);
-        for (;;) {
-            if (Native.socket().connect(fd, address, UNIX_ADDRESS_LENGTH) == 0) return fd;
-            int e = Native.errno();
-            if (e == Errno.EINTR) continue;
-            close(fd);
-            throw new SysException("connect", path, e);
-        }
+        if (Interrupted.retry(() -> Native.socket().connect(fd, address, UNIX_ADDRESS_LENGTH)) == 0) return fd;
+        SysException e = fail("connect", path);
+        close(fd);
+        throw e;
     }
 
     private static final int UNIX_ADDRESS_LENGTH = 110; // sa_family_t + sun_path[108]
@@ -267,13 +243,8 @@ public final class Posix {
         msg.iovLength.set(1);
         msg.control.set(control);
         msg.controlLength.set(space);
-        for (;;) {
-            long n = Native.socket().sendmsg(fd, msg, MSG_NOSIGNAL);
-            if (n == message.length) return;
-            int e = Native.errno();
-            if (n < 0 && e == Errno.EINTR) continue;
-            throw new SysException("sendmsg", "fd " + fd, n < 0 ? e : Errno.EINVAL);
-        }
+        long n = Interrupted.retry(() -> Native.socket().sendmsg(fd, msg, MSG_NOSIGNAL));
+        if (n != message.length) throw new SysException("sendmsg", "fd " + fd, n < 0 ? Native.errno() : Errno.EINVAL);
     }
 
     /** One datagram and, when the peer's credentials came with it, the sender's pid in our namespace. */
@@ -308,13 +279,8 @@ public final class Posix {
         msg.iovLength.set(1);
         msg.control.set(control);
         msg.controlLength.set(cmsgSpace);
-        long n;
-        for (;;) {
-            n = Native.socket().recvmsg(fd, msg, 0);
-            if (n >= 0) break;
-            int e = Native.errno();
-            if (e != Errno.EINTR) throw new SysException("recvmsg", "fd " + fd, e);
-        }
+        long n = Interrupted.retry(() -> Native.socket().recvmsg(fd, msg, 0));
+        if (n < 0) throw fail("recvmsg", "fd " + fd);
         if (n == 0) return null;
         byte[] data = new byte[(int) n];
         buf.get(0, data, 0, data.length);
@@ -379,13 +345,9 @@ public final class Posix {
     /** waitpid(2): the wait status, or -1 when {@code WNOHANG} and the child has not changed state. */
     public static int waitpid(int pid, int options) {
         IntByReference status = new IntByReference();
-        for (;;) {
-            int r = Native.process().waitpid(pid, status, options);
-            if (r == pid) return status.intValue();
-            if (r == 0) return -1;
-            int e = Native.errno();
-            if (e != Errno.EINTR) throw new SysException("waitpid", "pid " + pid, e);
-        }
+        long r = Interrupted.retry(() -> Native.process().waitpid(pid, status, options));
+        if (r < 0) throw fail("waitpid", "pid " + pid);
+        return r == 0 ? -1 : status.intValue();
     }
 
     public static int pidfdOpen(int pid) {
@@ -426,12 +388,7 @@ public final class Posix {
             mem.putShort(8L * i + 4, POLLIN);
             mem.putShort(8L * i + 6, (short) 0);
         }
-        for (;;) {
-            int r = Native.process().poll(mem, fds.length, timeoutMillis);
-            if (r >= 0) break;
-            int e = Native.errno();
-            if (e != Errno.EINTR) throw new SysException("poll", null, e);
-        }
+        if (Interrupted.retry(() -> Native.process().poll(mem, fds.length, timeoutMillis)) < 0) throw fail("poll", null);
         short[] revents = new short[fds.length];
         for (int i = 0; i < fds.length; i++) {
             revents[i] = mem.getShort(8L * i + 6);
