@@ -24,15 +24,19 @@ final class MountInterpreter {
      */
     private static final String[] PRELOAD = {
         "rocker.api.RockerException", "rocker.api.RockerError", "rocker.api.SharedDir",
-        "rocker.impl.linux.BindMount", "rocker.impl.linux.DataDir", "rocker.impl.linux.DataDirLock", "rocker.impl.linux.GuardMessage", "rocker.impl.linux.LockFiles", "rocker.impl.linux.LockFiles$Lock", "rocker.impl.linux.DevDir", "rocker.impl.linux.ExecDir",
+        "rocker.impl.linux.BindMount", "rocker.impl.linux.DataDir", "rocker.impl.linux.DataDirLock",
+        "rocker.impl.linux.GuardMessage", "rocker.impl.linux.LockFiles", "rocker.impl.linux.LockFiles$Lock",
+        "rocker.impl.linux.DevDir", "rocker.impl.linux.ExecDir",
         "rocker.impl.linux.HideDir", "rocker.impl.linux.HostPaths", "rocker.impl.linux.HostPaths$Opened",
         "rocker.impl.linux.ImageMount", "rocker.impl.linux.LoopDevice", "rocker.impl.linux.OverlayMount",
         "rocker.impl.linux.PrivateDir", "rocker.impl.linux.ReadOnlyFile", "rocker.impl.linux.ReadOnlyHost",
         "rocker.impl.linux.ReadOnlyHost$Entry", "rocker.impl.linux.RootWalk", "rocker.impl.linux.ShareMount",
         "rocker.impl.linux.sys.Arch", "rocker.impl.linux.sys.Credentials", "rocker.impl.linux.sys.Errno",
-        "rocker.impl.linux.sys.Fd", "rocker.impl.linux.sys.Loop", "rocker.impl.linux.sys.LoopConfig", "rocker.impl.linux.sys.LoopInfo64",
+        "rocker.impl.linux.sys.Fd", "rocker.impl.linux.sys.Loop", "rocker.impl.linux.sys.LoopConfig",
+        "rocker.impl.linux.sys.LoopInfo64",
         "rocker.impl.linux.sys.Posix", "rocker.impl.linux.sys.Scratch", "rocker.impl.linux.sys.Stat",
-        "rocker.impl.linux.sys.SysException",
+        "rocker.impl.linux.sys.SysException", "rocker.impl.linux.sys.ControlMessages",
+        "rocker.impl.linux.sys.Interrupted", "rocker.impl.linux.sys.IoVec", "rocker.impl.linux.sys.MsgHdr",
     };
 
     static {

@@ -219,22 +219,8 @@ public final class Posix {
         jnr.ffi.Runtime rt = Native.runtime();
         Pointer buf = Scratch.get(Scratch.DATA, Math.max(1, message.length));
         buf.put(0, message, 0, message.length);
-        int word = rt.addressSize();
-        int header = align(word + 8, word);
-        int dataLength = 4 * fds.length;
-        int space = header + align(dataLength, word);
-        Pointer control = Scratch.get(Scratch.CONTROL, space);
-        control.setMemory(0, space, (byte) 0);
-        if (word == 8) {
-            control.putLong(0, header + dataLength);
-        } else {
-            control.putInt(0, header + dataLength);
-        }
-        control.putInt(word, SOL_SOCKET);
-        control.putInt(word + 4, SCM_RIGHTS);
-        for (int i = 0; i < fds.length; i++) {
-            control.putInt(header + 4L * i, fds[i]);
-        }
+        Pointer control = ControlMessages.rights(fds);
+        int space = ControlMessages.rightsSpace(fds.length);
         IoVec iov = new IoVec(rt);
         iov.base.set(buf);
         iov.length.set(message.length);
@@ -284,29 +270,7 @@ public final class Posix {
         if (n == 0) return null;
         byte[] data = new byte[(int) n];
         buf.get(0, data, 0, data.length);
-        return new Datagram(data, credentialsPid(control, msg.controlLength.get()));
-    }
-
-    /** The pid of the first SCM_CREDENTIALS control message, or 0. */
-    private static int credentialsPid(Pointer control, long length) {
-        int word = Native.runtime().addressSize();
-        int header = align(word + 8, word);
-        long off = 0;
-        while (off + header <= length) {
-            long len = word == 8 ? control.getLong(off) : control.getInt(off) & 0xffffffffL;
-            int level = control.getInt(off + word);
-            int type = control.getInt(off + word + 4);
-            if (len < header) break;
-            if (level == SOL_SOCKET && type == SCM_CREDENTIALS && len >= header + 12) {
-                return control.getInt(off + header);
-            }
-            off += align((int) len, word);
-        }
-        return 0;
-    }
-
-    private static int align(int n, int word) {
-        return (n + word - 1) & ~(word - 1);
+        return new Datagram(data, ControlMessages.credentialsPid(control, msg.controlLength.get()));
     }
 
     // ---- processes ----------------------------------------------------------------------------
