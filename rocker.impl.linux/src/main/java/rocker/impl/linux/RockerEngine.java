@@ -33,7 +33,7 @@ import rocker.impl.linux.sys.SysException;
  * {@link LinuxRockerComponent}) and in plain unit tests alike. See docs/engine.md for which process
  * and which thread does what.
  */
-public final class RockerEngine implements RockerClient, AutoCloseable {
+public class RockerEngine implements RockerClient, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RockerEngine.class);
 
     private final java.util.function.Supplier<String> guardLocator;
