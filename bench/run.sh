@@ -2,8 +2,9 @@
 # bench/run.sh [--quick | --smoke] [options]: Rocker's benchmark suite (what `./rocker bench` runs).
 #
 # Builds the bench module when it is missing or older than the sources (Maven offline first, then
-# online; tests skipped), and the launcher jar cnf/target/rocker.jar when it is missing (for the
-# socket figures; the bench falls back to a plain-classpath server without it). Then runs
+# online; tests skipped), and the launcher jar cnf/target/rocker.jar and the client commands' class path
+# cnf/target/client/ when they are missing (for the socket and client-command figures; the bench falls
+# back to a plain-classpath server without the jar). Then runs
 # rocker.bench.BenchMain: a table on stdout, every figure in target/bench/results.json (repo root).
 # Needs root. Installs nothing: a missing tool is named and its part skipped. --help lists the options.
 #
@@ -22,9 +23,9 @@ mvn_package() { # mvn_package MODULE EXTRA_ARGS...: offline first, then online
 }
 
 stale=0
-if [ ! -f "$jar" ] || [ ! -d "$here/target/lib" ] || [ ! -x "$here/target/native/floor" ] || [ "${ROCKER_BENCH_BUILD:-0}" = 1 ]; then
+if [ ! -f "$jar" ] || [ ! -d "$here/target/lib" ] || [ ! -x "$here/target/native/floor" ] || [ ! -x "$here/target/native/rusage" ] || [ "${ROCKER_BENCH_BUILD:-0}" = 1 ]; then
     stale=1
-elif [ -n "$(find "$here/pom.xml" "$here/src" "$root"/rocker.api/src "$root"/rocker.impl.linux/src "$root"/rocker.server/src \
+elif [ -n "$(find "$here/pom.xml" "$here/src" "$root"/rocker.api/src "$root"/rocker.impl.linux/src "$root"/rocker.client/src "$root"/rocker.server/src \
         -type f -newer "$jar" -print -quit 2>/dev/null)" ]; then
     stale=1
 fi
@@ -36,8 +37,8 @@ if [ "$stale" = 1 ]; then
     fi
 fi
 
-if [ ! -f "$root/cnf/target/rocker.jar" ]; then
-    echo "bench: building the launcher jar for the socket figures (mvn -pl cnf -am package)" >&2
+if [ ! -f "$root/cnf/target/rocker.jar" ] || [ ! -f "$root/cnf/target/client/rocker.cli.jar" ]; then
+    echo "bench: building the launcher jar and the client class path for the socket figures (mvn -pl cnf -am package)" >&2
     mvn_package cnf -Dmaven.test.skip=true ||
         echo "bench: could not build cnf/target/rocker.jar; the socket figures will use the plain-classpath server" >&2
 fi

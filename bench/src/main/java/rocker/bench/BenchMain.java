@@ -15,8 +15,10 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 import rocker.api.RockerClient;
+import rocker.client.RemoteRockerClient;
 import rocker.impl.linux.RockerEngine;
-import rocker.server.client.RemoteRockerClient;
+import rocker.testsupport.KernelView;
+import rocker.testsupport.WorkDirs;
 
 /**
  * {@code bench/run.sh [--quick|--smoke] [options]}: Rocker's benchmark suite. One run answers with
@@ -30,13 +32,14 @@ public final class BenchMain {
     public static final List<String> REQUIRED_KEYS = List.of("start_p50_ms", "start_p99_ms", "start_socket_p50_ms",
             "floor_p50_ms", "bwrap_p50_ms", "unshare_p50_ms", "concurrent8_p50_ms", "floor_concurrent8_p50_ms",
             "guard_rss_kib", "server_idle_rss_mib", "server_ready_ms", "start_p50_ms_with_500_live", "pg_tps_native",
-            "pg_tps_rocker");
+            "pg_tps_rocker", "cli_ls_p50_ms", "cli_ls_max_rss_mib", "cli_floor_ls_p50_ms");
 
     static final String USAGE = String.join("\n",
             "Usage: bench/run.sh [--quick | --smoke] [options]",
             "",
             "Measures Rocker's start latency (in-process engine and socket), the same start by a C floor,",
-            "bubblewrap and unshare(1), footprint, scale and PostgreSQL overhead; prints a table and writes",
+            "bubblewrap and unshare(1), the client commands (./rocker ls) beside a plain JVM, footprint, scale",
+            "and PostgreSQL overhead; prints a table and writes",
             "target/bench/results.json. Needs root. Installs nothing: missing tools are named, their part skipped.",
             "",
             "  (default)       full run: 200 starts per figure, 8 concurrent clients, 500 live rockers,",
@@ -51,7 +54,7 @@ public final class BenchMain {
             "  --native DIR    where floor, marker and rocker-guard are (default ROOT/bench/target/native)",
             "  --guard FILE    the rocker-guard the in-process engine uses (default NATIVE/rocker-guard)",
             "  --only P,...    run only these parts: start (all contenders) concurrent footprint profile",
-            "                  server scale pg jmh");
+            "                  server cli (./rocker ls beside a plain-JVM floor) scale pg jmh");
 
     enum Mode { FULL, QUICK, SMOKE }
 
@@ -78,6 +81,9 @@ public final class BenchMain {
         int loopLimit() { return pick(600, 0, 0); }
         int serverLive() { return pick(500, 50, 0); }
         int profileRuns() { return pick(60, 20, 0); }
+        /** Client commands: rounds of (floor, ./rocker ls), and how many of them also run the launcher. */
+        int cliN() { return pick(60, 20, 3); }
+        int cliLauncherN() { return pick(10, 3, 1); }
         /** Interleaved blocks of the start series. */
         int blocks() { return pick(10, 4, 1); }
         boolean jmh() { return jmh != null ? jmh : mode == Mode.FULL; }
@@ -169,7 +175,7 @@ public final class BenchMain {
         meta();
         out.println("rocker bench: " + cfg.mode.name().toLowerCase() + " run; results go to " + cfg.out);
         List<String> leaks = new ArrayList<>();
-        Set<String> mountsBefore = Kernel.mountPoints();
+        Set<String> mountsBefore = KernelView.mountPoints();
         cleanup.installHook();
         try {
             if (preflight()) {
@@ -182,13 +188,14 @@ public final class BenchMain {
                 trackers.add(eb.tracker);
                 NativeBench nb = new NativeBench(ws);
 
-                boolean wantServer = cfg.want("server") || cfg.want("start") || cfg.want("concurrent");
+                boolean wantServer = cfg.want("server") || cfg.want("start") || cfg.want("concurrent") || cfg.want("cli");
                 if (!cfg.server) skip("server", "--no-server");
                 else if (wantServer) part("server", this::serverStart);
                 if (cfg.want("start")) part("start latency (interleaved)", () -> starts(eb, nb));
                 if (cfg.want("concurrent")) part("8 concurrent (interleaved)", () -> concurrent(eb, nb));
                 if (cfg.want("footprint")) part("guard footprint", () -> guardFootprint(eb));
                 if (cfg.profileRuns() > 0 && cfg.want("profile")) part("profile", () -> profile(eb));
+                if (server != null && cfg.want("cli")) part("client commands", this::cliCommands);
                 if (server != null && cfg.want("server")) part("server footprint", this::serverFootprint);
                 if (server != null) cleanup.runNow("server " + server.kind);
                 if (cfg.want("scale")) part("scale", () -> scale(eb));
@@ -239,7 +246,7 @@ public final class BenchMain {
         if (ws == null) return;
         try {
             Path dest = logsDir(cfg.out);
-            Workspace.deleteTree(dest);
+            WorkDirs.delete(dest);
             Files.createDirectories(dest);
             try (java.util.stream.Stream<Path> logs = Files.list(ws.root.resolve("logs"))) {
                 for (Path l : (Iterable<Path>) logs::iterator) Files.copy(l, dest.resolve(l.getFileName()));
@@ -536,6 +543,33 @@ public final class BenchMain {
         out.printf("   %s server: ready %s ms, idle RSS %s MiB%n", sp.kind, ms(sp.readyNanos), r.get("server_idle_rss_mib"));
     }
 
+    /**
+     * The client commands against the live server: {@code ./rocker ls} (a plain class path since issue 16)
+     * beside the plain-JVM floor that sends the same LIST frame and the launcher as it ran them before
+     * (CliBench). New processes each, interleaved; wall time and peak RSS.
+     */
+    private void cliCommands() throws Exception {
+        CliBench cb = new CliBench(cfg.nativeDir, cfg.root, server.socket, ws.root.resolve("cli"), ws.root.resolve("logs"));
+        boolean launcher = Files.isRegularFile(cfg.root.resolve("cnf/target/rocker.jar"));
+        cb.measure(cfg.mode == Mode.SMOKE ? 1 : 2, cfg.cliN(), launcher ? cfg.cliLauncherN() : 0);
+        putStats("cli_ls", Stats.of(cb.cli.wallNs));
+        r.put("cli_ls_max_rss_mib", mib(cb.cli.maxRssKib()));
+        r.put("cli_ls_rss_p50_mib", mib(cb.cli.p50RssKib()));
+        r.put("cli_ls_cds", cb.cds());
+        putStats("cli_floor_ls", Stats.of(cb.floor.wallNs));
+        r.put("cli_floor_ls_max_rss_mib", mib(cb.floor.maxRssKib()));
+        if (!cb.launcher.wallNs.isEmpty()) {
+            putStats("cli_launcher_ls", Stats.of(cb.launcher.wallNs));
+            r.put("cli_launcher_ls_max_rss_mib", mib(cb.launcher.maxRssKib()));
+        }
+        r.put("cli_does", "./rocker ls --socket S (rocker.cli.Main on cnf/target/client/*.jar" + (cb.cds() ? ", with its CDS archive" : "")
+                + ") vs java -cp BENCH rocker.bench.ListFloor S (JDK only, default JVM options: the same LIST frame)"
+                + " vs java -jar cnf/target/rocker.jar ls --socket S (the launcher, as before)");
+        out.printf("   ./rocker ls: %s, max RSS %s MiB; floor: %s, max RSS %s MiB; launcher: %s, max RSS %s MiB%n",
+                Stats.of(cb.cli.wallNs), r.get("cli_ls_max_rss_mib"), Stats.of(cb.floor.wallNs), r.get("cli_floor_ls_max_rss_mib"),
+                cb.launcher.wallNs.isEmpty() ? "-" : Stats.of(cb.launcher.wallNs), r.get("cli_launcher_ls_max_rss_mib"));
+    }
+
     /** The server with N live rockers, then (full run) the same server with small-footprint JVM flags. */
     private void serverFootprint() throws Exception {
         int live = cfg.serverLive();
@@ -693,23 +727,17 @@ public final class BenchMain {
         for (Tracker t : trackers) t.destroyAll();
         cleanup.runNow("engine");
         // auto-clear loop devices are detached asynchronously
-        Kernel.eventually(5000, () -> {
-            try {
-                return Kernel.loopDevicesUnder(ws.root).isEmpty();
-            } catch (IOException e) {
-                return false;
-            }
-        });
-        for (String l : Kernel.loopDevicesUnder(ws.root)) leaks.add("loop device " + l);
-        Set<String> now = new TreeSet<>(Kernel.mountPoints());
+        KernelView.eventually(Duration.ofSeconds(5), () -> KernelView.loopsOn(ws.root + "/").isEmpty());
+        for (String l : KernelView.loopsOn(ws.root + "/")) leaks.add("loop device " + l);
+        Set<String> now = new TreeSet<>(KernelView.mountPoints());
         now.removeAll(mountsBefore);
         for (String m : now) {
             if (m.startsWith(ws.root.toString()) || Workspace.OVERLAYS.contains(m)) leaks.add("host mount " + m);
         }
-        Kernel.eventually(5000, () -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
+        KernelView.eventually(Duration.ofSeconds(5), () -> ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive));
         ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).forEach(h ->
                 leaks.add("process " + h.pid() + " " + h.info().command().orElse("?")));
-        r.put("loop_devices_total_end", Kernel.loopDevices().size());
+        r.put("loop_devices_total_end", KernelView.loopBackingFiles().size());
         return leaks;
     }
 
@@ -723,11 +751,15 @@ public final class BenchMain {
         ratio("ratio_concurrent8_vs_floor_concurrent8", "concurrent8_p50_ms", "floor_concurrent8_p50_ms");
         ratio("ratio_500_live_vs_0_live", "start_p50_ms_with_500_live", "start_p50_ms_with_0_live");
         ratio("ratio_pg_tps", "pg_tps_rocker", "pg_tps_native");
+        ratio("ratio_cli_ls_vs_floor", "cli_ls_p50_ms", "cli_floor_ls_p50_ms");
+        ratio("ratio_cli_launcher_ls_vs_floor", "cli_launcher_ls_p50_ms", "cli_floor_ls_p50_ms");
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("start_p50 <= 1.25 x floor_p50", check(num("ratio_start_vs_floor"), v -> v <= 1.25));
         t.put("start_p50 < bwrap_p50", check(num("ratio_start_vs_bwrap"), v -> v < 1.0));
         t.put("guard_rss < 1 MiB", check(num("guard_rss_kib"), v -> v < 1024));
         t.put("server_idle_rss <= 64 MiB", check(num("server_idle_rss_mib"), v -> v <= 64));
+        t.put("cli ls p50 <= 1.6 x plain-JVM floor", check(num("ratio_cli_ls_vs_floor"), v -> v <= 1.6));
+        t.put("cli ls max RSS <= 48 MiB", check(num("cli_ls_max_rss_mib"), v -> v <= 48));
         t.put("pg_tps_rocker >= 0.97 x native", check(num("ratio_pg_tps"), v -> v >= 0.97));
         t.put("start flat with 500 live (<= 1.25 x 0 live)", check(num("ratio_500_live_vs_0_live"), v -> v <= 1.25));
         t.put("a restart adopts 500 live in < 2 s", num("adopted_with_500_live") == null || num("adopted_with_500_live") >= 500

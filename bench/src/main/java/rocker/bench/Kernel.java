@@ -1,50 +1,13 @@
 package rocker.bench;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 
-/** What the kernel says, read from /proc and /sys. */
+/** What the kernel says about a process, read from /proc (mounts and loop devices: rocker.testsupport.KernelView). */
 final class Kernel {
     private Kernel() {
-    }
-
-    /** Mount points of this process's mount namespace (the host's, for the bench). */
-    static Set<String> mountPoints() throws IOException {
-        Set<String> out = new TreeSet<>();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            out.add(line.split(" ")[4]);
-        }
-        return out;
-    }
-
-    /** Attached loop devices: "loopN=backing file". */
-    static Set<String> loopDevices() throws IOException {
-        Set<String> out = new TreeSet<>();
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(Path.of("/sys/block"), "loop*")) {
-            for (Path dev : s) {
-                Path f = dev.resolve("loop/backing_file");
-                try {
-                    if (Files.exists(f)) out.add(dev.getFileName() + "=" + Files.readString(f).trim());
-                } catch (IOException e) {
-                    // detached meanwhile
-                }
-            }
-        }
-        return out;
-    }
-
-    /** Loop devices whose backing file lies under {@code dir}. */
-    static Set<String> loopDevicesUnder(Path dir) throws IOException {
-        Set<String> out = new TreeSet<>();
-        for (String l : loopDevices()) {
-            if (l.substring(l.indexOf('=') + 1).startsWith(dir.toString() + "/")) out.add(l);
-        }
-        return out;
     }
 
     /** A field of /proc/PID/status, e.g. VmRSS ("1234 kB"), or empty. */
@@ -91,15 +54,5 @@ final class Kernel {
         } catch (IOException e) {
             return null;
         }
-    }
-
-    /** Polls for up to {@code millis}. */
-    static boolean eventually(long millis, java.util.function.BooleanSupplier check) throws InterruptedException {
-        long end = System.nanoTime() + millis * 1_000_000L;
-        while (System.nanoTime() < end) {
-            if (check.getAsBoolean()) return true;
-            Thread.sleep(20);
-        }
-        return check.getAsBoolean();
     }
 }

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import rocker.testsupport.KernelView;
+
 /**
  * Scale: the latency of one more start with 0, 100, 500 rockers alive (kept rockers: their apps have
  * ended, their guard, keeper, mounts and loop device stay), then how many rockers can be made before
@@ -68,8 +70,8 @@ final class ScaleBench {
                 figures.put("loop_limit_rockers_created", live.size());
                 figures.put("loop_limit_bound", limit);
                 figures.put("loop_limit_error", error == null ? "none: all " + limit + " rockers were made (the bench stops there)" : error);
-                figures.put("loop_devices_at_peak", Kernel.loopDevicesUnder(cb.ws.root).size());
-                figures.put("loop_devices_total_at_peak", Kernel.loopDevices().size());
+                figures.put("loop_devices_at_peak", KernelView.loopsOn(cb.ws.root + "/").size());
+                figures.put("loop_devices_total_at_peak", KernelView.loopBackingFiles().size());
             }
         } finally {
             List<Long> destroys = new ArrayList<>();

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import rocker.server.client.RemoteRockerClient;
+import rocker.client.RemoteRockerClient;
 
 /**
  * A Rocker server in its own JVM: the product's launcher ({@code java -jar cnf/target/rocker.jar serve

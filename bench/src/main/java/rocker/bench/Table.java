@@ -32,10 +32,15 @@ final class Table {
         out.printf("%-52s %9s%n", "floor cycle: start + teardown", v(r, "floor_cycle_p50_ms"));
         out.printf("%-52s %s%n", "floor steps p50 (ms)", v(r, "floor_steps_p50_ms"));
         out.println();
+        out.printf("%-52s %9s %9s %9s %6s %9s%n", "client commands: ls, a new JVM each (ms)", "p50", "p99", "max", "n", "max RSS");
+        cli(out, r, "./rocker ls (plain class path" + (Boolean.TRUE.equals(r.get("cli_ls_cds")) ? ", CDS)" : ")"), "cli_ls");
+        cli(out, r, "plain java -cp, the same LIST frame (floor)", "cli_floor_ls");
+        cli(out, r, "java -jar rocker.jar ls (the launcher, before)", "cli_launcher_ls");
+        out.println();
         out.println("ratios (same run)");
         for (String k : List.of("ratio_start_vs_floor", "ratio_cycle_vs_floor_cycle", "ratio_start_vs_bwrap", "ratio_cycle_vs_bwrap",
                 "ratio_start_vs_unshare", "ratio_socket_vs_engine", "ratio_concurrent8_vs_floor_concurrent8",
-                "ratio_500_live_vs_0_live", "ratio_pg_tps")) {
+                "ratio_500_live_vs_0_live", "ratio_pg_tps", "ratio_cli_ls_vs_floor", "ratio_cli_launcher_ls_vs_floor")) {
             out.printf("  %-50s %9s%n", k, v(r, k));
         }
         out.println();
@@ -80,6 +85,12 @@ final class Table {
         if (!((Map<?, ?>) r.get("failed")).isEmpty()) out.println("FAILED: " + r.get("failed"));
         if (!((List<?>) r.get("leaks")).isEmpty()) out.println("LEFT BEHIND: " + r.get("leaks"));
         for (Object n : (List<?>) r.get("notes")) out.println("note: " + n);
+    }
+
+    /** A client-command row: wall p50/p99/max (ms), n and the peak RSS (MiB) of its runs. */
+    private static void cli(PrintStream out, Map<String, Object> r, String label, String prefix) {
+        out.printf("  %-50s %9s %9s %9s %6s %9s%n", label, v(r, prefix + "_p50_ms"), v(r, prefix + "_p99_ms"), v(r, prefix + "_max_ms"),
+                v(r, prefix + "_n"), v(r, prefix + "_max_rss_mib"));
     }
 
     private static void row(PrintStream out, Map<String, Object> r, String label, String prefix) {

@@ -1,12 +1,9 @@
 package rocker.bench;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +12,7 @@ import java.util.regex.Pattern;
 import rocker.api.RockerApp;
 import rocker.api.RockerRequest;
 import rocker.api.Stdio;
+import rocker.testsupport.WorkDirs;
 
 /**
  * The bench's private work dir under /tmp: the app image, the exec dir, the data dirs. Removed by
@@ -43,9 +41,8 @@ final class Workspace {
     }
 
     static Workspace create(Path nativeDir, Cleanup cleanup) throws IOException, InterruptedException {
-        Path root = Files.createTempDirectory(Path.of("/tmp"), "rocker-bench-");
-        cleanup.add("work dir " + root, () -> deleteTree(root));
-        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path root = WorkDirs.create(Path.of("/tmp"), "rocker-bench-");
+        cleanup.add("work dir " + root, () -> WorkDirs.delete(root));
         Path src = Files.createDirectories(root.resolve("image.src"));
         Files.copy(nativeDir.resolve("marker"), src.resolve("marker"), StandardCopyOption.REPLACE_EXISTING);
         Files.writeString(src.resolve("pg.sh"), PgBench.SCRIPT);
@@ -93,22 +90,5 @@ final class Workspace {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

@@ -9,6 +9,8 @@ import java.util.regex.Pattern;
 import org.junit.Assume;
 import org.junit.Test;
 
+import rocker.testsupport.WorkDirs;
+
 /**
  * Keeps the bench working: the suite runs in --smoke mode (a handful of starts per part, no 200-start
  * series, no PostgreSQL, no 500 live rockers, no JMH) and its JSON has every key. Timings are never
@@ -34,7 +36,7 @@ public class BenchSmokeTest {
             assertTrue("every clean-up step worked:\n" + json, json.contains("\"cleanup_failures\": []"));
         } finally {
             Files.deleteIfExists(out);
-            Workspace.deleteTree(BenchMain.logsDir(out));
+            WorkDirs.delete(BenchMain.logsDir(out));
         }
     }
 }

@@ -9,7 +9,7 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * The Rocker service: builds rockers and runs apps in them. The same interface is offered by the
  * in-process engine ({@code rocker.impl.linux}, needs root) and by the remote client of
- * {@code rocker.server}, which talks to a privileged server over a Unix socket.
+ * {@code rocker.client}, which talks to a privileged server ({@code rocker.server}) over a Unix socket.
  *
  * <p>Every operation returns a {@link RockerResult} (or a value) for expected failures and never
  * throws for them; see {@link RockerResult#orThrow()}.

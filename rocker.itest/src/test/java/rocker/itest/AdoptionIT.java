@@ -32,6 +32,8 @@ import rocker.api.RockerClient;
 import rocker.api.RockerError;
 import rocker.api.RockerResult;
 import rocker.api.Stdio;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
 
 /**
  * Scenario 6, across two frameworks (PerMethod: each test method gets its own Felix, and Pax Exam
@@ -45,7 +47,8 @@ import rocker.api.Stdio;
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
 public class AdoptionIT {
     /** Stopped in this order and started in the reverse order (the fragment goes with its host). */
-    private static final List<String> ROCKER_SET = List.of("rocker.server", "rocker.impl.linux", "rocker.api", "com.github.jnr.jffi");
+    private static final List<String> ROCKER_SET = List.of("rocker.cli", "rocker.server", "rocker.client", "rocker.impl.linux", "rocker.api",
+            "com.github.jnr.jffi");
 
     @Rule
     public final Rig rig = new Rig(d -> d.getMethodName().startsWith("b_") ? handedOverWork() : null);
@@ -81,7 +84,7 @@ public class AdoptionIT {
     }
 
     private void assertTicking(String guardName, int guardPid, int appPid, String name) throws Exception {
-        assertTrue("guard " + guardName + " alive", KernelView.stat(guardPid).map(s -> s.name.equals(guardName)).orElse(false));
+        assertTrue("guard " + guardName + " alive", KernelView.stat(guardPid).map(s -> s.name().equals(guardName)).orElse(false));
         assertTrue("app of " + guardName + " alive", KernelView.alive(appPid));
         Path ticks = rig.work.resolve(name + ".ticks");
         long size = Files.size(ticks);
@@ -122,7 +125,7 @@ public class AdoptionIT {
             p.setProperty(r[0] + ".name", res.guardName());
             p.setProperty(r[0] + ".guardPid", Integer.toString(res.guardPid()));
             p.setProperty(r[0] + ".appPid", Integer.toString(res.appPid()));
-            p.setProperty(r[0] + ".start", Long.toString(KernelView.stat(res.guardPid()).orElseThrow().startTime));
+            p.setProperty(r[0] + ".start", Long.toString(KernelView.stat(res.guardPid()).orElseThrow().startTime()));
         }
         try (Writer w = Files.newBufferedWriter(handoff())) {
             p.store(w, "AdoptionIT: rockers left running by a_, adopted and destroyed by b_");
@@ -149,7 +152,7 @@ public class AdoptionIT {
                 String name = p.getProperty(r + ".name");
                 int guardPid = Integer.parseInt(p.getProperty(r + ".guardPid"));
                 // the very same processes: same name and start time, still running their apps
-                assertEquals(Long.parseLong(p.getProperty(r + ".start")), KernelView.stat(guardPid).orElseThrow().startTime);
+                assertEquals(Long.parseLong(p.getProperty(r + ".start")), KernelView.stat(guardPid).orElseThrow().startTime());
                 assertTicking(name, guardPid, Integer.parseInt(p.getProperty(r + ".appPid")), r);
             }
             Set<String> both = Set.of(p.getProperty("a.name"), p.getProperty("b.name"));

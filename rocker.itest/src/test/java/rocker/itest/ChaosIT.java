@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -35,6 +34,10 @@ import org.junit.After;
 import org.junit.Assume;
 import org.junit.Before;
 import org.junit.Test;
+
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
+import rocker.testsupport.WorkDirs;
 
 /**
  * The chaos suite of the reliability issue: creates in flight against a real {@code rocker serve}
@@ -87,8 +90,7 @@ public class ChaosIT {
     @Before
     public void setUp() throws Exception {
         assertTrue("the launcher jar is built before the integration tests: " + Launcher.JAR, Files.isRegularFile(Launcher.JAR));
-        work = Files.createTempDirectory(Path.of("/tmp"), "rocker-itest-chaos-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        work = WorkDirs.create(Path.of("/tmp"), "rocker-itest-chaos-");
         // a dir of its own: the socket's dir is hidden in every rocker (docs/security.md)
         socket = Files.createDirectory(work.resolve("sock")).resolve("rocker.sock");
         state = Files.createDirectory(work.resolve("state"));
@@ -105,7 +107,7 @@ public class ChaosIT {
     public void tearDown() throws Exception {
         if (work == null) return;
         if (stateKey == null) {
-            deleteTree(work);
+            WorkDirs.deleteQuietly(work);
             return;
         }
         List<String> left = new ArrayList<>();
@@ -132,7 +134,7 @@ public class ChaosIT {
             }
         } finally {
             if (mountsUnder(work).isEmpty()) {
-                deleteTree(work);
+                WorkDirs.deleteQuietly(work);
             } else {
                 System.out.println("ChaosIT: " + work + " kept: mounts remain under it " + mountsUnder(work));
             }
@@ -844,19 +846,6 @@ public class ChaosIT {
     static String fileKey(Path p) throws IOException {
         Map<String, Object> a = Files.readAttributes(p, "unix:dev,ino");
         return a.get("dev") + ":" + a.get("ino");
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        try (var s = Files.walk(root)) {
-            s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // what is left is reported by the checks
-                }
-            });
-        }
     }
 
     // ------------------------------------------------------------------------------------------------

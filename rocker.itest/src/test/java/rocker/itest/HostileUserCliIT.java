@@ -12,14 +12,17 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
+
+import rocker.testsupport.Canaries;
+import rocker.testsupport.HostUser;
+import rocker.testsupport.Images;
+import rocker.testsupport.WorkDirs;
 
 /**
  * The hostile local user of docs/security.md against the real server: a real unprivileged user (made
@@ -38,19 +41,18 @@ public class HostileUserCliIT {
     private Path socket;
     private Path state;
     private Process server;
-    private User user;
+    private HostUser user;
     private Path home;
     private Canaries canaries;
 
     @Before
     public void setUp() throws Exception {
         assertTrue("the launcher jar is built before the integration tests: " + JAR, Files.isRegularFile(JAR));
-        work = Files.createTempDirectory(Path.of("/tmp"), "rocker-itest-hostile-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        work = WorkDirs.create(Path.of("/tmp"), "rocker-itest-hostile-");
         socket = work.resolve("rocker.sock");
         state = work.resolve("state");
         canaries = new Canaries(work);
-        user = User.create();
+        user = HostUser.create("rk-i");
         home = user.home(work);
         startServer();
     }
@@ -70,7 +72,7 @@ public class HostileUserCliIT {
             try {
                 if (user != null) user.close();
             } finally {
-                deleteTree(work);
+                WorkDirs.deleteQuietly(work);
             }
         }
     }
@@ -225,7 +227,7 @@ public class HostileUserCliIT {
     }
 
     /** Runs `rocker ARGS` as its own process: as {@code as}, or as root when it is null. */
-    private Launcher.Run rocker(User as, String... args) throws Exception {
+    private Launcher.Run rocker(HostUser as, String... args) throws Exception {
         return Launcher.run(work, as == null ? Launcher.command(args) : as.command(Launcher.command(args)));
     }
 
@@ -241,113 +243,5 @@ public class HostileUserCliIT {
     private String log() throws IOException {
         Path l = work.resolve("server.log");
         return Files.exists(l) ? Files.readString(l) : "";
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (root == null || !Files.exists(root, LinkOption.NOFOLLOW_LINKS)) return;
-        try (var s = Files.walk(root)) {
-            s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // reported by the Rig of the other tests as a leftover
-                }
-            });
-        }
-    }
-
-    /** A real unprivileged user of this host (useradd), removed with its group by {@link #close()}. */
-    private static final class User implements AutoCloseable {
-        final String name;
-        final int uid;
-        final int gid;
-
-        private User(String name, int uid, int gid) {
-            this.name = name;
-            this.uid = uid;
-            this.gid = gid;
-        }
-
-        static User create() throws IOException, InterruptedException {
-            String name = "rk-i" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36);
-            exec("useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", name);
-            return new User(name, Integer.parseInt(exec("id", "-u", name).trim()), Integer.parseInt(exec("id", "-g", name).trim()));
-        }
-
-        /** A dir of this user (mode 0755) under {@code parent}. */
-        Path home(Path parent) throws IOException {
-            Path home = Files.createDirectory(parent.resolve("home-" + name));
-            Files.setAttribute(home, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(home, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
-            Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
-            return home;
-        }
-
-        /**
-         * {@code command} run as this user with no supplementary groups. setpriv finds its command while
-         * still root: a shell of the user's execs it.
-         */
-        List<String> command(List<String> command) {
-            List<String> argv = new ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups", "--",
-                    "/bin/sh", "-c", "exec \"$0\" \"$@\""));
-            argv.addAll(command);
-            return argv;
-        }
-
-        /** Runs a command as this user: its exit code and output. */
-        String[] runAs(String... command) throws IOException, InterruptedException {
-            Process p = new ProcessBuilder(command(List.of(command))).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            return new String[] {Integer.toString(p.waitFor()), out};
-        }
-
-        @Override
-        public void close() throws IOException, InterruptedException {
-            exec("userdel", name);
-            if (!exec("getent", "group", name).isEmpty()) exec("groupdel", name);
-        }
-
-        private static String exec(String... argv) throws IOException, InterruptedException {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            int rc = p.waitFor();
-            if (rc != 0 && !argv[0].equals("getent")) throw new IOException(String.join(" ", argv) + ": exit " + rc + ": " + out);
-            return rc == 0 ? out : "";
-        }
-    }
-
-    /**
-     * Root-only files an attacker aims at (a root 0700 dir holding a root 0600 file) and what they were:
-     * content, mode and owner of each entry, and the dir's listing.
-     */
-    private static final class Canaries {
-        final Path dir;
-        final Path file;
-        private final Map<String, String> before;
-
-        Canaries(Path parent) throws IOException {
-            dir = Files.createDirectory(parent.resolve("canary"));
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            file = Files.writeString(dir.resolve("secret"), "root only\n");
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            before = snapshot();
-        }
-
-        private Map<String, String> snapshot() throws IOException {
-            Map<String, String> s = new TreeMap<>();
-            try (var entries = Files.walk(dir)) {
-                for (Path p : (Iterable<Path>) entries::iterator) {
-                    Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
-                    String content = Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? Files.readString(p) : "(dir)";
-                    s.put(dir.relativize(p).toString(), Integer.toOctalString((Integer) a.get("mode")) + " " + a.get("uid") + ":"
-                            + a.get("gid") + " " + content);
-                }
-            }
-            return s;
-        }
-
-        void assertUnchanged() throws IOException {
-            assertEquals("the canaries (content, mode, owner, no new entry) are unchanged", before, snapshot());
-        }
     }
 }

@@ -34,6 +34,8 @@ import rocker.api.RockerClient;
 import rocker.api.RockerError;
 import rocker.api.RockerResult;
 import rocker.api.Stdio;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
 
 /**
  * Scenario 5: hot deployment with rockers running. Every test makes two rockers (one through the
@@ -47,6 +49,8 @@ public class HotDeployIT {
     private static final String ENGINE = "rocker.impl.linux";
     private static final String FRAGMENT = "rocker.impl.linux.x86_64";
     private static final String SERVER = "rocker.server";
+    private static final String CLIENT = "rocker.client";
+    private static final String CLI = "rocker.cli";
 
     @Rule
     public final Rig rig = new Rig();
@@ -152,7 +156,10 @@ public class HotDeployIT {
         Bundle server = rig.bundle(SERVER);
         server.stop();
         assertTrue("the socket goes away", KernelView.eventually(() -> !rig.socketPresent()));
-        assertFalse("no remote client while its bundle is stopped", rig.hasRemote());
+        // the remote client is rocker.client's: it stays, and says that no server answers
+        assertTrue("the remote client stays", rig.hasRemote());
+        RockerResult down = rig.remote().getGuardName(r[0].guardPid());
+        assertEquals(down.toString(), RockerError.SERVER_UNADDR_INVALID, down.error());
         assertRunning(r[0], r[1]);
         assertEquals("the engine still lists them", Set.of(r[0].guardName(), r[1].guardName()), Rig.names(rig.local()));
         assertTrue("the server's threads end: " + KernelView.rockerThreads(),
@@ -227,9 +234,12 @@ public class HotDeployIT {
         Bundle jffi = rig.bundle("com.github.jnr.jffi");
         FrameworkWiring fw = rig.ctx.getBundle(0).adapt(FrameworkWiring.class);
         java.util.Collection<Bundle> closure = fw.getDependencyClosure(List.of(jffi));
-        for (String bsn : List.of("com.github.jnr.jffi.native", "com.github.jnr.ffi", "com.github.jnr.unixsocket", ENGINE, FRAGMENT, SERVER)) {
+        for (String bsn : List.of("com.github.jnr.jffi.native", "com.github.jnr.ffi", "com.github.jnr.unixsocket", ENGINE, FRAGMENT, SERVER,
+                CLI)) {
             assertTrue(bsn + " is refreshed with jffi: " + closure, closure.contains(rig.bundle(bsn)));
         }
+        // the remote client uses the JDK's Unix sockets: no native code, nothing to refresh
+        assertFalse(CLIENT + " does not depend on jffi: " + closure, closure.contains(rig.bundle(CLIENT)));
         ClassLoader engineLoader = rig.bundle(ENGINE).adapt(BundleWiring.class).getClassLoader();
         ClassLoader jffiLoader = jffi.adapt(BundleWiring.class).getClassLoader();
         rig.refresh(List.of(jffi));
@@ -238,6 +248,47 @@ public class HotDeployIT {
         long after = serviceId(rig.localRef());
         assertNotEquals("a new RockerClient service", before, after);
         assertFragmentAttached();
+        finish(r[0], r[1]);
+    }
+
+    // 5e
+    @Test
+    public void updatingRestartingAndReinstallingTheClientAndTheCli() throws Exception {
+        RockerResult[] r = twoRockers();
+        long before = serviceId(rig.remoteRef());
+        Bundle client = rig.bundle(CLIENT);
+        Bundle cli = rig.bundle(CLI);
+        try (InputStream in = Files.newInputStream(RockerOptions.bundleFile(CLIENT))) {
+            client.update(in);
+        }
+        try (InputStream in = Files.newInputStream(RockerOptions.bundleFile(CLI))) {
+            cli.update(in);
+        }
+        // the server imports the protocol from rocker.client: it is refreshed too, and binds again
+        FrameworkWiring fw = rig.ctx.getBundle(0).adapt(FrameworkWiring.class);
+        assertTrue(fw.getDependencyClosure(List.of(client)).contains(rig.bundle(SERVER)));
+        rig.refresh(List.of(client, cli));
+        assertEquals(Bundle.ACTIVE, client.getState());
+        assertEquals(Bundle.ACTIVE, cli.getState());
+        assertNotEquals("a new remote RockerClient service", before, serviceId(rig.remoteRef()));
+        assertRunning(r[0], r[1]);
+        assertTrue("the server's socket is back", KernelView.eventually(rig::socketPresent));
+        assertEquals(Set.of(r[0].guardName(), r[1].guardName()), Rig.names(rig.remote()));
+
+        client.stop();
+        assertFalse("no remote client while its bundle is stopped", rig.hasRemote());
+        assertTrue("the server keeps listening", rig.socketPresent());
+        assertRunning(r[0], r[1]);
+        client.start();
+        assertEquals(Set.of(r[0].guardName(), r[1].guardName()), Rig.names(rig.remote()));
+
+        String location = cli.getLocation();
+        cli.uninstall();
+        rig.refresh(null);
+        assertNull(rig.bundleOrNull(CLI));
+        assertRunning(r[0], r[1]);
+        rig.ctx.installBundle(location).start();
+        assertEquals(Bundle.ACTIVE, rig.bundle(CLI).getState());
         finish(r[0], r[1]);
     }
 }

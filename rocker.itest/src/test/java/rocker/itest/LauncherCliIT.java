@@ -8,7 +8,6 @@ import static org.junit.Assert.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,33 +16,59 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.After;
+import org.junit.Assume;
 import org.junit.Before;
 import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.Parameterized;
+import org.junit.runners.Parameterized.Parameters;
+
+import rocker.testsupport.Images;
+import rocker.testsupport.WorkDirs;
 
 /**
  * The `rocker` command line as users run it: the launcher jar this build exported, as separate
  * processes, a real server, real rockers. The server is killed with SIGKILL and restarted: the
  * rockers it made are still listed and can be killed.
+ *
+ * <p>Every case runs twice: with the client commands in the launcher ({@code java -jar rocker.jar ...},
+ * Felix with every bundle) and without a framework ({@code ./rocker ...}, which runs rocker.cli.Main on
+ * the plain class path cnf/target/client: docs/launcher.md), with the same expectations; and
+ * {@link #theClientWithoutAFrameworkAnswersAsTheLauncher} compares the two byte for byte.
  */
+@RunWith(Parameterized.class)
 public class LauncherCliIT {
     private static final Path JAR = Launcher.JAR;
     private static final Pattern NAME = Pattern.compile("\"guard_name\":\"(rk[a-z2-7]{13})\"");
     private static final Pattern PID = Pattern.compile("\"guard_pid\":(\\d+)");
 
+    private final String client;
     private Path work;
+    /** The TMPDIR of ./rocker: a client JVM puts nothing there. */
+    private Path scriptTmp;
     private Path socket;
     private Path state;
     private Process server;
     private java.util.Set<Path> frameworkDirsBefore;
 
+    /** Where the client commands run: "launcher" (java -jar rocker.jar) or "plain" (./rocker, no framework). */
+    @Parameters(name = "{0}")
+    public static List<Object[]> clients() {
+        return List.of(new Object[] {"launcher"}, new Object[] {"plain"});
+    }
+
+    public LauncherCliIT(String client) {
+        this.client = client;
+    }
+
     @Before
     public void setUp() throws Exception {
         assertTrue("the launcher jar is built before the integration tests: " + JAR, Files.isRegularFile(JAR));
         frameworkDirsBefore = frameworkDirs();
-        work = Files.createTempDirectory(Path.of("/tmp"), "rocker-itest-cli-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        work = WorkDirs.create(Path.of("/tmp"), "rocker-itest-cli-");
         // a dir of its own: the socket's dir is hidden in every rocker (docs/security.md)
         socket = Files.createDirectory(work.resolve("sock")).resolve("rocker.sock");
+        scriptTmp = Files.createDirectory(work.resolve("script-tmp"));
         state = work.resolve("state");
     }
 
@@ -61,11 +86,11 @@ public class LauncherCliIT {
             }
             stopServer();
         } finally {
-            deleteTree(work);
+            WorkDirs.deleteQuietly(work);
             // the framework storage of the server this test SIGKILLs on purpose (a launcher that is
             // killed leaves it: the reliability issue's to fix); only dirs that appeared during the test
             for (Path fw : frameworkDirs()) {
-                if (!frameworkDirsBefore.contains(fw)) deleteTree(fw);
+                if (!frameworkDirsBefore.contains(fw)) WorkDirs.deleteQuietly(fw);
             }
         }
     }
@@ -79,7 +104,17 @@ public class LauncherCliIT {
     }
 
     private Launcher.Run rocker(String... args) throws Exception {
+        return "plain".equals(client) ? plain(args) : launcher(args);
+    }
+
+    /** {@code java -jar rocker.jar ARGS}: the client command in Felix. */
+    private Launcher.Run launcher(String... args) throws Exception {
         return Launcher.run(work, Launcher.command(args));
+    }
+
+    /** {@code ./rocker ARGS}: without --local, the client command on a plain class path, no framework. */
+    private Launcher.Run plain(String... args) throws Exception {
+        return new RockerScript(scriptTmp).run(work, args);
     }
 
     private void startServer() throws Exception {
@@ -158,6 +193,42 @@ public class LauncherCliIT {
         Launcher.Run again = rocker("kill", "--socket", socket.toString(), guard);
         assertNotEquals(again.toString(), 0, again.code);
         assertFalse(rocker("ls", "--socket", socket.toString(), "--json").out.contains(guard));
+        // ./rocker's client JVMs extract nothing: no private temp dir, no framework storage, no native library
+        assertEquals(new java.util.TreeSet<String>(), new RockerScript(scriptTmp).tmpEntries());
+    }
+
+    /**
+     * The client commands without a framework print the same bytes and exit with the same codes as in the
+     * launcher: help texts, wrong command lines, a server's answers and failures, a missing server.
+     */
+    @Test
+    public void theClientWithoutAFrameworkAnswersAsTheLauncher() throws Exception {
+        Assume.assumeTrue("compares both: once is enough", "plain".equals(client));
+        startServer();
+        String s = socket.toString();
+        String absent = work.resolve("absent.sock").toString();
+        String[][] cases = {
+            {"--help"}, {"help"}, {"-h"},
+            {"run", "--help"}, {"ls", "--help"}, {"stats", "--help"}, {"kill", "--help"}, {"guardname", "--help"}, {"pack", "--help"},
+            {"ls", "--socket", s}, {"ls", "--socket", s, "--json"},
+            {"stats", "--socket", s, "rknosuchrocker0"}, {"stats", "--socket", s, "--json", "rknosuchrocker0"},
+            {"kill", "--socket", s, "rknosuchrocker0"}, {"kill", "--socket", s, "999999"},
+            {"ls", "--socket", absent}, {"kill", "--socket", absent, "rknosuchrocker0"},
+            {"ls", "--bogus"}, {"kill"}, {"stats"}, {"guardname"}, {"guardname", "x"}, {"guardname", "1"},
+            {"run", "--socket", s, "--", "/bin/true"},
+            run(work.resolve("missing.squashfs"), "m", "--", "/bin/true"),
+            run(work.resolve("missing.squashfs"), "m", "--json", "--", "/bin/true"),
+            {"pack", work.resolve("no-such-dir").toString(), work.resolve("out.squashfs").toString()},
+        };
+        for (String[] c : cases) {
+            Launcher.Run framework = launcher(c);
+            Launcher.Run plain = plain(c);
+            String what = "rocker " + String.join(" ", c) + ": launcher " + framework + " / plain " + plain;
+            assertEquals(what, framework.code, plain.code);
+            assertEquals(what, framework.out, plain.out);
+            assertEquals(what, framework.err, plain.err);
+        }
+        assertEquals(new java.util.TreeSet<String>(), new RockerScript(scriptTmp).tmpEntries());
     }
 
     private static boolean waitGone(int pid) throws InterruptedException {
@@ -165,18 +236,5 @@ public class LauncherCliIT {
             Thread.sleep(25);
         }
         return !alive(pid);
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        try (var s = Files.walk(root)) {
-            s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // reported by the Rig of the other tests as a leftover
-                }
-            });
-        }
     }
 }

@@ -7,7 +7,6 @@ import static org.junit.Assert.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -19,6 +18,9 @@ import java.util.stream.Stream;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
+
+import rocker.testsupport.KernelView;
+import rocker.testsupport.WorkDirs;
 
 /**
  * Framework storage and everything else the launcher unpacks (docs/launcher.md): {@code ./rocker} gives
@@ -37,8 +39,7 @@ public class LauncherStorageIT {
     @Before
     public void setUp() throws Exception {
         assertTrue("the launcher jar is built before the integration tests: " + Launcher.JAR, Files.isRegularFile(Launcher.JAR));
-        work = Files.createTempDirectory(Path.of("/tmp"), "rocker-itest-storage-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        work = WorkDirs.create(Path.of("/tmp"), "rocker-itest-storage-");
         tmp = Files.createDirectory(work.resolve("tmp"));
         rocker = new RockerScript(tmp);
     }
@@ -53,7 +54,7 @@ public class LauncherStorageIT {
                 }
             }
         }
-        RockerScript.deleteTree(work);
+        WorkDirs.deleteQuietly(work);
     }
 
     private Process serve(String name) throws Exception {
@@ -115,7 +116,8 @@ public class LauncherStorageIT {
         Launcher.Run listed = rocker.run(work, "ls", "--socket", work.resolve("sock-live/rocker.sock").toString());
         assertEquals(listed.toString(), 0, listed.code);
         assertFalse("removed: " + killedTmp, Files.exists(killedTmp, LinkOption.NOFOLLOW_LINKS));
-        // the live launcher's storage is untouched, and nothing else is left (the client removed its own dir)
+        // the live launcher's storage is untouched, and nothing else is left (a client command, which runs
+        // without a framework, extracts nothing and makes no dir of its own)
         assertEquals(Set.of(liveTmp.getFileName().toString()), rocker.tmpEntries());
         assertEquals(liveStorage, frameworkStorage(liveTmp));
         assertEquals(liveFiles, fileCount(liveStorage));
@@ -135,7 +137,7 @@ public class LauncherStorageIT {
         gone.waitFor();
         long dead = gone.pid();
         long self = ProcessHandle.current().pid();
-        long selfStart = KernelView.stat((int) self).orElseThrow().startTime;
+        long selfStart = KernelView.stat((int) self).orElseThrow().startTime();
         Path victim = Files.createDirectory(work.resolve("victim"));
         Files.writeString(victim.resolve("keep"), "precious");
 

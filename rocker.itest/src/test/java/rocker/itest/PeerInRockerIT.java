@@ -7,15 +7,16 @@ import static org.junit.Assert.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
+
+import rocker.testsupport.Images;
+import rocker.testsupport.WorkDirs;
 
 /**
  * Apps inside real rockers (as uid 0 and uid 1000, host and private network) talk to the real server
@@ -43,8 +44,7 @@ public class PeerInRockerIT {
     public void setUp() throws Exception {
         assertTrue("the launcher jar is built before the integration tests: " + JAR, Files.isRegularFile(JAR));
         // not under /tmp: inside a rocker /tmp is the rocker's own, and the app must see the socket's link
-        work = Files.createTempDirectory(Path.of("/var/tmp"), "rocker-itest-peer-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        work = WorkDirs.create(Path.of("/var/tmp"), "rocker-itest-peer-");
         socket = Files.createDirectory(work.resolve("sock")).resolve("rocker.sock");
         state = work.resolve("state");
         visible = Files.createDirectory(work.resolve("visible"));
@@ -63,9 +63,7 @@ public class PeerInRockerIT {
             }
         } finally {
             Launcher.stop(server);
-            try (Stream<Path> s = Files.walk(work)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            WorkDirs.deleteQuietly(work);
         }
     }
 

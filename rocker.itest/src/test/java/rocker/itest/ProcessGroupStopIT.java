@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +21,10 @@ import java.util.regex.Pattern;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
+
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
+import rocker.testsupport.WorkDirs;
 
 /**
  * A server's whole process group is signalled, as a terminal (Ctrl-C: SIGINT; hang-up: SIGHUP) or a
@@ -87,9 +90,8 @@ public class ProcessGroupStopIT {
     public void setUp() throws Exception {
         assertTrue("the launcher jar is built before the integration tests: " + Launcher.JAR, Files.isRegularFile(Launcher.JAR));
         mountsBefore = KernelView.mountPoints();
-        work = Files.createTempDirectory(Path.of("/tmp"), "rocker-itest-pgroup-");
-        // the apps run as uid 1000 and must reach their exec dirs below it
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // the apps run as uid 1000 and must reach their exec dirs below it (0755)
+        work = WorkDirs.create(Path.of("/tmp"), "rocker-itest-pgroup-");
         // a dir of its own: the socket's dir is hidden in every rocker (docs/security.md)
         socket = Files.createDirectory(work.resolve("sock")).resolve("rocker.sock");
         state = work.resolve("state");
@@ -130,7 +132,7 @@ public class ProcessGroupStopIT {
             }
         } finally {
             KernelView.eventually(() -> KernelView.loopsOn(work.toString()).isEmpty());
-            RockerScript.deleteTree(work);
+            WorkDirs.deleteQuietly(work);
         }
         if (!problems.isEmpty()) {
             throw new AssertionError("clean-up", problems.get(0));

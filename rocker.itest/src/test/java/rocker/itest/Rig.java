@@ -6,12 +6,8 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Dictionary;
@@ -45,6 +41,8 @@ import rocker.api.RockerError;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
+import rocker.testsupport.KernelView;
+import rocker.testsupport.WorkDirs;
 
 /**
  * The in-framework fixture of every test: the Rocker bundles configured through ConfigAdmin to use the
@@ -60,7 +58,10 @@ final class Rig implements TestRule {
     static final String REMOTE_PID = "rocker.remote";
     static final String LOCAL = "(&(objectClass=rocker.api.RockerClient)(rocker.transport=local))";
     static final String REMOTE = "(&(objectClass=rocker.api.RockerClient)(rocker.transport=remote))";
-    /** Started after configuration, in this order; stopped in the reverse order. */
+    /**
+     * Started after configuration, in this order; stopped in the reverse order. (rocker.server is started
+     * with the framework already; without its configuration it does nothing.)
+     */
     static final List<String> ACTIVE_ROCKER_BUNDLES = List.of("rocker.impl.linux", "rocker.server");
     static final long WAIT_MS = 30_000;
 
@@ -129,9 +130,8 @@ final class Rig implements TestRule {
         if (given != null) {
             work = given;
         } else {
-            work = Files.createTempDirectory(Path.of("/tmp"), "rocker-itest-");
-            // the apps run as uid 1000 and must reach their exec dirs below it
-            Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+            // the apps run as uid 1000 and must reach their exec dirs below it (0755)
+            work = WorkDirs.create(Path.of("/tmp"), "rocker-itest-");
         }
         // the services of this configuration (SCR adds the configuration to the service properties)
         localFilter = "(&" + LOCAL + "(stateDir=" + stateDir + "))";
@@ -180,7 +180,7 @@ final class Rig implements TestRule {
                 problems.add(t);
             }
             try {
-                deleteTree(work);
+                WorkDirs.delete(work);
             } catch (IOException e) {
                 problems.add(e);
             }
@@ -227,7 +227,7 @@ final class Rig implements TestRule {
     private boolean guardAlive(RockerResult r) {
         Long start = starts.get(r.guardName());
         return KernelView.stat(r.guardPid())
-                .map(s -> s.name.equals(r.guardName()) && s.state != 'Z' && (start == null || start == s.startTime))
+                .map(s -> s.name().equals(r.guardName()) && s.state() != 'Z' && (start == null || start == s.startTime()))
                 .orElse(false);
     }
 
@@ -248,7 +248,7 @@ final class Rig implements TestRule {
         String self = Integer.toString(KernelView.self());
         for (String c : Files.readString(Path.of("/proc/self/task/" + self + "/children")).trim().split(" ")) {
             if (!c.isEmpty()) {
-                KernelView.stat(Integer.parseInt(c)).filter(s -> s.name.equals("rocker-keeper")).ifPresent(s -> out.add(s.toString()));
+                KernelView.stat(Integer.parseInt(c)).filter(s -> s.name().equals("rocker-keeper")).ifPresent(s -> out.add(s.toString()));
             }
         }
         // children of other threads of the JVM
@@ -260,7 +260,7 @@ final class Rig implements TestRule {
                 try {
                     for (String c : Files.readString(t.resolve("children")).trim().split(" ")) {
                         if (!c.isEmpty()) {
-                            KernelView.stat(Integer.parseInt(c)).filter(s -> s.name.equals("rocker-keeper")).ifPresent(s -> out.add(s.toString()));
+                            KernelView.stat(Integer.parseInt(c)).filter(s -> s.name().equals("rocker-keeper")).ifPresent(s -> out.add(s.toString()));
                         }
                     }
                 } catch (IOException e) {
@@ -392,7 +392,7 @@ final class Rig implements TestRule {
         return !remoteTracker.isEmpty();
     }
 
-    /** The remote RockerClient of rocker.server (rocker.transport=remote), waiting for it. */
+    /** The remote RockerClient of rocker.client (rocker.transport=remote), waiting for it. */
     RockerClient remote() throws Exception {
         return awaitTracked(remoteTracker, remoteFilter, "a RockerClient with rocker.transport=remote and socket.path=" + socket);
     }
@@ -447,7 +447,7 @@ final class Rig implements TestRule {
     void track(RockerResult r) {
         if (r.isSuccess()) {
             made.add(r);
-            KernelView.stat(r.guardPid()).ifPresent(s -> starts.putIfAbsent(r.guardName(), s.startTime));
+            KernelView.stat(r.guardPid()).ifPresent(s -> starts.putIfAbsent(r.guardName(), s.startTime()));
         }
     }
 
@@ -469,29 +469,7 @@ final class Rig implements TestRule {
     /** The rocker is alive as the kernel sees it: its guard carries its name and its app runs. */
     static void assertAlive(RockerResult r) {
         assertTrue("guard " + r.guardName() + " alive: " + KernelView.stat(r.guardPid()),
-                KernelView.stat(r.guardPid()).map(s -> s.name.equals(r.guardName()) && s.state != 'Z').orElse(false));
+                KernelView.stat(r.guardPid()).map(s -> s.name().equals(r.guardName()) && s.state() != 'Z').orElse(false));
         assertTrue("app " + r.appPid() + " of " + r.guardName() + " alive", KernelView.alive(r.appPid()));
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null) {
-                    throw exc;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

@@ -3,6 +3,7 @@ package rocker.itest;
 import static org.ops4j.pax.exam.CoreOptions.bootDelegationPackage;
 import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
+import static org.ops4j.pax.exam.CoreOptions.composite;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
 import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
@@ -26,9 +27,11 @@ import org.ops4j.pax.exam.options.UrlProvisionOption;
  * its order, with the Rocker bundles of this build installed by file URL from target/rocker-bundles
  * and everything else at the versions of the root pom's dependencyManagement (versionAsInProject).
  *
- * <p>The Rocker bundles that do something on start (the engine and the server) are installed but not
- * started: each test configures them first through ConfigAdmin ({@link Rig}), so that they never see
- * the defaults (/run/rocker) of a real host.
+ * <p>The engine, which does something on start, is installed but not started: each test configures
+ * it first through ConfigAdmin ({@link Rig}), so that it never sees the defaults (/run/rocker) of a real
+ * host. The server and the remote client are started: they do nothing until configured (configuration
+ * policy REQUIRE), and {@link Rig} configures them with the engine. The CLI bundle is started too: under
+ * Pax Exam there is no bnd launcher, so its command-line component never runs.
  */
 final class RockerOptions {
     /** The Rocker bundle files (target/rocker-bundles/NAME.jar) and the module dirs that build them. */
@@ -37,9 +40,11 @@ final class RockerOptions {
     static {
         ROCKER_MODULES.put("com.github.jnr.jffi", "cnf/jffi");
         ROCKER_MODULES.put("rocker.api", "rocker.api");
+        ROCKER_MODULES.put("rocker.client", "rocker.client");
         ROCKER_MODULES.put("rocker.impl.linux", "rocker.impl.linux");
         ROCKER_MODULES.put("rocker.impl.linux.x86_64", "rocker.impl.linux/fragments/x86_64");
         ROCKER_MODULES.put("rocker.server", "rocker.server");
+        ROCKER_MODULES.put("rocker.cli", "rocker.cli");
     }
 
     private RockerOptions() {
@@ -65,27 +70,8 @@ final class RockerOptions {
 
     /** The options of a test class; {@code name} keeps its framework storage apart in target/paxexam/. */
     static Option[] framework(String name) {
-        checkBundlesAreThisBuilds();
-        String slf4j = property("rocker.itest.slf4j.version");
         return options(
-                // framework storage and Pax Exam's own files in target/, fresh for every framework
-                workingDirectory(Path.of(property("rocker.itest.target"), "paxexam", name).toString()),
-                cleanCaches(true),
-                // as the launcher (cnf/rocker.bndrun): SLF4J (api + simple provider) is on the framework
-                // class path and the system bundle exports it; sun.misc is a system package and boot
-                // delegated (jffi, jnr-posix); Gogo starts no console (stdin is Surefire's channel here).
-                // org.slf4j is also exported as 1.7.36 (the same classes) for Pax Exam's own bundles only,
-                // which import [1.4,2); every Rocker bundle imports [2.0,3) (ServiceIT checks the wiring).
-                systemPackages(
-                        "org.slf4j;version=" + slf4j,
-                        "org.slf4j.spi;version=" + slf4j,
-                        "org.slf4j.event;version=" + slf4j,
-                        "org.slf4j.helpers;version=" + slf4j,
-                        "org.slf4j;version=1.7.36",
-                        "sun.misc"),
-                bootDelegationPackage("sun.misc"),
-                frameworkProperty("gosh.args").value("--nointeractive"),
-                junitBundles(),
+                common(name),
 
                 // the launcher's -runbundles, in its order
                 mavenBundle("org.osgi", "org.osgi.util.function").versionAsInProject(),
@@ -106,10 +92,57 @@ final class RockerOptions {
                 mavenBundle("com.github.jnr", "jnr-enxio").versionAsInProject(),
                 mavenBundle("com.github.jnr", "jnr-unixsocket").versionAsInProject(),
                 rocker("rocker.api"),
+                rocker("rocker.client"),
                 rocker("rocker.impl.linux").noStart(),
                 rocker("rocker.impl.linux.x86_64").noStart(),
                 mavenBundle("org.apache.felix", "org.apache.felix.gogo.shell").versionAsInProject(),
-                rocker("rocker.server").noStart());
+                rocker("rocker.server"),
+                rocker("rocker.cli"));
+    }
+
+    /**
+     * A framework for an application that only wants the remote RockerClient: rocker.api, rocker.client
+     * and what they need (SCR for the component, ConfigAdmin to configure it); no engine, no server, no
+     * CLI, no Gogo, and no native access: the client uses the JDK's Unix sockets.
+     */
+    static Option[] clientOnly(String name) {
+        return options(
+                common(name),
+                mavenBundle("org.osgi", "org.osgi.util.function").versionAsInProject(),
+                mavenBundle("org.osgi", "org.osgi.util.promise").versionAsInProject(),
+                mavenBundle("org.osgi", "org.osgi.service.component").versionAsInProject(),
+                mavenBundle("org.apache.felix", "org.apache.felix.configadmin").versionAsInProject(),
+                mavenBundle("org.apache.felix", "org.apache.felix.scr").versionAsInProject(),
+                rocker("rocker.api"),
+                rocker("rocker.client"));
+    }
+
+    /** What every framework gets: its storage, SLF4J and sun.misc as in the launcher, JUnit. */
+    private static Option common(String name) {
+        checkBundlesAreThisBuilds();
+        String slf4j = property("rocker.itest.slf4j.version");
+        return composite(
+                // framework storage and Pax Exam's own files in target/, fresh for every framework
+                workingDirectory(Path.of(property("rocker.itest.target"), "paxexam", name).toString()),
+                cleanCaches(true),
+                // as the launcher (cnf/rocker.bndrun): SLF4J (api + simple provider) is on the framework
+                // class path and the system bundle exports it; sun.misc is a system package and boot
+                // delegated (jffi, jnr-posix); Gogo starts no console (stdin is Surefire's channel here).
+                // org.slf4j is also exported as 1.7.36 (the same classes) for Pax Exam's own bundles only,
+                // which import [1.4,2); every Rocker bundle imports [2.0,3) (ServiceIT checks the wiring).
+                systemPackages(
+                        "org.slf4j;version=" + slf4j,
+                        "org.slf4j.spi;version=" + slf4j,
+                        "org.slf4j.event;version=" + slf4j,
+                        "org.slf4j.helpers;version=" + slf4j,
+                        "org.slf4j;version=1.7.36",
+                        "sun.misc",
+                        // not the launcher's: the shared test helpers (a plain jar on the test class path), so
+                        // that the probe (DynamicImport-Package: *) uses the classes the rest of the JVM uses
+                        "rocker.testsupport"),
+                bootDelegationPackage("sun.misc"),
+                frameworkProperty("gosh.args").value("--nointeractive"),
+                junitBundles());
     }
 
     private static UrlProvisionOption rocker(String name) {

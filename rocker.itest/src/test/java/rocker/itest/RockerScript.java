@@ -126,20 +126,4 @@ final class RockerScript {
         out.removeIf(f -> !f.startsWith("/tmp/") && !f.startsWith(under.toString() + "/"));
         return out;
     }
-
-    /** Deletes a tree without following symlinks; whatever cannot be deleted stays (reported by the test). */
-    static void deleteTree(Path root) {
-        try {
-            if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
-                try (DirectoryStream<Path> s = Files.newDirectoryStream(root)) {
-                    for (Path p : s) {
-                        deleteTree(p);
-                    }
-                }
-            }
-            Files.deleteIfExists(root);
-        } catch (IOException e) {
-            // left for the test's own checks
-        }
-    }
 }

@@ -31,9 +31,11 @@ import rocker.api.RockerError;
 import rocker.api.RockerInfo;
 import rocker.api.RockerResult;
 import rocker.api.Stdio;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
 
 /**
- * Scenario 4: inside one framework, the remote RockerClient service of rocker.server talks over the
+ * Scenario 4: inside one framework, the remote RockerClient service of rocker.client talks over the
  * configured Unix socket to the server component, which serves it with the local engine.
  */
 @RunWith(PaxExam.class)
@@ -51,7 +53,7 @@ public class ServerIT {
     public void remoteClientSocketServerEngineRoundTrip() throws Exception {
         ServiceReference<RockerClient> ref = rig.remoteRef();
         assertEquals("remote", ref.getProperty("rocker.transport"));
-        assertEquals("rocker.server", ref.getBundle().getSymbolicName());
+        assertEquals("rocker.client", ref.getBundle().getSymbolicName());
         RockerClient remote = rig.remote();
         RockerClient local = rig.local();
         assertTrue("the server listens on the configured socket " + rig.socket, KernelView.eventually(rig::socketPresent));
@@ -70,7 +72,7 @@ public class ServerIT {
         assertEquals(42, info.appId());
         assertEquals(Set.of(r.guardName()), Rig.names(remote));
         assertEquals(42, remote.list().get(0).appId());
-        assertEquals(r.guardName(), KernelView.stat(r.guardPid()).orElseThrow().name);
+        assertEquals(r.guardName(), KernelView.stat(r.guardPid()).orElseThrow().name());
         assertTrue(KernelView.status(r.guardPid(), "NSpid").endsWith("\t1"));
         RockerResult name = remote.getGuardName(r.guardPid());
         assertEquals(name.toString(), RockerError.SUCCESS, name.error());
@@ -117,7 +119,7 @@ public class ServerIT {
         assertEquals(noProgram.toString(), RockerError.APP_EXEC_FAILED, noProgram.error());
         RockerResult noPid = remote.getGuardName(999_999_999);
         assertEquals(noPid.toString(), RockerError.GET_GUARDNAME_FAILED, noPid.error());
-        RockerResult notAGuard = remote.destroy(KernelView.self(), KernelView.stat(KernelView.self()).orElseThrow().name);
+        RockerResult notAGuard = remote.destroy(KernelView.self(), KernelView.stat(KernelView.self()).orElseThrow().name());
         assertNotEquals(notAGuard.toString(), RockerError.SUCCESS, notAGuard.error());
         assertTrue(remote.list().isEmpty());
         assertEquals(List.of(), rig.local().list());

@@ -39,6 +39,10 @@ import rocker.api.RockerError;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
 import rocker.api.Stdio;
+import rocker.testsupport.Apps;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
+import rocker.testsupport.WorkDirs;
 
 /**
  * Scenarios 1-3 through the RockerClient service of the engine bundle in Felix: the service and its
@@ -66,7 +70,7 @@ public class ServiceIT {
                 "org.apache.felix.gogo.runtime", "org.apache.felix.gogo.command", "org.apache.felix.gogo.shell",
                 "org.objectweb.asm", "com.github.jnr.jffi", "com.github.jnr.jffi.native", "com.github.jnr.ffi",
                 "com.github.jnr.constants", "com.github.jnr.posix", "com.github.jnr.enxio", "com.github.jnr.unixsocket",
-                "rocker.api", "rocker.impl.linux", "rocker.impl.linux.x86_64", "rocker.server"));
+                "rocker.api", "rocker.client", "rocker.impl.linux", "rocker.impl.linux.x86_64", "rocker.server", "rocker.cli"));
         Set<String> present = new TreeSet<>();
         for (Bundle b : rig.ctx.getBundles()) {
             String bsn = b.getSymbolicName();
@@ -121,8 +125,8 @@ public class ServiceIT {
 
     @Test
     public void logLinesOfTheRockerBundlesReachSlf4jSimple() throws Exception {
-        // the engine and the server import org.slf4j from the system bundle (the framework class path)
-        for (String bsn : List.of("rocker.impl.linux", "rocker.server")) {
+        // the engine, the server and the CLI import org.slf4j from the system bundle (the framework class path)
+        for (String bsn : List.of("rocker.impl.linux", "rocker.server", "rocker.cli")) {
             BundleWiring w = rig.bundle(bsn).adapt(BundleWiring.class);
             boolean found = false;
             for (BundleWire wire : w.getRequiredWires(BundleRevision.PACKAGE_NAMESPACE)) {
@@ -249,7 +253,7 @@ public class ServiceIT {
             }
             KernelView.eventually(() -> KernelView.loopsOn(pkg.toString()).isEmpty());
             Files.deleteIfExists(pkg);
-            Rig.deleteTree(appDir);
+            WorkDirs.delete(appDir);
         }
     }
 
@@ -365,13 +369,7 @@ public class ServiceIT {
         assertFalse("no data dir was made for a refused request", Files.exists(rig.work.resolve("data-e")));
 
         // failures of the kernel and in the rocker: a corrupt image, a missing program, a missing work dir
-        Path corrupt = rig.work.resolve("corrupt.squashfs");
-        byte[] junk = new byte[8192];
-        junk[0] = 'h';
-        junk[1] = 's';
-        junk[2] = 'q';
-        junk[3] = 's';
-        Files.write(corrupt, junk);
+        Path corrupt = Images.corrupt(rig.work, "corrupt");
         refused(c, ok.toBuilder().pkgPath(corrupt.toString()).build(), app, RockerError.BUILD_ROCKER_FAILED, "cannot mount the image");
         refused(c, ok, RockerApp.of("/no/such/program"), RockerError.APP_EXEC_FAILED, "/no/such/program");
         refused(c, ok, RockerApp.builder().command("/bin/true").workDir("/no/such/dir").build(), RockerError.ENTER_ROCKER_FAILED,

@@ -3,11 +3,19 @@ package rocker.server;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-/** Configuration of the Rocker server (PID {@value #PID}); property names use dots, e.g. {@code socket.path}. */
+/**
+ * Configuration of the Rocker server (PID {@value #PID}); property names use dots, e.g. {@code socket.path}.
+ * The server listens only while a configuration of this PID exists (configuration policy REQUIRE): a
+ * framework with the bundle and no configuration opens no socket. {@code rocker serve} makes one.
+ */
 @ObjectClassDefinition(name = "Rocker server",
         description = "The Unix-socket server that builds rockers for local clients, authorized by SO_PEERCRED.")
 public @interface ServerConfig {
     String PID = "rocker.server";
+    /** The property of {@link #socket_path()}. */
+    String SOCKET_PATH = "socket.path";
+    /** The property of {@link #state_dir()}. */
+    String STATE_DIR = "state.dir";
 
     @AttributeDefinition(name = "Socket path", description = "The Unix socket to listen on (at most 107 bytes).")
     String socket_path() default "/run/rocker/rocker.sock";

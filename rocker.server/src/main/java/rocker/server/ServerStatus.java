@@ -1,15 +1,16 @@
 package rocker.server;
 
-/** What the server component is doing; {@code rocker serve} watches it to report success or failure. */
+/**
+ * What the server component is doing; registered as a service while the server is configured (PID
+ * {@value ServerConfig#PID}). {@code rocker serve} watches it to report success or failure.
+ */
 public interface ServerStatus {
     /** The server's states. */
     enum State {
-        /** Under the bnd launcher, before its command line is known. */
+        /** Not listening: not started yet, or stopped. */
         WAITING,
         /** Bound and accepting. */
         LISTENING,
-        /** Deliberately not listening (the command line is another command). */
-        NOT_SERVING,
         /** Should listen but could not. */
         FAILED
     }

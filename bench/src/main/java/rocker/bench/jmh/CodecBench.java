@@ -13,11 +13,11 @@ import org.openjdk.jmh.annotations.State;
 
 import rocker.api.RockerApp;
 import rocker.api.RockerRequest;
-import rocker.server.protocol.Call;
-import rocker.server.protocol.CallCodec;
-import rocker.server.protocol.Frame;
-import rocker.server.protocol.ProtocolException;
-import rocker.server.remote.RemoteApp;
+import rocker.client.protocol.Call;
+import rocker.client.protocol.CallCodec;
+import rocker.client.protocol.Frame;
+import rocker.client.protocol.ProtocolException;
+import rocker.client.remote.RemoteApp;
 
 /** The socket protocol's cost per start: encoding and decoding the seed's enter request. */
 @State(Scope.Benchmark)

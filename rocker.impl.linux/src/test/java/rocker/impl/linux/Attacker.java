@@ -1,10 +1,14 @@
 package rocker.impl.linux;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.rules.ExternalResource;
 
+import rocker.api.RockerCaller;
 import rocker.api.RockerInfo;
+import rocker.testsupport.Canaries;
+import rocker.testsupport.HostUser;
 
 /**
  * The setting of an attack test: a real unprivileged user made for the test, with a home dir under the
@@ -22,9 +26,14 @@ final class Attacker extends ExternalResource {
         this.fx = fx;
     }
 
+    /** The engine's caller for {@code user}, as the server makes it from SO_PEERCRED. */
+    static RockerCaller callerOf(HostUser user) {
+        return RockerCaller.user(user.uid, user.gid, List.of(), 0);
+    }
+
     @Override
     protected void before() throws Throwable {
-        user = HostUser.create();
+        user = HostUser.create("rk-t");
         canaries = new Canaries(fx.work);
         home = user.home(fx.work);
     }

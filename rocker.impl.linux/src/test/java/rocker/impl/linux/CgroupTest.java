@@ -21,6 +21,8 @@ import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
 import rocker.api.RockerStats;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
 
 /**
  * Resource limits on the real kernel (docs/security.md, "Resource limits"): each rocker in its own
@@ -67,7 +69,7 @@ public class CgroupTest {
     private void assertGone(String name) throws Exception {
         for (Path h : layout.hierarchies()) {
             Path d = h.resolve(fx.cgroupParent).resolve(name);
-            assertTrue("removed: " + d, KernelView.eventually(() -> !Files.exists(d)));
+            assertTrue("removed: " + d, KernelView.eventually(EngineFixture.SETTLE, () -> !Files.exists(d)));
         }
     }
 
@@ -76,7 +78,7 @@ public class CgroupTest {
         RockerResult r = start("bomb", b -> b.pidsLimit(20), "while :; do sleep 100 & done");
         Path pids = cg("pids", r.guardName());
         assertEquals("20", Files.readString(pids.resolve("pids.max")).trim());
-        assertTrue("the bomb reaches its limit", KernelView.eventually(() -> read(pids.resolve("pids.current")) >= 18));
+        assertTrue("the bomb reaches its limit", KernelView.eventually(EngineFixture.SETTLE, () -> read(pids.resolve("pids.current")) >= 18));
         Thread.sleep(500);
         assertTrue(read(pids.resolve("pids.current")) <= 20);
         RockerStats s = fx.engine.stats(r.guardName()).get();
@@ -107,7 +109,7 @@ public class CgroupTest {
         RockerStats s = fx.engine.stats(r.guardName()).get();
         assertTrue(s.toString(), s.oomKills() >= 1);
         assertTrue(s.toString(), s.memoryPeakBytes() <= 64 * MIB);
-        assertTrue("the guard is unharmed", KernelView.exists(r.guardPid()));
+        assertTrue("the guard is unharmed", KernelView.alive(r.guardPid()));
         assertEquals(r.guardName(), ProcStat.read(r.guardPid()).get().name);
         assertTrue(KernelView.status(r.guardPid(), "NSpid").endsWith("\t1"));
         if (hasCapSysResource()) {

@@ -24,6 +24,8 @@ import rocker.api.RockerError;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
 import rocker.api.SharedDir;
+import rocker.testsupport.HostUser;
+import rocker.testsupport.Images;
 
 /**
  * The app's view of the host (docs/security.md, "Containment"): read-only outside its overlays, its own
@@ -162,15 +164,15 @@ public class ContainmentTest {
         RockerRequest.Builder req = RockerRequest.builder().appId(3).uid(user.uid).gid(user.gid).pkgPath(image.toString())
                 .execDir("/srv/rocker-test-exec").overlayDirs("/srv");
         RockerResult disk = fx.engine.enterRocker(req.dataDir(attacker.home.resolve("d1").toString()).devices(List.of("/dev/vda")).build(),
-                RockerApp.of("/bin/true"), user.caller());
+                RockerApp.of("/bin/true"), Attacker.callerOf(user));
         assertEquals(disk.toString(), RockerError.SYS, disk.error());
         assertEquals("permission denied: devices '/dev/vda': uid " + user.uid + " may not open it", disk.message());
         RockerResult roots = fx.engine.enterRocker(req.dataDir(attacker.home.resolve("d2").toString()).devices(List.of())
-                .sharedDirs(List.of(SharedDir.readWrite(fx.work.toString()))).build(), RockerApp.of("/bin/true"), user.caller());
+                .sharedDirs(List.of(SharedDir.readWrite(fx.work.toString()))).build(), RockerApp.of("/bin/true"), Attacker.callerOf(user));
         assertEquals(roots.toString(), RockerError.SYS, roots.error());
         assertTrue(roots.message(), roots.message().startsWith("permission denied: shared_dirs '" + fx.work + "': must be a dir of uid " + user.uid));
         String out = run(req.dataDir(attacker.home.resolve("d3").toString()).sharedDirs(List.of(SharedDir.readWrite(own.toString())))
-                .build(), user.caller(), "echo mine > " + own + "/f && echo shared: ok");
+                .build(), Attacker.callerOf(user), "echo mine > " + own + "/f && echo shared: ok");
         assertEquals("shared: ok\n", out);
         assertEquals("mine\n", Files.readString(own.resolve("f")));
         assertEquals(user.uid, Files.getAttribute(own.resolve("f"), "unix:uid"));

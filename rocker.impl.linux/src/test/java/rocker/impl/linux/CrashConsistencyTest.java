@@ -20,6 +20,9 @@ import rocker.api.RockerError;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
+import rocker.testsupport.HostUser;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
 
 /**
  * The registry and the processes agree after any engine's end (docs/engine.md, "Crash consistency"):
@@ -91,12 +94,12 @@ public class CrashConsistencyTest {
     @Test
     public void anotherUserCannotNestADataDirInAVictimsToBlockIt() throws Exception {
         Path img = image();
-        try (HostUser victim = HostUser.create(); HostUser attacker = HostUser.create()) {
+        try (HostUser victim = HostUser.create("rk-t"); HostUser attacker = HostUser.create("rk-t")) {
             Path data = victim.home(fx.work).resolve("data");
             RockerResult v = fx.engine.enterRocker(fx.request(img, "v", "/var").uid(victim.uid).gid(victim.gid)
-                    .dataDir(data.toString()).build(), RockerApp.of("/bin/sh", "-c", "touch /var/tmp/x; sleep 600"), victim.caller());
+                    .dataDir(data.toString()).build(), RockerApp.of("/bin/sh", "-c", "touch /var/tmp/x; sleep 600"), Attacker.callerOf(victim));
             assertEquals(v.toString(), RockerError.SUCCESS, v.error());
-            assertTrue(KernelView.eventually(() -> Files.isDirectory(data.resolve("upper/var/tmp"))));
+            assertTrue(KernelView.eventually(EngineFixture.SETTLE, () -> Files.isDirectory(data.resolve("upper/var/tmp"))));
             // the world-writable dirs of a data dir are out of other users' reach: upper/ is the user's 0700,
             // the private /tmp and /run lie in root's private/ (0700)
             assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("upper"))));
@@ -204,11 +207,11 @@ public class CrashConsistencyTest {
                 .command("/bin/sh", "-c", "i=0; while [ $i -lt 400 ]; do printf '%01024d' 0; i=$((i+1)); sleep 0.005; done; exit 4")
                 .stdout(rocker.api.Stdio.stream(out)).build());
         assertEquals(r.toString(), RockerError.SUCCESS, r.error());
-        assertTrue(KernelView.eventually(() -> out.size() > 0));
+        assertTrue(KernelView.eventually(EngineFixture.SETTLE, () -> out.size() > 0));
         long threadsBefore = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("rocker-stdout-")).count();
         assertTrue(threadsBefore > 0);
         a.close();
-        assertTrue("the copying thread ends with its engine", KernelView.eventually(() -> Thread.getAllStackTraces().keySet().stream()
+        assertTrue("the copying thread ends with its engine", KernelView.eventually(EngineFixture.SETTLE, () -> Thread.getAllStackTraces().keySet().stream()
                 .noneMatch(t -> t.getName().equals("rocker-stdout-" + r.guardName()))));
         RockerEngine b = fx.engine(() -> guard, 0);
         try {
@@ -246,11 +249,11 @@ public class CrashConsistencyTest {
         try {
             RockerEngine b = fx.engine(() -> guard, 0);
             try {
-                assertFalse("the half-built rocker's guard is gone", KernelView.exists(h.guardPid));
-                assertFalse("its keeper is gone", KernelView.exists(h.keeperPid));
+                assertFalse("the half-built rocker's guard is gone", KernelView.alive(h.guardPid));
+                assertFalse("its keeper is gone", KernelView.alive(h.keeperPid));
                 assertFalse("its record is gone", registry.contains(halfBuilt));
-                assertFalse("the unrecorded guard is gone", KernelView.exists(u.guardPid));
-                assertTrue("another state dir's guard is left alone", KernelView.exists(o.guardPid));
+                assertFalse("the unrecorded guard is gone", KernelView.alive(u.guardPid));
+                assertTrue("another state dir's guard is left alone", KernelView.alive(o.guardPid));
                 assertEquals(List.of(), b.list());
             } finally {
                 b.close();
@@ -271,7 +274,7 @@ public class CrashConsistencyTest {
             RockerResult r = start(a, fx.request(image(), "s").build(), "sleep 600");
             assertEquals(r.toString(), RockerError.SUCCESS, r.error());
             Registry registry = new Registry(fx.stateDir);
-            assertTrue(KernelView.eventually(() -> registry.all().stream().filter(x -> x.state == RockerRecord.State.SPARE
+            assertTrue(KernelView.eventually(EngineFixture.SETTLE, () -> registry.all().stream().filter(x -> x.state == RockerRecord.State.SPARE
                     && x.guardPid > 0).count() == 2));
             List<RockerRecord> spares = registry.all().stream().filter(x -> x.state == RockerRecord.State.SPARE).toList();
             RockerEngine b = fx.engine(() -> guard, 0);
@@ -285,7 +288,7 @@ public class CrashConsistencyTest {
         } finally {
             a.close();
         }
-        assertTrue("a closed engine's spare records are gone", KernelView.eventually(() -> new Registry(fx.stateDir).all().isEmpty()));
+        assertTrue("a closed engine's spare records are gone", KernelView.eventually(EngineFixture.SETTLE, () -> new Registry(fx.stateDir).all().isEmpty()));
     }
 
     @Test

@@ -4,11 +4,8 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Set;
 
@@ -16,12 +13,17 @@ import org.junit.rules.ExternalResource;
 
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
+import rocker.testsupport.KernelView;
+import rocker.testsupport.WorkDirs;
 
 /**
  * A real engine on the real kernel (root), in a private work dir under /tmp, that checks after each
  * test that nothing was left behind: no rocker, no loop device on our images, no new host mount.
  */
 final class EngineFixture extends ExternalResource {
+    /** How long the engine tests poll the kernel ({@link KernelView#eventually(Duration, java.util.concurrent.Callable)}). */
+    static final Duration SETTLE = Duration.ofSeconds(5);
+
     Path work;
     Path stateDir;
     RockerEngine engine;
@@ -43,8 +45,7 @@ final class EngineFixture extends ExternalResource {
 
     @Override
     protected void before() throws Throwable {
-        work = Files.createTempDirectory(parent, "rocker-test-");
-        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        work = WorkDirs.create(parent, "rocker-test-");
         stateDir = work.resolve("state");
         String guard = System.getProperty("rocker.guard");
         assertTrue("the build compiles rocker-guard and passes -Drocker.guard", guard != null && Files.isExecutable(Path.of(guard)));
@@ -70,14 +71,14 @@ final class EngineFixture extends ExternalResource {
             }
             engine.close();
             assertEquals("host mounts are unchanged", mountsBefore, KernelView.mountPoints());
-            assertTrue("no loop device left: " + ourLoops(), KernelView.eventually(() -> ourLoops().equals(loopsBefore)));
-            assertTrue("no cgroup left: " + cgroupsLeft(), KernelView.eventually(() -> cgroupsLeft().isEmpty()));
+            assertTrue("no loop device left: " + ourLoops(), KernelView.eventually(SETTLE, () -> ourLoops().equals(loopsBefore)));
+            assertTrue("no cgroup left: " + cgroupsLeft(), KernelView.eventually(SETTLE, () -> cgroupsLeft().isEmpty()));
         } catch (Exception e) {
             throw new AssertionError(e);
         } finally {
             removeCgroupParent();
             try {
-                deleteTree(work);
+                WorkDirs.delete(work);
             } catch (IOException e) {
                 // reported by the assertions above, if anything was left mounted
             }
@@ -130,22 +131,5 @@ final class EngineFixture extends ExternalResource {
                 .execDir(work.resolve("exec-" + dataName).toString())
                 .dataDir(work.resolve("data-" + dataName).toString())
                 .overlayDirs(overlays);
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

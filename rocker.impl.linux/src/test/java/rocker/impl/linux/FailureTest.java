@@ -17,6 +17,8 @@ import rocker.api.RockerApp;
 import rocker.api.RockerError;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
 
 /** Every bad input and every failing step gets its code and leaves nothing behind. */
 public class FailureTest {
@@ -36,7 +38,7 @@ public class FailureTest {
         assertEquals("", r.guardName());
         assertEquals(0, r.guardPid());
         assertTrue(fx.engine.list().isEmpty());
-        assertTrue("no process left in a rocker", KernelView.eventually(() -> childNamespaceProcesses().equals(before)));
+        assertTrue("no process left in a rocker", KernelView.eventually(EngineFixture.SETTLE, () -> childNamespaceProcesses().equals(before)));
         return r;
     }
 
@@ -102,15 +104,9 @@ public class FailureTest {
 
     @Test
     public void aCorruptImageFailsTheBuildAndFreesTheLoopDevice() throws Exception {
-        Path bad = fx.work.resolve("corrupt.squashfs");
-        byte[] junk = new byte[8192];
-        junk[0] = 'h';
-        junk[1] = 's';
-        junk[2] = 'q';
-        junk[3] = 's';
-        Files.write(bad, junk);
+        Path bad = Images.corrupt(fx.work, "corrupt");
         refused(fx.request(bad, "c", "/etc").build(), app("c"), RockerError.BUILD_ROCKER_FAILED, "cannot mount the image");
-        assertTrue(KernelView.eventually(() -> !KernelView.loopBackingFiles().toString().contains(bad.toString())));
+        assertTrue(KernelView.eventually(EngineFixture.SETTLE, () -> !KernelView.loopBackingFiles().toString().contains(bad.toString())));
         assertFalse("an empty data dir made for it is removed again: " + tree(fx.work.resolve("data-c")), Files.exists(fx.work.resolve("data-c")));
     }
 
@@ -135,9 +131,9 @@ public class FailureTest {
         assertEquals(second.toString(), RockerError.PARAM_INVALID, second.error());
         assertTrue(second.message(), second.message().contains("app_data_dir '" + fx.work.resolve("data-busy") + "': is in use by rocker "
                 + first.guardName()));
-        assertTrue(KernelView.eventually(() -> childNamespaceProcesses().equals(before)));
+        assertTrue(KernelView.eventually(EngineFixture.SETTLE, () -> childNamespaceProcesses().equals(before)));
         assertEquals(1, fx.engine.list().size());
-        assertTrue("the first rocker is unharmed", KernelView.exists(first.appPid()));
+        assertTrue("the first rocker is unharmed", KernelView.alive(first.appPid()));
     }
 
     @Test

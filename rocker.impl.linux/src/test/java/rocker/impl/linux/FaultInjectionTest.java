@@ -18,6 +18,8 @@ import rocker.api.RockerApp;
 import rocker.api.RockerError;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
 
 /**
  * Every step of the guard fails once (ROCKER_GUARD_FAULT, set by a wrapper around the real guard):
@@ -48,8 +50,8 @@ public class FaultInjectionTest {
         assertTrue(step + ": " + r.message(), r.message().contains("errno 5 "));
         assertEquals("", r.guardName());
         assertTrue(fx.engine.list().isEmpty());
-        assertTrue(step + ": no keeper left", KernelView.eventually(() -> keepersOfThisJvm() == 0));
-        assertTrue(step + ": no loop device left", KernelView.eventually(() -> fx.ourLoops().isEmpty()));
+        assertTrue(step + ": no keeper left", KernelView.eventually(EngineFixture.SETTLE, () -> keepersOfThisJvm() == 0));
+        assertTrue(step + ": no loop device left", KernelView.eventually(EngineFixture.SETTLE, () -> fx.ourLoops().isEmpty()));
         assertFalse(step + ": the data dir made for it is gone", Files.exists(Path.of(request.dataDir())));
     }
 

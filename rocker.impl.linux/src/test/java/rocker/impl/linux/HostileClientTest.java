@@ -23,6 +23,10 @@ import rocker.api.RockerError;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
 import rocker.impl.linux.sys.Fd;
+import rocker.testsupport.Canaries;
+import rocker.testsupport.HostUser;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
 
 /**
  * A hostile local user (a real one, made for the test) asks the root engine for rockers with paths it
@@ -57,7 +61,7 @@ public class HostileClientTest {
     }
 
     private RockerResult asUser(RockerRequest request) {
-        return fx.engine.enterRocker(request, RockerApp.of("/bin/true"), user.caller());
+        return fx.engine.enterRocker(request, RockerApp.of("/bin/true"), Attacker.callerOf(user));
     }
 
     private void refused(RockerResult r, RockerError error, String message) throws Exception {
@@ -97,7 +101,7 @@ public class HostileClientTest {
                 RockerApp app = p[0].equals("log/stderr.log")
                         ? RockerApp.builder().command("/bin/true").stdout(rocker.api.Stdio.discard()).build()
                         : RockerApp.of("/bin/true");
-                refused(fx.engine.enterRocker(request(data).build(), app, user.caller()), RockerError.PARAM_INVALID,
+                refused(fx.engine.enterRocker(request(data).build(), app, Attacker.callerOf(user)), RockerError.PARAM_INVALID,
                         "app_data_dir '" + data + "': " + p[0] + " is a symbolic link");
                 assertTrue("the planted link is still there", Files.isSymbolicLink(data.resolve((String) p[0])));
             }
@@ -194,7 +198,7 @@ public class HostileClientTest {
     public void aUserRunsTwiceOnItsDataDirAndOwnsItsLogs() throws Exception {
         Path data = home.resolve("again");
         for (int run = 1; run <= 2; run++) {
-            RockerResult r = fx.engine.enterRocker(request(data).build(), RockerApp.of("/bin/echo", "run " + run), user.caller());
+            RockerResult r = fx.engine.enterRocker(request(data).build(), RockerApp.of("/bin/echo", "run " + run), Attacker.callerOf(user));
             assertEquals(r.toString(), RockerError.SUCCESS, r.error());
             assertEquals(0, fx.engine.waitForApp(r.guardName(), Duration.ofSeconds(10)).getAsInt());
             assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
@@ -253,7 +257,7 @@ public class HostileClientTest {
         // init's memory map: readable only with root's ptrace rights, which an as-user thread must not keep
         // (a non-zero fsuid alone leaves CAP_SYS_PTRACE effective)
         RockerResult maps = fx.engine.enterRocker(request(home.resolve("m")).build(),
-                RockerApp.builder().command("/bin/true").stdin(rocker.api.Stdio.file("/proc/1/maps")).build(), user.caller());
+                RockerApp.builder().command("/bin/true").stdin(rocker.api.Stdio.file("/proc/1/maps")).build(), Attacker.callerOf(user));
         refused(maps, RockerError.SYS, "permission denied: stdin '/proc/1/maps': uid " + user.uid + " may not open it");
         // a file the engine holds open behind a dir the user cannot search: /proc/PID/fd/N would jump past it
         Path closed = Files.createDirectory(fx.work.resolve("closed"));
@@ -274,7 +278,7 @@ public class HostileClientTest {
             assertTrue("the test holds the file open", fd != null);
             String magic = "/proc/" + ProcessHandle.current().pid() + "/fd/" + fd;
             RockerResult r = fx.engine.enterRocker(request(home.resolve("f")).build(),
-                    RockerApp.builder().command("/bin/true").stdin(rocker.api.Stdio.file(magic)).build(), user.caller());
+                    RockerApp.builder().command("/bin/true").stdin(rocker.api.Stdio.file(magic)).build(), Attacker.callerOf(user));
             refused(r, RockerError.PARAM_INVALID, "stdin '" + magic + "': cannot be opened");
         } finally {
             Files.delete(hidden);
@@ -283,7 +287,7 @@ public class HostileClientTest {
 
     @Test
     public void aUsersGuardWritesItsLogsWithTheUsersFileCredentials() throws Exception {
-        RockerResult r = fx.engine.enterRocker(request(home.resolve("g")).build(), RockerApp.of("/bin/sleep", "30"), user.caller());
+        RockerResult r = fx.engine.enterRocker(request(home.resolve("g")).build(), RockerApp.of("/bin/sleep", "30"), Attacker.callerOf(user));
         assertEquals(r.toString(), RockerError.SUCCESS, r.error());
         // the guard bounds the logs: with the user's fsuid/fsgid (quota, root's reserve) and no CAP_SYS_RESOURCE
         String[] uids = KernelView.status(r.guardPid(), "Uid").trim().split("\\s+");

@@ -20,6 +20,9 @@ import rocker.api.RockerApp;
 import rocker.api.RockerError;
 import rocker.api.RockerResult;
 import rocker.api.Stdio;
+import rocker.testsupport.Apps;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
 
 /** A rocker seen from inside (what its app reports) and from outside (what the kernel says). */
 public class IsolationTest {
@@ -93,7 +96,7 @@ public class IsolationTest {
         assertEquals("0000000000000000", KernelView.status(r.appPid(), "CapEff"));
         assertEquals("0000000000000000", KernelView.status(r.appPid(), "CapBnd"));
         // the file descriptors of the app once it is sleep (the shell keeps its script open): stdio only
-        assertTrue(KernelView.eventually(() -> ProcStat.read(r.appPid()).map(p -> p.name.equals("sleep")).orElse(false)));
+        assertTrue(KernelView.eventually(EngineFixture.SETTLE, () -> ProcStat.read(r.appPid()).map(p -> p.name.equals("sleep")).orElse(false)));
         try (var fds = Files.list(Path.of("/proc", Integer.toString(r.appPid()), "fd"))) {
             assertEquals("no inherited descriptors beyond stdio", 3, fds.count());
         }

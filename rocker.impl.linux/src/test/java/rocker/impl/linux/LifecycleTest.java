@@ -18,6 +18,9 @@ import rocker.api.RockerError;
 import rocker.api.RockerInfo;
 import rocker.api.RockerResult;
 import rocker.api.Stdio;
+import rocker.testsupport.Apps;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
 
 /** Guards reap, rockers end completely, and the engine leaks nothing over many rockers. */
 public class LifecycleTest {
@@ -48,7 +51,7 @@ public class LifecycleTest {
         Apps.awaitOutput(out, "ready");
         String ns = KernelView.nsLink(r.guardPid(), "pid");
         Thread.sleep(600); // the orphans end after 0.2 s
-        assertTrue("no zombie in the rocker", KernelView.eventually(() -> KernelView.processesIn(ns).stream()
+        assertTrue("no zombie in the rocker", KernelView.eventually(EngineFixture.SETTLE, () -> KernelView.processesIn(ns).stream()
                 .allMatch(p -> ProcStat.read(p).map(s -> s.state != 'Z').orElse(true))));
         assertEquals("guard and app only", 2, KernelView.processesIn(ns).size());
     }
@@ -58,15 +61,15 @@ public class LifecycleTest {
         Path img = image();
         RockerResult r = run(img, "d", Stdio.discard(), "/bin/sh", "write.sh");
         Path kept = fx.work.resolve("data-d/upper/var/tmp/rocker-kept");
-        assertTrue(KernelView.eventually(() -> Files.exists(kept)));
+        assertTrue(KernelView.eventually(EngineFixture.SETTLE, () -> Files.exists(kept)));
         String ns = KernelView.nsLink(r.guardPid(), "pid");
         assertEquals(1, fx.engine.list().size());
 
         RockerResult d = fx.engine.destroy(r.guardName());
         assertEquals(d.toString(), RockerError.SUCCESS, d.error());
-        assertTrue("no process of the rocker", KernelView.eventually(() -> KernelView.processesIn(ns).isEmpty()));
-        assertFalse(KernelView.exists(r.appPid()));
-        assertTrue("no loop device on the image", KernelView.eventually(
+        assertTrue("no process of the rocker", KernelView.eventually(EngineFixture.SETTLE, () -> KernelView.processesIn(ns).isEmpty()));
+        assertFalse(KernelView.alive(r.appPid()));
+        assertTrue("no loop device on the image", KernelView.eventually(EngineFixture.SETTLE,
                 () -> !KernelView.loopBackingFiles().toString().contains(img.toString())));
         assertEquals("kept\n", Files.readString(kept));
         assertTrue(fx.engine.list().isEmpty());
@@ -78,7 +81,7 @@ public class LifecycleTest {
         RockerResult r = run(image(), "n", Stdio.discard(), "/bin/sh", "orphans.sh");
         RockerResult wrong = fx.engine.destroy(r.guardPid(), "rkaaaaaaaaaaaaa");
         assertEquals(RockerError.GET_GUARDNAME_FAILED, wrong.error());
-        assertTrue(KernelView.exists(r.guardPid()));
+        assertTrue(KernelView.alive(r.guardPid()));
         int self = (int) ProcessHandle.current().pid();
         RockerResult notAGuard = fx.engine.destroy(self, ProcStat.read(self).get().name);
         assertEquals(RockerError.PARAM_INVALID, notAGuard.error());
@@ -93,12 +96,12 @@ public class LifecycleTest {
                 RockerApp.of("/bin/sh", exec + "/exit.sh", "3"));
         assertEquals(r.toString(), RockerError.SUCCESS, r.error());
         assertEquals(3, fx.engine.waitForApp(r.guardName(), Duration.ofSeconds(10)).getAsInt());
-        assertTrue("--rm: the rocker ends with its app", KernelView.eventually(() -> !KernelView.exists(r.guardPid())));
-        assertTrue(KernelView.eventually(() -> fx.engine.list().isEmpty()));
+        assertTrue("--rm: the rocker ends with its app", KernelView.eventually(EngineFixture.SETTLE, () -> !KernelView.alive(r.guardPid())));
+        assertTrue(KernelView.eventually(EngineFixture.SETTLE, () -> fx.engine.list().isEmpty()));
 
         RockerResult kept = run(img, "y", Stdio.discard(), "/bin/sh", "exit.sh", "0");
         assertEquals(0, fx.engine.waitForApp(kept.guardName(), Duration.ofSeconds(10)).getAsInt());
-        assertTrue("without --rm the rocker outlives its app", KernelView.exists(kept.guardPid()));
+        assertTrue("without --rm the rocker outlives its app", KernelView.alive(kept.guardPid()));
         assertEquals(1, fx.engine.list().size());
     }
 
@@ -113,7 +116,7 @@ public class LifecycleTest {
         assertEquals(r.guardPid(), live.get(0).guardPid());
         assertEquals(7, live.get(0).appId());
         assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
-        assertTrue(KernelView.eventually(() -> !KernelView.exists(r.guardPid())));
+        assertTrue(KernelView.eventually(EngineFixture.SETTLE, () -> !KernelView.alive(r.guardPid())));
     }
 
     @Test
@@ -143,8 +146,8 @@ public class LifecycleTest {
             RockerResult r = run(img, "c", Stdio.log(), "/bin/sh", "exit.sh", "0");
             assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
         }
-        assertTrue("fds: " + before + " -> " + KernelView.fdTargets(), KernelView.eventually(() -> KernelView.openFds() <= fds));
-        assertTrue("threads: " + threads + " -> " + KernelView.threads(), KernelView.eventually(() -> KernelView.threads() <= threads));
+        assertTrue("fds: " + before + " -> " + KernelView.fdTargets(), KernelView.eventually(EngineFixture.SETTLE, () -> KernelView.openFds() <= fds));
+        assertTrue("threads: " + threads + " -> " + KernelView.threads(), KernelView.eventually(EngineFixture.SETTLE, () -> KernelView.threads() <= threads));
         assertTrue(fx.engine.list().isEmpty());
     }
 }

@@ -21,6 +21,10 @@ import rocker.api.RockerApp;
 import rocker.api.RockerError;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
+import rocker.testsupport.Apps;
+import rocker.testsupport.Canaries;
+import rocker.testsupport.HostUser;
+import rocker.testsupport.Images;
 
 /**
  * Bounded logs (the guard pumps the app's output into log/stdout.log and log/stderr.log, rotating to .1
@@ -170,7 +174,7 @@ public class LogBoundTest {
                 throw new AssertionError(e);
             }
         });
-        RockerResult r = fx.engine.enterRocker(request, RockerApp.of("/bin/sh", "/srv/rocker-test-exec/run.sh"), user.caller());
+        RockerResult r = fx.engine.enterRocker(request, RockerApp.of("/bin/sh", "/srv/rocker-test-exec/run.sh"), Attacker.callerOf(user));
         assertEquals(r.toString(), RockerError.SUCCESS, r.error());
         planter.start();
         try {

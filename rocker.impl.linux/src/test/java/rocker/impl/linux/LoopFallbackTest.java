@@ -15,6 +15,8 @@ import rocker.api.RockerApp;
 import rocker.api.RockerError;
 import rocker.api.RockerResult;
 import rocker.impl.linux.sys.Loop;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
 
 /**
  * Kernels before 5.8 have no LOOP_CONFIGURE: the image is then bound with LOOP_SET_FD and

@@ -14,6 +14,8 @@ import org.junit.Test;
 import rocker.api.RockerApp;
 import rocker.api.RockerError;
 import rocker.api.RockerResult;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
 
 /**
  * A rocker outlives its server however the server stops: keeper and guard are in a session of their
@@ -55,9 +57,9 @@ public class OutlivesServerTest {
             }
         }
         Thread.sleep(200);
-        assertTrue("the guard lives", KernelView.exists(r.guardPid()));
-        assertTrue("the keeper lives", KernelView.exists(keeper));
-        assertTrue("the app lives", KernelView.exists(r.appPid()));
+        assertTrue("the guard lives", KernelView.alive(r.guardPid()));
+        assertTrue("the keeper lives", KernelView.alive(keeper));
+        assertTrue("the app lives", KernelView.alive(r.appPid()));
         long appIgnored = Long.parseLong(KernelView.status(r.appPid(), "SigIgn").trim(), 16);
         for (int sig : new int[] {1, 2, 3, 13, 15, 20}) {
             assertEquals("the app has the default disposition of signal " + sig, 0, appIgnored & (1L << (sig - 1)));

@@ -20,6 +20,7 @@ import rocker.api.RockerApp;
 import rocker.api.RockerError;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
+import rocker.testsupport.Images;
 
 /**
  * The rocker's /proc gets the OCI runtime spec's defaults (runc's readonlyPaths and maskedPaths) from

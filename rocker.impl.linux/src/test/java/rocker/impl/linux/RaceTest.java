@@ -23,6 +23,9 @@ import rocker.api.RockerError;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
 import rocker.api.Stdio;
+import rocker.testsupport.Canaries;
+import rocker.testsupport.HostUser;
+import rocker.testsupport.Images;
 
 /**
  * A hostile user (a real one) swaps the paths of its request as fast as it can while it asks for
@@ -140,7 +143,7 @@ public class RaceTest {
             for (int i = 0; System.nanoTime() < end; i++) {
                 Path data = home.resolve("p" + i);
                 RockerResult r = fx.engine.enterRocker(request(data, pkg).build(), RockerApp.of("/bin/cat", "/srv/rocker-race-exec/marker"),
-                        user.caller());
+                        Attacker.callerOf(user));
                 count(r);
                 if (r.isSuccess()) {
                     finish(r, data);
@@ -177,7 +180,7 @@ public class RaceTest {
         })) {
             long end = System.nanoTime() + RACE_NANOS;
             while (System.nanoTime() < end) {
-                RockerResult r = fx.engine.enterRocker(request(data, img).build(), RockerApp.of("/bin/true"), user.caller());
+                RockerResult r = fx.engine.enterRocker(request(data, img).build(), RockerApp.of("/bin/true"), Attacker.callerOf(user));
                 count(r);
                 if (r.isSuccess()) {
                     fx.engine.waitForApp(r.guardName(), Duration.ofSeconds(10));
@@ -237,7 +240,7 @@ public class RaceTest {
             long end = System.nanoTime() + RACE_NANOS;
             for (int i = 0; System.nanoTime() < end; i++) {
                 RockerApp app = RockerApp.builder().command("/bin/echo", "pwned").stdout(Stdio.file(out.toString())).build();
-                RockerResult r = fx.engine.enterRocker(request(home.resolve("f" + i), img).build(), app, user.caller());
+                RockerResult r = fx.engine.enterRocker(request(home.resolve("f" + i), img).build(), app, Attacker.callerOf(user));
                 count(r);
                 if (r.isSuccess()) {
                     fx.engine.waitForApp(r.guardName(), Duration.ofSeconds(10));

@@ -22,6 +22,7 @@ import org.junit.Test;
 import rocker.api.RockerApp;
 import rocker.api.RockerError;
 import rocker.api.RockerResult;
+import rocker.testsupport.Images;
 
 /**
  * Real apps still work in the contained view of the host (read-only outside the overlays, own /tmp,

@@ -22,6 +22,7 @@ import rocker.api.RockerCaller;
 import rocker.api.RockerError;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
+import rocker.testsupport.Images;
 
 /**
  * The app's system call filter on the real kernel: a static test program (src/test/c/seccomp-probe.c)

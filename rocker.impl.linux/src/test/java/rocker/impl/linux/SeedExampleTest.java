@@ -16,6 +16,8 @@ import rocker.api.RockerApp;
 import rocker.api.RockerError;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
+import rocker.testsupport.Images;
+import rocker.testsupport.WorkDirs;
 
 /**
  * The seed's own example request, exactly as written in shared/seed: its data dir lies under the
@@ -60,7 +62,7 @@ public class SeedExampleTest {
             assertFalse("the exec dir was made inside the rocker, in the data dir", Files.exists(appDir.resolve("execdir")));
         } finally {
             Files.deleteIfExists(pkg);
-            EngineFixture.deleteTree(appDir);
+            WorkDirs.delete(appDir);
         }
     }
 }

@@ -30,6 +30,10 @@ import rocker.api.RockerCaller;
 import rocker.api.RockerError;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
+import rocker.testsupport.HostUser;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
+import rocker.testsupport.WorkDirs;
 
 /**
  * The server's files are out of reach inside every rocker (docs/engine.md, "The mount plan"): the
@@ -88,7 +92,7 @@ public class ServerFilesHiddenTest {
     @After
     public void tearDown() throws Exception {
         if (server != null) server.close();
-        if (srvDir != null) EngineFixture.deleteTree(srvDir);
+        if (srvDir != null) WorkDirs.delete(srvDir);
     }
 
     private static ServerSocketChannel listen(Path socket) throws IOException {
@@ -242,7 +246,7 @@ public class ServerFilesHiddenTest {
             user.chown(link);
             RockerRequest request = RockerRequest.builder().appId(9).uid(user.uid).gid(user.gid).pkgPath(image.toString())
                     .execDir("/srv/rocker-test-exec").dataDir(data.toString()).overlayDirs("/srv").build();
-            String out = run(request, user.caller(), String.join("\n",
+            String out = run(request, Attacker.callerOf(user), String.join("\n",
                     "echo \"at the name: [$(ls -A \"$SOCKDIR\" 2>&1)]\"",
                     "test -e \"$SOCKDIR/rocker.sock\" && echo socket: visible || echo socket: absent",
                     "echo done"), Map.of("SOCKDIR", sockDir.toString()));

@@ -18,6 +18,8 @@ import rocker.api.RockerApp;
 import rocker.api.RockerError;
 import rocker.api.RockerResult;
 import rocker.api.Stdio;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
 
 /** Spare guards: started ahead of need, claimed (renamed, given their hostname and stdio), ended with the engine. */
 public class SpareGuardTest {
@@ -48,7 +50,7 @@ public class SpareGuardTest {
         RockerResult first = fx.engine.enterRocker(fx.request(img, "a", "/etc").build(),
                 RockerApp.of("/bin/sh", fx.work.resolve("exec-a") + "/who.sh"));
         assertEquals(first.toString(), RockerError.SUCCESS, first.error());
-        assertTrue("two spares wait", KernelView.eventually(() -> spares().size() == 2));
+        assertTrue("two spares wait", KernelView.eventually(EngineFixture.SETTLE, () -> spares().size() == 2));
         List<Integer> waiting = spares();
 
         Path out = fx.work.resolve("who.txt");
@@ -59,7 +61,7 @@ public class SpareGuardTest {
         assertEquals("renamed", second.guardName(), ProcStat.read(second.guardPid()).get().name);
         assertEquals(0, fx.engine.waitForApp(second.guardName(), Duration.ofSeconds(10)).getAsInt());
         assertEquals("gw-7 1000\n", Files.readString(out));
-        assertTrue("refilled", KernelView.eventually(() -> spares().size() == 2));
+        assertTrue("refilled", KernelView.eventually(EngineFixture.SETTLE, () -> spares().size() == 2));
 
         // another mode is not pooled: a guard of its own
         RockerResult third = fx.engine.enterRocker(fx.request(img, "c").network(NetworkMode.NONE).build(),
@@ -72,6 +74,6 @@ public class SpareGuardTest {
             assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
         }
         fx.engine.close();
-        assertTrue("spares end with the engine", KernelView.eventually(() -> spares().isEmpty()));
+        assertTrue("spares end with the engine", KernelView.eventually(EngineFixture.SETTLE, () -> spares().isEmpty()));
     }
 }

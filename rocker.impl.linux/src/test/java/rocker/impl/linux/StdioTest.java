@@ -16,6 +16,8 @@ import rocker.api.RockerApp;
 import rocker.api.RockerError;
 import rocker.api.RockerResult;
 import rocker.api.Stdio;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
 
 /** Where the app's standard streams go, and that nothing else reaches it. */
 public class StdioTest {
@@ -39,7 +41,7 @@ public class StdioTest {
                         .stdin(Stdio.file(in.toString())).stdout(Stdio.stream(out)).stderr(Stdio.file(err.toString())).build());
         assertEquals(r.toString(), RockerError.SUCCESS, r.error());
         assertEquals(0, fx.engine.waitForApp(r.guardName(), Duration.ofSeconds(10)).getAsInt());
-        assertTrue(KernelView.eventually(() -> out.toString().endsWith("\n4\n") || out.toString().endsWith("\n5\n")));
+        assertTrue(KernelView.eventually(EngineFixture.SETTLE, () -> out.toString().endsWith("\n4\n") || out.toString().endsWith("\n5\n")));
         String text = out.toString();
         assertTrue(text, text.startsWith("out:hello\n"));
         assertTrue("a clean environment: " + text, text.contains("env:FOO=bar LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin PWD="));

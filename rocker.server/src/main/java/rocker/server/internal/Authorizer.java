@@ -8,7 +8,7 @@ import rocker.api.RockerCaller;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.UserLimits;
-import rocker.server.protocol.AppSpec;
+import rocker.client.protocol.AppSpec;
 
 /**
  * Decides what a {@link Peer} may do, from its kernel credentials only. Root and the configured trusted

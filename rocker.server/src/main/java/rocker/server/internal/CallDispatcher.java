@@ -19,11 +19,11 @@ import rocker.api.RockerException;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
-import rocker.server.protocol.AppSpec;
-import rocker.server.protocol.Call;
-import rocker.server.protocol.Protocol;
-import rocker.server.protocol.ReplyCodec;
-import rocker.server.protocol.StdioSpec;
+import rocker.client.protocol.AppSpec;
+import rocker.client.protocol.Call;
+import rocker.client.protocol.Protocol;
+import rocker.client.protocol.ReplyCodec;
+import rocker.client.protocol.StdioSpec;
 
 /**
  * Carries out one decoded {@link Call} for a {@link Peer} on the engine: validates it again
@@ -203,7 +203,7 @@ final class CallDispatcher {
 
     private void destroy(Call.Destroy call, Peer peer, Responder out) throws IOException {
         String what = "destroy " + call.guardName();
-        Optional<String> refusal = ownership(peer, i -> i.guardName().equals(call.guardName()), "guard_name '" + call.guardName() + "'");
+        Optional<RockerResult> refusal = ownership(peer, i -> i.guardName().equals(call.guardName()), "guard_name '" + call.guardName() + "'");
         if (refusal.isPresent()) {
             refuse(peer, what, refusal.get(), out);
             return;
@@ -215,7 +215,7 @@ final class CallDispatcher {
 
     private void destroyPid(Call.DestroyPid call, Peer peer, Responder out) throws IOException {
         String what = "destroy pid " + call.guardPid() + " name " + call.expectedName();
-        Optional<String> refusal = ownership(peer, i -> i.guardPid() == call.guardPid(), "guard_pid '" + call.guardPid() + "'");
+        Optional<RockerResult> refusal = ownership(peer, i -> i.guardPid() == call.guardPid(), "guard_pid '" + call.guardPid() + "'");
         if (refusal.isPresent()) {
             refuse(peer, what, refusal.get(), out);
             return;
@@ -227,7 +227,7 @@ final class CallDispatcher {
 
     private void await(Call.Wait call, Peer peer, Responder out) throws IOException {
         String what = "wait " + call.guardName();
-        Optional<String> refusal = ownership(peer, i -> i.guardName().equals(call.guardName()), "guard_name '" + call.guardName() + "'");
+        Optional<RockerResult> refusal = ownership(peer, i -> i.guardName().equals(call.guardName()), "guard_name '" + call.guardName() + "'");
         if (refusal.isPresent()) {
             refuse(peer, what, refusal.get(), out);
             return;
@@ -273,17 +273,25 @@ final class CallDispatcher {
         out.stats(stats.get());
     }
 
-    /** For an unprivileged peer: refuses unless the rocker exists and is the peer's. */
-    private Optional<String> ownership(Peer peer, java.util.function.Predicate<RockerInfo> which, String field) {
+    /**
+     * For an unprivileged peer: refuses unless the rocker exists ({@code param_invalid} "no such rocker",
+     * as the engine answers root) and is the peer's ({@code sys} "permission denied").
+     */
+    private Optional<RockerResult> ownership(Peer peer, java.util.function.Predicate<RockerInfo> which, String field) {
         if (authorizer.privileged(peer)) {
             return Optional.empty();
         }
         Optional<RockerInfo> info = engine.list().stream().filter(which).findFirst();
         if (info.isEmpty()) {
-            return Optional.of(field + ": no such rocker of uid " + peer.uid());
+            return Optional.of(RockerResult.failure(RockerError.PARAM_INVALID, field + ": no such rocker of uid " + peer.uid()));
         }
         return authorizer.owns(peer, info.get()) ? Optional.empty()
-                : Optional.of(field + ": the rocker is not one of uid " + peer.uid());
+                : Optional.of(RockerResult.failure(RockerError.SYS, "permission denied: " + field + ": the rocker is not one of uid " + peer.uid()));
+    }
+
+    private static void refuse(Peer peer, String what, RockerResult refusal, Responder out) throws IOException {
+        LOG.warn("{}: {} -> refused: {}", peer, what, refusal.message());
+        out.result(refusal);
     }
 
     private static void refuse(Peer peer, String what, String why, Responder out) throws IOException {

@@ -10,12 +10,12 @@ import org.slf4j.LoggerFactory;
 
 import rocker.api.RockerError;
 import rocker.api.RockerResult;
-import rocker.server.protocol.Call;
-import rocker.server.protocol.CallCodec;
-import rocker.server.protocol.Deadline;
-import rocker.server.protocol.Frame;
-import rocker.server.protocol.FrameChannel;
-import rocker.server.protocol.ProtocolException;
+import rocker.client.protocol.Call;
+import rocker.client.protocol.CallCodec;
+import rocker.client.protocol.Deadline;
+import rocker.client.protocol.Frame;
+import rocker.client.protocol.FrameChannel;
+import rocker.client.protocol.ProtocolException;
 
 /**
  * Serves one connection on its own thread: reads the single request frame within the request timeout,

@@ -9,10 +9,10 @@ import java.util.OptionalInt;
 import rocker.api.RockerInfo;
 import rocker.api.RockerResult;
 import rocker.api.RockerStats;
-import rocker.server.protocol.Deadline;
-import rocker.server.protocol.FrameChannel;
-import rocker.server.protocol.Protocol;
-import rocker.server.protocol.ReplyCodec;
+import rocker.client.protocol.Deadline;
+import rocker.client.protocol.FrameChannel;
+import rocker.client.protocol.Protocol;
+import rocker.client.protocol.ReplyCodec;
 
 /**
  * Sends response frames to one client in the protocol version of its request (version 1 until the

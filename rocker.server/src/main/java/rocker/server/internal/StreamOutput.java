@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import rocker.server.protocol.Protocol;
+import rocker.client.protocol.Protocol;
 
 /**
  * The stream the engine copies an app's stdout or stderr into: every write becomes STDOUT/STDERR

@@ -18,10 +18,10 @@ import jnr.unixsocket.UnixSocketChannel;
 import rocker.api.RockerClient;
 import rocker.api.RockerError;
 import rocker.api.RockerResult;
-import rocker.server.protocol.Deadline;
-import rocker.server.protocol.FrameChannel;
-import rocker.server.protocol.Protocol;
-import rocker.server.protocol.ReplyCodec;
+import rocker.client.protocol.Deadline;
+import rocker.client.protocol.FrameChannel;
+import rocker.client.protocol.Protocol;
+import rocker.client.protocol.ReplyCodec;
 
 /**
  * The Rocker server: listens on a Unix socket and serves every connection on its own thread, at most
@@ -143,18 +143,19 @@ public final class UnixSocketServer implements AutoCloseable {
     }
 
     private void serve(UnixSocketChannel ch) {
-        FrameChannel fc;
+        JnrTransport transport;
         try {
-            fc = new FrameChannel(ch, TICK_MILLIS);
+            transport = new JnrTransport(ch, TICK_MILLIS);
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot set up a connection: {}", e.toString());
             closeQuietly(ch);
             return;
         }
+        FrameChannel fc = new FrameChannel(transport);
         Peer peer;
         try {
-            jnr.unixsocket.Credentials c = fc.peerCredentials();
-            peer = PeerProcess.of(fc.fd(), c.getPid(), c.getUid(), c.getGid());
+            jnr.unixsocket.Credentials c = transport.peerCredentials();
+            peer = PeerProcess.of(transport.fd(), c.getPid(), c.getUid(), c.getGid());
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot read a client's credentials: {}", e.toString());
             closeQuietly(fc);

@@ -1,2 +1,5 @@
-/** The socket server: listener, connections, authorization from SO_PEERCRED, dispatch to the engine. */
+/**
+ * The socket server: the DS component (PID {@code rocker.server}, configuration policy REQUIRE), listener,
+ * connections, authorization from SO_PEERCRED, dispatch to the engine.
+ */
 package rocker.server.internal;

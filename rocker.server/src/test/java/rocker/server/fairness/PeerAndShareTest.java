@@ -21,9 +21,9 @@ import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
 
-import rocker.server.client.RemoteRockerClient;
+import rocker.client.RemoteRockerClient;
+import rocker.client.testing.Requests;
 import rocker.server.testing.ChildJvm;
-import rocker.server.testing.Requests;
 import rocker.server.testing.ServerFixture;
 import rocker.server.testing.TestUser;
 

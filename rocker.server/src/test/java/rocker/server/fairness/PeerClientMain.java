@@ -17,7 +17,7 @@ import rocker.api.RockerException;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
 import rocker.api.Stdio;
-import rocker.server.client.RemoteRockerClient;
+import rocker.client.RemoteRockerClient;
 
 /**
  * A client run as another user (and, for some tests, in another pid namespace) by the fairness and

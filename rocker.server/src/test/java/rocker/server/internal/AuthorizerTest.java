@@ -15,9 +15,9 @@ import org.junit.Test;
 import rocker.api.RockerCaller;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
-import rocker.server.protocol.AppSpec;
-import rocker.server.protocol.StdioSpec;
-import rocker.server.testing.Requests;
+import rocker.client.protocol.AppSpec;
+import rocker.client.protocol.StdioSpec;
+import rocker.client.testing.Requests;
 
 public class AuthorizerTest {
     private static final AppSpec APP = new AppSpec(List.of("/bin/true"), Map.of(), null, StdioSpec.DISCARD, StdioSpec.LOG, StdioSpec.LOG);

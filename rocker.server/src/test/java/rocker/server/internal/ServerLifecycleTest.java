@@ -18,9 +18,9 @@ import jnr.unixsocket.UnixServerSocketChannel;
 import jnr.unixsocket.UnixSocketAddress;
 import rocker.api.RockerApp;
 import rocker.api.RockerResult;
-import rocker.server.client.RemoteRockerClient;
+import rocker.client.RemoteRockerClient;
+import rocker.client.testing.Requests;
 import rocker.server.testing.ProcessResources;
-import rocker.server.testing.Requests;
 import rocker.server.testing.ServerFixture;
 
 /** Binding, permissions, stale sockets, stop and restart (hot deploy). */

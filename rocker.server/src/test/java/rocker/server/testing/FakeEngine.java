@@ -54,6 +54,9 @@ public final class FakeEngine implements RockerClient {
         }
     }
 
+    /** How many times {@link #list()} was called (a command that needs no list makes none). */
+    public final AtomicInteger lists = new AtomicInteger();
+
     /** The caller of each request, in order ({@link RockerCaller#engine()} for the two-argument call). */
     public final List<RockerCaller> callers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -143,6 +146,7 @@ public final class FakeEngine implements RockerClient {
 
     @Override
     public List<RockerInfo> list() {
+        lists.incrementAndGet();
         List<RockerInfo> list = new ArrayList<>();
         rockers.values().forEach(r -> {
             RockerInfo i = r.info;

@@ -1,0 +1,75 @@
+package rocker.cli;
+
+import rocker.api.RockerClient;
+import rocker.api.RockerError;
+import rocker.api.RockerException;
+import rocker.client.RemoteRockerClient;
+
+/**
+ * Which Rocker a command talks to: the server at a socket ({@code --socket}; without it
+ * {@link Clients#standard()}, for the command line the server at {@link RemoteRockerClient#DEFAULT_SOCKET})
+ * or the in-process engine ({@code --local}, root only).
+ *
+ * @param socket the socket path or null for the default
+ * @param local whether to use the in-process engine
+ */
+record Target(String socket, boolean local) {
+    static final String USAGE = "  --socket PATH     talk to the server at PATH (default " + RemoteRockerClient.DEFAULT_SOCKET + ")\n"
+            + "  --local           use the engine in this process instead of a server (root only)";
+
+    /** Handles {@code --socket}/{@code --local} at the cursor; false when the option is another one. */
+    static boolean accept(String option, ArgCursor c, Target[] target) throws UsageException {
+        switch (option) {
+            case "--socket":
+                String s = c.value();
+                if (s.isEmpty()) {
+                    throw new UsageException("option --socket: the value is empty");
+                }
+                target[0] = target[0].withSocket(s);
+                return true;
+            case "--local":
+                c.flag();
+                target[0] = target[0].withLocal();
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    static Target initial() {
+        return new Target(null, false);
+    }
+
+    private Target withSocket(String s) throws UsageException {
+        if (local) {
+            throw new UsageException("--socket and --local exclude each other");
+        }
+        return new Target(s, false);
+    }
+
+    private Target withLocal() throws UsageException {
+        if (socket != null) {
+            throw new UsageException("--socket and --local exclude each other");
+        }
+        return new Target(null, true);
+    }
+
+    /** The client; for {@code --local} only when the caller is root. */
+    RockerClient client(CliEnvironment env) {
+        if (local) {
+            if (env.identity().uid() != 0) {
+                throw new RockerException(RockerError.SYS,
+                        "--local needs root (the engine runs in this process); use the server instead");
+            }
+            return env.clients().local();
+        }
+        return socket != null ? env.clients().remote(socket) : env.clients().standard();
+    }
+
+    /** Releases a client made for one command. */
+    static void release(RockerClient client) {
+        if (client instanceof RemoteRockerClient) {
+            ((RemoteRockerClient) client).close();
+        }
+    }
+}

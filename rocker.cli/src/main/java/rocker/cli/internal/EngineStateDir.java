@@ -1,0 +1,74 @@
+package rocker.cli.internal;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/**
+ * Points the engine (configuration PID {@value #ENGINE_PID}) at the state dir of {@code rocker serve
+ * --state-dir} (property {@value #PROPERTY}), so that its registry of live rockers lives there too, and
+ * adds the dir of {@code --socket} to the dirs it hides inside every rocker (property {@value #HIDDEN},
+ * keeping what is there, by default {@code /run/rocker}). The launcher's framework storage is new for
+ * every process, so this lasts as long as the process.
+ */
+final class EngineStateDir {
+    static final String ENGINE_PID = "rocker.engine";
+    static final String PROPERTY = "stateDir";
+    static final String HIDDEN = "hiddenPaths";
+    /** The engine's default of {@value #HIDDEN} (EngineConfig in rocker.impl.linux): the default socket's dir. */
+    static final List<String> DEFAULT_HIDDEN = List.of("/run/rocker");
+
+    private EngineStateDir() {
+    }
+
+    static void apply(ConfigurationAdmin cm, String stateDir) throws IOException {
+        apply(cm, stateDir, null);
+    }
+
+    /**
+     * Sets the engine's state dir (when not null) and adds {@code socketDir} (when not null) to its
+     * hidden paths; updates the configuration only when something changed.
+     */
+    static void apply(ConfigurationAdmin cm, String stateDir, String socketDir) throws IOException {
+        Configuration c = cm.getConfiguration(ENGINE_PID, "?");
+        Dictionary<String, Object> props = c.getProperties() != null ? c.getProperties() : new Hashtable<>();
+        boolean changed = false;
+        if (stateDir != null && !stateDir.equals(props.get(PROPERTY))) {
+            props.put(PROPERTY, stateDir);
+            changed = true;
+        }
+        if (socketDir != null) {
+            List<String> hidden = hiddenPaths(props.get(HIDDEN));
+            if (!hidden.contains(socketDir)) {
+                hidden.add(socketDir);
+                props.put(HIDDEN, hidden.toArray(new String[0]));
+                changed = true;
+            }
+        }
+        if (changed) {
+            c.update(props);
+        }
+    }
+
+    /** The configured hidden paths (ConfigAdmin may hold a String[], a collection or one String), else the default. */
+    private static List<String> hiddenPaths(Object value) {
+        List<String> out = new ArrayList<>();
+        if (value instanceof String[]) {
+            out.addAll(Arrays.asList((String[]) value));
+        } else if (value instanceof Collection) {
+            ((Collection<?>) value).forEach(v -> out.add(String.valueOf(v)));
+        } else if (value != null) {
+            out.add(String.valueOf(value));
+        } else {
+            out.addAll(DEFAULT_HIDDEN);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,100 @@
+package rocker.cli.internal;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import rocker.api.RockerClient;
+import rocker.cli.CliEnvironment;
+import rocker.cli.RockerCli;
+import rocker.server.ServerStatus;
+
+/**
+ * The {@code rocker} command line of the executable launcher jar: activated by the bnd launcher's
+ * service (property {@code launcher.arguments}), it runs the command on its own thread and ends the JVM
+ * with the command's exit code. With no arguments it does nothing (a plain framework); for
+ * {@code serve} the JVM keeps running until SIGINT/SIGTERM.
+ */
+@Component(name = "rocker.cli", immediate = true, service = {})
+public final class LauncherCliComponent {
+    private static final Logger LOG = LoggerFactory.getLogger(LauncherCliComponent.class);
+    private static final Duration LOCAL_PATIENCE = Duration.ofSeconds(10);
+
+    private final ServiceSlot<RockerClient> local = new ServiceSlot<>();
+    private final ServiceSlot<ServerStatus> status = new ServiceSlot<>();
+    private final ServiceSlot<ConfigurationAdmin> configAdmin = new ServiceSlot<>();
+    private String[] args = new String[0];
+
+    @Reference(name = "launcher", service = Object.class, target = LauncherArguments.READY_FILTER)
+    void bindLauncher(Map<String, Object> properties) {
+        args = LauncherArguments.of(properties);
+    }
+
+    @Reference(name = "local", target = "(rocker.transport=local)", cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC)
+    void bindLocal(RockerClient client) {
+        local.set(client);
+    }
+
+    void unbindLocal(RockerClient client) {
+        local.clear(client);
+    }
+
+    @Reference(name = "status", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void bindStatus(ServerStatus s) {
+        status.set(s);
+    }
+
+    void unbindStatus(ServerStatus s) {
+        status.clear(s);
+    }
+
+    @Reference(name = "configAdmin", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void bindConfigAdmin(ConfigurationAdmin cm) {
+        configAdmin.set(cm);
+    }
+
+    void unbindConfigAdmin(ConfigurationAdmin cm) {
+        configAdmin.clear(cm);
+    }
+
+    @Activate
+    void activate(BundleContext context) {
+        // ./rocker gave this JVM a temp dir of its own (java.io.tmpdir, holding the framework storage): it
+        // goes when the JVM ends, whatever the command (docs/launcher.md)
+        LauncherTmp tmp = LauncherTmp.removeOnExit(System.getProperty("java.io.tmpdir"));
+        if (args.length == 0) {
+            LOG.debug("no command line: not a CLI run");
+            return;
+        }
+        String[] command = args.clone();
+        Thread t = new Thread(() -> run(context, command, tmp), "rocker-cli");
+        t.start();
+    }
+
+    private void run(BundleContext context, String[] command, LauncherTmp tmp) {
+        int code;
+        try {
+            CliEnvironment env = CliEnvironment.of(System.out, System.err, new OsgiClients(local, LOCAL_PATIENCE), true,
+                    new LauncherServe(context, status, configAdmin, System.err, tmp));
+            code = new RockerCli(env).run(command);
+        } catch (RuntimeException | Error e) {
+            System.err.println("rocker: unknown: " + e);
+            code = RockerCli.EXIT_FAILURE;
+        }
+        if (code != RockerCli.KEEP_RUNNING) {
+            System.out.flush();
+            System.err.flush();
+            System.exit(code);
+        }
+    }
+}

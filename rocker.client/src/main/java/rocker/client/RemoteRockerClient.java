@@ -1,0 +1,288 @@
+package rocker.client;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import rocker.api.RockerApp;
+import rocker.api.RockerClient;
+import rocker.api.RockerError;
+import rocker.api.RockerException;
+import rocker.api.RockerInfo;
+import rocker.api.RockerRequest;
+import rocker.api.RockerResult;
+import rocker.api.RockerStats;
+import rocker.client.protocol.Call;
+import rocker.client.protocol.CallCodec;
+import rocker.client.protocol.Frame;
+import rocker.client.protocol.Protocol;
+import rocker.client.protocol.ProtocolException;
+import rocker.client.protocol.ReplyCodec;
+import rocker.client.remote.ClientConnection;
+import rocker.client.remote.RemoteApp;
+import rocker.client.remote.StreamReceiver;
+
+/**
+ * A {@link RockerClient} that asks a Rocker server over its Unix socket (one connection per call). The
+ * server authorizes each call from the kernel's view of this process (uid/gid/pid), so an unprivileged
+ * process may make rockers for its own uid/gid.
+ *
+ * <p>Connection failures are results (or, for {@link #list()} and {@link #waitForApp}, exceptions) with
+ * the seed's codes: {@code server_unaddr_invalid}, {@code gen_local_addr_failed},
+ * {@code send_req_failed}, {@code recv_resp_failed}.
+ *
+ * <p>An app whose stdout or stderr is {@code Stdio.stream(...)} or {@code Stdio.inherit()} keeps its
+ * connection open: the server streams the output back and a daemon thread copies it, until the app
+ * ends; {@link #waitForApp} then reports the status carried by that connection. {@code inherit} means
+ * this process's own fd 1/2. {@link #close()} stops all such copying; the rockers keep running.
+ *
+ * <p>Requests go out in protocol version 2 ({@link Protocol#VERSION}) unless the constructor says
+ * otherwise; when the server does not speak it (an older server), the client asks again in version 1
+ * and stays with version 1 from then on. A request with devices, shared dirs, seccomp or limits other
+ * than the default, which version 1 cannot carry, is never sent in version 1: it goes out in the version asked for (the server may have
+ * been upgraded since), and fails with {@code param_invalid} naming the field when that is version 1
+ * or the server still speaks only version 1.
+ *
+ * <p>Usable as a plain Java class: {@code new RemoteRockerClient("/run/rocker/rocker.sock")}.
+ */
+public final class RemoteRockerClient implements RockerClient, AutoCloseable {
+    /** The server's default socket. */
+    public static final String DEFAULT_SOCKET = "/run/rocker/rocker.sock";
+    /** The default time the server has to answer a call. */
+    public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration WAIT_CHUNK = Duration.ofSeconds(25);
+    /** Ended streams whose status nobody asked for are forgotten beyond this many. */
+    private static final int MAX_ENDED_STREAMS = 256;
+
+    private final String socketPath;
+    private final Duration responseTimeout;
+    private final Map<String, StreamReceiver> streams = new ConcurrentHashMap<>();
+    /** The version asked for in the constructor. */
+    private final int requested;
+    private volatile int version;
+
+    /** A client of the server at {@code socketPath}. */
+    public RemoteRockerClient(String socketPath) {
+        this(socketPath, DEFAULT_RESPONSE_TIMEOUT);
+    }
+
+    /** A client of the server at {@code socketPath} that waits at most {@code responseTimeout} for answers. */
+    public RemoteRockerClient(String socketPath, Duration responseTimeout) {
+        this(socketPath, responseTimeout, Protocol.VERSION);
+    }
+
+    /**
+     * A client of the server at {@code socketPath} that waits at most {@code responseTimeout} for answers
+     * and sends its requests in protocol {@code version} (1 or 2).
+     *
+     * @throws IllegalArgumentException for a version this client does not speak
+     */
+    public RemoteRockerClient(String socketPath, Duration responseTimeout, int version) {
+        this.socketPath = socketPath;
+        this.responseTimeout = Objects.requireNonNull(responseTimeout, "responseTimeout");
+        this.requested = Protocol.checkVersion(version);
+        this.version = requested;
+    }
+
+    /** The protocol version of the next request: the one asked for, or 1 once the server refused it. */
+    public int protocolVersion() {
+        return version;
+    }
+
+    public String socketPath() {
+        return socketPath;
+    }
+
+    @Override
+    public RockerResult enterRocker(RockerRequest request, RockerApp app) {
+        RemoteApp remote;
+        try {
+            request.validate();
+            app.validate();
+            remote = RemoteApp.of(app);
+        } catch (RockerException e) {
+            return e.toResult();
+        }
+        Call.Enter enter = new Call.Enter(request, remote.spec());
+        ClientConnection conn = null;
+        try {
+            conn = ClientConnection.open(socketPath, CONNECT_TIMEOUT, CallCodec.unfit(enter, version) == null ? version : requested);
+            RockerResult result = ReplyCodec.result(call(conn, enter, responseTimeout));
+            if (result.isSuccess() && remote.spec().streams()) {
+                startStreaming(result.guardName(), conn, remote);
+                conn = null;
+            }
+            return result;
+        } catch (RockerException e) {
+            return e.toResult();
+        } catch (ProtocolException e) {
+            return RockerResult.failure(RockerError.RECV_RESP_FAILED, "bad response: " + e.getMessage());
+        } finally {
+            if (conn != null) {
+                conn.close();
+            }
+        }
+    }
+
+    @Override
+    public RockerResult getGuardName(int pid) {
+        return resultOf(new Call.GuardName(pid));
+    }
+
+    @Override
+    public RockerResult destroy(String guardName) {
+        if (guardName == null) {
+            return RockerResult.failure(RockerError.PARAM_INVALID, "guard_name is required");
+        }
+        return resultOf(new Call.Destroy(guardName));
+    }
+
+    @Override
+    public RockerResult destroy(int guardPid, String expectedName) {
+        if (expectedName == null) {
+            return RockerResult.failure(RockerError.PARAM_INVALID, "guard_name is required");
+        }
+        return resultOf(new Call.DestroyPid(guardPid, expectedName));
+    }
+
+    /** @throws RockerException when the server cannot be asked */
+    @Override
+    public List<RockerInfo> list() {
+        try (ClientConnection conn = open()) {
+            Frame reply = call(conn, new Call.ListRockers(), responseTimeout);
+            return ReplyCodec.infos(reply, conn.version());
+        } catch (ProtocolException e) {
+            throw failure(e);
+        }
+    }
+
+    /**
+     * Asks the server (request STATS, protocol version 2 only). Empty when the server knows no such
+     * rocker or cannot tell its figures ({@code param_invalid}), and when it cannot be asked in version 2
+     * (a server that speaks only version 1, or an older one that does not know STATS).
+     *
+     * @throws RockerException when the server cannot be asked, or refuses ({@code sys}, "permission
+     *         denied: ...": the rocker is another uid's)
+     */
+    @Override
+    public Optional<RockerStats> stats(String guardName) {
+        Objects.requireNonNull(guardName, "guardName");
+        // STATS is never sent in version 1: after a fall-back, ask in the version asked for once more
+        try (ClientConnection conn = ClientConnection.open(socketPath, CONNECT_TIMEOUT, version == Protocol.V1 ? requested : version)) {
+            return Optional.of(ReplyCodec.stats(conn.call(new Call.Stats(guardName), responseTimeout)));
+        } catch (RockerException e) {
+            if (e.error() == RockerError.PARAM_INVALID) {
+                return Optional.empty();
+            }
+            throw e;
+        } catch (ProtocolException e) {
+            RockerException f = failure(e);
+            if (f.error() == RockerError.PARAM_INVALID) {
+                return Optional.empty();
+            }
+            throw f;
+        }
+    }
+
+    @Override
+    public OptionalInt waitForApp(String guardName, Duration timeout) {
+        Objects.requireNonNull(guardName, "guardName");
+        StreamReceiver receiver = streams.get(guardName);
+        if (receiver != null) {
+            return awaitStream(guardName, receiver, timeout);
+        }
+        long end = System.nanoTime() + Math.max(0, timeout.toNanos());
+        while (true) {
+            long left = Math.max(0, end - System.nanoTime());
+            Duration chunk = Duration.ofNanos(Math.min(left, WAIT_CHUNK.toNanos()));
+            try (ClientConnection conn = open()) {
+                Frame reply = call(conn, new Call.Wait(guardName, chunk.toMillis()), responseTimeout.plus(chunk));
+                OptionalInt status = ReplyCodec.exit(reply, conn.version());
+                if (status.isPresent() || left <= chunk.toNanos()) {
+                    return status;
+                }
+            } catch (ProtocolException e) {
+                throw failure(e);
+            }
+        }
+    }
+
+    /** Stops copying the output of every streamed app; the rockers keep running. */
+    @Override
+    public void close() {
+        streams.values().forEach(StreamReceiver::cancel);
+        streams.clear();
+    }
+
+    private void startStreaming(String guardName, ClientConnection conn, RemoteApp remote) {
+        StreamReceiver receiver = new StreamReceiver(conn, remote.out(), remote.err());
+        if (streams.size() >= MAX_ENDED_STREAMS) {
+            streams.values().removeIf(r -> r.status().isDone());
+        }
+        streams.put(guardName, receiver);
+        Thread t = new Thread(receiver, "rocker-remote-stream-" + guardName);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private OptionalInt awaitStream(String guardName, StreamReceiver receiver, Duration timeout) {
+        try {
+            int status = receiver.status().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            streams.remove(guardName, receiver);
+            return OptionalInt.of(status);
+        } catch (TimeoutException e) {
+            return OptionalInt.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RockerException(RockerError.RECV_RESP_FAILED, "interrupted while waiting for " + guardName);
+        } catch (ExecutionException e) {
+            streams.remove(guardName, receiver);
+            throw e.getCause() instanceof RockerException ? (RockerException) e.getCause()
+                    : new RockerException(RockerError.RECV_RESP_FAILED, String.valueOf(e.getCause()), e.getCause());
+        }
+    }
+
+    private RockerResult resultOf(Call call) {
+        try (ClientConnection conn = open()) {
+            return ReplyCodec.result(call(conn, call, responseTimeout));
+        } catch (RockerException e) {
+            return e.toResult();
+        } catch (ProtocolException e) {
+            return RockerResult.failure(RockerError.RECV_RESP_FAILED, "bad response: " + e.getMessage());
+        }
+    }
+
+    private ClientConnection open() {
+        return ClientConnection.open(socketPath, CONNECT_TIMEOUT, version);
+    }
+
+    /** Sends {@code call} on {@code conn}; remembers when the server made the connection fall back to version 1. */
+    private Frame call(ClientConnection conn, Call call, Duration timeout) {
+        Frame reply = conn.call(call, timeout);
+        if (conn.version() != version) {
+            version = conn.version();
+        }
+        return reply;
+    }
+
+    private static RockerException failure(ProtocolException e) {
+        if (e instanceof rocker.client.protocol.ErrorReplyException) {
+            RockerResult r = ((rocker.client.protocol.ErrorReplyException) e).result();
+            return new RockerException(r.error(), r.message());
+        }
+        return new RockerException(RockerError.RECV_RESP_FAILED, "bad response: " + e.getMessage(), e);
+    }
+
+    @Override
+    public String toString() {
+        return "RemoteRockerClient[" + socketPath + "]";
+    }
+}

@@ -1,0 +1,27 @@
+package rocker.client.protocol;
+
+import rocker.api.RockerRequest;
+
+/** One request a client sends: the {@link rocker.api.RockerClient} operation and its arguments. */
+public sealed interface Call {
+    /** {@code enterRocker}. */
+    record Enter(RockerRequest request, AppSpec app) implements Call { }
+
+    /** {@code getGuardName}. */
+    record GuardName(int pid) implements Call { }
+
+    /** {@code destroy(String)}. */
+    record Destroy(String guardName) implements Call { }
+
+    /** {@code destroy(int, String)}. */
+    record DestroyPid(int guardPid, String expectedName) implements Call { }
+
+    /** {@code list}. */
+    record ListRockers() implements Call { }
+
+    /** {@code waitForApp}; the timeout is in milliseconds, 0 or more. */
+    record Wait(String guardName, long timeoutMillis) implements Call { }
+
+    /** {@code stats} (version 2 only). */
+    record Stats(String guardName) implements Call { }
+}

@@ -1,0 +1,18 @@
+package rocker.client.protocol;
+
+import rocker.api.RockerResult;
+
+/** The server answered with a RESULT (an error) where another frame was expected. */
+public final class ErrorReplyException extends ProtocolException {
+    private static final long serialVersionUID = 1L;
+    private final transient RockerResult result;
+
+    public ErrorReplyException(RockerResult result) {
+        super(result.error().seedName() + ": " + result.message());
+        this.result = result;
+    }
+
+    public RockerResult result() {
+        return result;
+    }
+}

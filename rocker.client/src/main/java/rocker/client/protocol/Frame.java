@@ -1,0 +1,12 @@
+package rocker.client.protocol;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One protocol frame: a type byte and its body.
+ *
+ * @param type the frame type, see {@link Protocol}
+ * @param body the body, positioned at its first byte
+ */
+public record Frame(byte type, ByteBuffer body) {
+}

@@ -1,0 +1,12 @@
+package rocker.client.protocol;
+
+import java.io.IOException;
+
+/** Bytes that do not follow the Rocker wire protocol: a bad frame, field or value. */
+public class ProtocolException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public ProtocolException(String message) {
+        super(message);
+    }
+}

@@ -1,2 +1,0 @@
-/** The client side of the Rocker socket protocol: connections, error mapping and output streaming. */
-package rocker.server.remote;
