@@ -16,7 +16,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.After;
-import org.junit.Assume;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -203,7 +202,6 @@ public class LauncherCliIT {
      */
     @Test
     public void theClientWithoutAFrameworkAnswersAsTheLauncher() throws Exception {
-        Assume.assumeTrue("compares both: once is enough", "plain".equals(client));
         startServer();
         String s = socket.toString();
         String absent = work.resolve("absent.sock").toString();
@@ -220,7 +218,10 @@ public class LauncherCliIT {
             run(work.resolve("missing.squashfs"), "m", "--json", "--", "/bin/true"),
             {"pack", work.resolve("no-such-dir").toString(), work.resolve("out.squashfs").toString()},
         };
-        for (String[] c : cases) {
+        // each case is compared once: the even ones in the "plain" run of this class, the odd ones in the other
+        int half = "plain".equals(client) ? 0 : 1;
+        for (int i = half; i < cases.length; i += 2) {
+            String[] c = cases[i];
             Launcher.Run framework = launcher(c);
             Launcher.Run plain = plain(c);
             String what = "rocker " + String.join(" ", c) + ": launcher " + framework + " / plain " + plain;

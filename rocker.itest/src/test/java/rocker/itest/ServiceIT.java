@@ -64,13 +64,8 @@ public class ServiceIT {
 
     @Test
     public void theFrameworkHoldsTheLaunchersBundleSet() {
-        Set<String> expected = new TreeSet<>(List.of(
-                "org.osgi.util.function", "org.osgi.util.promise", "org.osgi.service.component", "org.osgi.service.log",
-                "org.apache.felix.configadmin", "org.apache.felix.metatype", "org.apache.felix.scr",
-                "org.apache.felix.gogo.runtime", "org.apache.felix.gogo.command", "org.apache.felix.gogo.shell",
-                "org.objectweb.asm", "com.github.jnr.jffi", "com.github.jnr.jffi.native", "com.github.jnr.ffi",
-                "com.github.jnr.constants", "com.github.jnr.posix", "com.github.jnr.enxio", "com.github.jnr.unixsocket",
-                "rocker.api", "rocker.client", "rocker.impl.linux", "rocker.impl.linux.x86_64", "rocker.server", "rocker.cli"));
+        // the launcher's -runbundles (cnf/rocker.bndrun), read from the exported jar
+        Set<String> expected = new TreeSet<>(RockerOptions.launcherBundleNames());
         Set<String> present = new TreeSet<>();
         for (Bundle b : rig.ctx.getBundles()) {
             String bsn = b.getSymbolicName();
@@ -84,7 +79,7 @@ public class ServiceIT {
                     fragment ? Bundle.RESOLVED : Bundle.ACTIVE, b.getState());
         }
         assertEquals("exactly the launcher's bundles (no SLF4J bundle: the system bundle exports it)", expected, present);
-        for (String name : RockerOptions.ROCKER_MODULES.keySet()) {
+        for (String name : RockerOptions.rockerBundleNames()) {
             assertEquals(name + " is this build's bundle", RockerOptions.rockerBundle(name), rig.bundle(name).getLocation());
         }
         assertEquals("1.3.13", rig.bundle("com.github.jnr.jffi.native").getVersion().toString());
