@@ -16,8 +16,10 @@ import rocker.impl.linux.sys.SysException;
 
 /**
  * The lock files of {@link DataDirLock} in {@code <state dir>/locks/}, one per locked dir
- * ({@code DEV-INO.lock}). They do not pile up: {@link #sweep} removes every file nobody holds, taking
- * its exclusive lock first; a locker checks, once it holds a lock, that its file is still linked, and
+ * ({@code DEV-INO.lock}). They are reused while they stay (a rocker restarted on its data dir makes
+ * none, and creating files costs a start milliseconds on a journaling file system), and they do not
+ * pile up: {@link #sweep} removes every file nobody holds, taking its exclusive lock first, after a
+ * refused or failed build, at reconciliation and once {@value #SWEEP_AFTER} files were made; a locker checks, once it holds a lock, that its file is still linked, and
  * else opens the name again. A sweeper holds a lock for microseconds, so a locker that finds one busy
  * tries again briefly before it reports the dir in use.
  */
@@ -44,11 +46,21 @@ final class LockFiles {
         return Long.toHexString(dir.dev) + "-" + Long.toHexString(dir.ino) + SUFFIX;
     }
 
+    /** Lock files made since the last sweep (in this JVM): a sweep is due once there are many. */
+    private static final java.util.concurrent.atomic.AtomicInteger MADE = new java.util.concurrent.atomic.AtomicInteger();
+    /** How many new lock files make a sweep due (they are reused while they stay: a restart makes none). */
+    static final int SWEEP_AFTER = 256;
+
+    /** Whether enough lock files were made since the last sweep to sweep again. */
+    static boolean sweepDue() {
+        return MADE.get() >= SWEEP_AFTER;
+    }
+
     /** The lock file of {@code dir}, locked with {@code operation} (LOCK_SH or LOCK_EX) if it can be. */
     static Lock lock(int locksDir, Stat dir, int operation) {
         String name = name(dir);
         for (int attempt = 0;; attempt++) {
-            int fd = Fd.openat(locksDir, name, Posix.O_RDWR | Posix.O_CREAT | Fd.O_NOFOLLOW, 0600, "the lock " + name);
+            int fd = open(locksDir, name);
             boolean taken = false;
             for (int busy = 0; busy < BUSY_TRIES && !(taken = Fd.tryLock(fd, operation, name)); busy++) {
                 pause();
@@ -58,6 +70,18 @@ final class LockFiles {
             }
             Posix.close(fd); // swept meanwhile: lock the file that now has the name
         }
+    }
+
+    /** Opens the lock file, making it when missing (counted, so that sweeps keep up with what is made). */
+    private static int open(int locksDir, String name) {
+        try {
+            return Fd.openat(locksDir, name, Posix.O_RDWR | Fd.O_NOFOLLOW, 0, "the lock " + name);
+        } catch (SysException e) {
+            if (e.errno() != Errno.ENOENT) throw e;
+        }
+        int fd = Fd.openat(locksDir, name, Posix.O_RDWR | Posix.O_CREAT | Fd.O_NOFOLLOW, 0600, "the lock " + name);
+        MADE.incrementAndGet();
+        return fd;
     }
 
     private static void pause() {
@@ -81,6 +105,7 @@ final class LockFiles {
 
     /** Removes the lock files nobody holds; returns how many. */
     static int sweep(int locksDir) {
+        MADE.set(0);
         int removed = 0;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(Path.of(Fd.procPath(locksDir)), "*" + SUFFIX)) {
             for (Path f : files) {

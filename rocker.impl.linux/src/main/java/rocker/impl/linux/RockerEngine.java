@@ -214,10 +214,10 @@ public class RockerEngine implements RockerClient, AutoCloseable {
         }
     }
 
-    /** What goes when a rocker is gone: its cgroups, and the lock files nobody holds any more. */
+    /** What goes when a rocker is gone: its cgroups, and (once many were made) the lock files nobody holds. */
     private void gone(String name) {
         cgroups.remove(name);
-        sweepLocks();
+        if (LockFiles.sweepDue()) sweepLocks();
     }
 
     /** {@code <state dir>/locks}, opened once (root only, 0700). */
