@@ -30,7 +30,7 @@ import rocker.impl.linux.sys.SysException;
  * status socket its guard listens on), so that a new engine (after a bundle update, a server or
  * framework restart, a crash) lists, adopts and destroys the rockers it did not make. Records are
  * written ahead of each step of a rocker's life ({@link RockerRecord.State}), each write atomic (write,
- * fsync, rename, fsync of the dir). An unreadable record is reported and put aside as NAME.bad, never
+ * fdatasync, rename). An unreadable record is reported and put aside as NAME.bad, never
  * fatal. Running records whose guard is gone are pruned when read.
  */
 final class Registry {
@@ -67,16 +67,16 @@ final class Registry {
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer b = ByteBuffer.wrap(bytes.toByteArray());
             while (b.hasRemaining()) out.write(b);
-            out.force(true);
+            // the content reaches the disk before the name does (no empty record after a machine crash)
+            out.force(false);
         }
         try {
             Files.move(tmp, file(r.name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, file(r.name), StandardCopyOption.REPLACE_EXISTING);
         }
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
+        // no fsync of the dir: it would only make the rename itself survive a power cut, which no rocker the
+        // record describes survives (readers see the old or the new record either way: rename is atomic)
         if (r.state == RockerRecord.State.RUNNING) cache.put(r.name, r);
         else cache.remove(r.name);
     }
