@@ -52,7 +52,7 @@ import rocker.client.remote.StreamReceiver;
  *
  * <p>Usable as a plain Java class: {@code new RemoteRockerClient("/run/rocker/rocker.sock")}.
  */
-public final class RemoteRockerClient implements RockerClient, AutoCloseable {
+public class RemoteRockerClient implements RockerClient, AutoCloseable {
     /** The server's default socket. */
     public static final String DEFAULT_SOCKET = "/run/rocker/rocker.sock";
     /** The default time the server has to answer a call. */

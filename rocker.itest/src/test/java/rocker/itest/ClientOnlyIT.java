@@ -121,6 +121,8 @@ public class ClientOnlyIT {
                 assertEquals(List.of(r.guardName()), client.list().stream().map(i -> i.guardName()).toList());
                 assertEquals(r.guardName(), client.getGuardName(r.guardPid()).guardName());
                 assertEquals(OptionalInt.of(3), client.waitForApp(r.guardName(), Duration.ofSeconds(30)));
+                // every call of the interface reaches the server (the component once forwarded all but stats)
+                assertTrue("the figures of a live rocker", client.stats(r.guardName()).isPresent());
             } finally {
                 assertEquals(RockerError.SUCCESS, client.destroy(r.guardName()).error());
             }
