@@ -64,6 +64,11 @@
  *                      logs_as_app 1 (a user's rocker): once the app runs, the guard's own file
  *                      credentials become the app's and it gives up CAP_SYS_RESOURCE, so the user's disk
  *                      quota and the file system's reserve for root hold against the logs it writes
+ *   engine -> guard    "J" name hostname         instead of "X", for an entered rocker (ROCKER_enter_rocker of
+ *                      the C library): the rocker's name, hostname, /proc and /dev/mqueue as for "X", but no
+ *                      app: the caller joins the namespaces and starts its own process (not our child);
+ *                      "J" back when done, or "F" step errno. The guard then keeps guarding when the
+ *                      engine's end closes, and takes no "X".
  *   app    -> engine   "C"                       (credentials carry the app's host pid)
  *   guard  -> engine   "A" app_ns_pid            | "F" step errno
  *                      (step SECCOMP_NAME: "errno" is the index of the profile rule whose name this
@@ -1110,6 +1115,20 @@ static void watcher_accept(int app_done, int app_status) {
     if (app_done) say_to(c, "W", app_status);
 }
 
+/*
+ * The rocker's own name and hostname (a spare was started under a placeholder), and its own /proc:
+ * mounted only now, after the engine's mounts, which name the engine's opened dirs as /proc/self/fd/N
+ * and so need the host's /proc until then. 0, or the failed step (errno set).
+ */
+static int become_rocker(const char *name, const char *hostname) {
+    int step = prctl(PR_SET_NAME, name, 0, 0, 0) < 0 ? S_NAME
+            : sethostname(hostname, strlen(hostname)) < 0 ? S_HOSTNAME
+            : (FAULT(S_PROC) || mount("proc", "/proc", "proc", NO_SUID_DEV_EXEC, NULL) < 0) ? S_PROC : 0;
+    if (!step) step = proc_defaults();
+    if (!step) step = mount_mqueue();
+    return step;
+}
+
 static void guard(const char *name, const char *hostname, int private_net, int remove_on_exit, int keeper_said) {
     /* speak only after the keeper has reported our pid: the engine reads "P" before "R" */
     char c;
@@ -1130,7 +1149,7 @@ static void guard(const char *name, const char *hostname, int private_net, int r
 
     char *buf = malloc(MAX_MSG);
     pid_t app = 0;
-    int ctl_open = 1, app_done = 0, app_status = 0;
+    int ctl_open = 1, app_done = 0, app_status = 0, joined = 0;
     for (;;) {
         struct pollfd p[7 + MAX_WATCHERS] = {{sfd, POLLIN, 0}, {ctl_open ? CTL : -1, POLLIN, 0},
                                              {pumps[1].in, POLLIN, 0}, {pumps[2].in, POLLIN, 0},
@@ -1184,7 +1203,7 @@ static void guard(const char *name, const char *hostname, int private_net, int r
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) {
                 /* the engine went away: a spare that never got an app ends; a rocker keeps guarding */
-                if (!app) _exit(0);
+                if (!app && !joined) _exit(0);
                 close(CTL);
                 ctl_open = 0;
                 continue;
@@ -1215,25 +1234,36 @@ static void guard(const char *name, const char *hostname, int private_net, int r
                 for (int i = 1; i < nfds; i++) held[nheld++] = fds[i];
                 continue;
             }
+            if (n >= 2 && buf[0] == 'J' && buf[1] == 0) {
+                /*
+                 * an entered rocker (ROCKER_enter_rocker): its name, hostname, /proc and /dev/mqueue as for
+                 * "X", but no app: the caller joins our namespaces and starts its own
+                 */
+                char *p = buf + 2, *end = buf + n, *name = next_field(&p, end), *host = next_field(&p, end);
+                if (app || joined || nfds != 0 || !name || !host || p != end || !*name || strlen(name) > 15 || !*host) {
+                    close_all(fds, nfds);
+                    say_step("F", S_REQUEST, EINVAL);
+                    continue;
+                }
+                int step = become_rocker(name, host);
+                if (step) {
+                    say_step("F", step, errno);
+                    continue;
+                }
+                joined = 1;
+                say("J", 0, 0);
+                continue;
+            }
             r.stdio[0] = fds[0];
             r.stdio[1] = fds[1];
             r.stdio[2] = fds[2];
             r.logdir = nfds == 4 ? fds[3] : -1;
-            if (app || (nfds != 3 && nfds != 4) || parse_request(buf, (size_t)n, &r) < 0) {
+            if (app || joined || (nfds != 3 && nfds != 4) || parse_request(buf, (size_t)n, &r) < 0) {
                 close_all(fds, nfds);
                 say_step("F", S_REQUEST, EINVAL);
                 continue;
             }
-            /*
-             * the rocker's own name and hostname (a spare was started under a placeholder), and its own
-             * /proc: mounted only now, after the engine's mounts, which name the engine's opened dirs as
-             * /proc/self/fd/N and so need the host's /proc until then
-             */
-            int step = prctl(PR_SET_NAME, r.name, 0, 0, 0) < 0 ? S_NAME
-                    : sethostname(r.hostname, strlen(r.hostname)) < 0 ? S_HOSTNAME
-                    : (FAULT(S_PROC) || mount("proc", "/proc", "proc", NO_SUID_DEV_EXEC, NULL) < 0) ? S_PROC : 0;
-            if (!step) step = proc_defaults();
-            if (!step) step = mount_mqueue();
+            int step = become_rocker(r.name, r.hostname);
             if (step) {
                 say_step("F", step, errno);
                 for (int i = 0; i < 3; i++) close(r.stdio[i]);

@@ -23,6 +23,8 @@ final class GuardMessage {
     static final String READY = "R";
     /** engine -> guard: the app request. */
     static final String EXEC = "X";
+    /** engine -> guard: an entered rocker's name and hostname (no app); guard -> engine: done. */
+    static final String JOIN = "J";
     /** engine -> guard: the read ends of the streamed pipes, to drain once the engine is gone. */
     static final String DRAIN = "D";
     /** engine -> guard: the status socket and the data-dir locks to hold. */
@@ -97,6 +99,15 @@ final class GuardMessage {
     /** "H": the descriptors go with it. */
     static byte[] hold() {
         return new byte[] {'H', 0};
+    }
+
+    /** "J" name hostname: the rocker is made ready to be entered by its caller, and no app is started. */
+    static byte[] join(String name, RockerRequest r) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        field(out, JOIN);
+        field(out, name);
+        field(out, r.hostname() == null ? name : r.hostname());
+        return out.toByteArray();
     }
 
     /**

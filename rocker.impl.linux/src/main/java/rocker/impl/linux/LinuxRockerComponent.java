@@ -17,7 +17,7 @@ import rocker.api.RockerClient;
  * itself, configured through ConfigAdmin. Deactivating it (bundle stop, update) leaves every rocker
  * running; the next activation adopts them from the registry in the state dir.
  */
-@Component(service = RockerClient.class, configurationPid = LinuxRockerComponent.PID,
+@Component(service = {RockerClient.class, rocker.api.RockerPreparer.class}, configurationPid = LinuxRockerComponent.PID,
         property = {"rocker.transport=local", "service.vendor=Rocker"})
 @Designate(ocd = EngineConfig.class)
 public final class LinuxRockerComponent extends RockerEngine {

@@ -100,7 +100,7 @@ final class Reconciler {
         Map<String, RockerRecord> records = new HashMap<>();
         for (RockerRecord r : registry.all()) {
             records.put(r.name, r);
-            if (r.state == RockerRecord.State.RUNNING) {
+            if (r.state.runs()) {
                 if (r.isAlive()) {
                     adopt(r);
                     o.adopted++;

@@ -77,7 +77,7 @@ final class Registry {
         }
         // no fsync of the dir: it would only make the rename itself survive a power cut, which no rocker the
         // record describes survives (readers see the old or the new record either way: rename is atomic)
-        if (r.state == RockerRecord.State.RUNNING) cache.put(r.name, r);
+        if (r.state.runs()) cache.put(r.name, r);
         else cache.remove(r.name);
     }
 
@@ -128,14 +128,14 @@ final class Registry {
         if (!GuardNames.looksLikeGuardName(name)) return Optional.empty();
         RockerRecord r = cache.get(name);
         if (r == null) r = load(file(name)).orElse(null);
-        return Optional.ofNullable(r).filter(x -> x.state == RockerRecord.State.RUNNING).filter(this::aliveOrPrune);
+        return Optional.ofNullable(r).filter(x -> x.state.runs()).filter(this::aliveOrPrune);
     }
 
     /** Every live running rocker; stale records are pruned. */
     List<RockerRecord> live() {
         List<RockerRecord> out = new ArrayList<>();
         for (RockerRecord r : all()) {
-            if (r.state == RockerRecord.State.RUNNING && aliveOrPrune(r)) out.add(r);
+            if (r.state.runs() && aliveOrPrune(r)) out.add(r);
         }
         out.sort((a, b) -> a.created.compareTo(b.created));
         return out;
@@ -157,7 +157,7 @@ final class Registry {
                 RockerRecord r = cache.get(name);
                 if (r == null) {
                     r = load(f).orElse(null);
-                    if (r != null && r.state == RockerRecord.State.RUNNING) cache.put(name, r);
+                    if (r != null && r.state.runs()) cache.put(name, r);
                 }
                 if (r != null) out.add(r);
             }

@@ -20,7 +20,9 @@ import rocker.api.RockerCaller;
 import rocker.api.RockerClient;
 import rocker.api.RockerError;
 import rocker.api.RockerException;
+import rocker.api.PreparedRocker;
 import rocker.api.RockerInfo;
+import rocker.api.RockerPreparer;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
 import rocker.api.RockerStats;
@@ -33,7 +35,7 @@ import rocker.impl.linux.sys.SysException;
  * {@link LinuxRockerComponent}) and in plain unit tests alike. See docs/engine.md for which process
  * and which thread does what.
  */
-public class RockerEngine implements RockerClient, AutoCloseable {
+public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RockerEngine.class);
 
     private final java.util.function.Supplier<String> guardLocator;
@@ -53,6 +55,11 @@ public class RockerEngine implements RockerClient, AutoCloseable {
     private final int[] stopPumps = Posix.pipe();
     private final java.util.Queue<Thread> pumps = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private int locksDir = -1;
+    /** Rockers built to be entered (ROCKER_enter_rocker) whose caller has not started its app yet, by name. */
+    private final java.util.Map<String, Prepared> prepared = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A rocker waiting for its caller's app: its guard (our child keeper unreaped) and its BUILDING record. */
+    private record Prepared(GuardProcess guard, RockerRecord building) { }
 
     /** The dirs hidden inside every rocker besides the state dir unless told otherwise: the server's default socket dir. */
     public static final List<String> DEFAULT_HIDDEN_PATHS = List.of("/run/rocker");
@@ -118,15 +125,132 @@ public class RockerEngine implements RockerClient, AutoCloseable {
 
     @Override
     public RockerResult enterRocker(RockerRequest request, RockerApp app, RockerCaller caller) {
+        if (app == null) {
+            return RockerResult.failure(RockerError.PARAM_INVALID, "app 'null': is required");
+        }
+        return checkedBuild(request, app, caller, app::validate);
+    }
+
+    /**
+     * Builds a rocker for a caller that starts its own app in it (the C library's ROCKER_enter_rocker,
+     * through the server): only with the engine's own credentials, since the caller joins its namespaces.
+     * The app's filter is compiled before anything is built.
+     */
+    @Override
+    public PreparedRocker prepare(RockerRequest request, RockerCaller caller) {
+        if (caller != null && !caller.isEngine()) {
+            LOG.info("rocker to enter not built for {}: not root", caller);
+            return PreparedRocker.failed(RockerResult.failure(RockerError.ENTER_ROCKER_FAILED, "permission denied (EPERM): only root "
+                    + "can enter a rocker (" + caller + "); ROCKER_run_rocker runs a command for any user"));
+        }
+        byte[][] filter = {null};
+        RockerResult built = checkedBuild(request, null, caller, () -> {
+            enterable(request);
+            filter[0] = SeccompFilter.compile(guard(), SeccompProfile.fields(request.seccomp()));
+        });
+        if (!built.isSuccess()) return PreparedRocker.failed(built);
+        List<String> procs = new ArrayList<>();
+        cgroups.dirs(built.guardName()).forEach(d -> procs.add(d.resolve("cgroup.procs").toString()));
+        return PreparedRocker.ready(built, filter[0], procs);
+    }
+
+    /** What an entered rocker cannot honour: its app is the caller's child, not the guard's. */
+    private static void enterable(RockerRequest request) {
+        if (request.removeOnExit()) {
+            throw new RockerException(RockerError.PARAM_INVALID, "remove_on_exit 'true': not possible for an entered rocker "
+                    + "(its app is the caller's child, not the guard's): destroy it when done");
+        }
+        if (request.userNamespace()) {
+            throw new RockerException(RockerError.PARAM_INVALID, "userns 'true': not possible for an entered rocker "
+                    + "(the caller's process cannot be moved into a new user namespace by the guard)");
+        }
+    }
+
+    @Override
+    public RockerResult started(String guardName, int appPid) {
+        Prepared p = guardName == null ? null : prepared.remove(guardName);
+        if (p == null) {
+            return RockerResult.failure(RockerError.ENTER_ROCKER_FAILED, "guard_name '" + guardName
+                    + "': no rocker of this engine waits to be entered");
+        }
+        GuardProcess guard = p.guard();
+        try {
+            checkEntered(guardName, guard.guardPid, appPid);
+            registry.record(p.building().with(RockerRecord.State.ENTERED, guard, appPid, p.building().request));
+            watcher.watch(guardName, guard.control, guard.keeperPid);
+            LOG.info("rocker {} entered: app pid {} (the caller's child), guard pid {}", guardName, appPid, guard.guardPid);
+            return RockerResult.success(appPid, guard.guardPid, guardName, "rocker " + guardName + " entered by pid " + appPid);
+        } catch (RockerException | SysException | IOException e) {
+            tearDown(guard, guardName);
+            String why = e instanceof IOException ? "cannot record the rocker in " + registry.dir() + ": " + e.getMessage() : e.getMessage();
+            LOG.info("rocker {} not entered, torn down: {}", guardName, why);
+            return RockerResult.failure(e instanceof RockerException ? ((RockerException) e).error() : RockerError.ENTER_ROCKER_FAILED, why);
+        }
+    }
+
+    /** {@code appPid} is a live process in the rocker's pid namespace, other than its guard. */
+    private static void checkEntered(String name, int guardPid, int appPid) {
+        String field = "app_pid '" + appPid + "'";
+        if (appPid <= 0 || appPid == guardPid) {
+            throw new RockerException(RockerError.ENTER_ROCKER_FAILED, field + ": is not an app of rocker " + name);
+        }
+        int pidfd;
+        try {
+            pidfd = Posix.pidfdOpen(appPid);
+        } catch (SysException e) {
+            throw new RockerException(RockerError.ENTER_ROCKER_FAILED, field + ": no such process");
+        }
+        try {
+            String ns = pidNamespace(appPid);
+            if (ns == null || !ns.equals(pidNamespace(guardPid)) || Posix.awaitReadable(pidfd, 0)) {
+                throw new RockerException(RockerError.ENTER_ROCKER_FAILED, field + ": is not a live process in the pid namespace of rocker " + name);
+            }
+        } finally {
+            Posix.close(pidfd);
+        }
+    }
+
+    private static String pidNamespace(int pid) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid), "ns", "pid")).toString();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public RockerResult abandon(String guardName) {
+        Prepared p = guardName == null ? null : prepared.remove(guardName);
+        if (p == null) {
+            return RockerResult.failure(RockerError.PARAM_INVALID, "guard_name '" + guardName + "': no rocker of this engine waits to be entered");
+        }
+        tearDown(p.guard(), guardName);
+        LOG.info("rocker {} was never entered: torn down", guardName);
+        return RockerResult.success(0, p.guard().guardPid, guardName, "rocker " + guardName + " torn down");
+    }
+
+    /** A rocker that never ran: guard killed, keeper awaited, record, cgroups and lock files gone. */
+    private void tearDown(GuardProcess guard, String name) {
+        abandon(guard);
+        registry.remove(name);
+        cgroups.remove(name);
+        sweepLocks();
+    }
+
+    /**
+     * Checks (the request, then {@code check}: the app's or the entered rocker's), then builds: with
+     * {@code app} null, a rocker to be entered (no app started).
+     */
+    private RockerResult checkedBuild(RockerRequest request, RockerApp app, RockerCaller caller, Runnable check) {
         try {
             if (caller == null) {
                 throw new RockerException(RockerError.PARAM_INVALID, "caller 'null': is required");
             }
-            if (request == null || app == null) {
-                throw new RockerException(RockerError.PARAM_INVALID, (request == null ? "request" : "app") + " 'null': is required");
+            if (request == null) {
+                throw new RockerException(RockerError.PARAM_INVALID, "request 'null': is required");
             }
             request.validate();
-            app.validate();
+            check.run();
             if (Posix.geteuid() != 0) {
                 throw new RockerException(RockerError.SYS, "building a rocker needs root (the engine runs as uid "
                         + Posix.geteuid() + "); use the server's socket instead");
@@ -287,6 +411,14 @@ public class RockerEngine implements RockerClient, AutoCloseable {
             MountInterpreter.run(name, guard.guardPid, plan);
             cgroup = name;
             bound(name, guard, request);
+            if (app == null) {
+                join(guard, name, request);
+                prepared.put(name, new Prepared(guard, building));
+                data.commit();
+                LOG.info("rocker {} built to be entered: guard pid {}, app id {}, image {}", name, guard.guardPid,
+                        request.appId(), request.pkgPath());
+                return RockerResult.success(0, guard.guardPid, name, "rocker " + name + " is ready to be entered");
+            }
             stdio = AppStdio.open(app, request, caller, data);
             int appPid = AppStarter.start(guard, name, request, app, stdio.fds(), stdio.readEnds(), !caller.isEngine());
             stdio.close();
@@ -331,6 +463,16 @@ public class RockerEngine implements RockerClient, AutoCloseable {
             Posix.close(image);
             Posix.close(statusSocket); // the guard holds its own
             if (lock != null) lock.close();
+        }
+    }
+
+    /** The guard takes the rocker's name, hostname, /proc and /dev/mqueue, and starts no app ("J"). */
+    private static void join(GuardProcess guard, String name, RockerRequest request) {
+        Posix.send(guard.control, GuardMessage.join(name, request), new int[0]);
+        GuardMessage m = GuardProcess.next(guard.control, "the guard");
+        if (m.isFailure()) throw m.failure("the rocker", null);
+        if (!m.kind.equals(GuardMessage.JOIN)) {
+            throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "the guard sent '" + m.kind + "'");
         }
     }
 
@@ -522,6 +664,10 @@ public class RockerEngine implements RockerClient, AutoCloseable {
 
     @Override
     public OptionalInt waitForApp(String guardName, Duration timeout) {
+        if (registry.find(guardName).filter(r -> r.state == RockerRecord.State.ENTERED).isPresent()) {
+            throw new RockerException(RockerError.SYS, "rocker " + guardName + ": its app was started by its caller "
+                    + "(ROCKER_enter_rocker), whose child it is: its exit status is the caller's to read (waitpid)");
+        }
         Optional<ExitWatcher.Watched> w = watcher.find(guardName);
         if (w.isEmpty()) {
             if (registry.find(guardName).isPresent()) {
@@ -545,6 +691,7 @@ public class RockerEngine implements RockerClient, AutoCloseable {
     /** Ends the spares and stops watching; the rockers live on (seed semantics) and a new engine adopts them. */
     @Override
     public void close() {
+        for (String name : new ArrayList<>(prepared.keySet())) abandon(name);
         Posix.writeByte(stopPumps[1]);
         pool.close();
         RockerRecord.LIVE_ENGINES.remove(engineId);

@@ -24,7 +24,14 @@ final class RockerRecord {
         /** Claimed by a request: mounts, limits and the app are being set up. */
         BUILDING,
         /** The app was started and the client told. */
-        RUNNING
+        RUNNING,
+        /** Its caller's own process runs in it (ROCKER_enter_rocker): the app is the caller's child. */
+        ENTERED;
+
+        /** A rocker that runs: listed, adopted by a new engine. */
+        boolean runs() {
+            return this == RUNNING || this == ENTERED;
+        }
     }
 
     /** This JVM, as the owner of the records it is setting up. */
@@ -74,7 +81,7 @@ final class RockerRecord {
     /** This record in {@code newState}, with {@code guard}'s processes. */
     RockerRecord with(State newState, GuardProcess guard, int newAppPid, RockerRequest newRequest) {
         return new RockerRecord(newState, ownerPid, ownerStart, ownerEngine, name, guard.guardPid, guard.guardStart,
-                guard.keeperPid, newAppPid, newState == State.RUNNING ? Instant.now() : created, newRequest);
+                guard.keeperPid, newAppPid, newState.runs() ? Instant.now() : created, newRequest);
     }
 
     /**
@@ -83,7 +90,7 @@ final class RockerRecord {
      */
     boolean isAlive() {
         if (guardPid <= 0) return false;
-        return ProcStat.live(guardPid).map(s -> state == State.RUNNING ? s.is(name, guardStart)
+        return ProcStat.live(guardPid).map(s -> state.runs() ? s.is(name, guardStart)
                 : s.startTime == guardStart).orElse(false);
     }
 
