@@ -24,4 +24,10 @@ public sealed interface Call {
 
     /** {@code stats} (version 2 only). */
     record Stats(String guardName) implements Call { }
+
+    /** A rocker without an app, to be entered by the caller (version 2 only; the C library's ROCKER_enter_rocker). */
+    record Prepare(RockerRequest request) implements Call { }
+
+    /** On a PREPARE's connection: the caller's app runs in the rocker as host pid {@code appPid} (version 2 only). */
+    record Started(int appPid) implements Call { }
 }

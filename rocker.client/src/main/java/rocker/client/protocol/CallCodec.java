@@ -20,8 +20,8 @@ public final class CallCodec {
      * without them.
      */
     public static String unfit(Call call, int version) {
-        if (version == Protocol.V1 && call instanceof Call.Stats) {
-            return "STATS: protocol version 1 cannot carry this request";
+        if (version == Protocol.V1 && Protocol.V2_ONLY.contains(type(call))) {
+            return Protocol.requestName(type(call)) + ": protocol version 1 cannot carry this request";
         }
         if (version != Protocol.V1 || !(call instanceof Call.Enter)) {
             return null;
@@ -38,6 +38,8 @@ public final class CallCodec {
         if (call instanceof Call.DestroyPid) return Protocol.DESTROY_PID;
         if (call instanceof Call.ListRockers) return Protocol.LIST;
         if (call instanceof Call.Stats) return Protocol.STATS;
+        if (call instanceof Call.Prepare) return Protocol.PREPARE;
+        if (call instanceof Call.Started) return Protocol.STARTED;
         return Protocol.WAIT;
     }
 
@@ -54,7 +56,7 @@ public final class CallCodec {
      */
     public static ByteBuffer encode(Call call, int version) {
         WireWriter w = new WireWriter().u16(Protocol.checkVersion(version));
-        if (version == Protocol.V1 && call instanceof Call.Stats) {
+        if (version == Protocol.V1 && Protocol.V2_ONLY.contains(type(call))) {
             throw new IllegalArgumentException(unfit(call, version));
         }
         if (version == Protocol.V1) {
@@ -84,7 +86,7 @@ public final class CallCodec {
     public static Call decode(Frame frame) throws ProtocolException {
         int version = version(frame);
         byte type = frame.type();
-        if (type < Protocol.ENTER || type > Protocol.STATS) {
+        if (type < Protocol.ENTER || type > Protocol.STARTED) {
             throw new ProtocolException(String.format("unknown request type 0x%02x", type & 0xff));
         }
         ByteBuffer body = frame.body().duplicate();

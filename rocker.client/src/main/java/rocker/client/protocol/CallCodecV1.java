@@ -43,7 +43,9 @@ final class CallCodecV1 {
                 call = new Call.ListRockers();
                 break;
             case Protocol.STATS:
-                throw new ProtocolException("STATS: protocol version 1 cannot carry this request (send it in version 2)");
+            case Protocol.PREPARE:
+            case Protocol.STARTED:
+                throw new ProtocolException(Protocol.requestName(type) + ": protocol version 1 cannot carry this request (send it in version 2)");
             default:
                 call = new Call.Wait(r.str("guard_name"), r.i64("timeout_ms"));
                 break;

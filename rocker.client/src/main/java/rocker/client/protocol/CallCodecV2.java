@@ -11,6 +11,7 @@ final class CallCodecV2 {
     static final Field GUARD_PID = Field.i32(1, "guard_pid");
     static final Field EXPECTED_NAME = Field.str(2, "guard_name");
     static final Field TIMEOUT_MS = Field.i64(2, "timeout_ms");
+    static final Field APP_PID = Field.i32(1, "app_pid");
 
     private CallCodecV2() {
     }
@@ -32,6 +33,10 @@ final class CallCodecV2 {
             w.str(GUARD_NAME, wt.guardName()).i64(TIMEOUT_MS, wt.timeoutMillis());
         } else if (call instanceof Call.Stats) {
             w.str(GUARD_NAME, ((Call.Stats) call).guardName());
+        } else if (call instanceof Call.Prepare) {
+            w.nested(REQUEST, RequestCodecV2.write(((Call.Prepare) call).request()));
+        } else if (call instanceof Call.Started) {
+            w.i32(APP_PID, ((Call.Started) call).appPid());
         }
         return w;
     }
@@ -60,6 +65,10 @@ final class CallCodecV2 {
                 return new Call.ListRockers();
             case Protocol.STATS:
                 return new Call.Stats(FieldReader.of(fields, where, GUARD_NAME).require(GUARD_NAME).str(GUARD_NAME));
+            case Protocol.PREPARE:
+                return new Call.Prepare(RequestCodecV2.read(FieldReader.of(fields, where, REQUEST).require(REQUEST), REQUEST));
+            case Protocol.STARTED:
+                return new Call.Started(FieldReader.of(fields, where, APP_PID).require(APP_PID).i32(APP_PID, 0));
             default: {
                 FieldReader r = FieldReader.of(fields, where, GUARD_NAME, TIMEOUT_MS).require(GUARD_NAME);
                 return new Call.Wait(r.str(GUARD_NAME), r.i64(TIMEOUT_MS, 0));

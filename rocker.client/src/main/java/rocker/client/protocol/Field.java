@@ -15,7 +15,7 @@ record Field(int tag, String name, Type type, boolean repeated) {
 
     /** Value types; fixed-size types must have exactly {@link #size} bytes. */
     enum Type {
-        I32("i32", 4), I64("i64", 8), BOOL("bool", 1), STR("str", -1), NESTED("nested", -1);
+        I32("i32", 4), I64("i64", 8), BOOL("bool", 1), STR("str", -1), NESTED("nested", -1), BYTES("bytes", -1);
 
         final String label;
         /** The exact value length, or -1 for any length. */
@@ -47,6 +47,10 @@ record Field(int tag, String name, Type type, boolean repeated) {
 
     static Field str(int tag, String name) {
         return new Field(tag, name, Type.STR, false);
+    }
+
+    static Field bytes(int tag, String name) {
+        return new Field(tag, name, Type.BYTES, false);
     }
 
     static Field nested(int tag, String name) {

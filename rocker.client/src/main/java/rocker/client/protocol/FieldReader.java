@@ -114,6 +114,15 @@ final class FieldReader {
         return counts[k] == 0 ? null : utf8(spans[k][0], spans[k][1], label(f));
     }
 
+    /** The raw bytes, or null when absent. */
+    byte[] bytes(Field f) {
+        int k = index(f);
+        if (counts[k] == 0) return null;
+        byte[] b = new byte[spans[k][1]];
+        buf.get(spans[k][0], b);
+        return b;
+    }
+
     /** Every occurrence of a repeated i32, in order. */
     List<Integer> ints(Field f) {
         int k = index(f);

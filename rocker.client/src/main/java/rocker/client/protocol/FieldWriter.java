@@ -34,6 +34,14 @@ final class FieldWriter {
         return this;
     }
 
+    /** Raw bytes; nothing when {@code b} is null. */
+    FieldWriter bytes(Field f, byte[] b) {
+        if (b != null) {
+            header(f, Field.Type.BYTES, b.length).bytes(b, 0, b.length);
+        }
+        return this;
+    }
+
     /** One occurrence of a repeated field per element, in order. */
     FieldWriter strs(Field f, List<String> values) {
         values.forEach(v -> str(f, v));

@@ -28,6 +28,13 @@ public final class Protocol {
     public static final byte WAIT = 0x06;
     /** Version 2 only: what a rocker uses now. */
     public static final byte STATS = 0x07;
+    /** Version 2 only: a rocker without an app, for the C library's ROCKER_enter_rocker (then STARTED on the same connection). */
+    public static final byte PREPARE = 0x08;
+    /** Version 2 only, after PREPARE's RESULT on its connection: the caller's app runs in the rocker. */
+    public static final byte STARTED = 0x09;
+
+    /** The requests that exist in version 2 only. */
+    static final java.util.Set<Byte> V2_ONLY = java.util.Set.of(STATS, PREPARE, STARTED);
 
     // Responses (server to client)
     public static final byte RESULT = (byte) 0x81;
@@ -75,6 +82,8 @@ public final class Protocol {
             case LIST: return "LIST";
             case WAIT: return "WAIT";
             case STATS: return "STATS";
+            case PREPARE: return "PREPARE";
+            case STARTED: return "STARTED";
             default: return String.format("0x%02x", type & 0xff);
         }
     }

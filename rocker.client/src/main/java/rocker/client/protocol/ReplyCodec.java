@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.OptionalInt;
 
+import rocker.api.PreparedRocker;
 import rocker.api.RockerError;
 import rocker.api.RockerInfo;
 import rocker.api.RockerResult;
@@ -32,6 +33,27 @@ public final class ReplyCodec {
 
     public static ByteBuffer result(RockerResult r, int version) {
         return Protocol.checkVersion(version) == Protocol.V1 ? ReplyCodecV1.result(r) : ReplyCodecV2.result(r);
+    }
+
+    /**
+     * The RESULT of PREPARE (version 2 only: there is no PREPARE in version 1), with the filter and the
+     * cgroups of a ready rocker, and {@code errno} (0: none) for a refusal the C library reports with one.
+     */
+    public static ByteBuffer prepared(PreparedRocker p, int errno) {
+        return ReplyCodecV2.prepared(p, errno);
+    }
+
+    /** Decodes PREPARE's RESULT (version 2). */
+    public static PreparedRocker prepared(Frame f) throws ProtocolException {
+        expect(f, Protocol.RESULT);
+        if (isV1Result(f.body())) return PreparedRocker.failed(ReplyCodecV1.result(f.body()));
+        return ReplyCodecV2.prepared(f.body());
+    }
+
+    /** The errno a version-2 RESULT carries, 0 when none (or a version-1 RESULT). */
+    public static int errno(Frame f) throws ProtocolException {
+        expect(f, Protocol.RESULT);
+        return isV1Result(f.body()) ? 0 : ReplyCodecV2.errno(f.body());
     }
 
     /** Decodes a RESULT in either layout. */

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 
+import rocker.api.PreparedRocker;
 import rocker.api.RockerError;
 import rocker.api.RockerInfo;
 import rocker.api.RockerResult;
@@ -17,6 +18,12 @@ final class ReplyCodecV2 {
     static final Field GUARD_PID = Field.i32(3, "guard_pid");
     static final Field GUARD_NAME = Field.str(4, "guard_name");
     static final Field MESSAGE = Field.str(5, "message");
+    /** Optional: the errno of a refusal, where the C library promises one (PREPARE's EPERM). */
+    static final Field ERRNO = Field.i32(Field.OPTIONAL | 6, "errno");
+    /** Optional, PREPARE's RESULT: the app's filter (BPF, 8 bytes an instruction, big-endian); absent: none. */
+    static final Field SECCOMP_FILTER = Field.bytes(Field.OPTIONAL | 7, "seccomp_filter");
+    /** Optional, repeated, PREPARE's RESULT: the host paths of the rocker's cgroup.procs files. */
+    static final Field CGROUP_PROCS = Field.str(Field.OPTIONAL | 8, "cgroup_procs").repeating();
 
     static final Field INFO = Field.nested(1, "info").repeating();
     static final Field INFO_GUARD_NAME = Field.str(1, "guard_name");
@@ -45,6 +52,32 @@ final class ReplyCodecV2 {
     static ByteBuffer result(RockerResult r) {
         return buffer(new FieldWriter().i32(ERR_NO, r.error().code()).i32(APP_PID, r.appPid())
                 .i32(GUARD_PID, r.guardPid()).str(GUARD_NAME, r.guardName()).str(MESSAGE, r.message()));
+    }
+
+    /** PREPARE's RESULT: the result, then (when ready) the filter and the cgroups; {@code errno} when not 0. */
+    static ByteBuffer prepared(PreparedRocker p, int errno) {
+        RockerResult r = p.result();
+        FieldWriter w = new FieldWriter().i32(ERR_NO, r.error().code()).i32(APP_PID, r.appPid())
+                .i32(GUARD_PID, r.guardPid()).str(GUARD_NAME, r.guardName()).str(MESSAGE, r.message());
+        if (errno != 0) w.i32(ERRNO, errno);
+        return buffer(w.bytes(SECCOMP_FILTER, p.seccompFilter()).strs(CGROUP_PROCS, p.cgroupProcs()));
+    }
+
+    static PreparedRocker prepared(ByteBuffer body) throws ProtocolException {
+        FieldReader r = FieldReader.of(body, "RESULT", ERR_NO, APP_PID, GUARD_PID, GUARD_NAME, MESSAGE, ERRNO, SECCOMP_FILTER,
+                CGROUP_PROCS).require(ERR_NO);
+        RockerResult result = RockerResult.of(RockerError.fromCode(r.i32(ERR_NO, 0)), r.i32(APP_PID, 0), r.i32(GUARD_PID, 0),
+                r.str(GUARD_NAME), r.str(MESSAGE));
+        if (!result.isSuccess()) return PreparedRocker.failed(result);
+        byte[] filter = r.bytes(SECCOMP_FILTER);
+        if (filter != null && (filter.length == 0 || filter.length % 8 != 0)) {
+            throw new ProtocolException("seccomp_filter: a whole number of 8-byte instructions, not " + filter.length + " bytes");
+        }
+        return PreparedRocker.ready(result, filter, r.strs(CGROUP_PROCS));
+    }
+
+    static int errno(ByteBuffer body) throws ProtocolException {
+        return FieldReader.of(body, "RESULT", ERR_NO, APP_PID, GUARD_PID, GUARD_NAME, MESSAGE, ERRNO).i32(ERRNO, 0);
     }
 
     static RockerResult result(ByteBuffer body) throws ProtocolException {

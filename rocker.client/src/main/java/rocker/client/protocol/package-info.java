@@ -6,5 +6,5 @@
  * lists are written by {@code FieldWriter} and read by {@code FieldReader}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package rocker.client.protocol;

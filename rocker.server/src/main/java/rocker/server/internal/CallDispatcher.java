@@ -16,11 +16,15 @@ import rocker.api.RockerApp;
 import rocker.api.RockerClient;
 import rocker.api.RockerError;
 import rocker.api.RockerException;
+import rocker.api.PreparedRocker;
 import rocker.api.RockerInfo;
+import rocker.api.RockerPreparer;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
 import rocker.client.protocol.AppSpec;
 import rocker.client.protocol.Call;
+import rocker.client.protocol.CallCodec;
+import rocker.client.protocol.ProtocolException;
 import rocker.client.protocol.Protocol;
 import rocker.client.protocol.ReplyCodec;
 import rocker.client.protocol.StdioSpec;
@@ -48,6 +52,11 @@ final class CallDispatcher {
     private final StreamWaiters streamWaiters;
     private final RockerQuota quota;
     private final java.util.Set<String> trustedRockers;
+    private final Duration requestTimeout;
+    private final int maxRequestBytes;
+
+    /** errno of the refusal of a PREPARE from a peer that is not root (docs/protocol.md). */
+    static final int EPERM = 1;
 
     CallDispatcher(RockerClient engine, Authorizer authorizer, ServerSettings settings, BooleanSupplier stopping,
             StreamWaiters streamWaiters) {
@@ -58,6 +67,8 @@ final class CallDispatcher {
         this.streamWaiters = streamWaiters;
         this.quota = new RockerQuota(settings.maxRockersPerUid(), settings.maxPidsPerUid());
         this.trustedRockers = settings.trustedRockers();
+        this.requestTimeout = settings.requestTimeout();
+        this.maxRequestBytes = settings.maxRequestBytes();
     }
 
     void dispatch(Call call, Peer peer, Responder out, StreamPermit permit) throws IOException, InterruptedException {
@@ -87,6 +98,10 @@ final class CallDispatcher {
                 out.infos(infos);
             } else if (call instanceof Call.Stats) {
                 stats((Call.Stats) call, peer, out);
+            } else if (call instanceof Call.Prepare) {
+                prepare(((Call.Prepare) call).request(), peer, out);
+            } else if (call instanceof Call.Started) {
+                out.result(RockerResult.failure(RockerError.PARAM_INVALID, "bad request: STARTED comes only after a PREPARE, on its connection"));
             } else {
                 await((Call.Wait) call, peer, out);
             }
@@ -190,6 +205,57 @@ final class CallDispatcher {
             } else {
                 StreamSession.kill(stdout);
                 StreamSession.kill(stderr);
+            }
+        }
+    }
+
+    /**
+     * PREPARE, then STARTED on the same connection (docs/protocol.md): only root on the host enters (it
+     * joins the rocker's namespaces); the engine checks the request. Anything but an accepted STARTED
+     * within the request timeout tears the rocker down.
+     */
+    private void prepare(RockerRequest request, Peer peer, Responder out) throws IOException {
+        String what = "prepare app_id=" + request.appId() + " uid=" + request.uid() + " gid=" + request.gid() + " pkg=" + request.pkgPath();
+        if (peer.uid() != 0 || peer.isForeign()) {
+            LOG.warn("{}: {} -> refused: not root on the host", peer, what);
+            out.prepared(PreparedRocker.failed(RockerResult.failure(RockerError.ENTER_ROCKER_FAILED, "permission denied (EPERM): "
+                    + "only root can enter a rocker; ROCKER_run_rocker runs a command for any user")), EPERM);
+            return;
+        }
+        if (!(engine instanceof RockerPreparer)) {
+            out.result(RockerResult.failure(RockerError.SYS, "this server's engine cannot build rockers to be entered"));
+            return;
+        }
+        RockerPreparer preparer = (RockerPreparer) engine;
+        PreparedRocker prepared = preparer.prepare(request, authorizer.caller(peer));
+        LOG.info("{}: {} -> {}", peer, what, prepared);
+        String name = prepared.result().guardName();
+        boolean handedOver = false;
+        try {
+            out.prepared(prepared, 0);
+            if (!prepared.result().isSuccess()) {
+                handedOver = true;
+                return;
+            }
+            Call next;
+            try {
+                next = CallCodec.decode(out.receive(maxRequestBytes, requestTimeout));
+            } catch (ProtocolException e) {
+                out.result(RockerResult.failure(RockerError.PARAM_INVALID, "bad request: " + e.getMessage()));
+                return;
+            }
+            if (!(next instanceof Call.Started)) {
+                out.result(RockerResult.failure(RockerError.PARAM_INVALID, "bad request: after PREPARE comes STARTED, not "
+                        + next.getClass().getSimpleName()));
+                return;
+            }
+            handedOver = true; // started() tears the rocker down itself when it refuses
+            RockerResult r = preparer.started(name, ((Call.Started) next).appPid());
+            LOG.info("{}: started {} pid {} -> {}", peer, name, ((Call.Started) next).appPid(), r);
+            out.result(r);
+        } finally {
+            if (!handedOver) {
+                LOG.info("{}: rocker {} was not entered (no STARTED): torn down: {}", peer, name, preparer.abandon(name));
             }
         }
     }

@@ -11,7 +11,9 @@ import rocker.api.RockerCaller;
 import rocker.api.RockerClient;
 import rocker.api.RockerError;
 import rocker.api.RockerException;
+import rocker.api.PreparedRocker;
 import rocker.api.RockerInfo;
+import rocker.api.RockerPreparer;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
 import rocker.api.RockerStats;
@@ -20,7 +22,7 @@ import rocker.api.RockerStats;
  * The local engine as it is now: the server keeps listening while the engine bundle is updated or
  * reconfigured, and answers {@code sys} in the moment there is none.
  */
-final class CurrentEngine implements RockerClient {
+final class CurrentEngine implements RockerClient, RockerPreparer {
     private static final String NONE = "no local engine (rocker.transport=local) is active at the moment";
     private final Supplier<RockerClient> current;
 
@@ -71,6 +73,27 @@ final class CurrentEngine implements RockerClient {
     public Optional<RockerStats> stats(String guardName) {
         RockerClient c = current.get();
         return c == null ? Optional.empty() : c.stats(guardName);
+    }
+
+    /** The engine's, when it builds rockers to be entered (the local engine does; see {@link RockerPreparer}). */
+    @Override
+    public PreparedRocker prepare(RockerRequest request, RockerCaller caller) {
+        RockerClient c = current.get();
+        if (c instanceof RockerPreparer) return ((RockerPreparer) c).prepare(request, caller);
+        return PreparedRocker.failed(RockerResult.failure(RockerError.SYS, c == null ? NONE
+                : "the local engine cannot build rockers to be entered (it is older than API 1.2)"));
+    }
+
+    @Override
+    public RockerResult started(String guardName, int appPid) {
+        RockerClient c = current.get();
+        return c instanceof RockerPreparer ? ((RockerPreparer) c).started(guardName, appPid) : RockerResult.failure(RockerError.SYS, NONE);
+    }
+
+    @Override
+    public RockerResult abandon(String guardName) {
+        RockerClient c = current.get();
+        return c instanceof RockerPreparer ? ((RockerPreparer) c).abandon(guardName) : RockerResult.failure(RockerError.SYS, NONE);
     }
 
     @Override

@@ -6,10 +6,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
 
+import rocker.api.PreparedRocker;
 import rocker.api.RockerInfo;
 import rocker.api.RockerResult;
 import rocker.api.RockerStats;
 import rocker.client.protocol.Deadline;
+import rocker.client.protocol.Frame;
 import rocker.client.protocol.FrameChannel;
 import rocker.client.protocol.Protocol;
 import rocker.client.protocol.ReplyCodec;
@@ -54,6 +56,16 @@ final class Responder {
     /** A STATS reply (version 2 only: the request STATS exists only in version 2). */
     void stats(RockerStats stats) throws IOException {
         send(Protocol.STATS_REPLY, ReplyCodec.stats(stats, version));
+    }
+
+    /** PREPARE's RESULT (version 2 only), with {@code errno} when not 0. */
+    void prepared(PreparedRocker p, int errno) throws IOException {
+        send(Protocol.RESULT, ReplyCodec.prepared(p, errno));
+    }
+
+    /** The next request frame on this connection (STARTED after PREPARE), within {@code timeout}. */
+    Frame receive(int maxBytes, Duration timeout) throws IOException {
+        return channel.read(maxBytes, Deadline.in(timeout));
     }
 
     void exit(OptionalInt status) throws IOException {

@@ -31,7 +31,7 @@ import rocker.api.Stdio;
  * A test double of the RockerClient API (not of the kernel): remembers rockers in memory, "runs" an
  * app by writing fixed bytes to streamed stdout/stderr and ending with {@link #exitStatus}.
  */
-public final class FakeEngine implements RockerClient {
+public final class FakeEngine implements RockerClient, rocker.api.RockerPreparer {
     public final List<RockerRequest> requests = new CopyOnWriteArrayList<>();
     public final List<RockerApp> apps = new CopyOnWriteArrayList<>();
     public volatile String stdoutText = "hello from the app\n";
@@ -52,6 +52,40 @@ public final class FakeEngine implements RockerClient {
         Rocker(RockerInfo info) {
             this.info = info;
         }
+    }
+
+    /** Rockers prepared to be entered, then started ("NAME PID") or abandoned (NAME), in order. */
+    public final List<String> prepared = new CopyOnWriteArrayList<>();
+    public final List<String> started = new CopyOnWriteArrayList<>();
+    public final List<String> abandoned = new CopyOnWriteArrayList<>();
+
+    /** The filter a prepared rocker gets (one BPF instruction: return ALLOW). */
+    public static final byte[] FILTER = {0, 6, 0, 0, 0x7f, (byte) 0xff, 0, 0};
+
+    @Override
+    public rocker.api.PreparedRocker prepare(RockerRequest request, RockerCaller caller) {
+        callers.add(caller);
+        try {
+            request.validate();
+        } catch (RockerException e) {
+            return rocker.api.PreparedRocker.failed(e.toResult());
+        }
+        String name = "rocker-enter-" + counter.incrementAndGet();
+        prepared.add(name);
+        return rocker.api.PreparedRocker.ready(RockerResult.success(0, 30_000, name, "ready"), FILTER,
+                List.of("/sys/fs/cgroup/pids/" + name + "/cgroup.procs"));
+    }
+
+    @Override
+    public RockerResult started(String guardName, int appPid) {
+        started.add(guardName + " " + appPid);
+        return RockerResult.success(appPid, 30_000, guardName, "entered");
+    }
+
+    @Override
+    public RockerResult abandon(String guardName) {
+        abandoned.add(guardName);
+        return RockerResult.success(0, 30_000, guardName, "torn down");
     }
 
     /** How many times {@link #list()} was called (a command that needs no list makes none). */
