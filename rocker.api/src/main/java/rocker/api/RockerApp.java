@@ -29,6 +29,8 @@ public final class RockerApp {
     private final Stdio stdin;
     private final Stdio stdout;
     private final Stdio stderr;
+    /** Whether {@link #validate()} passed (the app is immutable: it stays valid). */
+    private volatile boolean valid;
 
     private RockerApp(Builder b) {
         this.command = Collections.unmodifiableList(new ArrayList<>(b.command));
@@ -67,7 +69,10 @@ public final class RockerApp {
 
     /** Throws {@link RockerException} ({@code param_invalid}) naming the field that is wrong. */
     public RockerApp validate() {
-        RequestRules.check(this);
+        if (!valid) {
+            RequestRules.check(this);
+            valid = true;
+        }
         return this;
     }
 

@@ -9,9 +9,11 @@ import java.util.Objects;
  * What rocker to build: the seed's {@code RockerRequest}, immutable, made with {@link #builder()}
  * (the counterpart of {@code ROCKER_request_new()}).
  *
- * <p>A request is checked with {@link #validate()} by every {@link RockerClient} (and again by the
- * server for requests that come over the socket); building one does not validate it, so that a
- * server can decode, validate and answer {@link RockerError#PARAM_INVALID} like the engine does.
+ * <p>A request is checked with {@link #validate()} by every {@link RockerClient}; building one does
+ * not validate it, so that a server can decode, validate and answer {@link RockerError#PARAM_INVALID}
+ * like the engine does. A request is immutable, so one that passed is not checked again: the server
+ * validates a request from the socket before it authorizes it, and the engine's check of that very
+ * object then costs nothing (one validation on each side of the wire).
  */
 public final class RockerRequest {
     /** At most this many overlay dirs, as in the seed ({@code app_overlay_dirs[16]}). */
@@ -39,6 +41,8 @@ public final class RockerRequest {
     private final double cpus;
     private final int cpuWeight;
     private final long logLimit;
+    /** Whether {@link #validate()} passed (the request is immutable: it stays valid). */
+    private volatile boolean valid;
 
     /** {@link #pidsLimit()} when a request does not say: enough for a JVM or PostgreSQL, not for a fork bomb. */
     public static final int DEFAULT_PIDS_LIMIT = 1024;
@@ -146,7 +150,10 @@ public final class RockerRequest {
      * message naming the field and the value of the first one that is wrong.
      */
     public RockerRequest validate() {
-        RequestRules.check(this);
+        if (!valid) {
+            RequestRules.check(this);
+            valid = true;
+        }
         return this;
     }
 

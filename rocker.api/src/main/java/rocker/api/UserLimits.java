@@ -18,6 +18,25 @@ public final class UserLimits {
     private UserLimits() {
     }
 
+    /**
+     * Why the user {@code uid}/{@code gid} may not ask for {@code r} ("field 'value': reason"), or empty
+     * when it may: only for its own uid and gid, with no supplementary groups, then {@link #refusal(RockerRequest)}.
+     *
+     * @since 1.2
+     */
+    public static Optional<String> refusal(RockerRequest r, int uid, int gid) {
+        if (r.uid() != uid) {
+            return Optional.of("uid " + r.uid() + ": a client of uid " + uid + " may only ask for its own uid");
+        }
+        if (r.gid() != gid) {
+            return Optional.of("gid " + r.gid() + ": a client of gid " + gid + " may only ask for its own gid");
+        }
+        if (!r.groups().isEmpty()) {
+            return Optional.of("groups " + r.groups() + ": supplementary groups need a privileged client");
+        }
+        return refusal(r);
+    }
+
     /** Why a user may not ask for {@code r} ("field 'value': reason"), or empty when it may. */
     public static Optional<String> refusal(RockerRequest r) {
         if (r.seccomp() != null) {

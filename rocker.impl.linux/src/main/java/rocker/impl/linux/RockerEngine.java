@@ -272,14 +272,9 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         }
     }
 
-    /** A user gets rockers for itself only, with Rocker's system call filter (the server checks this too). */
+    /** A user gets rockers for itself only, within {@link rocker.api.UserLimits} (the server applies the same). */
     private static void forUser(RockerRequest request, RockerCaller caller) {
-        if (request.uid() != caller.uid() || request.gid() != caller.gid() || !request.groups().isEmpty()) {
-            throw new RockerException(RockerError.SYS, "permission denied: uid " + request.uid() + " gid " + request.gid()
-                    + (request.groups().isEmpty() ? "" : " groups " + request.groups()) + ": a rocker built for " + caller
-                    + " runs its app as that uid and gid, with no supplementary groups");
-        }
-        rocker.api.UserLimits.refusal(request).ifPresent(why -> {
+        rocker.api.UserLimits.refusal(request, caller.uid(), caller.gid()).ifPresent(why -> {
             throw new RockerException(RockerError.SYS, "permission denied: " + why);
         });
     }

@@ -8,7 +8,6 @@ import rocker.api.RockerCaller;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.UserLimits;
-import rocker.client.protocol.AppSpec;
 
 /**
  * Decides what a {@link Peer} may do, from its kernel credentials only. Root and the configured trusted
@@ -36,25 +35,12 @@ final class Authorizer {
     }
 
     /** Why {@code peer} may not make this rocker, or empty when it may. */
-    Optional<String> enterRefusal(Peer peer, RockerRequest request, AppSpec app) {
+    Optional<String> enterRefusal(Peer peer, RockerRequest request) {
         if (privileged(peer)) {
             return Optional.empty();
         }
-        if (request.uid() != peer.uid()) {
-            return Optional.of("uid " + request.uid() + ": a client of uid " + peer.uid() + " may only ask for its own uid");
-        }
-        if (request.gid() != peer.gid()) {
-            return Optional.of("gid " + request.gid() + ": a client of gid " + peer.gid() + " may only ask for its own gid");
-        }
-        if (!request.groups().isEmpty()) {
-            return Optional.of("groups " + request.groups() + ": supplementary groups need a privileged client");
-        }
-        // the rest of what a user may not ask for: the engine applies the same policy
-        Optional<String> limits = UserLimits.refusal(request);
-        if (limits.isPresent()) {
-            return limits;
-        }
-        return Optional.empty();
+        // the engine applies the same policy (one code: UserLimits) to the user caller it is given
+        return UserLimits.refusal(request, peer.uid(), peer.gid());
     }
 
     /** Whether {@code peer} may see, wait for, destroy and ask the figures of this rocker. */

@@ -1,7 +1,6 @@
 package rocker.server.internal;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -114,17 +113,20 @@ final class CallDispatcher {
     private void enter(Call.Enter call, Peer peer, Responder out, StreamPermit permit) throws IOException, InterruptedException {
         RockerRequest request = call.request();
         AppSpec spec = call.app();
+        // the app the engine gets, validated once here (the engine's check of these very objects is then free)
+        Streams streams = new Streams(out, spec);
+        RockerApp app = spec.toApp(streams.stdout, streams.stderr);
         String what = "enter app_id=" + request.appId() + " uid=" + request.uid() + " gid=" + request.gid()
                 + " pkg=" + request.pkgPath() + " cmd=" + spec.command();
         try {
             request.validate();
-            spec.toApp(OutputStream.nullOutputStream(), OutputStream.nullOutputStream()).validate();
+            app.validate();
         } catch (RockerException e) {
             LOG.info("{}: {} -> {}: {}", peer, what, e.error().seedName(), e.getMessage());
             out.result(e.toResult());
             return;
         }
-        Optional<String> refusal = authorizer.enterRefusal(peer, request, spec);
+        Optional<String> refusal = authorizer.enterRefusal(peer, request);
         if (refusal.isPresent()) {
             refuse(peer, what, refusal.get(), out);
             return;
@@ -138,7 +140,7 @@ final class CallDispatcher {
             }
         }
         if (authorizer.privileged(peer)) {
-            build(request, spec, peer, out, what, () -> { });
+            build(request, app, streams, peer, out, what, () -> { });
             return;
         }
         String overQuota = quota.tryReserve(peer.uid(), request.pidsLimit(), () -> {
@@ -158,9 +160,29 @@ final class CallDispatcher {
             }
         };
         try {
-            build(request, spec, peer, out, what, release);
+            build(request, app, streams, peer, out, what, release);
         } finally {
             release.run();
+        }
+    }
+
+    /** Where the app's streamed stdout and stderr go (null: not streamed). */
+    private static final class Streams {
+        final StreamOutput stdout;
+        final StreamOutput stderr;
+
+        Streams(Responder out, AppSpec spec) {
+            stdout = spec.stdout().kind() == StdioSpec.Kind.STREAM ? new StreamOutput(out, Protocol.STDOUT) : null;
+            stderr = spec.stderr().kind() == StdioSpec.Kind.STREAM ? new StreamOutput(out, Protocol.STDERR) : null;
+        }
+
+        boolean any() {
+            return stdout != null || stderr != null;
+        }
+
+        void kill() {
+            StreamSession.kill(stdout);
+            StreamSession.kill(stderr);
         }
     }
 
@@ -182,29 +204,25 @@ final class CallDispatcher {
         return false;
     }
 
-    private void build(RockerRequest request, AppSpec spec, Peer peer, Responder out, String what, Runnable built)
-            throws IOException, InterruptedException {
-        StreamOutput stdout = spec.stdout().kind() == StdioSpec.Kind.STREAM ? new StreamOutput(out, Protocol.STDOUT) : null;
-        StreamOutput stderr = spec.stderr().kind() == StdioSpec.Kind.STREAM ? new StreamOutput(out, Protocol.STDERR) : null;
+    private void build(RockerRequest request, RockerApp app, Streams streams, Peer peer, Responder out, String what,
+            Runnable built) throws IOException, InterruptedException {
         RockerResult result;
         try {
-            result = engine.enterRocker(request, spec.toApp(stdout, stderr), authorizer.caller(peer));
+            result = engine.enterRocker(request, app, authorizer.caller(peer));
             built.run();
             LOG.info("{}: {} -> {}", peer, what, result);
             out.result(result);
         } catch (IOException | RuntimeException e) {
-            StreamSession.kill(stdout);
-            StreamSession.kill(stderr);
+            streams.kill();
             throw e;
         }
-        if (spec.streams()) {
+        if (streams.any()) {
             if (result.isSuccess()) {
-                StreamSession.open(stdout);
-                StreamSession.open(stderr);
-                new StreamSession(engine, out, stopping, streamWaiters).run(result.guardName(), stdout, stderr);
+                StreamSession.open(streams.stdout);
+                StreamSession.open(streams.stderr);
+                new StreamSession(engine, out, stopping, streamWaiters).run(result.guardName(), streams.stdout, streams.stderr);
             } else {
-                StreamSession.kill(stdout);
-                StreamSession.kill(stderr);
+                streams.kill();
             }
         }
     }

@@ -6,7 +6,6 @@ import static org.junit.Assert.assertTrue;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -15,12 +14,9 @@ import org.junit.Test;
 import rocker.api.RockerCaller;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
-import rocker.client.protocol.AppSpec;
-import rocker.client.protocol.StdioSpec;
 import rocker.client.testing.Requests;
 
 public class AuthorizerTest {
-    private static final AppSpec APP = new AppSpec(List.of("/bin/true"), Map.of(), null, StdioSpec.DISCARD, StdioSpec.LOG, StdioSpec.LOG);
     private static final Peer ROOT = new Peer(1, 0, 0);
     private static final Peer USER = new Peer(2, 1000, 1000);
 
@@ -29,19 +25,17 @@ public class AuthorizerTest {
     @Test
     public void rootAndTrustedUidsMayAskForAnyone() {
         RockerRequest other = Requests.valid(1234, 99).groups(List.of(4)).build();
-        assertEquals(Optional.empty(), auth.enterRefusal(ROOT, other, APP));
-        assertEquals(Optional.empty(), auth.enterRefusal(new Peer(3, 500, 500), other, APP));
+        assertEquals(Optional.empty(), auth.enterRefusal(ROOT, other));
+        assertEquals(Optional.empty(), auth.enterRefusal(new Peer(3, 500, 500), other));
     }
 
     @Test
     public void othersOnlyForTheirOwnUidAndGid() {
-        assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).build(), APP));
-        assertTrue(auth.enterRefusal(USER, Requests.valid(0, 1000).build(), APP).get().startsWith("uid 0: a client of uid 1000"));
-        assertTrue(auth.enterRefusal(USER, Requests.valid(1000, 0).build(), APP).get().startsWith("gid 0"));
-        assertTrue(auth.enterRefusal(USER, Requests.valid(1000, 1000).groups(List.of(27)).build(), APP).get().startsWith("groups"));
-        // a FILE stdio is the engine's business: it opens it with the client's credentials
-        AppSpec toFile = new AppSpec(List.of("/bin/true"), Map.of(), null, StdioSpec.DISCARD, StdioSpec.file("/etc/passwd"), StdioSpec.LOG);
-        assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).build(), toFile));
+        assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).build()));
+        assertTrue(auth.enterRefusal(USER, Requests.valid(0, 1000).build()).get().startsWith("uid 0: a client of uid 1000"));
+        assertTrue(auth.enterRefusal(USER, Requests.valid(1000, 0).build()).get().startsWith("gid 0"));
+        assertTrue(auth.enterRefusal(USER, Requests.valid(1000, 1000).groups(List.of(27)).build()).get().startsWith("groups"));
+        // a FILE stdio is the engine's business (it opens it with the client's credentials): the app is not asked
     }
 
     @Test
@@ -49,14 +43,14 @@ public class AuthorizerTest {
         for (String seccomp : new String[] {RockerRequest.SECCOMP_UNCONFINED, "/etc/rocker/seccomp/app.json", "", "relative.json"}) {
             RockerRequest own = Requests.valid(1000, 1000).seccomp(seccomp).build();
             assertEquals(Optional.of("seccomp '" + seccomp + "': only root clients may change the system call filter"),
-                    auth.enterRefusal(USER, own, APP));
-            assertEquals(Optional.empty(), auth.enterRefusal(ROOT, own, APP));
-            assertEquals(Optional.empty(), auth.enterRefusal(new Peer(3, 500, 500), own, APP));
+                    auth.enterRefusal(USER, own));
+            assertEquals(Optional.empty(), auth.enterRefusal(ROOT, own));
+            assertEquals(Optional.empty(), auth.enterRefusal(new Peer(3, 500, 500), own));
         }
         // Rocker's default filter is everybody's
-        assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).seccomp(null).build(), APP));
+        assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).seccomp(null).build()));
         // the uid is still named first
-        assertTrue(auth.enterRefusal(USER, Requests.valid(0, 0).seccomp("unconfined").build(), APP).get().startsWith("uid 0"));
+        assertTrue(auth.enterRefusal(USER, Requests.valid(0, 0).seccomp("unconfined").build()).get().startsWith("uid 0"));
     }
 
     @Test
@@ -64,26 +58,26 @@ public class AuthorizerTest {
         Peer trusted = new Peer(3, 500, 500);
         for (int pids : new int[] {0, 1025, Integer.MAX_VALUE}) {
             RockerRequest own = Requests.valid(1000, 1000).pidsLimit(pids).build();
-            assertEquals(Optional.of("pids '" + pids + "': only root clients may lift the process limit"), auth.enterRefusal(USER, own, APP));
-            assertEquals(Optional.empty(), auth.enterRefusal(ROOT, own, APP));
-            assertEquals(Optional.empty(), auth.enterRefusal(trusted, own, APP));
+            assertEquals(Optional.of("pids '" + pids + "': only root clients may lift the process limit"), auth.enterRefusal(USER, own));
+            assertEquals(Optional.empty(), auth.enterRefusal(ROOT, own));
+            assertEquals(Optional.empty(), auth.enterRefusal(trusted, own));
         }
         // lowering it is everybody's
         for (int pids : new int[] {1, 100, 1024}) {
-            assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).pidsLimit(pids).build(), APP));
+            assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).pidsLimit(pids).build()));
         }
         RockerRequest unbounded = Requests.valid(1000, 1000).logLimit(0).build();
-        assertEquals(Optional.of("log_limit '0': only root clients may keep logs unbounded or above 104857600 bytes"), auth.enterRefusal(USER, unbounded, APP));
-        assertEquals(Optional.empty(), auth.enterRefusal(ROOT, unbounded, APP));
-        assertEquals(Optional.empty(), auth.enterRefusal(trusted, unbounded, APP));
+        assertEquals(Optional.of("log_limit '0': only root clients may keep logs unbounded or above 104857600 bytes"), auth.enterRefusal(USER, unbounded));
+        assertEquals(Optional.empty(), auth.enterRefusal(ROOT, unbounded));
+        assertEquals(Optional.empty(), auth.enterRefusal(trusted, unbounded));
         // a bound up to 100 MiB, memory and cpus are the client's choice (weights: aUserMayNotOutweighOthers...)
         RockerRequest bounded = Requests.valid(1000, 1000).logLimit(100L << 20).memoryLimit(0).cpus(4096).cpuWeight(100).build();
-        assertEquals(Optional.empty(), auth.enterRefusal(USER, bounded, APP));
-        assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).logLimit(4096).memoryLimit(4L << 20).build(), APP));
+        assertEquals(Optional.empty(), auth.enterRefusal(USER, bounded));
+        assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).logLimit(4096).memoryLimit(4L << 20).build()));
         // pids is named before log_limit, the uid before both
         assertEquals(Optional.of("pids '0': only root clients may lift the process limit"),
-                auth.enterRefusal(USER, Requests.valid(1000, 1000).pidsLimit(0).logLimit(0).build(), APP));
-        assertTrue(auth.enterRefusal(USER, Requests.valid(0, 0).pidsLimit(0).build(), APP).get().startsWith("uid 0"));
+                auth.enterRefusal(USER, Requests.valid(1000, 1000).pidsLimit(0).logLimit(0).build()));
+        assertTrue(auth.enterRefusal(USER, Requests.valid(0, 0).pidsLimit(0).build()).get().startsWith("uid 0"));
     }
 
     @Test
@@ -109,12 +103,12 @@ public class AuthorizerTest {
     @Test
     public void aUserMayNotOutweighOthersNorKeepHugeLogs() {
         RockerRequest heavy = Requests.valid(1000, 1000).cpuWeight(200).build();
-        assertEquals(Optional.of("cpu_weight '200': only root clients may weigh above 100"), auth.enterRefusal(USER, heavy, APP));
-        assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).cpuWeight(100).build(), APP));
+        assertEquals(Optional.of("cpu_weight '200': only root clients may weigh above 100"), auth.enterRefusal(USER, heavy));
+        assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).cpuWeight(100).build()));
         RockerRequest huge = Requests.valid(1000, 1000).logLimit(rocker.api.UserLimits.MAX_LOG_LIMIT + 1).build();
         assertEquals(Optional.of("log_limit '" + (rocker.api.UserLimits.MAX_LOG_LIMIT + 1)
-                + "': only root clients may keep logs unbounded or above 104857600 bytes"), auth.enterRefusal(USER, huge, APP));
-        assertEquals(Optional.empty(), auth.enterRefusal(ROOT, Requests.valid(0, 0).logLimit(0).cpuWeight(10000).build(), APP));
+                + "': only root clients may keep logs unbounded or above 104857600 bytes"), auth.enterRefusal(USER, huge));
+        assertEquals(Optional.empty(), auth.enterRefusal(ROOT, Requests.valid(0, 0).logLimit(0).cpuWeight(10000).build()));
     }
 
     @Test
