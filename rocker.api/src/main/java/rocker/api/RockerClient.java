@@ -2,6 +2,8 @@ package rocker.api;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.OptionalInt;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -68,7 +70,26 @@ public interface RockerClient {
         return java.util.Optional.empty();
     }
 
-    /** The rockers that are alive now. */
+    /**
+     * Completes with the exit status of the app of rocker {@code guardName} (as {@link #waitForApp})
+     * when it ends, at once if it has; exceptionally with a {@link RockerException} when the rocker is
+     * unknown or its app's status cannot be observed (the errors of {@link #waitForApp}). Nothing polls:
+     * the local engine completes it when the guard reports, the remote client when the server notifies
+     * it on the one connection it keeps for all its subscriptions. A {@link CompletionStage} (not an OSGi
+     * Promise), so that the API needs nothing beyond the JDK; {@code toCompletableFuture().get()} blocks.
+     * Implementations that cannot notify answer a stage failed with {@link RockerError#SYS}.
+     *
+     * @since 1.2
+     */
+    default CompletionStage<Integer> onAppExit(String guardName) {
+        return CompletableFuture.failedStage(new RockerException(RockerError.SYS, "this RockerClient cannot notify app exits"));
+    }
+
+    /**
+     * The rockers that are alive now. Like {@link #waitForApp} it returns a value, not a
+     * {@link RockerResult}, and so throws {@link RockerException} when it cannot answer (the remote client:
+     * no server, a refused request), where the operations that return a result return the failure.
+     */
     List<RockerInfo> list();
 
     /**

@@ -61,13 +61,26 @@ final class ExitWatcher implements AutoCloseable {
     private volatile boolean closed;
     /** Told the name of each rocker that is gone (its cgroups are removed). */
     private final java.util.function.Consumer<String> onGone;
+    /** Told each app's end, on this watcher's thread. */
+    private final Exits onExit;
+
+    /** What an app's end is told to. */
+    interface Exits {
+        /** The app of rocker {@code name} ended: its exit code (or 128 + signal) and its signal (0: exited). */
+        void exited(String name, int code, int signal);
+    }
 
     ExitWatcher() {
         this(name -> { });
     }
 
     ExitWatcher(java.util.function.Consumer<String> onGone) {
+        this(onGone, (name, code, signal) -> { });
+    }
+
+    ExitWatcher(java.util.function.Consumer<String> onGone, Exits onExit) {
         this.onGone = onGone;
+        this.onExit = onExit;
         thread = new Thread(this::loop, "rocker-exit-watcher");
         thread.setDaemon(true);
         thread.start();
@@ -145,6 +158,8 @@ final class ExitWatcher implements AutoCloseable {
         if (d == null) {
             Posix.close(w.control);
             if (!w.adopted()) Keepers.reap(w.keeperPid); // an adopted one's keeper is not our child
+            // the app ended with its rocker (SIGKILL, as every process of its pid namespace), unless it had before
+            exited(w, 128 + Posix.SIGKILL, Posix.SIGKILL);
             try {
                 onGone.accept(w.name);
             } catch (RuntimeException e) {
@@ -152,7 +167,6 @@ final class ExitWatcher implements AutoCloseable {
             }
             ended.put(w.name, w);
             byName.remove(w.name);
-            w.appExit.complete(128 + Posix.SIGKILL); // ended with its rocker, unless it had ended before
             w.gone.complete(null);
             LOG.debug("rocker {} is gone", w.name);
             return false;
@@ -165,11 +179,20 @@ final class ExitWatcher implements AutoCloseable {
             return false;
         }
         if (m.kind.equals(GuardMessage.WAITED)) {
-            int code = m.exitCode();
-            w.appExit.complete(code);
-            LOG.debug("app of rocker {} ended with status {}", w.name, code);
+            exited(w, m.exitCode(), m.signal());
         }
         return true;
+    }
+
+    /** The app's end, once: its future completes, then {@link Exits} is told. */
+    private void exited(Watched w, int code, int signal) {
+        if (!w.appExit.complete(code)) return;
+        LOG.debug("app of rocker {} ended with status {}", w.name, code);
+        try {
+            onExit.exited(w.name, code, signal);
+        } catch (RuntimeException e) {
+            LOG.warn("rocker {}: telling its app's end failed: {}", w.name, e.toString());
+        }
     }
 
     private void forget(Watched w) {

@@ -87,6 +87,12 @@ final class GuardMessage {
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
     }
 
+    /** The signal that ended the app, from a "W" message; 0 when it exited. */
+    int signal() {
+        int status = number(1);
+        return (status & 0x7f) == 0 ? 0 : status & 0x7f;
+    }
+
     private RockerException malformed() {
         return new RockerException(RockerError.BUILD_ROCKER_FAILED, "a malformed '" + kind + "' message from the guard");
     }

@@ -8,17 +8,21 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.Designate;
 
 import rocker.api.RockerClient;
 
 /**
- * The local {@link RockerClient} service ({@code rocker.transport=local}): the {@link RockerEngine}
+ * The local {@link RockerClient} service ({@code rocker.transport=local}, ranked 100 so that a plain
+ * {@code @Reference RockerClient} picks it over the remote client when both are there): the {@link RockerEngine}
  * itself, configured through ConfigAdmin. Deactivating it (bundle stop, update) leaves every rocker
  * running; the next activation adopts them from the registry in the state dir.
  */
 @Component(service = {RockerClient.class, rocker.api.RockerPreparer.class}, configurationPid = LinuxRockerComponent.PID,
-        property = {"rocker.transport=local", "service.vendor=Rocker"})
+        property = {"rocker.transport=local", "service.vendor=Rocker", "service.ranking:Integer=100"})
 @Designate(ocd = EngineConfig.class)
 public final class LinuxRockerComponent extends RockerEngine {
     static final String PID = "rocker.engine";
@@ -29,6 +33,16 @@ public final class LinuxRockerComponent extends RockerEngine {
                 Duration.ofMillis(config.destroyTimeoutMillis()), config.spareGuards(),
                 config.hiddenPaths() == null ? List.of() : List.of(config.hiddenPaths()),
                 config.cgroupParent() == null || config.cgroupParent().isEmpty() ? "rocker" : config.cgroupParent());
+    }
+
+    /** EventAdmin, when there is one ({@link EventAdminBridge}): the lifecycle events go there. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addEvents(EngineEvents events) {
+        addEventSink(events);
+    }
+
+    void removeEvents(EngineEvents events) {
+        removeEventSink(events);
     }
 
     @Deactivate

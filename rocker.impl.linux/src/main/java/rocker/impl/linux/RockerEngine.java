@@ -61,6 +61,15 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     /** A rocker waiting for its caller's app: its guard (our child keeper unreaped) and its BUILDING record. */
     private record Prepared(GuardProcess guard, RockerRecord building) { }
 
+    /** Where lifecycle events go (EventAdmin through {@link EventAdminBridge}, when there is one). */
+    private final List<EngineEvents> sinks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The rockers CREATED or ADOPTED was posted for, until DESTROYED is: each is told once. */
+    private final java.util.Map<String, RockerInfo> announced = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The announced rockers that were entered (their app is not the guard's child). */
+    private final java.util.Set<String> entered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** ADOPTED events of the rockers adopted at start, posted once a sink is there. */
+    private final java.util.Queue<RockerInfo> adoptedUntold = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     /** The dirs hidden inside every rocker besides the state dir unless told otherwise: the server's default socket dir. */
     public static final List<String> DEFAULT_HIDDEN_PATHS = List.of("/run/rocker");
 
@@ -103,13 +112,20 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         this.guardLocator = guardLocator;
         this.cgroups = cgroups;
         this.stateDir = stateDir;
-        this.watcher = new ExitWatcher(this::gone);
+        this.watcher = new ExitWatcher(this::gone, this::exited);
         this.pool = new GuardPool(spareGuards, this::startGuard, this::prepareSpare, this::releaseSpare);
         this.registry = new Registry(stateDir, cgroups::remove);
         this.destroyTimeout = destroyTimeout;
         this.serverFiles = new ServerFiles(stateDir, hiddenPaths);
         RockerRecord.LIVE_ENGINES.add(engineId);
         reconcile();
+        for (RockerRecord r : registry.live()) {
+            if (watcher.find(r.name).map(ExitWatcher.Watched::adopted).orElse(false)) {
+                if (r.state == RockerRecord.State.ENTERED) entered.add(r.name);
+                announced.put(r.name, r.toInfo());
+                adoptedUntold.add(r.toInfo());
+            }
+        }
         try {
             // what a killed engine left: its spares' and half-built rockers' empty cgroups
             cgroups.sweep(registry::contains);
@@ -176,8 +192,11 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         GuardProcess guard = p.guard();
         try {
             checkEntered(guardName, guard.guardPid, appPid);
-            registry.record(p.building().with(RockerRecord.State.ENTERED, guard, appPid, p.building().request));
+            RockerRecord record = p.building().with(RockerRecord.State.ENTERED, guard, appPid, p.building().request);
+            registry.record(record);
+            entered.add(guardName);
             watcher.watch(guardName, guard.control, guard.keeperPid);
+            created(record);
             LOG.info("rocker {} entered: app pid {} (the caller's child), guard pid {}", guardName, appPid, guard.guardPid);
             return RockerResult.success(appPid, guard.guardPid, guardName, "rocker " + guardName + " entered by pid " + appPid);
         } catch (RockerException | SysException | IOException e) {
@@ -337,6 +356,57 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     private void gone(String name) {
         cgroups.remove(name);
         if (LockFiles.sweepDue()) sweepLocks();
+        RockerInfo info = announced.remove(name);
+        entered.remove(name);
+        if (info != null) post(rocker.api.RockerEvents.DESTROYED, info, java.util.Map.of());
+    }
+
+    /** The app of a rocker this engine watches ended (an entered rocker's app is not the guard's: not told). */
+    private void exited(String name, int code, int signal) {
+        RockerInfo info = announced.get(name);
+        if (info != null && !entered.contains(name)) {
+            post(rocker.api.RockerEvents.APP_EXITED, info, java.util.Map.of(rocker.api.RockerEvents.EXIT_STATUS, code,
+                    rocker.api.RockerEvents.EXIT_SIGNAL, signal));
+        }
+    }
+
+    /** A rocker runs: CREATED. */
+    private void created(RockerRecord running) {
+        RockerInfo info = running.toInfo();
+        announced.put(running.name, info);
+        post(rocker.api.RockerEvents.CREATED, info, java.util.Map.of());
+    }
+
+    /**
+     * Lifecycle events go to {@code sink} too (the engine's component binds {@link EngineEvents} services);
+     * the first one added is also told the rockers this engine adopted when it started.
+     */
+    public void addEventSink(EngineEvents sink) {
+        sinks.add(sink);
+        for (RockerInfo i; (i = adoptedUntold.poll()) != null;) {
+            post(rocker.api.RockerEvents.ADOPTED, i, java.util.Map.of());
+        }
+    }
+
+    public void removeEventSink(EngineEvents sink) {
+        sinks.remove(sink);
+    }
+
+    private void post(String topic, RockerInfo info, java.util.Map<String, Object> extra) {
+        if (sinks.isEmpty()) return;
+        java.util.Map<String, Object> p = new java.util.HashMap<>(extra);
+        p.put(rocker.api.RockerEvents.GUARD_NAME, info.guardName());
+        p.put(rocker.api.RockerEvents.GUARD_PID, info.guardPid());
+        p.put(rocker.api.RockerEvents.APP_PID, info.appPid());
+        p.put(rocker.api.RockerEvents.APP_ID, info.request().appId());
+        p.put(rocker.api.RockerEvents.UID, info.request().uid());
+        for (EngineEvents s : sinks) {
+            try {
+                s.post(topic, p);
+            } catch (RuntimeException e) {
+                LOG.warn("cannot post {} of rocker {}: {}", topic, info.guardName(), e.toString());
+            }
+        }
     }
 
     /** {@code <state dir>/locks}, opened once (root only, 0700). */
@@ -419,8 +489,10 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             stdio.close();
             pumps.addAll(stdio.startPumps(name, stopPumps[0]));
             pumps.removeIf(t -> !t.isAlive());
-            registry.record(building.with(RockerRecord.State.RUNNING, guard, appPid, request));
+            RockerRecord running = building.with(RockerRecord.State.RUNNING, guard, appPid, request);
+            registry.record(running);
             watcher.watch(name, guard.control, guard.keeperPid);
+            created(running);
             data.commit();
             LOG.info("rocker {} built for {}: guard pid {}, app pid {}, app id {}, image {}", name, caller, guard.guardPid,
                     appPid, request.appId(), request.pkgPath());
@@ -657,8 +729,11 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         return cgroups.parent;
     }
 
-    @Override
-    public OptionalInt waitForApp(String guardName, Duration timeout) {
+    /**
+     * The watched app's exit of rocker {@code guardName}; a {@link RockerException} when there is none to
+     * observe (unknown rocker, an entered one, one made by an older Rocker).
+     */
+    private java.util.concurrent.CompletableFuture<Integer> appExit(String guardName) {
         if (registry.find(guardName).filter(r -> r.state == RockerRecord.State.ENTERED).isPresent()) {
             throw new RockerException(RockerError.SYS, "rocker " + guardName + ": its app was started by its caller "
                     + "(ROCKER_enter_rocker), whose child it is: its exit status is the caller's to read (waitpid)");
@@ -671,8 +746,35 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             }
             throw new RockerException(RockerError.PARAM_INVALID, "guard_name '" + guardName + "': no such rocker");
         }
+        return w.get().appExit;
+    }
+
+    /** Completes on the watcher's thread when the guard reports the app's end; never polls. */
+    @Override
+    public java.util.concurrent.CompletionStage<Integer> onAppExit(String guardName) {
+        java.util.concurrent.CompletableFuture<Integer> exit;
         try {
-            return OptionalInt.of(w.get().appExit.get(Math.max(0, timeout.toMillis()), TimeUnit.MILLISECONDS));
+            exit = appExit(guardName);
+        } catch (RockerException e) {
+            return java.util.concurrent.CompletableFuture.failedStage(e);
+        }
+        java.util.concurrent.CompletableFuture<Integer> out = new java.util.concurrent.CompletableFuture<>();
+        exit.whenComplete((code, e) -> {
+            if (e == null) {
+                out.complete(code);
+            } else {
+                out.completeExceptionally(e instanceof RockerException ? e
+                        : new RockerException(RockerError.SYS, "rocker " + guardName + ": " + e.getMessage()));
+            }
+        });
+        return out.minimalCompletionStage();
+    }
+
+    @Override
+    public OptionalInt waitForApp(String guardName, Duration timeout) {
+        java.util.concurrent.CompletableFuture<Integer> exit = appExit(guardName);
+        try {
+            return OptionalInt.of(exit.get(Math.max(0, timeout.toMillis()), TimeUnit.MILLISECONDS));
         } catch (TimeoutException e) {
             return OptionalInt.empty();
         } catch (InterruptedException e) {

@@ -1,0 +1,136 @@
+package rocker.impl.linux;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.Rule;
+import org.junit.Test;
+
+import rocker.api.RockerApp;
+import rocker.api.RockerError;
+import rocker.api.RockerEvents;
+import rocker.api.RockerException;
+import rocker.api.RockerRequest;
+import rocker.api.RockerResult;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
+
+/** The engine's lifecycle events (RockerEvents) and onAppExit, on the real kernel; the sink stands for EventAdmin. */
+public class LifecycleEventsTest {
+    @Rule
+    public final EngineFixture fx = new EngineFixture();
+
+    /** What a sink was told: "TOPIC NAME" plus the exit status and signal for APP_EXITED. */
+    private static final class Told implements EngineEvents {
+        final List<String> events = new CopyOnWriteArrayList<>();
+        final List<Map<String, Object>> properties = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void post(String topic, Map<String, Object> p) {
+            properties.add(p);
+            String e = topic.substring(RockerEvents.TOPIC_PREFIX.length()) + " " + p.get(RockerEvents.GUARD_NAME);
+            if (topic.equals(RockerEvents.APP_EXITED)) e += " " + p.get(RockerEvents.EXIT_STATUS) + "/" + p.get(RockerEvents.EXIT_SIGNAL);
+            events.add(e);
+        }
+
+        void await(int n) throws Exception {
+            assertTrue("told " + events, KernelView.eventually(EngineFixture.SETTLE, () -> events.size() >= n));
+        }
+    }
+
+    private RockerRequest.Builder request(String data) throws Exception {
+        Path img = Images.build(fx.work, "ev-" + data, Map.of("exit.sh", "#!/bin/sh\nexit $1\n"));
+        return fx.request(img, data, "/var");
+    }
+
+    private RockerResult run(RockerRequest.Builder r, String... cmd) {
+        RockerResult res = fx.engine.enterRocker(r.build(), RockerApp.of(cmd));
+        assertEquals(res.toString(), RockerError.SUCCESS, res.error());
+        return res;
+    }
+
+    @Test
+    public void anAppThatEndsIsToldOnceWithItsStatus() throws Exception {
+        Told told = new Told();
+        fx.engine.addEventSink(told);
+        RockerRequest.Builder req = request("x");
+        RockerResult r = run(req, "/bin/sh", fx.work.resolve("exec-x") + "/exit.sh", "3");
+        assertEquals(Integer.valueOf(3), fx.engine.onAppExit(r.guardName()).toCompletableFuture().get(10, TimeUnit.SECONDS));
+        told.await(2);
+        assertEquals(List.of("CREATED " + r.guardName(), "APP_EXITED " + r.guardName() + " 3/0"), told.events);
+        Map<String, Object> p = told.properties.get(0);
+        assertEquals(r.guardPid(), p.get(RockerEvents.GUARD_PID));
+        assertEquals(r.appPid(), p.get(RockerEvents.APP_PID));
+        assertEquals(7, p.get(RockerEvents.APP_ID));
+        assertEquals(1000, p.get(RockerEvents.UID));
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+        told.await(3);
+        assertEquals("DESTROYED " + r.guardName(), told.events.get(2));
+        assertEquals("after it ended, at once", Integer.valueOf(3),
+                fx.engine.onAppExit(r.guardName()).toCompletableFuture().get(1, TimeUnit.SECONDS));
+    }
+
+    @Test
+    public void aDestroyedAppEndsBySigkill() throws Exception {
+        Told told = new Told();
+        fx.engine.addEventSink(told);
+        RockerResult r = run(request("k"), "/bin/sleep", "1000");
+        var exit = fx.engine.onAppExit(r.guardName()).toCompletableFuture();
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+        assertEquals(Integer.valueOf(137), exit.get(10, TimeUnit.SECONDS));
+        told.await(3);
+        assertEquals(List.of("CREATED " + r.guardName(), "APP_EXITED " + r.guardName() + " 137/9", "DESTROYED " + r.guardName()),
+                told.events);
+    }
+
+    @Test
+    public void aRemoveOnExitRockerIsDestroyedAfterItsApp() throws Exception {
+        Told told = new Told();
+        fx.engine.addEventSink(told);
+        RockerResult r = run(request("rm").removeOnExit(true), "/bin/sh", "-c", "exit 5");
+        told.await(3);
+        assertEquals(List.of("CREATED " + r.guardName(), "APP_EXITED " + r.guardName() + " 5/0", "DESTROYED " + r.guardName()),
+                told.events);
+    }
+
+    @Test
+    public void anUnknownRockerFailsTheStage() throws Exception {
+        try {
+            fx.engine.onAppExit("nosuchrocker").toCompletableFuture().get(1, TimeUnit.SECONDS);
+            fail();
+        } catch (ExecutionException | CompletionException e) {
+            assertTrue(e.getCause() instanceof RockerException);
+            assertEquals(RockerError.PARAM_INVALID, ((RockerException) e.getCause()).error());
+            assertEquals("guard_name 'nosuchrocker': no such rocker", e.getCause().getMessage());
+        }
+    }
+
+    @Test
+    public void aNewEngineTellsWhatItAdoptedOnceASinkIsThere() throws Exception {
+        RockerEngine first = fx.engine(() -> System.getProperty("rocker.guard"), 0);
+        RockerResult r = first.enterRocker(request("a").build(), RockerApp.of("/bin/sleep", "1000"));
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        first.close();
+        try (RockerEngine next = fx.engine(() -> System.getProperty("rocker.guard"), 0)) {
+            Told told = new Told();
+            next.addEventSink(told);
+            assertEquals(List.of("ADOPTED " + r.guardName()), told.events);
+            Told later = new Told();
+            next.addEventSink(later);
+            assertTrue("told once", later.events.isEmpty());
+            assertEquals(RockerError.SUCCESS, next.destroy(r.guardName()).error());
+            told.await(3);
+            assertEquals(List.of("ADOPTED " + r.guardName(), "APP_EXITED " + r.guardName() + " 137/9", "DESTROYED " + r.guardName()),
+                    told.events);
+        }
+    }
+}
