@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.After;
 import org.junit.Before;
@@ -34,13 +33,12 @@ import rocker.testsupport.WorkDirs;
  */
 public class HostileUserCliIT {
     private static final Path JAR = Launcher.JAR;
-    private static final Pattern NAME = Pattern.compile("\"guard_name\":\"(rk[a-z2-7]{13})\"");
     private static final String EXEC_DIR = "/srv/rocker-itest-exec";
 
     private Path work;
     private Path socket;
     private Path state;
-    private Process server;
+    private Launcher.Server server;
     private HostUser user;
     private Path home;
     private Canaries canaries;
@@ -54,20 +52,20 @@ public class HostileUserCliIT {
         canaries = new Canaries(work);
         user = HostUser.create("rk-i");
         home = user.home(work);
-        startServer();
+        server = new Launcher.Server(socket, state, work.resolve("server.log"));
+        server.start();
     }
 
     @After
     public void tearDown() throws Exception {
         try {
-            if (server != null && server.isAlive()) {
+            if (server != null && server.running()) {
                 // whatever the user's rockers a failed test left (listed and destroyed by root)
-                Launcher.Run left = rocker(null, "ls", "--socket", socket.toString(), "--json");
-                for (Matcher m = NAME.matcher(left.out); m.find();) {
-                    rocker(null, "kill", "--socket", socket.toString(), m.group(1));
-                }
+                Launcher.destroyAll(socket, args -> rocker(null, args));
             }
-            stopServer();
+            if (server != null) {
+                server.stop();
+            }
         } finally {
             try {
                 if (user != null) user.close();
@@ -177,7 +175,7 @@ public class HostileUserCliIT {
         Launcher.Run mine = rocker(user, "ls", "--socket", socket.toString(), "--json");
         assertEquals(mine.toString(), 0, mine.code);
         List<String> names = new ArrayList<>();
-        for (Matcher m = NAME.matcher(mine.out); m.find();) {
+        for (Matcher m = Launcher.NAME.matcher(mine.out); m.find();) {
             names.add(m.group(1));
         }
         assertEquals(mine.toString(), 2, names.size());
@@ -202,7 +200,7 @@ public class HostileUserCliIT {
         canaries.assertUnchanged();
         Launcher.Run all = rocker(null, "ls", "--socket", socket.toString(), "--json");
         assertEquals(all.toString(), 0, all.code);
-        assertFalse("no rocker is left: " + all, NAME.matcher(all.out).find());
+        assertFalse("no rocker is left: " + all, Launcher.NAME.matcher(all.out).find());
     }
 
     private void assertOwnedByTheUser(Path p) throws IOException {
@@ -231,17 +229,4 @@ public class HostileUserCliIT {
         return Launcher.run(work, as == null ? Launcher.command(args) : as.command(Launcher.command(args)));
     }
 
-    private void startServer() throws Exception {
-        server = Launcher.serve(socket, state, work.resolve("server.log"));
-    }
-
-    private void stopServer() throws Exception {
-        Launcher.stop(server);
-        server = null;
-    }
-
-    private String log() throws IOException {
-        Path l = work.resolve("server.log");
-        return Files.exists(l) ? Files.readString(l) : "";
-    }
 }

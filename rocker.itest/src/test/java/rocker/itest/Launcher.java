@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The launcher jar this build exported (cnf/target/rocker.jar), run as users run it: `rocker serve` and
@@ -17,6 +19,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class Launcher {
     static final Path JAR = Path.of("..", "cnf", "target", "rocker.jar").toAbsolutePath().normalize();
+    /** A rocker's name in the output of {@code ls --json} and {@code run --json}. */
+    static final Pattern NAME = Pattern.compile("\"guard_name\":\"(rk[a-z2-7]{13})\"");
 
     private Launcher() {
     }
@@ -85,6 +89,50 @@ final class Launcher {
             if (!server.waitFor(20, TimeUnit.SECONDS)) {
                 server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /** A way to run `rocker ARGS`: {@link #run} of {@link #command}, as this user or another, or ./rocker. */
+    @FunctionalInterface
+    interface Rocker {
+        Run run(String... args) throws Exception;
+    }
+
+    /** Destroys every rocker that the server at {@code socket} lists (what a failed test left), with {@code rocker}. */
+    static void destroyAll(Path socket, Rocker rocker) throws Exception {
+        Run left = rocker.run("ls", "--socket", socket.toString(), "--json");
+        for (Matcher m = NAME.matcher(left.out); m.find();) {
+            rocker.run("kill", "--socket", socket.toString(), m.group(1));
+        }
+    }
+
+    /** The `rocker serve` of a test, which it may stop and start again: its output goes to {@code log}. */
+    static final class Server {
+        private final Path socket;
+        private final Path state;
+        private final Path log;
+        /** The running server, or null. */
+        Process process;
+
+        Server(Path socket, Path state, Path log) {
+            this.socket = socket;
+            this.state = state;
+            this.log = log;
+        }
+
+        /** Starts it; returns once it listens. */
+        void start() throws Exception {
+            process = serve(socket, state, log);
+        }
+
+        /** Stops it, if it runs ({@link Launcher#stop}). */
+        void stop() throws Exception {
+            Launcher.stop(process);
+            process = null;
+        }
+
+        boolean running() {
+            return process != null && process.isAlive();
         }
     }
 }

@@ -35,7 +35,6 @@ import rocker.testsupport.WorkDirs;
  * them is left (no guard, keeper, app, loop device or mount on the test's files).
  */
 public class ProcessGroupStopIT {
-    private static final Pattern NAME = Pattern.compile("\"guard_name\":\"(rk[a-z2-7]{13})\"");
     private static final Pattern GUARD_PID = Pattern.compile("\"guard_pid\":(\\d+)");
     private static final Pattern APP_PID = Pattern.compile("\"app_pid\":(\\d+)");
     /** A stop's generous bound (it takes well under a second; the machine may be busy). */
@@ -181,7 +180,7 @@ public class ProcessGroupStopIT {
                 "--exec-dir", work.resolve("exec-" + name).toString(), "--data-dir", work.resolve("data-" + name).toString(),
                 "--overlay", "/etc", "--uid", "1000", "--gid", "1000", "--json", "--", "/bin/sh", work.resolve("exec-" + name) + "/sleep.sh");
         assertEquals(r.toString(), 0, r.code);
-        Matcher n = NAME.matcher(r.out);
+        Matcher n = Launcher.NAME.matcher(r.out);
         Matcher g = GUARD_PID.matcher(r.out);
         Matcher a = APP_PID.matcher(r.out);
         assertTrue(r.out, n.find() && g.find() && a.find());
@@ -205,7 +204,7 @@ public class ProcessGroupStopIT {
         Launcher.Run ls = rocker.run(work, "ls", "--socket", socket.toString(), "--json");
         assertEquals(ls.toString(), 0, ls.code);
         Set<String> names = new TreeSet<>();
-        for (Matcher m = NAME.matcher(ls.out); m.find();) {
+        for (Matcher m = Launcher.NAME.matcher(ls.out); m.find();) {
             names.add(m.group(1));
         }
         return names;
