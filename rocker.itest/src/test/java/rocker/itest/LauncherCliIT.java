@@ -138,27 +138,27 @@ public class LauncherCliIT {
         server.start();
 
         Launcher.Run started = rocker(run(img, "a", "--json", "--", "/bin/sh", work.resolve("exec-a") + "/sleep.sh"));
-        assertEquals(started.toString(), 0, started.code);
-        assertTrue(started.out, started.out.contains("\"err_no\":0,\"err\":\"success\""));
-        Matcher name = Launcher.NAME.matcher(started.out);
-        Matcher pid = PID.matcher(started.out);
-        assertTrue(started.out, name.find() && pid.find());
+        assertEquals(started.toString(), 0, started.code());
+        assertTrue(started.out(), started.out().contains("\"err_no\":0,\"err\":\"success\""));
+        Matcher name = Launcher.NAME.matcher(started.out());
+        Matcher pid = PID.matcher(started.out());
+        assertTrue(started.out(), name.find() && pid.find());
         String guard = name.group(1);
         int guardPid = Integer.parseInt(pid.group(1));
         assertTrue(alive(guardPid));
 
         Launcher.Run waited = rocker(run(img, "b", "--rm", "--wait", "--", "/bin/sh", work.resolve("exec-b") + "/hello.sh", "x"));
-        assertEquals(waited.toString(), 7, waited.code);
-        assertEquals("hello 1000 x\n", waited.out);
-        assertTrue(waited.err, waited.err.contains("oops"));
+        assertEquals(waited.toString(), 7, waited.code());
+        assertEquals("hello 1000 x\n", waited.out());
+        assertTrue(waited.err(), waited.err().contains("oops"));
 
         Launcher.Run bad = rocker(run(work.resolve("missing.squashfs"), "c", "--", "/bin/true"));
-        assertEquals(bad.toString(), 125, bad.code);
-        assertTrue(bad.err, bad.err.startsWith("rocker: param_invalid: app_pkg_path"));
+        assertEquals(bad.toString(), 125, bad.code());
+        assertTrue(bad.err(), bad.err().startsWith("rocker: param_invalid: app_pkg_path"));
 
         Launcher.Run name1 = rocker("guardname", Integer.toString(guardPid));
-        assertEquals(name1.toString(), 0, name1.code);
-        assertEquals(guard, name1.out.trim());
+        assertEquals(name1.toString(), 0, name1.code());
+        assertEquals(guard, name1.out().trim());
 
         // the server dies hard; its rockers do not
         server.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -166,16 +166,16 @@ public class LauncherCliIT {
         Files.deleteIfExists(socket); // a SIGKILLed server cannot remove it; a new one replaces a stale socket anyway
         server.start();
         Launcher.Run listed = rocker("ls", "--socket", socket.toString(), "--json");
-        assertEquals(listed.toString(), 0, listed.code);
-        assertTrue(listed.out, listed.out.contains("\"guard_name\":\"" + guard + "\""));
-        assertTrue(listed.out, listed.out.contains("\"app_id\":"));
+        assertEquals(listed.toString(), 0, listed.code());
+        assertTrue(listed.out(), listed.out().contains("\"guard_name\":\"" + guard + "\""));
+        assertTrue(listed.out(), listed.out().contains("\"app_id\":"));
 
         Launcher.Run killed = rocker("kill", "--socket", socket.toString(), guard);
-        assertEquals(killed.toString(), 0, killed.code);
+        assertEquals(killed.toString(), 0, killed.code());
         assertTrue("the guard is gone", waitGone(guardPid));
         Launcher.Run again = rocker("kill", "--socket", socket.toString(), guard);
-        assertNotEquals(again.toString(), 0, again.code);
-        assertFalse(rocker("ls", "--socket", socket.toString(), "--json").out.contains(guard));
+        assertNotEquals(again.toString(), 0, again.code());
+        assertFalse(rocker("ls", "--socket", socket.toString(), "--json").out().contains(guard));
         // ./rocker's client JVMs extract nothing: no private temp dir, no framework storage, no native library
         assertEquals(new java.util.TreeSet<String>(), new RockerScript(scriptTmp).tmpEntries());
     }
@@ -209,9 +209,9 @@ public class LauncherCliIT {
             Launcher.Run framework = launcher(c);
             Launcher.Run plain = plain(c);
             String what = "rocker " + String.join(" ", c) + ": launcher " + framework + " / plain " + plain;
-            assertEquals(what, framework.code, plain.code);
-            assertEquals(what, framework.out, plain.out);
-            assertEquals(what, framework.err, plain.err);
+            assertEquals(what, framework.code(), plain.code());
+            assertEquals(what, framework.out(), plain.out());
+            assertEquals(what, framework.err(), plain.err());
         }
         assertEquals(new java.util.TreeSet<String>(), new RockerScript(scriptTmp).tmpEntries());
     }

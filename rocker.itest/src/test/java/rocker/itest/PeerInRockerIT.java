@@ -80,18 +80,18 @@ public class PeerInRockerIT {
                         "--data-dir", data.toString(), "--overlay", "/opt", "--uid", uid, "--gid", uid, "--net", net, "--rm", "--wait",
                         "--", "/bin/sh", "-c", check);
                 String what = "uid " + uid + ", network " + net + ": " + r;
-                assertEquals(what, 0, r.code);
-                assertTrue(what, r.out.contains("HIDDEN /run/rocker/rocker.sock\n"));
-                assertTrue(what, r.out.contains("HIDDEN " + socket + "\n"));
-                assertTrue(what, r.out.contains("HIDDEN " + state + "/rockers\n"));
-                assertTrue("the state dir shows nothing inside: " + what, r.out.contains("STATE 0\n"));
-                assertTrue(what, r.out.contains("REPLY:"));
-                assertTrue(what, r.out.contains("permission denied: requests from inside a rocker are refused"));
+                assertEquals(what, 0, r.code());
+                assertTrue(what, r.out().contains("HIDDEN /run/rocker/rocker.sock\n"));
+                assertTrue(what, r.out().contains("HIDDEN " + socket + "\n"));
+                assertTrue(what, r.out().contains("HIDDEN " + state + "/rockers\n"));
+                assertTrue("the state dir shows nothing inside: " + what, r.out().contains("STATE 0\n"));
+                assertTrue(what, r.out().contains("REPLY:"));
+                assertTrue(what, r.out().contains("permission denied: requests from inside a rocker are refused"));
             }
         }
         String log = Files.readString(work.resolve("server.log"));
         assertTrue(log, log.contains("requests from inside a rocker are refused"));
         Launcher.Run ls = rocker("ls", "--socket", socket.toString(), "--json");
-        assertFalse("the --rm rockers are gone: " + ls, Launcher.NAME.matcher(ls.out).find());
+        assertFalse("the --rm rockers are gone: " + ls, Launcher.NAME.matcher(ls.out()).find());
     }
 }
