@@ -345,12 +345,12 @@ public final class BenchMain {
         NativeBench.Series bwrap = new NativeBench.Series();
         NativeBench.Series unshare = new NativeBench.Series();
         for (int k = 0; k < blocks; k++) {
-            engine.addAll(eb.sequential(ws.dataRoot("engine-seq-" + k), per).samples);
+            engine.addAll(eb.sequential(ws.dataRoot("engine-seq-" + k), per).samples());
             floor.add(nb.floor("floor-seq-" + k, per, 1));
             int block = k;
             if (bw) attempt(broken, "bwrap", () -> bwrap.add(nb.bwrap("bwrap-seq-" + block, per, 1)));
             if (un) attempt(broken, "unshare", () -> unshare.add(nb.unshare("unshare-seq-" + block, unPer)));
-            if (sb != null) attempt(broken, "socket", () -> socket.addAll(sb.sequential(ws.dataRoot("socket-seq-" + block), per).samples));
+            if (sb != null) attempt(broken, "socket", () -> socket.addAll(sb.sequential(ws.dataRoot("socket-seq-" + block), per).samples()));
         }
         ClientBench.Series e = new ClientBench.Series(engine, 0);
         Stats st = Stats.of(e.starts());
@@ -398,13 +398,13 @@ public final class BenchMain {
         long engineWall = 0;
         for (int k = 0; k < blocks; k++) {
             ClientBench.Series es = eb.concurrent(ws.dataRoot("engine-c8-" + k), per, 8);
-            engine.addAll(es.samples);
-            engineWall += es.wallNs;
+            engine.addAll(es.samples());
+            engineWall += es.wallNs();
             floor.add(nb.floor("floor-c8-" + k, per, 8));
             int block = k;
             if (bw) attempt(broken, "bwrap (8 concurrent)", () -> bwrap.add(nb.bwrap("bwrap-c8-" + block, per, 8)));
             if (sb != null && cfg.mode != Mode.SMOKE) {
-                attempt(broken, "socket (8 concurrent)", () -> socket.addAll(sb.concurrent(ws.dataRoot("socket-c8-" + block), per, 8).samples));
+                attempt(broken, "socket (8 concurrent)", () -> socket.addAll(sb.concurrent(ws.dataRoot("socket-c8-" + block), per, 8).samples()));
             }
         }
         ClientBench.Series e = new ClientBench.Series(engine, engineWall);
@@ -450,7 +450,7 @@ public final class BenchMain {
     private void guardFootprint(ClientBench eb) throws Exception {
         ClientBench.Sample s = eb.start(ws.dataRoot("footprint").resolve("0"), true);
         try {
-            long guard = s.guardPid;
+            long guard = s.guardPid();
             r.put("guard_rss_kib", Kernel.statusKib(guard, "VmRSS"));
             r.put("guard_pss_kib", Kernel.pssKib(guard));
             long keeper = Kernel.status(guard, "PPid").map(Long::parseLong).orElse(-1L);
@@ -462,7 +462,7 @@ public final class BenchMain {
             out.printf("   guard VmRSS %s KiB (Pss %s KiB), keeper VmRSS %s KiB%n", r.get("guard_rss_kib"),
                     r.get("guard_pss_kib"), r.get("keeper_rss_kib"));
         } finally {
-            eb.destroy(s.name);
+            eb.destroy(s.name());
         }
     }
 
@@ -472,9 +472,9 @@ public final class BenchMain {
         try (Profiler p = new Profiler(Thread.currentThread(), 500)) {
             for (int i = 0; i < cfg.profileRuns(); i++) {
                 ClientBench.Sample s = eb.start(data.resolve(Integer.toString(i)), true);
-                starts.add(s.startNs);
+                starts.add(s.startNs());
                 p.pause(true); // the destroy is not part of the start
-                eb.destroy(s.name);
+                eb.destroy(s.name());
                 p.pause(false);
             }
             r.put("profile_engine", p.report(Stats.of(starts).mean));
@@ -577,7 +577,7 @@ public final class BenchMain {
             Path data = ws.dataRoot("socket-live");
             List<String> names = new ArrayList<>();
             try {
-                for (int i = 0; i < live; i++) names.add(sb.start(data.resolve(Integer.toString(i)), true).name);
+                for (int i = 0; i < live; i++) names.add(sb.start(data.resolve(Integer.toString(i)), true).name());
                 r.put("server_live_rockers", names.size());
                 r.put("server_rss_mib_with_" + live + "_live", mib(server.rssKib()));
                 Map<String, Double> h = server.heapKib(true, ws.log("jstat.log"));

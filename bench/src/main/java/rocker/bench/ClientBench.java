@@ -24,52 +24,32 @@ final class ClientBench {
     static final Duration APP_TIMEOUT = Duration.ofSeconds(30);
 
     /** One start: total start (request to app exited), enterRocker alone, destroy (-1 when kept). */
-    static final class Sample {
-        final long startNs;
-        final long enterNs;
-        final long destroyNs;
-        final String name;
-        final int guardPid;
-
-        Sample(long startNs, long enterNs, long destroyNs, String name, int guardPid) {
-            this.startNs = startNs;
-            this.enterNs = enterNs;
-            this.destroyNs = destroyNs;
-            this.name = name;
-            this.guardPid = guardPid;
-        }
+    record Sample(long startNs, long enterNs, long destroyNs, String name, int guardPid) {
     }
 
-    static final class Series {
-        final List<Sample> samples;
-        final long wallNs;
-
-        Series(List<Sample> samples, long wallNs) {
-            this.samples = samples;
-            this.wallNs = wallNs;
-        }
-
+    /** Starts and the wall time they took together (0 when one after the other). */
+    record Series(List<Sample> samples, long wallNs) {
         List<Long> starts() {
             List<Long> out = new ArrayList<>();
-            for (Sample s : samples) out.add(s.startNs);
+            for (Sample s : samples) out.add(s.startNs());
             return out;
         }
 
         List<Long> enters() {
             List<Long> out = new ArrayList<>();
-            for (Sample s : samples) out.add(s.enterNs);
+            for (Sample s : samples) out.add(s.enterNs());
             return out;
         }
 
         List<Long> destroys() {
             List<Long> out = new ArrayList<>();
-            for (Sample s : samples) if (s.destroyNs >= 0) out.add(s.destroyNs);
+            for (Sample s : samples) if (s.destroyNs() >= 0) out.add(s.destroyNs());
             return out;
         }
 
         List<Long> cycles() {
             List<Long> out = new ArrayList<>();
-            for (Sample s : samples) if (s.destroyNs >= 0) out.add(s.startNs + s.destroyNs);
+            for (Sample s : samples) if (s.destroyNs() >= 0) out.add(s.startNs() + s.destroyNs());
             return out;
         }
     }

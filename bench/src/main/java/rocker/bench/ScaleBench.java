@@ -25,8 +25,8 @@ final class ScaleBench {
             for (int level : levels) {
                 while (live.size() < level) {
                     ClientBench.Sample s = cb.start(dataRoot.resolve("f" + idx++), true);
-                    live.add(s.name);
-                    fill.add(s.startNs);
+                    live.add(s.name());
+                    fill.add(s.startNs());
                 }
                 List<Long> starts = new ArrayList<>();
                 List<Long> destroys = new ArrayList<>();
@@ -35,9 +35,9 @@ final class ScaleBench {
                 try (Profiler prof = new Profiler(Thread.currentThread(), 500)) {
                     for (int p = 0; p < probes; p++) {
                         ClientBench.Sample s = cb.start(dataRoot.resolve("p" + idx++), true);
-                        starts.add(s.startNs);
+                        starts.add(s.startNs());
                         prof.pause(true);
-                        destroys.add(cb.destroy(s.name));
+                        destroys.add(cb.destroy(s.name()));
                         prof.pause(false);
                     }
                     profile = prof.report(Stats.of(starts).mean);
@@ -62,7 +62,7 @@ final class ScaleBench {
                 String error = null;
                 try {
                     while (live.size() < limit) {
-                        live.add(cb.start(dataRoot.resolve("f" + idx++), true).name);
+                        live.add(cb.start(dataRoot.resolve("f" + idx++), true).name());
                     }
                 } catch (BenchException e) {
                     error = e.getMessage();

@@ -16,6 +16,11 @@ final class ArgCursor {
         this.args = args;
     }
 
+    /** Whether {@code args} are just {@code --help} (or {@code -h}): for the commands that take operands only. */
+    static boolean onlyHelp(List<String> args) {
+        return args.size() == 1 && ("--help".equals(args.get(0)) || "-h".equals(args.get(0)));
+    }
+
     boolean hasNext() {
         return at < args.size();
     }

@@ -20,7 +20,7 @@ final class GuardnameCommand {
     }
 
     int run(List<String> args) throws UsageException {
-        if (args.size() == 1 && ("--help".equals(args.get(0)) || "-h".equals(args.get(0)))) {
+        if (ArgCursor.onlyHelp(args)) {
             env.out().println(USAGE);
             return 0;
         }

@@ -33,69 +33,44 @@ final class KillCommand {
     }
 
     int run(List<String> args) throws UsageException {
-        Target[] target = {Target.initial()};
-        String which = null;
-        ArgCursor c = new ArgCursor(args);
-        while (c.hasNext()) {
-            String o = c.option();
-            if (o == null) {
-                String a = c.next();
-                if ("--".equals(a)) {
-                    continue;
-                }
-                if (which != null) {
-                    throw new UsageException("expected one NAME or PID, got '" + which + "' and '" + a + "'");
-                }
-                which = a;
-                continue;
-            }
-            if (!Target.accept(o, c, target)) {
-                if ("--help".equals(o) || "-h".equals(o)) {
-                    env.out().println(USAGE);
-                    return 0;
-                }
-                throw c.unknown();
-            }
+        Optional<ClientOptions> o = ClientOptions.parse(args, false, "NAME or PID");
+        if (o.isEmpty()) {
+            env.out().println(USAGE);
+            return 0;
         }
-        if (which == null || which.isEmpty()) {
-            throw new UsageException("missing NAME or PID");
-        }
-        RockerClient client = target[0].client(env);
-        try {
-            boolean pid = which.chars().allMatch(Character::isDigit);
-            if (!pid) {
-                // one round trip: the engine finds the live rocker of that name, or says there is none
-                RockerResult r = client.destroy(which);
-                if (r.error() == RockerError.PARAM_INVALID) {
-                    env.err().println("rocker: no such rocker: " + which);
-                    return NOT_FOUND;
-                }
-                if (!r.isSuccess()) {
-                    env.err().println(ResultFormat.failure(r));
-                    return RockerCli.EXIT_FAILURE;
-                }
-                env.out().println(which);
-                return 0;
-            }
-            // a pid: only one of the listed rockers' guards, so its name is checked with the kill
-            String key = which;
-            Optional<RockerInfo> found = client.list().stream()
-                    .filter(i -> Integer.toString(i.guardPid()).equals(key))
-                    .findFirst();
-            if (found.isEmpty()) {
-                env.err().println("rocker: no such rocker: guard pid " + which);
+        return o.get().target().call(env, client -> kill(client, o.get().operand()));
+    }
+
+    private int kill(RockerClient client, String which) {
+        boolean pid = which.chars().allMatch(Character::isDigit);
+        if (!pid) {
+            // one round trip: the engine finds the live rocker of that name, or says there is none
+            RockerResult r = client.destroy(which);
+            if (r.error() == RockerError.PARAM_INVALID) {
+                env.err().println("rocker: no such rocker: " + which);
                 return NOT_FOUND;
             }
-            RockerInfo info = found.get();
-            RockerResult r = client.destroy(info.guardPid(), info.guardName());
-            if (!r.isSuccess()) {
-                env.err().println(ResultFormat.failure(r));
-                return RockerCli.EXIT_FAILURE;
-            }
-            env.out().println(info.guardName());
-            return 0;
-        } finally {
-            Target.release(client);
+            return done(r, which);
         }
+        // a pid: only one of the listed rockers' guards, so its name is checked with the kill
+        Optional<RockerInfo> found = client.list().stream()
+                .filter(i -> Integer.toString(i.guardPid()).equals(which))
+                .findFirst();
+        if (found.isEmpty()) {
+            env.err().println("rocker: no such rocker: guard pid " + which);
+            return NOT_FOUND;
+        }
+        RockerInfo info = found.get();
+        return done(client.destroy(info.guardPid(), info.guardName()), info.guardName());
+    }
+
+    /** Prints the name of the rocker destroyed, or why it was not. */
+    private int done(RockerResult r, String name) {
+        if (!r.isSuccess()) {
+            env.err().println(ResultFormat.failure(r));
+            return RockerCli.EXIT_FAILURE;
+        }
+        env.out().println(name);
+        return 0;
     }
 }

@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
-import rocker.api.RockerClient;
 import rocker.api.RockerInfo;
 import rocker.api.RockerRequest;
 import rocker.api.RockerStats;
@@ -37,44 +37,30 @@ final class ListCommand {
     }
 
     int run(List<String> args) throws UsageException {
-        Target[] target = {Target.initial()};
-        boolean json = false;
-        ArgCursor c = new ArgCursor(args);
-        while (c.hasNext()) {
-            String o = c.option();
-            if (o == null) {
-                throw new UsageException("unexpected argument '" + c.next() + "'");
-            }
-            if (Target.accept(o, c, target)) {
-                continue;
-            }
-            switch (o) {
-                case "--json": c.flag(); json = true; break;
-                case "--help": case "-h": env.out().println(USAGE); return 0;
-                default: throw c.unknown();
-            }
-        }
-        RockerClient client = target[0].client(env);
-        try {
-            List<RockerInfo> infos = client.list();
-            Instant now = env.clock().instant();
-            if (json) {
-                List<Object> array = new ArrayList<>();
-                infos.forEach(i -> array.add(object(i, now)));
-                env.out().println(Json.write(array));
-            } else {
-                env.out().println(String.format(ROW, "NAME", "GUARD_PID", "APP_ID", "UPTIME", "MEMORY", "PIDS", "PACKAGE"));
-                for (RockerInfo i : infos) {
-                    RockerStats s = i.stats();
-                    env.out().println(String.format(ROW, i.guardName(), i.guardPid(), i.appId(),
-                            uptime(Duration.between(i.created(), now)), s == null ? "-" : Figures.bytes(s.memoryBytes()),
-                            s == null ? "-" : Figures.count(s.pids()), i.request().pkgPath()));
-                }
-            }
+        Optional<ClientOptions> o = ClientOptions.parse(args, true, null);
+        if (o.isEmpty()) {
+            env.out().println(USAGE);
             return 0;
-        } finally {
-            Target.release(client);
         }
+        return o.get().target().call(env, client -> list(client.list(), o.get().json()));
+    }
+
+    private int list(List<RockerInfo> infos, boolean json) {
+        Instant now = env.clock().instant();
+        if (json) {
+            List<Object> array = new ArrayList<>();
+            infos.forEach(i -> array.add(object(i, now)));
+            env.out().println(Json.write(array));
+        } else {
+            env.out().println(String.format(ROW, "NAME", "GUARD_PID", "APP_ID", "UPTIME", "MEMORY", "PIDS", "PACKAGE"));
+            for (RockerInfo i : infos) {
+                RockerStats s = i.stats();
+                env.out().println(String.format(ROW, i.guardName(), i.guardPid(), i.appId(),
+                        uptime(Duration.between(i.created(), now)), s == null ? "-" : Figures.bytes(s.memoryBytes()),
+                        s == null ? "-" : Figures.count(s.pids()), i.request().pkgPath()));
+            }
+        }
+        return 0;
     }
 
     private static Map<String, Object> object(RockerInfo i, Instant now) {

@@ -21,7 +21,7 @@ final class PackCommand {
     }
 
     int run(List<String> args) throws UsageException {
-        if (args.size() == 1 && ("--help".equals(args.get(0)) || "-h".equals(args.get(0)))) {
+        if (ArgCursor.onlyHelp(args)) {
             env.out().println(USAGE);
             return 0;
         }

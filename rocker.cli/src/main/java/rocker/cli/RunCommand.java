@@ -27,27 +27,26 @@ final class RunCommand {
             return 0;
         }
         RunOptions o = parsed.get();
-        RockerClient client = o.target.client(env);
-        try {
-            RockerResult r = client.enterRocker(o.request(env.identity()), app(o));
-            if (o.json) {
-                env.out().println(ResultFormat.json(r));
-                env.out().flush();
-            }
-            if (!r.isSuccess()) {
-                env.err().println(ResultFormat.failure(r));
-                return RockerCli.EXIT_FAILURE;
-            }
-            if (!o.waitForApp) {
-                if (!o.json) {
-                    env.out().println(ResultFormat.text(r));
-                }
-                return 0;
-            }
-            return waitFor(client, r.guardName());
-        } finally {
-            Target.release(client);
+        return o.target.call(env, client -> run(client, o));
+    }
+
+    private int run(RockerClient client, RunOptions o) {
+        RockerResult r = client.enterRocker(o.request(env.identity()), app(o));
+        if (o.json) {
+            env.out().println(ResultFormat.json(r));
+            env.out().flush();
         }
+        if (!r.isSuccess()) {
+            env.err().println(ResultFormat.failure(r));
+            return RockerCli.EXIT_FAILURE;
+        }
+        if (!o.waitForApp) {
+            if (!o.json) {
+                env.out().println(ResultFormat.text(r));
+            }
+            return 0;
+        }
+        return waitFor(client, r.guardName());
     }
 
     /**

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import rocker.api.RockerClient;
 import rocker.api.RockerStats;
 
 /** {@code rocker stats NAME}: what a rocker uses now, from its cgroup. */
@@ -34,58 +33,33 @@ final class StatsCommand {
     }
 
     int run(List<String> args) throws UsageException {
-        Target[] target = {Target.initial()};
-        boolean json = false;
-        String name = null;
-        ArgCursor c = new ArgCursor(args);
-        while (c.hasNext()) {
-            String o = c.option();
-            if (o == null) {
-                String a = c.next();
-                if ("--".equals(a)) {
-                    continue;
-                }
-                if (name != null) {
-                    throw new UsageException("expected one NAME, got '" + name + "' and '" + a + "'");
-                }
-                name = a;
-                continue;
-            }
-            if (Target.accept(o, c, target)) {
-                continue;
-            }
-            switch (o) {
-                case "--json": c.flag(); json = true; break;
-                case "--help": case "-h": env.out().println(USAGE); return 0;
-                default: throw c.unknown();
-            }
-        }
-        if (name == null || name.isEmpty()) {
-            throw new UsageException("missing NAME");
-        }
-        RockerClient client = target[0].client(env);
-        try {
-            Optional<RockerStats> stats = client.stats(name);
-            if (stats.isEmpty()) {
-                env.err().println("rocker: no figures for " + name + ": no such rocker, or the server cannot tell");
-                return NOT_FOUND;
-            }
-            RockerStats s = stats.get();
-            if (json) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("guard_name", name);
-                m.putAll(Figures.object(s));
-                env.out().println(Json.write(m));
-            } else {
-                env.out().println(name);
-                env.out().println("  memory     " + Figures.bytes(s.memoryBytes()) + " (peak " + Figures.bytes(s.memoryPeakBytes()) + ")");
-                env.out().println("  pids       " + Figures.count(s.pids()));
-                env.out().println("  cpu time   " + Figures.seconds(s.cpuNanos()));
-                env.out().println("  oom kills  " + Figures.count(s.oomKills()));
-            }
+        Optional<ClientOptions> o = ClientOptions.parse(args, true, "NAME");
+        if (o.isEmpty()) {
+            env.out().println(USAGE);
             return 0;
-        } finally {
-            Target.release(client);
         }
+        String name = o.get().operand();
+        return o.get().target().call(env, client -> print(name, client.stats(name), o.get().json()));
+    }
+
+    private int print(String name, Optional<RockerStats> stats, boolean json) {
+        if (stats.isEmpty()) {
+            env.err().println("rocker: no figures for " + name + ": no such rocker, or the server cannot tell");
+            return NOT_FOUND;
+        }
+        RockerStats s = stats.get();
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("guard_name", name);
+            m.putAll(Figures.object(s));
+            env.out().println(Json.write(m));
+        } else {
+            env.out().println(name);
+            env.out().println("  memory     " + Figures.bytes(s.memoryBytes()) + " (peak " + Figures.bytes(s.memoryPeakBytes()) + ")");
+            env.out().println("  pids       " + Figures.count(s.pids()));
+            env.out().println("  cpu time   " + Figures.seconds(s.cpuNanos()));
+            env.out().println("  oom kills  " + Figures.count(s.oomKills()));
+        }
+        return 0;
     }
 }

@@ -66,8 +66,24 @@ record Target(String socket, boolean local) {
         return socket != null ? env.clients().remote(socket) : env.clients().standard();
     }
 
+    /** What a command does with its client: its exit status. */
+    @FunctionalInterface
+    interface Call {
+        int with(RockerClient client);
+    }
+
+    /** Runs {@code call} with this target's client ({@link #client}), and releases the client after. */
+    int call(CliEnvironment env, Call call) {
+        RockerClient client = client(env);
+        try {
+            return call.with(client);
+        } finally {
+            release(client);
+        }
+    }
+
     /** Releases a client made for one command. */
-    static void release(RockerClient client) {
+    private static void release(RockerClient client) {
         if (client instanceof RemoteRockerClient) {
             ((RemoteRockerClient) client).close();
         }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.After;
 import org.junit.Before;
@@ -34,13 +33,12 @@ import rocker.testsupport.WorkDirs;
  */
 public class HostileUserCliIT {
     private static final Path JAR = Launcher.JAR;
-    private static final Pattern NAME = Pattern.compile("\"guard_name\":\"(rk[a-z2-7]{13})\"");
     private static final String EXEC_DIR = "/srv/rocker-itest-exec";
 
     private Path work;
     private Path socket;
     private Path state;
-    private Process server;
+    private Launcher.Server server;
     private HostUser user;
     private Path home;
     private Canaries canaries;
@@ -54,20 +52,20 @@ public class HostileUserCliIT {
         canaries = new Canaries(work);
         user = HostUser.create("rk-i");
         home = user.home(work);
-        startServer();
+        server = new Launcher.Server(socket, state, work.resolve("server.log"));
+        server.start();
     }
 
     @After
     public void tearDown() throws Exception {
         try {
-            if (server != null && server.isAlive()) {
+            if (server != null && server.running()) {
                 // whatever the user's rockers a failed test left (listed and destroyed by root)
-                Launcher.Run left = rocker(null, "ls", "--socket", socket.toString(), "--json");
-                for (Matcher m = NAME.matcher(left.out); m.find();) {
-                    rocker(null, "kill", "--socket", socket.toString(), m.group(1));
-                }
+                Launcher.destroyAll(socket, args -> rocker(null, args));
             }
-            stopServer();
+            if (server != null) {
+                server.stop();
+            }
         } finally {
             try {
                 if (user != null) user.close();
@@ -143,7 +141,7 @@ public class HostileUserCliIT {
 
         Launcher.Run r = rocker(user, run(fifo, home.resolve("data"), "--", "/bin/echo", "pwned"));
         assertFailure(r, "param_invalid", "app_pkg_path '" + fifo + "': is a FIFO, not an image file");
-        assertTrue("the refusal takes a few seconds at most: " + r, r.millis < 20_000);
+        assertTrue("the refusal takes a few seconds at most: " + r, r.millis() < 20_000);
         assertHostUntouched();
     }
 
@@ -157,15 +155,15 @@ public class HostileUserCliIT {
 
         Path data = home.resolve("data");
         Launcher.Run streamed = rocker(user, run(img, data, "--wait", "--", "/bin/echo", "hello"));
-        assertEquals(streamed.toString(), 0, streamed.code);
-        assertEquals(streamed.toString(), "hello\n", streamed.out);
+        assertEquals(streamed.toString(), 0, streamed.code());
+        assertEquals(streamed.toString(), "hello\n", streamed.out());
         assertOwnedByTheUser(data);
         assertOwnedByTheUser(data.resolve("log"));
 
         Path logged = home.resolve("data-logged");
         Launcher.Run json = rocker(user, run(img, logged, "--wait", "--json", "--", "/bin/echo", "hello"));
-        assertEquals(json.toString(), 0, json.code);
-        assertTrue(json.toString(), json.out.contains("\"err_no\":0,\"err\":\"success\""));
+        assertEquals(json.toString(), 0, json.code());
+        assertTrue(json.toString(), json.out().contains("\"err_no\":0,\"err\":\"success\""));
         Path log = logged.resolve("log").resolve("stdout.log");
         assertEquals("hello\n", Files.readString(log));
         assertOwnedByTheUser(logged);
@@ -175,34 +173,34 @@ public class HostileUserCliIT {
 
         // both rockers (no --rm) are the user's: listed for it, then destroyed by it
         Launcher.Run mine = rocker(user, "ls", "--socket", socket.toString(), "--json");
-        assertEquals(mine.toString(), 0, mine.code);
+        assertEquals(mine.toString(), 0, mine.code());
         List<String> names = new ArrayList<>();
-        for (Matcher m = NAME.matcher(mine.out); m.find();) {
+        for (Matcher m = Launcher.NAME.matcher(mine.out()); m.find();) {
             names.add(m.group(1));
         }
         assertEquals(mine.toString(), 2, names.size());
-        assertTrue(mine.out, mine.out.contains("\"uid\":" + user.uid + ","));
+        assertTrue(mine.out(), mine.out().contains("\"uid\":" + user.uid + ","));
         for (String name : names) {
             Launcher.Run killed = rocker(user, "kill", "--socket", socket.toString(), name);
-            assertEquals(killed.toString(), 0, killed.code);
+            assertEquals(killed.toString(), 0, killed.code());
         }
         assertHostUntouched();
     }
 
     /** Exit 125 and the line {@code rocker: ERR: MESSAGE} on stderr (docs/cli.md), nothing on stdout. */
     private static void assertFailure(Launcher.Run r, String err, String message) {
-        assertEquals(r.toString(), 125, r.code);
+        assertEquals(r.toString(), 125, r.code());
         String line = "rocker: " + err + ": " + message;
-        assertTrue("stderr has the line '" + line + "': " + r, r.err.lines().anyMatch(line::equals));
-        assertEquals(r.toString(), "", r.out);
+        assertTrue("stderr has the line '" + line + "': " + r, r.err().lines().anyMatch(line::equals));
+        assertEquals(r.toString(), "", r.out());
     }
 
     /** The root-only files are as they were, and root sees no rocker (none was built or all are gone). */
     private void assertHostUntouched() throws Exception {
         canaries.assertUnchanged();
         Launcher.Run all = rocker(null, "ls", "--socket", socket.toString(), "--json");
-        assertEquals(all.toString(), 0, all.code);
-        assertFalse("no rocker is left: " + all, NAME.matcher(all.out).find());
+        assertEquals(all.toString(), 0, all.code());
+        assertFalse("no rocker is left: " + all, Launcher.NAME.matcher(all.out()).find());
     }
 
     private void assertOwnedByTheUser(Path p) throws IOException {
@@ -231,17 +229,4 @@ public class HostileUserCliIT {
         return Launcher.run(work, as == null ? Launcher.command(args) : as.command(Launcher.command(args)));
     }
 
-    private void startServer() throws Exception {
-        server = Launcher.serve(socket, state, work.resolve("server.log"));
-    }
-
-    private void stopServer() throws Exception {
-        Launcher.stop(server);
-        server = null;
-    }
-
-    private String log() throws IOException {
-        Path l = work.resolve("server.log");
-        return Files.exists(l) ? Files.readString(l) : "";
-    }
 }

@@ -38,7 +38,6 @@ import rocker.testsupport.WorkDirs;
 @RunWith(Parameterized.class)
 public class LauncherCliIT {
     private static final Path JAR = Launcher.JAR;
-    private static final Pattern NAME = Pattern.compile("\"guard_name\":\"(rk[a-z2-7]{13})\"");
     private static final Pattern PID = Pattern.compile("\"guard_pid\":(\\d+)");
 
     private final String client;
@@ -47,7 +46,7 @@ public class LauncherCliIT {
     private Path scriptTmp;
     private Path socket;
     private Path state;
-    private Process server;
+    private Launcher.Server server;
     private java.util.Set<Path> frameworkDirsBefore;
 
     /** Where the client commands run: "launcher" (java -jar rocker.jar) or "plain" (./rocker, no framework). */
@@ -69,21 +68,19 @@ public class LauncherCliIT {
         socket = Files.createDirectory(work.resolve("sock")).resolve("rocker.sock");
         scriptTmp = Files.createDirectory(work.resolve("script-tmp"));
         state = work.resolve("state");
+        server = new Launcher.Server(socket, state, work.resolve("server.log"));
     }
 
     @After
     public void tearDown() throws Exception {
         try {
             // whatever a failed test left: destroyed through a server on our state dir
-            if (server == null || !server.isAlive()) {
+            if (!server.running()) {
                 Files.deleteIfExists(socket);
-                startServer();
+                server.start();
             }
-            Launcher.Run left = rocker("ls", "--socket", socket.toString(), "--json");
-            for (Matcher m = NAME.matcher(left.out); m.find();) {
-                rocker("kill", "--socket", socket.toString(), m.group(1));
-            }
-            stopServer();
+            Launcher.destroyAll(socket, this::rocker);
+            server.stop();
         } finally {
             WorkDirs.deleteQuietly(work);
             // the framework storage of the server this test SIGKILLs on purpose (a launcher that is
@@ -116,19 +113,6 @@ public class LauncherCliIT {
         return new RockerScript(scriptTmp).run(work, args);
     }
 
-    private void startServer() throws Exception {
-        server = Launcher.serve(socket, state, work.resolve("server.log"));
-    }
-
-    private void stopServer() throws Exception {
-        Launcher.stop(server);
-        server = null;
-    }
-
-    private String log() throws IOException {
-        Path l = work.resolve("server.log");
-        return Files.exists(l) ? Files.readString(l) : "";
-    }
 
     private Path image() throws Exception {
         return Images.build(work, "cli", Map.of(
@@ -151,47 +135,47 @@ public class LauncherCliIT {
     @Test
     public void runListKillThroughAServerThatIsKilledAndRestarted() throws Exception {
         Path img = image();
-        startServer();
+        server.start();
 
         Launcher.Run started = rocker(run(img, "a", "--json", "--", "/bin/sh", work.resolve("exec-a") + "/sleep.sh"));
-        assertEquals(started.toString(), 0, started.code);
-        assertTrue(started.out, started.out.contains("\"err_no\":0,\"err\":\"success\""));
-        Matcher name = NAME.matcher(started.out);
-        Matcher pid = PID.matcher(started.out);
-        assertTrue(started.out, name.find() && pid.find());
+        assertEquals(started.toString(), 0, started.code());
+        assertTrue(started.out(), started.out().contains("\"err_no\":0,\"err\":\"success\""));
+        Matcher name = Launcher.NAME.matcher(started.out());
+        Matcher pid = PID.matcher(started.out());
+        assertTrue(started.out(), name.find() && pid.find());
         String guard = name.group(1);
         int guardPid = Integer.parseInt(pid.group(1));
         assertTrue(alive(guardPid));
 
         Launcher.Run waited = rocker(run(img, "b", "--rm", "--wait", "--", "/bin/sh", work.resolve("exec-b") + "/hello.sh", "x"));
-        assertEquals(waited.toString(), 7, waited.code);
-        assertEquals("hello 1000 x\n", waited.out);
-        assertTrue(waited.err, waited.err.contains("oops"));
+        assertEquals(waited.toString(), 7, waited.code());
+        assertEquals("hello 1000 x\n", waited.out());
+        assertTrue(waited.err(), waited.err().contains("oops"));
 
         Launcher.Run bad = rocker(run(work.resolve("missing.squashfs"), "c", "--", "/bin/true"));
-        assertEquals(bad.toString(), 125, bad.code);
-        assertTrue(bad.err, bad.err.startsWith("rocker: param_invalid: app_pkg_path"));
+        assertEquals(bad.toString(), 125, bad.code());
+        assertTrue(bad.err(), bad.err().startsWith("rocker: param_invalid: app_pkg_path"));
 
         Launcher.Run name1 = rocker("guardname", Integer.toString(guardPid));
-        assertEquals(name1.toString(), 0, name1.code);
-        assertEquals(guard, name1.out.trim());
+        assertEquals(name1.toString(), 0, name1.code());
+        assertEquals(guard, name1.out().trim());
 
         // the server dies hard; its rockers do not
-        server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        server.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         assertTrue("the rocker outlives its server", alive(guardPid));
         Files.deleteIfExists(socket); // a SIGKILLed server cannot remove it; a new one replaces a stale socket anyway
-        startServer();
+        server.start();
         Launcher.Run listed = rocker("ls", "--socket", socket.toString(), "--json");
-        assertEquals(listed.toString(), 0, listed.code);
-        assertTrue(listed.out, listed.out.contains("\"guard_name\":\"" + guard + "\""));
-        assertTrue(listed.out, listed.out.contains("\"app_id\":"));
+        assertEquals(listed.toString(), 0, listed.code());
+        assertTrue(listed.out(), listed.out().contains("\"guard_name\":\"" + guard + "\""));
+        assertTrue(listed.out(), listed.out().contains("\"app_id\":"));
 
         Launcher.Run killed = rocker("kill", "--socket", socket.toString(), guard);
-        assertEquals(killed.toString(), 0, killed.code);
+        assertEquals(killed.toString(), 0, killed.code());
         assertTrue("the guard is gone", waitGone(guardPid));
         Launcher.Run again = rocker("kill", "--socket", socket.toString(), guard);
-        assertNotEquals(again.toString(), 0, again.code);
-        assertFalse(rocker("ls", "--socket", socket.toString(), "--json").out.contains(guard));
+        assertNotEquals(again.toString(), 0, again.code());
+        assertFalse(rocker("ls", "--socket", socket.toString(), "--json").out().contains(guard));
         // ./rocker's client JVMs extract nothing: no private temp dir, no framework storage, no native library
         assertEquals(new java.util.TreeSet<String>(), new RockerScript(scriptTmp).tmpEntries());
     }
@@ -202,7 +186,7 @@ public class LauncherCliIT {
      */
     @Test
     public void theClientWithoutAFrameworkAnswersAsTheLauncher() throws Exception {
-        startServer();
+        server.start();
         String s = socket.toString();
         String absent = work.resolve("absent.sock").toString();
         String[][] cases = {
@@ -225,9 +209,9 @@ public class LauncherCliIT {
             Launcher.Run framework = launcher(c);
             Launcher.Run plain = plain(c);
             String what = "rocker " + String.join(" ", c) + ": launcher " + framework + " / plain " + plain;
-            assertEquals(what, framework.code, plain.code);
-            assertEquals(what, framework.out, plain.out);
-            assertEquals(what, framework.err, plain.err);
+            assertEquals(what, framework.code(), plain.code());
+            assertEquals(what, framework.out(), plain.out());
+            assertEquals(what, framework.err(), plain.err());
         }
         assertEquals(new java.util.TreeSet<String>(), new RockerScript(scriptTmp).tmpEntries());
     }

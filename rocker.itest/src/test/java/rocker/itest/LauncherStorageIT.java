@@ -114,7 +114,7 @@ public class LauncherStorageIT {
 
         // the next start, whatever its command (here a client of the live server), removes the last one
         Launcher.Run listed = rocker.run(work, "ls", "--socket", work.resolve("sock-live/rocker.sock").toString());
-        assertEquals(listed.toString(), 0, listed.code);
+        assertEquals(listed.toString(), 0, listed.code());
         assertFalse("removed: " + killedTmp, Files.exists(killedTmp, LinkOption.NOFOLLOW_LINKS));
         // the live launcher's storage is untouched, and nothing else is left (a client command, which runs
         // without a framework, extracts nothing and makes no dir of its own)
@@ -168,7 +168,7 @@ public class LauncherStorageIT {
         Files.createDirectory(tmp.resolve("osgi.42.fw"));
 
         Launcher.Run help = rocker.run(work, "--help");
-        assertEquals(help.toString(), 0, help.code);
+        assertEquals(help.toString(), 0, help.code());
 
         assertEquals(kept, rocker.tmpEntries());
         assertFalse(Files.exists(deadDir, LinkOption.NOFOLLOW_LINKS));

@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.After;
 import org.junit.Before;
@@ -26,7 +24,6 @@ import rocker.testsupport.WorkDirs;
  */
 public class PeerInRockerIT {
     private static final Path JAR = Launcher.JAR;
-    private static final Pattern NAME = Pattern.compile("\"guard_name\":\"(rk[a-z2-7]{13})\"");
     /**
      * The app: a v1 LIST frame over the socket in $1, the reply's bytes to stdout (perl-base is everywhere).
      * The server may answer and close before it reads the request: a failed write is not the end.
@@ -57,10 +54,7 @@ public class PeerInRockerIT {
     @After
     public void tearDown() throws Exception {
         try {
-            Launcher.Run left = rocker("ls", "--socket", socket.toString(), "--json");
-            for (Matcher m = NAME.matcher(left.out); m.find();) {
-                rocker("kill", "--socket", socket.toString(), m.group(1));
-            }
+            Launcher.destroyAll(socket, this::rocker);
         } finally {
             Launcher.stop(server);
             WorkDirs.deleteQuietly(work);
@@ -86,18 +80,18 @@ public class PeerInRockerIT {
                         "--data-dir", data.toString(), "--overlay", "/opt", "--uid", uid, "--gid", uid, "--net", net, "--rm", "--wait",
                         "--", "/bin/sh", "-c", check);
                 String what = "uid " + uid + ", network " + net + ": " + r;
-                assertEquals(what, 0, r.code);
-                assertTrue(what, r.out.contains("HIDDEN /run/rocker/rocker.sock\n"));
-                assertTrue(what, r.out.contains("HIDDEN " + socket + "\n"));
-                assertTrue(what, r.out.contains("HIDDEN " + state + "/rockers\n"));
-                assertTrue("the state dir shows nothing inside: " + what, r.out.contains("STATE 0\n"));
-                assertTrue(what, r.out.contains("REPLY:"));
-                assertTrue(what, r.out.contains("permission denied: requests from inside a rocker are refused"));
+                assertEquals(what, 0, r.code());
+                assertTrue(what, r.out().contains("HIDDEN /run/rocker/rocker.sock\n"));
+                assertTrue(what, r.out().contains("HIDDEN " + socket + "\n"));
+                assertTrue(what, r.out().contains("HIDDEN " + state + "/rockers\n"));
+                assertTrue("the state dir shows nothing inside: " + what, r.out().contains("STATE 0\n"));
+                assertTrue(what, r.out().contains("REPLY:"));
+                assertTrue(what, r.out().contains("permission denied: requests from inside a rocker are refused"));
             }
         }
         String log = Files.readString(work.resolve("server.log"));
         assertTrue(log, log.contains("requests from inside a rocker are refused"));
         Launcher.Run ls = rocker("ls", "--socket", socket.toString(), "--json");
-        assertFalse("the --rm rockers are gone: " + ls, NAME.matcher(ls.out).find());
+        assertFalse("the --rm rockers are gone: " + ls, Launcher.NAME.matcher(ls.out()).find());
     }
 }

@@ -35,7 +35,6 @@ import rocker.testsupport.WorkDirs;
  * them is left (no guard, keeper, app, loop device or mount on the test's files).
  */
 public class ProcessGroupStopIT {
-    private static final Pattern NAME = Pattern.compile("\"guard_name\":\"(rk[a-z2-7]{13})\"");
     private static final Pattern GUARD_PID = Pattern.compile("\"guard_pid\":(\\d+)");
     private static final Pattern APP_PID = Pattern.compile("\"app_pid\":(\\d+)");
     /** A stop's generous bound (it takes well under a second; the machine may be busy). */
@@ -180,14 +179,14 @@ public class ProcessGroupStopIT {
         Launcher.Run r = rocker.run(work, "run", "--socket", socket.toString(), "--pkg", image.toString(),
                 "--exec-dir", work.resolve("exec-" + name).toString(), "--data-dir", work.resolve("data-" + name).toString(),
                 "--overlay", "/etc", "--uid", "1000", "--gid", "1000", "--json", "--", "/bin/sh", work.resolve("exec-" + name) + "/sleep.sh");
-        assertEquals(r.toString(), 0, r.code);
-        Matcher n = NAME.matcher(r.out);
-        Matcher g = GUARD_PID.matcher(r.out);
-        Matcher a = APP_PID.matcher(r.out);
-        assertTrue(r.out, n.find() && g.find() && a.find());
+        assertEquals(r.toString(), 0, r.code());
+        Matcher n = Launcher.NAME.matcher(r.out());
+        Matcher g = GUARD_PID.matcher(r.out());
+        Matcher a = APP_PID.matcher(r.out());
+        assertTrue(r.out(), n.find() && g.find() && a.find());
         Proc guard = Proc.of(Integer.parseInt(g.group(1)));
         Proc app = Proc.of(Integer.parseInt(a.group(1)));
-        assertTrue(r.out, guard != null && app != null);
+        assertTrue(r.out(), guard != null && app != null);
         Proc keeper = Proc.of(guard.ppid);
         assertTrue("the guard's parent " + keeper + " is its keeper", keeper != null && "rocker-keeper".equals(keeper.name));
         Rocker made = new Rocker(n.group(1), guard, keeper, app);
@@ -203,9 +202,9 @@ public class ProcessGroupStopIT {
 
     private Set<String> listed() throws Exception {
         Launcher.Run ls = rocker.run(work, "ls", "--socket", socket.toString(), "--json");
-        assertEquals(ls.toString(), 0, ls.code);
+        assertEquals(ls.toString(), 0, ls.code());
         Set<String> names = new TreeSet<>();
-        for (Matcher m = NAME.matcher(ls.out); m.find();) {
+        for (Matcher m = Launcher.NAME.matcher(ls.out()); m.find();) {
             names.add(m.group(1));
         }
         return names;
@@ -260,7 +259,7 @@ public class ProcessGroupStopIT {
         // the last server destroys them all: nothing of them is left
         for (Rocker r : rockers) {
             Launcher.Run killed = rocker.run(work, "kill", "--socket", socket.toString(), r.name);
-            assertEquals(killed.toString(), 0, killed.code);
+            assertEquals(killed.toString(), 0, killed.code());
         }
         assertEquals(Set.of(), listed());
         assertTrue("no guard, keeper or app is left", KernelView.eventually(() -> rockers.stream().noneMatch(Rocker::anyAlive)));

@@ -45,21 +45,7 @@ final class RockerScript {
 
     /** Runs a client command in {@code dir} within 60 s. */
     Launcher.Run run(Path dir, String... args) throws Exception {
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
-        long start = System.nanoTime();
-        Process p = builder(List.of(), args).directory(dir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            throw new AssertionError("rocker " + String.join(" ", args) + " did not end within 60 s: " + Files.readString(err));
-        }
-        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        Launcher.Run r = new Launcher.Run(p.exitValue(), Files.readString(out, StandardCharsets.ISO_8859_1),
-                Files.readString(err, StandardCharsets.ISO_8859_1), millis);
-        Files.delete(out);
-        Files.delete(err);
-        return r;
+        return Launcher.run(dir, builder(List.of(), args));
     }
 
     /**

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.felix.service.command.Descriptor;
@@ -41,33 +42,46 @@ public class GogoCommandsTest {
         System.setErr(savedErr);
     }
 
-    @Test
-    public void listsThroughTheLocalEngineAndFailsLoudly() {
+    /** Gogo commands with {@code engine} as the local engine; the test is skipped unless it runs as root (--local needs root). */
+    private static GogoCommands onLocal(FakeEngine engine) {
         GogoCommands gogo = new GogoCommands();
-        FakeEngine engine = new FakeEngine();
-        engine.adopt("rk-one", 321, Requests.valid(0, 0).build(), java.time.Instant.now());
         gogo.bindLocal(engine);
         assumeTrue("--local needs root", "root".equals(System.getProperty("user.name")));
-        gogo.ls("--local", "--json");
-        assertTrue(out.toString(StandardCharsets.UTF_8), out.toString(StandardCharsets.UTF_8).startsWith("[{\"guard_name\":\"rk-one\",\"guard_pid\":321"));
+        return gogo;
+    }
+
+    /** {@code rocker:run} on the local engine with a package, exec and data dir, then {@code rest}. */
+    private static String[] runArgs(String... rest) {
+        List<String> args = new ArrayList<>(List.of("--local", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/d"));
+        args.addAll(List.of(rest));
+        return args.toArray(new String[0]);
+    }
+
+    /** The command fails, as a Gogo command does: an exception that says {@code message}. */
+    private static void assertExits(String message, Runnable command) {
         try {
-            gogo.guardname("not-a-pid");
+            command.run();
             fail();
         } catch (IllegalStateException e) {
-            assertEquals("rocker:guardname exited with status 125", e.getMessage());
+            assertEquals(message, e.getMessage());
         }
+    }
+
+    @Test
+    public void listsThroughTheLocalEngineAndFailsLoudly() {
+        FakeEngine engine = new FakeEngine();
+        engine.adopt("rk-one", 321, Requests.valid(0, 0).build(), java.time.Instant.now());
+        GogoCommands gogo = onLocal(engine);
+        gogo.ls("--local", "--json");
+        assertTrue(out.toString(StandardCharsets.UTF_8), out.toString(StandardCharsets.UTF_8).startsWith("[{\"guard_name\":\"rk-one\",\"guard_pid\":321"));
+        assertExits("rocker:guardname exited with status 125", () -> gogo.guardname("not-a-pid"));
     }
 
     @Test
     public void withoutSocketOrLocalTheyUseWhatTheFrameworkIsConfiguredWith() {
         GogoCommands gogo = new GogoCommands();
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            gogo.ls("--json");
-            fail("no built-in default socket");
-        } catch (IllegalStateException e) {
-            assertEquals("rocker:ls exited with status 125", e.getMessage());
-        }
+        assertExits("rocker:ls exited with status 125", () -> gogo.ls("--json"));
         assertEquals("rocker: sys: " + GogoCommands.NOTHING_CONFIGURED + "\n", err.toString(StandardCharsets.UTF_8));
 
         FakeEngine engine = new FakeEngine();
@@ -99,38 +113,25 @@ public class GogoCommandsTest {
 
     @Test
     public void runTakesDevicesAndSharesLikeTheCommand() {
-        GogoCommands gogo = new GogoCommands();
         FakeEngine engine = new FakeEngine();
-        gogo.bindLocal(engine);
-        assumeTrue("--local needs root", "root".equals(System.getProperty("user.name")));
-        gogo.run("--local", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/d",
-                "--device", "/dev/ttyUSB0", "--device", "/dev/ttyACM0", "--share", "shared:ro", "--share=/srv/out", "--", "/bin/true");
+        GogoCommands gogo = onLocal(engine);
+        gogo.run(runArgs("--device", "/dev/ttyUSB0", "--device", "/dev/ttyACM0", "--share", "shared:ro", "--share=/srv/out", "--", "/bin/true"));
         RockerRequest r = engine.requests.get(0);
         assertEquals(List.of("/dev/ttyUSB0", "/dev/ttyACM0"), r.devices());
         // a relative dir is taken from the framework's working dir
         assertEquals(List.of(SharedDir.readOnly(Path.of("shared").toAbsolutePath().toString()), SharedDir.readWrite("/srv/out")),
                 r.sharedDirs());
-        try {
-            gogo.run("--local", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/d",
-                    "--device", "/tmp/tty", "--", "/bin/true");
-            fail();
-        } catch (IllegalStateException e) {
-            assertEquals("rocker:run exited with status 125", e.getMessage());
-        }
+        assertExits("rocker:run exited with status 125", () -> gogo.run(runArgs("--device", "/tmp/tty", "--", "/bin/true")));
         assertEquals(1, engine.requests.size());
     }
 
     @Test
     public void runTakesSeccompLikeTheCommand() {
-        GogoCommands gogo = new GogoCommands();
         FakeEngine engine = new FakeEngine();
-        gogo.bindLocal(engine);
-        assumeTrue("--local needs root", "root".equals(System.getProperty("user.name")));
-        gogo.run("--local", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/d",
-                "--seccomp", "unconfined", "--", "/bin/true");
-        gogo.run("--local", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/d",
-                "--seccomp=profiles/app.json", "--", "/bin/true");
-        gogo.run("--local", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/d", "--", "/bin/true");
+        GogoCommands gogo = onLocal(engine);
+        gogo.run(runArgs("--seccomp", "unconfined", "--", "/bin/true"));
+        gogo.run(runArgs("--seccomp=profiles/app.json", "--", "/bin/true"));
+        gogo.run(runArgs("--", "/bin/true"));
         assertEquals(RockerRequest.SECCOMP_UNCONFINED, engine.requests.get(0).seccomp());
         // a relative file is taken from the framework's working dir
         assertEquals(Path.of("profiles/app.json").toAbsolutePath().toString(), engine.requests.get(1).seccomp());
@@ -140,24 +141,15 @@ public class GogoCommandsTest {
         String json = out.toString(StandardCharsets.UTF_8);
         assertEquals(json, 2, json.split("\"seccomp\":", -1).length - 1);
         assertTrue(json, json.contains("\"seccomp\":\"unconfined\""));
-        try {
-            gogo.run("--local", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/d",
-                    "--seccomp", "", "--", "/bin/true");
-            fail();
-        } catch (IllegalStateException e) {
-            assertEquals("rocker:run exited with status 125", e.getMessage());
-        }
+        assertExits("rocker:run exited with status 125", () -> gogo.run(runArgs("--seccomp", "", "--", "/bin/true")));
         assertEquals(3, engine.requests.size());
     }
 
     @Test
     public void runTakesLimitsAndStatsAndLsShowTheFigures() {
-        GogoCommands gogo = new GogoCommands();
         FakeEngine engine = new FakeEngine();
-        gogo.bindLocal(engine);
-        assumeTrue("--local needs root", "root".equals(System.getProperty("user.name")));
-        gogo.run("--local", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/d",
-                "--memory", "256M", "--pids", "64", "--cpus", "1.5", "--cpu-weight", "200", "--log-max", "2M", "--", "/bin/true");
+        GogoCommands gogo = onLocal(engine);
+        gogo.run(runArgs("--memory", "256M", "--pids", "64", "--cpus", "1.5", "--cpu-weight", "200", "--log-max", "2M", "--", "/bin/true"));
         RockerRequest r = engine.requests.get(0);
         assertEquals(256L << 20, r.memoryLimit());
         assertEquals(64, r.pidsLimit());
@@ -183,18 +175,8 @@ public class GogoCommandsTest {
         assertTrue(json, json.endsWith("\"memory_limit\":268435456,\"pids_limit\":64,\"cpus\":1.5,\"cpu_weight\":200,"
                 + "\"log_limit\":2097152,\"stats\":{\"memory\":3145728,\"memory_peak\":4194304,\"pids\":2,\"cpu_ns\":250000000,"
                 + "\"oom_kills\":0}}]\n"));
-        try {
-            gogo.stats("--local", "nope");
-            fail();
-        } catch (IllegalStateException e) {
-            assertEquals("rocker:stats exited with status 1", e.getMessage());
-        }
-        try {
-            gogo.run("--local", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a", "--data-dir", "/tmp/d", "--memory", "lots", "--", "/bin/true");
-            fail();
-        } catch (IllegalStateException e) {
-            assertEquals("rocker:run exited with status 125", e.getMessage());
-        }
+        assertExits("rocker:stats exited with status 1", () -> gogo.stats("--local", "nope"));
+        assertExits("rocker:run exited with status 125", () -> gogo.run(runArgs("--memory", "lots", "--", "/bin/true")));
         assertEquals(1, engine.requests.size());
     }
 }

@@ -20,6 +20,7 @@ import org.junit.Test;
 
 import rocker.api.RockerApp;
 import rocker.api.RockerError;
+import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
 import rocker.api.SharedDir;
 import rocker.client.RemoteRockerClient;
@@ -153,23 +154,20 @@ public class OldServerTest {
 
     @Test
     public void aClientToldToSpeakVersionOneSendsNoSeccomp() {
-        RemoteRockerClient client = new RemoteRockerClient(socket.toString(), Duration.ofSeconds(10), 1);
-        RockerResult r = client.enterRocker(Requests.valid(0, 0).seccomp("/etc/rocker/app.json").build(),
-                RockerApp.builder().command("/bin/true").build());
-        assertEquals(RockerError.PARAM_INVALID, r.error());
-        assertEquals("seccomp '/etc/rocker/app.json': protocol version 1 cannot carry this field (this connection speaks version 1)",
-                r.message());
-        assertEquals(List.of(), versions);
+        assertNotSentInVersionOne(Requests.valid(0, 0).seccomp("/etc/rocker/app.json").build(), "seccomp '/etc/rocker/app.json'");
     }
 
     @Test
     public void aClientToldToSpeakVersionOneSendsNoDevices() {
+        assertNotSentInVersionOne(Requests.valid(0, 0).addDevice("/dev/ttyUSB0").build(), "devices '[/dev/ttyUSB0]'");
+    }
+
+    /** A client told to speak version 1 refuses {@code request} for its {@code field}, without asking the server. */
+    private void assertNotSentInVersionOne(RockerRequest request, String field) {
         RemoteRockerClient client = new RemoteRockerClient(socket.toString(), Duration.ofSeconds(10), 1);
-        RockerResult r = client.enterRocker(Requests.valid(0, 0).addDevice("/dev/ttyUSB0").build(),
-                RockerApp.builder().command("/bin/true").build());
+        RockerResult r = client.enterRocker(request, RockerApp.builder().command("/bin/true").build());
         assertEquals(RockerError.PARAM_INVALID, r.error());
-        assertEquals("devices '[/dev/ttyUSB0]': protocol version 1 cannot carry this field (this connection speaks version 1)",
-                r.message());
+        assertEquals(field + ": protocol version 1 cannot carry this field (this connection speaks version 1)", r.message());
         assertEquals(List.of(), versions);
     }
 

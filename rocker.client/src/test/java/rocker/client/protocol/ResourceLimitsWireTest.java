@@ -4,6 +4,8 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
+import static rocker.client.protocol.WireVectorsTest.APP_FIELDS;
+import static rocker.client.protocol.WireVectorsTest.BASE_FIELDS;
 
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -27,27 +29,6 @@ public class ResourceLimitsWireTest {
     public static final RockerRequest LIMITS = BASE.toBuilder().memoryLimit(64L << 20).pidsLimit(100).cpus(0.5).cpuWeight(50)
             .logLimit(1L << 20).build();
     static final Call.Enter ENTER_LIMITS = new Call.Enter(LIMITS, WireVectorsTest.ENTER_1_1.app());
-
-    static final String BASE_FIELDS = ""
-            + "  0001 00000004 00000001"              //   1 app_id 1
-            + "  0002 00000004 00000002"              //   2 uid 2
-            + "  0003 00000004 00000003"              //   3 gid 3
-            + "  0005 00000002 2f70"                  //   5 app_pkg_path "/p"
-            + "  0006 00000002 2f78"                  //   6 app_exec_dir "/x"
-            + "  0007 00000002 2f64"                  //   7 app_data_dir "/d"
-            + "  000a 00000001 00"                    //  10 userns false
-            + "  000b 00000004 686f7374"              //  11 network "host"
-            + "  000c 00000001 00";                   //  12 remove_on_exit false
-
-    static final String APP_FIELDS = ""
-            + "0002 00000039"                         // 2 app, 57 bytes:
-            + "  0001 00000002 2f62"                  //   1 arg "/b"
-            + "  0004 0000000d"                       //   4 stdin, 13 bytes:
-            + "    0001 00000007 64697363617264"      //     1 kind "discard"
-            + "  0005 00000009"                       //   5 stdout, 9 bytes:
-            + "    0001 00000003 6c6f67"              //     1 kind "log"
-            + "  0006 00000009"                       //   6 stderr, 9 bytes:
-            + "    0001 00000003 6c6f67";             //     1 kind "log"
 
     /** The five limit fields, 62 bytes, mandatory tags (no 0x8000). */
     static final String LIMIT_FIELDS = ""

@@ -79,6 +79,32 @@ public class WireVectorsTest {
             + "  0006 00000009"                       //   6 stderr, 9 bytes:
             + "    0001 00000003 6c6f67";             //     1 kind "log"
 
+    /**
+     * The request list's fields of a request with app_id 1, uid 2, gid 3, paths "/p", "/x", "/d" and the
+     * rest left to the defaults: 78 bytes. The vectors below (and ResourceLimitsWireTest's) add to it.
+     */
+    static final String BASE_FIELDS = ""
+            + "  0001 00000004 00000001"              //   1 app_id 1
+            + "  0002 00000004 00000002"              //   2 uid 2
+            + "  0003 00000004 00000003"              //   3 gid 3
+            + "  0005 00000002 2f70"                  //   5 app_pkg_path "/p"
+            + "  0006 00000002 2f78"                  //   6 app_exec_dir "/x"
+            + "  0007 00000002 2f64"                  //   7 app_data_dir "/d"
+            + "  000a 00000001 00"                    //  10 userns false
+            + "  000b 00000004 686f7374"              //  11 network "host"
+            + "  000c 00000001 00";                   //  12 remove_on_exit false
+
+    /** The app list of ENTER_1_1.app(): "/b", stdin discarded, stdout and stderr to the log. */
+    static final String APP_FIELDS = ""
+            + "0002 00000039"                         // 2 app, 57 bytes:
+            + "  0001 00000002 2f62"                  //   1 arg "/b"
+            + "  0004 0000000d"                       //   4 stdin, 13 bytes:
+            + "    0001 00000007 64697363617264"      //     1 kind "discard"
+            + "  0005 00000009"                       //   5 stdout, 9 bytes:
+            + "    0001 00000003 6c6f67"              //     1 kind "log"
+            + "  0006 00000009"                       //   6 stderr, 9 bytes:
+            + "    0001 00000003 6c6f67";             //     1 kind "log"
+
     /** A valid request with devices and shared dirs (API 1.1), which only version 2 carries. */
     public static final RockerRequest REQUEST_1_1 = RockerRequest.builder().appId(1).uid(2).gid(3)
             .pkgPath("/p").execDir("/x").dataDir("/d").devices(List.of("/dev/a", "/dev/b"))
@@ -90,15 +116,7 @@ public class WireVectorsTest {
     public static final String V2_ENTER_1_1 = ""
             + "0002"                                  // version 2
             + "0001 00000090"                         // 1 request, 144 bytes:
-            + "  0001 00000004 00000001"              //   1 app_id 1
-            + "  0002 00000004 00000002"              //   2 uid 2
-            + "  0003 00000004 00000003"              //   3 gid 3
-            + "  0005 00000002 2f70"                  //   5 app_pkg_path "/p"
-            + "  0006 00000002 2f78"                  //   6 app_exec_dir "/x"
-            + "  0007 00000002 2f64"                  //   7 app_data_dir "/d"
-            + "  000a 00000001 00"                    //  10 userns false
-            + "  000b 00000004 686f7374"              //  11 network "host"
-            + "  000c 00000001 00"                    //  12 remove_on_exit false
+            + BASE_FIELDS                             //   1 to 12, 78 bytes
             + "  000d 00000006 2f6465762f61"          //  13 device "/dev/a"
             + "  000d 00000006 2f6465762f62"          //  13 device "/dev/b"
             + "  000e 0000000f"                       //  14 shared_dir, 15 bytes:
@@ -107,14 +125,7 @@ public class WireVectorsTest {
             + "  000e 0000000f"                       //  14 shared_dir, 15 bytes:
             + "    0001 00000002 2f74"                //     1 path "/t"
             + "    0002 00000001 01"                  //     2 read_only true
-            + "0002 00000039"                         // 2 app, 57 bytes:
-            + "  0001 00000002 2f62"                  //   1 arg "/b"
-            + "  0004 0000000d"                       //   4 stdin, 13 bytes:
-            + "    0001 00000007 64697363617264"      //     1 kind "discard"
-            + "  0005 00000009"                       //   5 stdout, 9 bytes:
-            + "    0001 00000003 6c6f67"              //     1 kind "log"
-            + "  0006 00000009"                       //   6 stderr, 9 bytes:
-            + "    0001 00000003 6c6f67";             //     1 kind "log"
+            + APP_FIELDS;
 
     /** A valid request with a seccomp (API 1.1), which only version 2 carries: no filter at all. */
     public static final RockerRequest REQUEST_SECCOMP = RockerRequest.builder().appId(1).uid(2).gid(3)
@@ -125,24 +136,9 @@ public class WireVectorsTest {
     public static final String V2_ENTER_SECCOMP = ""
             + "0002"                                  // version 2
             + "0001 0000005e"                         // 1 request, 94 bytes:
-            + "  0001 00000004 00000001"              //   1 app_id 1
-            + "  0002 00000004 00000002"              //   2 uid 2
-            + "  0003 00000004 00000003"              //   3 gid 3
-            + "  0005 00000002 2f70"                  //   5 app_pkg_path "/p"
-            + "  0006 00000002 2f78"                  //   6 app_exec_dir "/x"
-            + "  0007 00000002 2f64"                  //   7 app_data_dir "/d"
-            + "  000a 00000001 00"                    //  10 userns false
-            + "  000b 00000004 686f7374"              //  11 network "host"
-            + "  000c 00000001 00"                    //  12 remove_on_exit false
+            + BASE_FIELDS                             //   1 to 12, 78 bytes
             + "  000f 0000000a 756e636f6e66696e6564"  //  15 seccomp "unconfined"
-            + "0002 00000039"                         // 2 app, 57 bytes:
-            + "  0001 00000002 2f62"                  //   1 arg "/b"
-            + "  0004 0000000d"                       //   4 stdin, 13 bytes:
-            + "    0001 00000007 64697363617264"      //     1 kind "discard"
-            + "  0005 00000009"                       //   5 stdout, 9 bytes:
-            + "    0001 00000003 6c6f67"              //     1 kind "log"
-            + "  0006 00000009"                       //   6 stderr, 9 bytes:
-            + "    0001 00000003 6c6f67";             //     1 kind "log"
+            + APP_FIELDS;
 
     static final RockerResult RESULT = RockerResult.of(RockerError.BUILD_ROCKER_FAILED, 1, 2, "g", "no");
 

@@ -18,6 +18,7 @@ import rocker.api.RockerApp;
 import rocker.api.RockerError;
 import rocker.api.RockerException;
 import rocker.api.RockerInfo;
+import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
 import rocker.api.Stdio;
 import rocker.client.RemoteRockerClient;
@@ -177,23 +178,7 @@ public class VersionCompatibilityTest {
 
     @Test
     public void devicesAndSharedDirsTravelInVersionTwoOnly() throws Exception {
-        try (RawClient c = raw()) {
-            c.send(request(Protocol.ENTER, WireVectorsTest.V2_ENTER_1_1));
-            RockerResult r = v2Result(c.read());
-            assertTrue(r.toString(), r.isSuccess());
-        }
-        assertEquals(WireVectorsTest.REQUEST_1_1, fixture.engine.requests.get(0));
-        try (RawClient c = raw()) {
-            Frame infos = c.send(request(Protocol.LIST, "0002")).read();
-            assertEquals(WireVectorsTest.REQUEST_1_1, ReplyCodec.infos(infos, 2).get(0).request());
-        }
-        try (RawClient c = raw()) {
-            // version 1 cannot show the rocker with its devices and shares: a RESULT instead of INFOS
-            RockerResult r = v1Result(c.send(request(Protocol.LIST, "0001")).read());
-            assertEquals(RockerError.PARAM_INVALID, r.error());
-            assertEquals("rocker rocker-fake-1: devices '[/dev/a, /dev/b]': protocol version 1 cannot carry this field"
-                    + " (list in version 2)", r.message());
-        }
+        entersAndListsInVersionTwoOnly(WireVectorsTest.V2_ENTER_1_1, WireVectorsTest.REQUEST_1_1, "devices '[/dev/a, /dev/b]'");
         RemoteRockerClient v2 = new RemoteRockerClient(fixture.socket().toString(), Duration.ofSeconds(20));
         RockerResult second = v2.enterRocker(WireVectorsTest.REQUEST_1_1, RockerApp.builder().command("/bin/true").build());
         assertTrue(second.toString(), second.isSuccess());
@@ -201,9 +186,7 @@ public class VersionCompatibilityTest {
         assertEquals(WireVectorsTest.REQUEST_1_1, v2.list().get(1).request());
         RemoteRockerClient v1 = new RemoteRockerClient(fixture.socket().toString(), Duration.ofSeconds(20), 1);
         RockerResult refused = v1.enterRocker(WireVectorsTest.REQUEST_1_1, RockerApp.builder().command("/bin/true").build());
-        assertEquals(RockerError.PARAM_INVALID, refused.error());
-        assertEquals("devices '[/dev/a, /dev/b]': protocol version 1 cannot carry this field (this connection speaks version 1)",
-                refused.message());
+        assertRefusedInVersionOne(refused, "devices '[/dev/a, /dev/b]'");
         assertEquals(2, fixture.engine.requests.size());
         try {
             v1.list();
@@ -218,25 +201,9 @@ public class VersionCompatibilityTest {
 
     @Test
     public void seccompTravelsInVersionTwoOnly() throws Exception {
-        try (RawClient c = raw()) {
-            c.send(request(Protocol.ENTER, WireVectorsTest.V2_ENTER_SECCOMP));
-            RockerResult r = v2Result(c.read());
-            assertTrue(r.toString(), r.isSuccess());
-        }
-        assertEquals(WireVectorsTest.REQUEST_SECCOMP, fixture.engine.requests.get(0));
-        try (RawClient c = raw()) {
-            Frame infos = c.send(request(Protocol.LIST, "0002")).read();
-            assertEquals(WireVectorsTest.REQUEST_SECCOMP, ReplyCodec.infos(infos, 2).get(0).request());
-        }
-        try (RawClient c = raw()) {
-            // version 1 cannot show the rocker's filter: a RESULT instead of INFOS
-            RockerResult r = v1Result(c.send(request(Protocol.LIST, "0001")).read());
-            assertEquals(RockerError.PARAM_INVALID, r.error());
-            assertEquals("rocker rocker-fake-1: seccomp 'unconfined': protocol version 1 cannot carry this field"
-                    + " (list in version 2)", r.message());
-        }
+        entersAndListsInVersionTwoOnly(WireVectorsTest.V2_ENTER_SECCOMP, WireVectorsTest.REQUEST_SECCOMP, "seccomp 'unconfined'");
         RockerApp app = RockerApp.builder().command("/bin/true").build();
-        rocker.api.RockerRequest profile = Requests.valid(0, 0).seccomp("/etc/rocker/app.json").build();
+        RockerRequest profile = Requests.valid(0, 0).seccomp("/etc/rocker/app.json").build();
         RemoteRockerClient v2 = new RemoteRockerClient(fixture.socket().toString(), Duration.ofSeconds(20));
         RockerResult second = v2.enterRocker(profile, app);
         assertTrue(second.toString(), second.isSuccess());
@@ -244,9 +211,7 @@ public class VersionCompatibilityTest {
         assertEquals("/etc/rocker/app.json", v2.list().get(1).request().seccomp());
         RemoteRockerClient v1 = new RemoteRockerClient(fixture.socket().toString(), Duration.ofSeconds(20), 1);
         RockerResult refused = v1.enterRocker(profile, app);
-        assertEquals(RockerError.PARAM_INVALID, refused.error());
-        assertEquals("seccomp '/etc/rocker/app.json': protocol version 1 cannot carry this field (this connection speaks version 1)",
-                refused.message());
+        assertRefusedInVersionOne(refused, "seccomp '/etc/rocker/app.json'");
         // Rocker's default filter (null) goes in version 1 as before
         assertTrue(v1.enterRocker(Requests.valid(0, 0).build(), app).isSuccess());
         assertEquals(3, fixture.engine.requests.size());
@@ -256,11 +221,7 @@ public class VersionCompatibilityTest {
 
     @Test
     public void limitsAndStatsTravelInVersionTwoOnly() throws Exception {
-        try (RawClient c = raw()) {
-            RockerResult r = v2Result(c.send(request(Protocol.ENTER, ResourceLimitsWireTest.V2_ENTER_LIMITS)).read());
-            assertTrue(r.toString(), r.isSuccess());
-        }
-        assertEquals(ResourceLimitsWireTest.LIMITS, fixture.engine.requests.get(0));
+        entersAndListsInVersionTwoOnly(ResourceLimitsWireTest.V2_ENTER_LIMITS, ResourceLimitsWireTest.LIMITS, "memory '67108864'");
         fixture.engine.stats.put("rocker-fake-1", ResourceLimitsWireTest.STATS);
         RemoteRockerClient v2 = new RemoteRockerClient(fixture.socket().toString(), Duration.ofSeconds(20));
         RockerInfo listed = v2.list().get(0);
@@ -285,18 +246,10 @@ public class VersionCompatibilityTest {
             assertEquals(RockerError.PARAM_INVALID, r.error());
             assertEquals("bad request: STATS: protocol version 1 cannot carry this request (send it in version 2)", r.message());
         }
-        try (RawClient c = raw()) {
-            // version 1 cannot show the rocker's limits: a RESULT instead of INFOS
-            RockerResult r = v1Result(c.send(request(Protocol.LIST, "0001")).read());
-            assertEquals(RockerError.PARAM_INVALID, r.error());
-            assertEquals("rocker rocker-fake-1: memory '67108864': protocol version 1 cannot carry this field (list in version 2)",
-                    r.message());
-        }
         RemoteRockerClient v1 = new RemoteRockerClient(fixture.socket().toString(), Duration.ofSeconds(20), 1);
         RockerApp app = RockerApp.builder().command("/bin/true").build();
         RockerResult refused = v1.enterRocker(Requests.valid(0, 0).pidsLimit(0).build(), app);
-        assertEquals(RockerError.PARAM_INVALID, refused.error());
-        assertEquals("pids '0': protocol version 1 cannot carry this field (this connection speaks version 1)", refused.message());
+        assertRefusedInVersionOne(refused, "pids '0'");
         // the default limits go in version 1 as before; its listing shows no stats
         fixture.engine.destroy("rocker-fake-1");
         assertTrue(v1.enterRocker(Requests.valid(0, 0).build(), app).isSuccess());
@@ -306,6 +259,35 @@ public class VersionCompatibilityTest {
         assertEquals(2, fixture.engine.requests.size());
         v2.close();
         v1.close();
+    }
+
+    /**
+     * ENTER {@code v2Enter} (version 2) builds the rocker of {@code request}, rocker-fake-1, which LIST shows
+     * in version 2; version 1 cannot show it with {@code field} (what the request has that version 1 has
+     * not): a RESULT instead of INFOS.
+     */
+    private void entersAndListsInVersionTwoOnly(String v2Enter, RockerRequest request, String field) throws Exception {
+        try (RawClient c = raw()) {
+            RockerResult r = v2Result(c.send(request(Protocol.ENTER, v2Enter)).read());
+            assertTrue(r.toString(), r.isSuccess());
+        }
+        assertEquals(request, fixture.engine.requests.get(0));
+        try (RawClient c = raw()) {
+            Frame infos = c.send(request(Protocol.LIST, "0002")).read();
+            assertEquals(request, ReplyCodec.infos(infos, 2).get(0).request());
+        }
+        try (RawClient c = raw()) {
+            RockerResult r = v1Result(c.send(request(Protocol.LIST, "0001")).read());
+            assertEquals(RockerError.PARAM_INVALID, r.error());
+            assertEquals("rocker rocker-fake-1: " + field + ": protocol version 1 cannot carry this field (list in version 2)",
+                    r.message());
+        }
+    }
+
+    /** The remote client of version 1 refused a request for its {@code field}, and said why. */
+    private static void assertRefusedInVersionOne(RockerResult refused, String field) {
+        assertEquals(RockerError.PARAM_INVALID, refused.error());
+        assertEquals(field + ": protocol version 1 cannot carry this field (this connection speaks version 1)", refused.message());
     }
 
     @Test
