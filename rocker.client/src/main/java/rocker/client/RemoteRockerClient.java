@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +28,7 @@ import rocker.client.protocol.Protocol;
 import rocker.client.protocol.ProtocolException;
 import rocker.client.protocol.ReplyCodec;
 import rocker.client.remote.ClientConnection;
+import rocker.client.remote.ExitWatch;
 import rocker.client.remote.RemoteApp;
 import rocker.client.remote.StreamReceiver;
 
@@ -68,6 +71,8 @@ public class RemoteRockerClient implements RockerClient, AutoCloseable {
     /** The version asked for in the constructor. */
     private final int requested;
     private volatile int version;
+    /** The one connection for all onAppExit subscriptions, opened on the first. */
+    private ExitWatch exitWatch;
 
     /** A client of the server at {@code socketPath}. */
     public RemoteRockerClient(String socketPath) {
@@ -215,11 +220,43 @@ public class RemoteRockerClient implements RockerClient, AutoCloseable {
         }
     }
 
-    /** Stops copying the output of every streamed app; the rockers keep running. */
+    /**
+     * Completes when the app ends: for an app streamed to this client from its stream connection, else
+     * through one watch connection for all subscriptions (request WATCH, protocol version 2; an older
+     * server fails the stage with its answer). Nothing polls.
+     */
+    @Override
+    public CompletionStage<Integer> onAppExit(String guardName) {
+        if (guardName == null) {
+            return CompletableFuture.failedStage(new RockerException(RockerError.PARAM_INVALID, "guard_name 'null': is required"));
+        }
+        StreamReceiver receiver = streams.get(guardName);
+        if (receiver != null) {
+            return receiver.status().minimalCompletionStage();
+        }
+        try {
+            return exitWatch().watch(guardName);
+        } catch (RockerException e) {
+            return CompletableFuture.failedStage(e);
+        }
+    }
+
+    private synchronized ExitWatch exitWatch() {
+        if (exitWatch == null || exitWatch.isEnded()) {
+            exitWatch = ExitWatch.open(socketPath, CONNECT_TIMEOUT, responseTimeout);
+        }
+        return exitWatch;
+    }
+
+    /** Stops copying the output of every streamed app and ends the watch connection (what waits fails); the rockers keep running. */
     @Override
     public void close() {
         streams.values().forEach(StreamReceiver::cancel);
         streams.clear();
+        synchronized (this) {
+            if (exitWatch != null) exitWatch.close();
+            exitWatch = null;
+        }
     }
 
     private void startStreaming(String guardName, ClientConnection conn, RemoteApp remote) {

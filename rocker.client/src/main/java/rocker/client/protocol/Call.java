@@ -30,4 +30,7 @@ public sealed interface Call {
 
     /** On a PREPARE's connection: the caller's app runs in the rocker as host pid {@code appPid} (version 2 only). */
     record Started(int appPid) implements Call { }
+
+    /** {@code onAppExit}: one EXITED will tell when this rocker's app ends (version 2 only; a watch connection takes many). */
+    record Watch(String guardName) implements Call { }
 }

@@ -40,6 +40,7 @@ public final class CallCodec {
         if (call instanceof Call.Stats) return Protocol.STATS;
         if (call instanceof Call.Prepare) return Protocol.PREPARE;
         if (call instanceof Call.Started) return Protocol.STARTED;
+        if (call instanceof Call.Watch) return Protocol.WATCH;
         return Protocol.WAIT;
     }
 
@@ -86,7 +87,7 @@ public final class CallCodec {
     public static Call decode(Frame frame) throws ProtocolException {
         int version = version(frame);
         byte type = frame.type();
-        if (type < Protocol.ENTER || type > Protocol.STARTED) {
+        if (type < Protocol.ENTER || type > Protocol.WATCH) {
             throw new ProtocolException(String.format("unknown request type 0x%02x", type & 0xff));
         }
         ByteBuffer body = frame.body().duplicate();

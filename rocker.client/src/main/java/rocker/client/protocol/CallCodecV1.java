@@ -45,6 +45,7 @@ final class CallCodecV1 {
             case Protocol.STATS:
             case Protocol.PREPARE:
             case Protocol.STARTED:
+            case Protocol.WATCH:
                 throw new ProtocolException(Protocol.requestName(type) + ": protocol version 1 cannot carry this request (send it in version 2)");
             default:
                 call = new Call.Wait(r.str("guard_name"), r.i64("timeout_ms"));

@@ -37,6 +37,8 @@ final class CallCodecV2 {
             w.nested(REQUEST, RequestCodecV2.write(((Call.Prepare) call).request()));
         } else if (call instanceof Call.Started) {
             w.i32(APP_PID, ((Call.Started) call).appPid());
+        } else if (call instanceof Call.Watch) {
+            w.str(GUARD_NAME, ((Call.Watch) call).guardName());
         }
         return w;
     }
@@ -69,6 +71,8 @@ final class CallCodecV2 {
                 return new Call.Prepare(RequestCodecV2.read(FieldReader.of(fields, where, REQUEST).require(REQUEST), REQUEST));
             case Protocol.STARTED:
                 return new Call.Started(FieldReader.of(fields, where, APP_PID).require(APP_PID).i32(APP_PID, 0));
+            case Protocol.WATCH:
+                return new Call.Watch(FieldReader.of(fields, where, GUARD_NAME).require(GUARD_NAME).str(GUARD_NAME));
             default: {
                 FieldReader r = FieldReader.of(fields, where, GUARD_NAME, TIMEOUT_MS).require(GUARD_NAME);
                 return new Call.Wait(r.str(GUARD_NAME), r.i64(TIMEOUT_MS, 0));

@@ -32,9 +32,11 @@ public final class Protocol {
     public static final byte PREPARE = 0x08;
     /** Version 2 only, after PREPARE's RESULT on its connection: the caller's app runs in the rocker. */
     public static final byte STARTED = 0x09;
+    /** Version 2 only: tell me when this rocker's app ends (a watch connection takes any number of them). */
+    public static final byte WATCH = 0x0A;
 
     /** The requests that exist in version 2 only. */
-    static final java.util.Set<Byte> V2_ONLY = java.util.Set.of(STATS, PREPARE, STARTED);
+    static final java.util.Set<Byte> V2_ONLY = java.util.Set.of(STATS, PREPARE, STARTED, WATCH);
 
     // Responses (server to client)
     public static final byte RESULT = (byte) 0x81;
@@ -44,6 +46,8 @@ public final class Protocol {
     public static final byte EXIT = (byte) 0x85;
     /** Version 2 only: the answer to {@link #STATS}. */
     public static final byte STATS_REPLY = (byte) 0x86;
+    /** Version 2 only, on a watch connection: the app of a watched rocker ended, or cannot be watched. */
+    public static final byte EXITED = (byte) 0x87;
 
     /** Default bound on a request frame (server side, configurable). */
     public static final int DEFAULT_MAX_REQUEST_BYTES = 512 * 1024;
@@ -84,6 +88,7 @@ public final class Protocol {
             case STATS: return "STATS";
             case PREPARE: return "PREPARE";
             case STARTED: return "STARTED";
+            case WATCH: return "WATCH";
             default: return String.format("0x%02x", type & 0xff);
         }
     }

@@ -126,6 +126,17 @@ public final class ReplyCodec {
         return ReplyCodecV2.statsReply(f.body());
     }
 
+    /** EXITED, on a watch connection (version 2 only). */
+    public static ByteBuffer exited(AppExit x) {
+        return ReplyCodecV2.exited(x);
+    }
+
+    /** Decodes EXITED; a RESULT instead is an {@link ErrorReplyException}. */
+    public static AppExit exited(Frame f) throws ProtocolException {
+        expect(f, Protocol.EXITED);
+        return ReplyCodecV2.exited(f.body());
+    }
+
     /** EXIT: whether the app ended, then its status. */
     public static ByteBuffer exit(OptionalInt status, int version) {
         return Protocol.checkVersion(version) == Protocol.V1 ? ReplyCodecV1.exit(status) : ReplyCodecV2.exit(status);

@@ -43,6 +43,12 @@ final class ReplyCodecV2 {
     static final Field OOM_KILLS = Field.i64(5, "oom_kills");
     private static final Field[] STATS_FIELDS = {MEMORY, MEMORY_PEAK, PIDS, CPU_NS, OOM_KILLS};
 
+    /** EXITED: the watched rocker, then its app's status, or why it cannot be watched. */
+    static final Field EXITED_GUARD_NAME = Field.str(1, "guard_name");
+    static final Field EXITED_STATUS = Field.i32(2, "status");
+    static final Field EXITED_ERR_NO = Field.i32(3, "err_no");
+    static final Field EXITED_MESSAGE = Field.str(4, "message");
+
     static final Field ENDED = Field.bool(1, "ended");
     static final Field STATUS = Field.i32(2, "status");
 
@@ -130,6 +136,29 @@ final class ReplyCodecV2 {
 
     private static RockerStats stats(FieldReader r) {
         return new RockerStats(r.i64(MEMORY, -1), r.i64(MEMORY_PEAK, -1), r.i64(PIDS, -1), r.i64(CPU_NS, -1), r.i64(OOM_KILLS, -1));
+    }
+
+    static ByteBuffer exited(AppExit x) {
+        FieldWriter w = new FieldWriter().str(EXITED_GUARD_NAME, x.guardName());
+        if (x.ended()) {
+            w.i32(EXITED_STATUS, x.status());
+        } else {
+            w.i32(EXITED_ERR_NO, x.error().code()).str(EXITED_MESSAGE, x.message());
+        }
+        return buffer(w);
+    }
+
+    static AppExit exited(ByteBuffer body) throws ProtocolException {
+        FieldReader r = FieldReader.of(body, "EXITED", EXITED_GUARD_NAME, EXITED_STATUS, EXITED_ERR_NO, EXITED_MESSAGE)
+                .require(EXITED_GUARD_NAME);
+        if (r.has(EXITED_STATUS) == r.has(EXITED_ERR_NO)) {
+            throw new ProtocolException("EXITED: either status or err_no, not " + (r.has(EXITED_STATUS) ? "both" : "neither"));
+        }
+        String name = r.str(EXITED_GUARD_NAME);
+        if (r.has(EXITED_STATUS)) return AppExit.ended(name, r.i32(EXITED_STATUS, 0));
+        RockerError e = RockerError.fromCode(r.i32(EXITED_ERR_NO, 0));
+        if (e == RockerError.SUCCESS) throw new ProtocolException("EXITED.err_no: 0 is not an error");
+        return AppExit.failed(name, e, r.str(EXITED_MESSAGE));
     }
 
     static ByteBuffer exit(OptionalInt status) {

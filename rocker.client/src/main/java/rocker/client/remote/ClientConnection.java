@@ -138,6 +138,18 @@ public final class ClientConnection implements Closeable {
         return next(Deadline.in(responseTimeout));
     }
 
+    /**
+     * Sends one more request on this connection without reading (a WATCH on a watch connection); version
+     * 2 only.
+     */
+    public void sendMore(Call call, Duration timeout) {
+        try {
+            channel.write(CallCodec.type(call), CallCodec.encode(call, version), Deadline.in(timeout));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new RockerException(RockerError.SEND_REQ_FAILED, "cannot send the request: " + e.getMessage(), e);
+        }
+    }
+
     /** Reads the next response frame. */
     public Frame next(Deadline deadline) {
         try {

@@ -191,7 +191,7 @@ public class ResourceLimitsWireTest {
         }
         assertRejected(new Frame(Protocol.STATS, Hex.buffer("0001 00000001 67")),
                 "STATS: protocol version 1 cannot carry this request (send it in version 2)");
-        assertRejected(new Frame((byte) 0x0a, Hex.buffer("0002")), "unknown request type 0x0a");
+        assertRejected(new Frame((byte) 0x0b, Hex.buffer("0002")), "unknown request type 0x0b");
 
         assertEquals(Hex.normal(STATS_FIELDS), Hex.of(ReplyCodec.stats(STATS, 2)));
         assertEquals(STATS, ReplyCodec.stats(new Frame(Protocol.STATS_REPLY, Hex.buffer(STATS_FIELDS))));

@@ -99,6 +99,8 @@ final class CallDispatcher {
                 stats((Call.Stats) call, peer, out);
             } else if (call instanceof Call.Prepare) {
                 prepare(((Call.Prepare) call).request(), peer, out);
+            } else if (call instanceof Call.Watch) {
+                new WatchSession(engine, peer, out, permit, maxRequestBytes, this::ownership, stopping).run((Call.Watch) call);
             } else if (call instanceof Call.Started) {
                 out.result(RockerResult.failure(RockerError.PARAM_INVALID, "bad request: STARTED comes only after a PREPARE, on its connection"));
             } else {
@@ -361,7 +363,7 @@ final class CallDispatcher {
      * For an unprivileged peer: refuses unless the rocker exists ({@code param_invalid} "no such rocker",
      * as the engine answers root) and is the peer's ({@code sys} "permission denied").
      */
-    private Optional<RockerResult> ownership(Peer peer, java.util.function.Predicate<RockerInfo> which, String field) {
+    Optional<RockerResult> ownership(Peer peer, java.util.function.Predicate<RockerInfo> which, String field) {
         if (authorizer.privileged(peer)) {
             return Optional.empty();
         }

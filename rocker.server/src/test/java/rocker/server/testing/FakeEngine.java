@@ -48,6 +48,12 @@ public final class FakeEngine implements RockerClient, rocker.api.RockerPreparer
     private static final class Rocker {
         final RockerInfo info;
         final CountDownLatch ended = new CountDownLatch(1);
+        final java.util.concurrent.CompletableFuture<Integer> exit = new java.util.concurrent.CompletableFuture<>();
+
+        void end(int status) {
+            exit.complete(status);
+            ended.countDown();
+        }
 
         Rocker(RockerInfo info) {
             this.info = info;
@@ -129,7 +135,7 @@ public final class FakeEngine implements RockerClient, rocker.api.RockerPreparer
         emit(app.stdout(), stdoutText);
         emit(app.stderr(), stderrText);
         if (!holdApps) {
-            r.ended.countDown();
+            r.end(exitStatus);
         }
     }
 
@@ -145,7 +151,7 @@ public final class FakeEngine implements RockerClient, rocker.api.RockerPreparer
 
     /** Ends the app of a held rocker. */
     public void finish(String name) {
-        rockers.get(name).ended.countDown();
+        rockers.get(name).end(exitStatus);
     }
 
     /** Adds a rocker as if made earlier. */
@@ -195,6 +201,15 @@ public final class FakeEngine implements RockerClient, rocker.api.RockerPreparer
     @Override
     public Optional<RockerStats> stats(String guardName) {
         return rockers.containsKey(guardName) ? Optional.ofNullable(stats.get(guardName)) : Optional.empty();
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Integer> onAppExit(String guardName) {
+        Rocker r = rockers.get(guardName);
+        if (r == null) {
+            return java.util.concurrent.CompletableFuture.failedStage(new RockerException(RockerError.PARAM_INVALID, "no rocker " + guardName));
+        }
+        return r.exit.minimalCompletionStage();
     }
 
     @Override

@@ -1,0 +1,129 @@
+package rocker.client.remote;
+
+import java.io.Closeable;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import rocker.api.RockerError;
+import rocker.api.RockerException;
+import rocker.api.RockerResult;
+import rocker.client.protocol.AppExit;
+import rocker.client.protocol.Call;
+import rocker.client.protocol.Deadline;
+import rocker.client.protocol.Frame;
+import rocker.client.protocol.Protocol;
+import rocker.client.protocol.ProtocolException;
+import rocker.client.protocol.ReplyCodec;
+
+/**
+ * The client's watch connection (docs/protocol.md, WATCH): one connection for all of a client's
+ * {@code onAppExit} subscriptions. Each {@link #watch} sends a WATCH; a daemon thread reads the EXITED
+ * frames and completes the stages, in order per rocker (one EXITED per WATCH). When the connection
+ * ends (the server stops, refuses it, or sends garbage) every waiting stage fails with the reason, and
+ * the client opens a new one for the next watch.
+ */
+public final class ExitWatch implements Closeable {
+    private static final Duration IDLE = Duration.ofDays(3650);
+
+    private final ClientConnection conn;
+    private final Duration writeTimeout;
+    private final Map<String, Deque<CompletableFuture<Integer>>> pending = new HashMap<>();
+    private RockerException ended;
+
+    private ExitWatch(ClientConnection conn, Duration writeTimeout) {
+        this.conn = conn;
+        this.writeTimeout = writeTimeout;
+    }
+
+    /** Connects (in protocol version 2: WATCH exists only there) and starts the reader. */
+    public static ExitWatch open(String socketPath, Duration connectTimeout, Duration writeTimeout) {
+        ExitWatch w = new ExitWatch(ClientConnection.open(socketPath, connectTimeout, Protocol.V2), writeTimeout);
+        Thread t = new Thread(w::read, "rocker-remote-exit-watch");
+        t.setDaemon(true);
+        t.start();
+        return w;
+    }
+
+    /** Whether this connection has ended (a new one is needed). */
+    public synchronized boolean isEnded() {
+        return ended != null;
+    }
+
+    /** Completes with the app's exit status, or fails with the server's reason. */
+    public CompletionStage<Integer> watch(String guardName) {
+        CompletableFuture<Integer> f = new CompletableFuture<>();
+        synchronized (this) {
+            if (ended != null) throw ended;
+            pending.computeIfAbsent(guardName, k -> new ArrayDeque<>()).add(f);
+        }
+        try {
+            synchronized (conn) {
+                conn.sendMore(new Call.Watch(guardName), writeTimeout);
+            }
+        } catch (RockerException e) {
+            end(e);
+        }
+        return f.minimalCompletionStage();
+    }
+
+    private void read() {
+        try {
+            while (true) {
+                Frame f = conn.next(Deadline.in(IDLE));
+                if (f.type() == Protocol.EXITED) {
+                    tell(ReplyCodec.exited(f));
+                } else if (f.type() == Protocol.RESULT) {
+                    RockerResult r = ReplyCodec.result(f);
+                    end(new RockerException(r.error(), "the server ended the watch connection: " + r.message()));
+                    return;
+                } else {
+                    end(new RockerException(RockerError.RECV_RESP_FAILED, String.format("unexpected frame type 0x%02x on the watch connection", f.type() & 0xff)));
+                    return;
+                }
+            }
+        } catch (RockerException e) {
+            end(e);
+        } catch (ProtocolException e) {
+            end(new RockerException(RockerError.RECV_RESP_FAILED, "bad response from the server: " + e.getMessage(), e));
+        }
+    }
+
+    private void tell(AppExit x) {
+        CompletableFuture<Integer> f;
+        synchronized (this) {
+            Deque<CompletableFuture<Integer>> q = pending.get(x.guardName());
+            f = q == null ? null : q.poll();
+            if (q != null && q.isEmpty()) pending.remove(x.guardName());
+        }
+        if (f == null) return; // not asked for: ignored
+        if (x.ended()) {
+            f.complete(x.status());
+        } else {
+            f.completeExceptionally(new RockerException(x.error(), x.message()));
+        }
+    }
+
+    /** Fails what waits; the connection is closed. */
+    private void end(RockerException why) {
+        List<CompletableFuture<Integer>> waiting = new ArrayList<>();
+        synchronized (this) {
+            if (ended == null) ended = why;
+            pending.values().forEach(waiting::addAll);
+            pending.clear();
+        }
+        waiting.forEach(f -> f.completeExceptionally(why));
+        conn.close();
+    }
+
+    @Override
+    public void close() {
+        end(new RockerException(RockerError.RECV_RESP_FAILED, "the client was closed"));
+    }
+}
