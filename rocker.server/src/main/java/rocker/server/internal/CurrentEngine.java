@@ -97,6 +97,13 @@ final class CurrentEngine implements RockerClient, RockerPreparer {
     }
 
     @Override
+    public java.util.concurrent.CompletionStage<Integer> onAppExit(String guardName) {
+        RockerClient c = current.get();
+        return c == null ? java.util.concurrent.CompletableFuture.failedStage(new RockerException(RockerError.SYS, NONE))
+                : c.onAppExit(guardName);
+    }
+
+    @Override
     public List<RockerInfo> list() {
         return engine().list();
     }
