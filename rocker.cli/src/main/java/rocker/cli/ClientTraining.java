@@ -23,6 +23,7 @@ import rocker.client.protocol.Deadline;
 import rocker.client.protocol.Frame;
 import rocker.client.protocol.FrameChannel;
 import rocker.client.protocol.Protocol;
+import rocker.client.protocol.SocketTransport;
 import rocker.client.protocol.ReplyCodec;
 
 /**
@@ -73,43 +74,6 @@ public final class ClientTraining {
         }
     }
 
-    /**
-     * A blocking socket as a transport: the stand-in server has nothing to time out. (Not the client's
-     * transport, which is in a package of rocker.client that this bundle does not import.)
-     */
-    private static final class Blocking implements FrameChannel.Transport {
-        private final SocketChannel channel;
-
-        Blocking(SocketChannel channel) {
-            this.channel = channel;
-        }
-
-        @Override
-        public int read(ByteBuffer dst) throws IOException {
-            return channel.read(dst);
-        }
-
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            return channel.write(src);
-        }
-
-        @Override
-        public void shutdownInput() throws IOException {
-            channel.shutdownInput();
-        }
-
-        @Override
-        public void shutdownOutput() throws IOException {
-            channel.shutdownOutput();
-        }
-
-        @Override
-        public void close() throws IOException {
-            channel.close();
-        }
-    }
-
     /** Answers each connection's request: INFOS for LIST, STATS_REPLY for STATS, RESULT (and for ENTER some output and EXIT) else. */
     private static void serve(ServerSocketChannel listener) {
         while (true) {
@@ -119,7 +83,7 @@ public final class ClientTraining {
             } catch (IOException e) {
                 return; // closed: the training is over
             }
-            try (FrameChannel c = new FrameChannel(new Blocking(ch))) {
+            try (FrameChannel c = new FrameChannel(new SocketTransport(ch)) /* blocking: the stand-in server has nothing to time out */) {
                 Deadline d = Deadline.in(Duration.ofSeconds(10));
                 Frame f = c.read(1 << 20, d);
                 int version = f.body().getShort(0) & 0xffff;

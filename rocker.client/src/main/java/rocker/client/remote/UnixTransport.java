@@ -16,20 +16,19 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 
-import rocker.client.protocol.FrameChannel;
+import rocker.client.protocol.SocketTransport;
 
 /**
  * A Unix stream socket of the JDK ({@code SocketChannel}, {@code UnixDomainSocketAddress}) as a
- * {@link FrameChannel.Transport}: the channel is non-blocking, and a read or write that finds no data
+ * {@link rocker.client.protocol.FrameChannel.Transport}: the channel is non-blocking, and a read or write that finds no data
  * or no room waits for it at most one tick on a selector of its own (one for reading, one for writing,
  * opened when first needed). The client needs nothing else from the socket (no peer credentials, no
  * descriptor passing), so it runs without a native library and loads no more than the JDK's NIO.
  */
-public final class UnixTransport implements FrameChannel.Transport {
+public final class UnixTransport extends SocketTransport {
     /** How long a connect that finds the server's backlog full waits before it tries again. */
     private static final long BUSY_RETRY_MILLIS = 10;
 
-    private final SocketChannel channel;
     private final long tickMillis;
     private final Object readLock = new Object();
     private final Object writeLock = new Object();
@@ -40,7 +39,7 @@ public final class UnixTransport implements FrameChannel.Transport {
 
     /** Wraps a connected channel (made non-blocking here) whose reads and writes then wait at most {@code tickMillis}. */
     public UnixTransport(SocketChannel channel, int tickMillis) throws IOException {
-        this.channel = channel;
+        super(channel);
         this.tickMillis = Math.max(1, tickMillis);
         channel.configureBlocking(false);
     }
@@ -187,16 +186,6 @@ public final class UnixTransport implements FrameChannel.Transport {
             }
             return s;
         }
-    }
-
-    @Override
-    public void shutdownInput() throws IOException {
-        channel.shutdownInput();
-    }
-
-    @Override
-    public void shutdownOutput() throws IOException {
-        channel.shutdownOutput();
     }
 
     /** Closes the channel and its selectors (a channel registered with a selector keeps its descriptor until then). */
