@@ -335,12 +335,18 @@ public final class BenchMain {
         if (bw) attempt(broken, "bwrap", () -> nb.bwrap("bwrap-warmup", cfg.warmup(), 1));
         if (un) attempt(broken, "unshare", () -> nb.unshare("unshare-warmup", Math.min(3, cfg.warmup())));
         if (sb != null) attempt(broken, "socket", () -> sb.sequential(ws.dataRoot("socket-warmup"), cfg.warmup()));
+        CEnterBench ceb = sb == null ? null : CEnterBench.find(cfg.root, server.socket, ws);
+        if (sb != null && ceb == null) {
+            notes.add("c_enter: librocker_client/target/ARCH/test/bench_enter is missing (build it: make -C librocker_client tests)");
+        }
+        if (ceb != null) attempt(broken, "c-enter", () -> ceb.sequential(ws.dataRoot("c-enter-warmup"), cfg.warmup()));
 
         int blocks = cfg.blocks();
         int per = (cfg.n() + blocks - 1) / blocks;
         int unPer = (cfg.unshareN() + blocks - 1) / blocks;
         List<ClientBench.Sample> engine = new ArrayList<>();
         List<ClientBench.Sample> socket = new ArrayList<>();
+        List<ClientBench.Sample> cEnter = new ArrayList<>();
         NativeBench.Series floor = new NativeBench.Series();
         NativeBench.Series bwrap = new NativeBench.Series();
         NativeBench.Series unshare = new NativeBench.Series();
@@ -351,6 +357,7 @@ public final class BenchMain {
             if (bw) attempt(broken, "bwrap", () -> bwrap.add(nb.bwrap("bwrap-seq-" + block, per, 1)));
             if (un) attempt(broken, "unshare", () -> unshare.add(nb.unshare("unshare-seq-" + block, unPer)));
             if (sb != null) attempt(broken, "socket", () -> socket.addAll(sb.sequential(ws.dataRoot("socket-seq-" + block), per).samples()));
+            if (ceb != null) attempt(broken, "c-enter", () -> cEnter.addAll(ceb.sequential(ws.dataRoot("c-enter-seq-" + block), per)));
         }
         ClientBench.Series e = new ClientBench.Series(engine, 0);
         Stats st = Stats.of(e.starts());
@@ -381,6 +388,16 @@ public final class BenchMain {
             putStats("start_socket", Stats.of(ss.starts()));
             putStats("destroy_socket", Stats.of(ss.destroys()));
             out.printf("   socket (%s server): start %s%n", server.kind, Stats.of(ss.starts()));
+            if (!cEnter.isEmpty()) {
+                ClientBench.Series cs = new ClientBench.Series(cEnter, 0);
+                putStats("start_c_enter", Stats.of(cs.starts()));
+                r.put("start_c_enter_enter_p50_ms", Stats.of(cs.enters()).p50);
+                r.put("start_c_enter_vs_socket_p50", Stats.of(cs.starts()).p50 / Stats.of(ss.starts()).p50);
+                r.put("c_enter_does", "librocker_client's ROCKER_enter_rocker (PREPARE, join, the callback as the caller's child, "
+                        + "STARTED) through the same server, then waitpid; the callback writes the marker: the span of start_socket");
+                out.printf("   C library ROCKER_enter_rocker (same server): start %s, %.2fx the Java remote client%n", Stats.of(cs.starts()),
+                        r.get("start_c_enter_vs_socket_p50"));
+            }
         }
         failed.putAll(broken);
     }
