@@ -72,13 +72,7 @@ final class HostPaths {
 
     private int device(String path) {
         int fd = open("devices", path, Fd.O_PATH);
-        Stat s;
-        try {
-            s = Fd.stat(fd, path);
-        } catch (SysException e) {
-            Posix.close(fd);
-            throw e;
-        }
+        Stat s = statOrClose(fd, path);
         int type = s.mode & Stat.S_IFMT;
         if (type != 0020000 && type != 0060000) {
             Posix.close(fd);
@@ -92,6 +86,16 @@ final class HostPaths {
         return fd;
     }
 
+    /** The opened {@code fd}'s stat; the fd is closed when that fails. */
+    private static Stat statOrClose(int fd, String path) {
+        try {
+            return Fd.stat(fd, path);
+        } catch (SysException e) {
+            Posix.close(fd);
+            throw e;
+        }
+    }
+
     /** Read or write access by the permission bits that apply to the caller's uid and gid (no groups). */
     private boolean mayUse(Stat s) {
         int bits = s.uid == caller.uid() ? s.mode >> 6 : s.gid == caller.gid() ? s.mode >> 3 : s.mode;
@@ -101,13 +105,7 @@ final class HostPaths {
     private int dir(String path) {
         int fd = open("shared_dirs", path, Posix.O_RDONLY | Fd.O_DIRECTORY);
         if (!caller.isEngine()) {
-            Stat s;
-            try {
-                s = Fd.stat(fd, path);
-            } catch (SysException e) {
-                Posix.close(fd);
-                throw e;
-            }
+            Stat s = statOrClose(fd, path);
             if (s.uid != caller.uid()) {
                 Posix.close(fd);
                 throw new RockerException(RockerError.SYS, "permission denied: shared_dirs '" + path + "': must be a dir of uid "
