@@ -195,8 +195,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             RockerRecord record = p.building().with(RockerRecord.State.ENTERED, guard, appPid, p.building().request);
             registry.record(record);
             entered.add(guardName);
-            watcher.watch(guardName, guard.control, guard.keeperPid);
             created(record);
+            watcher.watch(guardName, guard.control, guard.keeperPid);
             LOG.info("rocker {} entered: app pid {} (the caller's child), guard pid {}", guardName, appPid, guard.guardPid);
             return RockerResult.success(appPid, guard.guardPid, guardName, "rocker " + guardName + " entered by pid " + appPid);
         } catch (RockerException | SysException | IOException e) {
@@ -491,8 +491,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             pumps.removeIf(t -> !t.isAlive());
             RockerRecord running = building.with(RockerRecord.State.RUNNING, guard, appPid, request);
             registry.record(running);
+            created(running); // before the watcher can see the app's end: CREATED comes first
             watcher.watch(name, guard.control, guard.keeperPid);
-            created(running);
             data.commit();
             LOG.info("rocker {} built for {}: guard pid {}, app pid {}, app id {}, image {}", name, caller, guard.guardPid,
                     appPid, request.appId(), request.pkgPath());
