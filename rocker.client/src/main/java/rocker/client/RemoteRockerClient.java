@@ -230,6 +230,10 @@ public class RemoteRockerClient implements RockerClient, AutoCloseable {
         if (guardName == null) {
             return CompletableFuture.failedStage(new RockerException(RockerError.PARAM_INVALID, "guard_name 'null': is required"));
         }
+        if (guardName.isEmpty() || guardName.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > RockerResult.MAX_GUARD_NAME) {
+            return CompletableFuture.failedStage(new RockerException(RockerError.PARAM_INVALID, "guard_name '" + guardName
+                    + "': must be 1 to " + RockerResult.MAX_GUARD_NAME + " bytes"));
+        }
         StreamReceiver receiver = streams.get(guardName);
         if (receiver != null) {
             return receiver.status().minimalCompletionStage();

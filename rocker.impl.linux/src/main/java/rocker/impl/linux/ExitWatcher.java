@@ -30,12 +30,40 @@ final class ExitWatcher implements AutoCloseable {
         final int adoptedGuardPid;
         final CompletableFuture<Integer> appExit = new CompletableFuture<>();
         final CompletableFuture<Void> gone = new CompletableFuture<>();
+        /** The subscribers' stages ({@link #subscribe}): told when the app ends, dropped when cancelled. */
+        private final java.util.Set<CompletableFuture<Integer>> waiters = ConcurrentHashMap.newKeySet();
 
         Watched(String name, int control, int keeperPid, int adoptedGuardPid) {
             this.name = name;
             this.control = control;
             this.keeperPid = keeperPid;
             this.adoptedGuardPid = adoptedGuardPid;
+            appExit.whenComplete((code, e) -> waiters.forEach(w -> tell(w, code, e)));
+        }
+
+        /**
+         * A stage told the app's end (at once if it has ended); cancelling it unsubscribes, so nothing of
+         * a subscriber that went away (a closed watch connection) is kept until the app ends.
+         */
+        CompletableFuture<Integer> subscribe() {
+            CompletableFuture<Integer> w = new CompletableFuture<>();
+            waiters.add(w);
+            w.whenComplete((code, e) -> waiters.remove(w));
+            if (appExit.isDone()) appExit.whenComplete((code, e) -> tell(w, code, e));
+            return w;
+        }
+
+        /** Subscribers now (for tests). */
+        int waiting() {
+            return waiters.size();
+        }
+
+        private static void tell(CompletableFuture<Integer> w, Integer code, Throwable e) {
+            if (e == null) {
+                w.complete(code);
+            } else {
+                w.completeExceptionally(e);
+            }
         }
 
         boolean adopted() {

@@ -43,7 +43,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     private final Registry registry;
     private final Duration destroyTimeout;
     private final GuardNames names = new GuardNames();
-    private final ExitWatcher watcher;
+    /** Package-private for tests (LifecycleEventsTest). */
+    final ExitWatcher watcher;
     private final GuardPool pool;
     private final Cgroups cgroups;
     private final ServerFiles serverFiles;
@@ -749,17 +750,29 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         return w.get().appExit;
     }
 
-    /** Completes on the watcher's thread when the guard reports the app's end; never polls. */
+    /**
+     * Completes on the watcher's thread when the guard reports the app's end; never polls. The stage is a
+     * {@link java.util.concurrent.CompletableFuture}: cancelling it unsubscribes (the server does, for
+     * the watches of a connection that closed).
+     */
     @Override
     public java.util.concurrent.CompletionStage<Integer> onAppExit(String guardName) {
-        java.util.concurrent.CompletableFuture<Integer> exit;
         try {
-            exit = appExit(guardName);
+            appExit(guardName); // the errors of waitForApp
         } catch (RockerException e) {
             return java.util.concurrent.CompletableFuture.failedStage(e);
         }
+        ExitWatcher.Watched w = watcher.find(guardName).orElse(null);
+        if (w == null) {
+            return java.util.concurrent.CompletableFuture.failedStage(new RockerException(RockerError.PARAM_INVALID,
+                    "guard_name '" + guardName + "': no such rocker"));
+        }
         java.util.concurrent.CompletableFuture<Integer> out = new java.util.concurrent.CompletableFuture<>();
-        exit.whenComplete((code, e) -> {
+        java.util.concurrent.CompletableFuture<Integer> sub = w.subscribe();
+        out.whenComplete((code, e) -> {
+            if (out.isCancelled()) sub.cancel(false); // unsubscribed: the watcher keeps nothing of it
+        });
+        sub.whenComplete((code, e) -> {
             if (e == null) {
                 out.complete(code);
             } else {
@@ -767,7 +780,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
                         : new RockerException(RockerError.SYS, "rocker " + guardName + ": " + e.getMessage()));
             }
         });
-        return out.minimalCompletionStage();
+        return out;
     }
 
     @Override

@@ -52,10 +52,22 @@ final class SeccompFilter {
         int rc;
         try {
             Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            // read on another thread: the bound holds even for a guard that writes nothing and never ends
+            java.util.concurrent.CompletableFuture<byte[]> read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return p.getInputStream().readAllBytes();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw failed(guard, "did not answer within 10 s");
+            }
+            try {
+                out = new String(read.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw failed(guard, "its output cannot be read: " + e);
             }
             rc = p.exitValue();
         } catch (IOException e) {

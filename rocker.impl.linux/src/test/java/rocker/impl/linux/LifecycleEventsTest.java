@@ -133,4 +133,21 @@ public class LifecycleEventsTest {
                     told.events);
         }
     }
+
+    @Test
+    public void aCancelledStageIsForgotten() throws Exception {
+        RockerResult r = run(request("c"), "/bin/sleep", "1000");
+        var stage = fx.engine.onAppExit(r.guardName()).toCompletableFuture();
+        ExitWatcher.Watched w = watched(r.guardName());
+        assertEquals(1, w.waiting());
+        stage.cancel(false);
+        assertEquals("unsubscribed: nothing kept until the app ends", 0, w.waiting());
+        var kept = fx.engine.onAppExit(r.guardName()).toCompletableFuture();
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+        assertEquals(Integer.valueOf(137), kept.get(10, TimeUnit.SECONDS));
+    }
+
+    private ExitWatcher.Watched watched(String name) {
+        return fx.engine.watcher.find(name).orElseThrow();
+    }
 }

@@ -76,6 +76,11 @@ final class Responder {
         channel.write(type, body, Deadline.in(writeTimeout));
     }
 
+    /** Ends the connection: a blocked read sees its end (the handler's thread then closes it). */
+    void shutdown() {
+        channel.shutdown();
+    }
+
     /** Waits up to one tick and tells whether the client has gone. */
     boolean clientGone() {
         return channel.peerGone();

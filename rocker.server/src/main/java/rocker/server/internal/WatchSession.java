@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
@@ -32,12 +31,16 @@ import rocker.client.protocol.ReplyCodec;
  * EXITED, when the app ends or at once when it cannot be watched; nothing polls: the engine's stage
  * completes when the guard reports. EXITED frames are written by one thread of this session, never by
  * the engine's (a client that does not read must not stall the engine). At most {@link #MAX_PENDING}
- * watches wait at once; the connection lives until the client closes it or the server stops.
+ * watches wait at once and {@link #MAX_QUEUED} frames wait to be written (a client that does not read is
+ * cut off, not buffered for); when the connection ends its watches are cancelled, so the engine keeps
+ * nothing of them. The connection lives until the client closes it or the server stops.
  */
 final class WatchSession {
     private static final Logger LOG = LoggerFactory.getLogger(WatchSession.class);
     /** Watches one connection may have waiting. */
     static final int MAX_PENDING = 1024;
+    /** Frames that may wait for a client that does not read before it is cut off. */
+    static final int MAX_QUEUED = 256;
     /** A watch connection is idle for as long as its apps run. */
     private static final Duration IDLE = Duration.ofDays(3650);
 
@@ -55,6 +58,8 @@ final class WatchSession {
     private final BooleanSupplier stopping;
     private final AtomicInteger pending = new AtomicInteger();
     private final ExecutorService writer;
+    /** The engine's stages of this connection's waiting watches: cancelled when it ends. */
+    private final java.util.Set<java.util.concurrent.CompletableFuture<Integer>> waiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     WatchSession(RockerClient engine, Peer peer, Responder out, CallDispatcher.StreamPermit permit, int maxRequestBytes,
             Ownership ownership, BooleanSupplier stopping) {
@@ -65,11 +70,12 @@ final class WatchSession {
         this.maxRequestBytes = maxRequestBytes;
         this.ownership = ownership;
         this.stopping = stopping;
-        this.writer = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "rocker-watch-" + peer.pid());
-            t.setDaemon(true);
-            return t;
-        });
+        this.writer = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.MILLISECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(MAX_QUEUED), r -> {
+                    Thread t = new Thread(r, "rocker-watch-" + peer.pid());
+                    t.setDaemon(true);
+                    return t;
+                });
     }
 
     void run(Call.Watch first) throws IOException {
@@ -101,6 +107,7 @@ final class WatchSession {
                 }
             }
         } finally {
+            for (java.util.concurrent.CompletableFuture<Integer> w : waiting) w.cancel(false); // unsubscribed
             writer.shutdown(); // what is queued is still written before the connection closes
             try {
                 writer.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
@@ -111,6 +118,11 @@ final class WatchSession {
     }
 
     private void subscribe(String name) {
+        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > RockerResult.MAX_GUARD_NAME) {
+            tell(AppExit.failed(name.substring(0, Math.min(name.length(), 40)), RockerError.PARAM_INVALID,
+                    "guard_name: at most " + RockerResult.MAX_GUARD_NAME + " bytes"));
+            return;
+        }
         Optional<RockerResult> refusal = ownership.refusal(peer, i -> i.guardName().equals(name), "guard_name '" + name + "'");
         if (refusal.isPresent()) {
             tell(AppExit.failed(name, refusal.get().error(), refusal.get().message()));
@@ -122,9 +134,12 @@ final class WatchSession {
             return;
         }
         LOG.debug("{}: watch {}", peer, name);
-        engine.onAppExit(name).whenComplete((status, e) -> {
+        java.util.concurrent.CompletableFuture<Integer> stage = engine.onAppExit(name).toCompletableFuture();
+        waiting.add(stage);
+        stage.whenComplete((status, e) -> {
+            waiting.remove(stage);
             pending.decrementAndGet();
-            tell(e == null ? AppExit.ended(name, status) : failure(name, e));
+            if (!stage.isCancelled()) tell(e == null ? AppExit.ended(name, status) : failure(name, e));
         });
     }
 
@@ -156,7 +171,11 @@ final class WatchSession {
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            // the session ended: the client is gone
+            // the session ended (the client is gone), or the client reads too slowly: cut it off
+            if (!writer.isShutdown()) {
+                LOG.warn("{}: watch connection cut off: {} frames wait for a client that does not read", peer, MAX_QUEUED);
+                out.shutdown();
+            }
         }
     }
 }

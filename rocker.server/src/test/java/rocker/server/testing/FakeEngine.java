@@ -209,8 +209,16 @@ public final class FakeEngine implements RockerClient, rocker.api.RockerPreparer
         if (r == null) {
             return java.util.concurrent.CompletableFuture.failedStage(new RockerException(RockerError.PARAM_INVALID, "no rocker " + guardName));
         }
-        return r.exit.minimalCompletionStage();
+        // as the engine's: a stage of its own, which cancelling unsubscribes
+        java.util.concurrent.CompletableFuture<Integer> w = new java.util.concurrent.CompletableFuture<>();
+        watches.add(w);
+        w.whenComplete((v, e) -> watches.remove(w));
+        r.exit.thenAccept(w::complete);
+        return w;
     }
+
+    /** The stages of onAppExit that wait now. */
+    public final java.util.Set<java.util.concurrent.CompletableFuture<Integer>> watches = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Override
     public OptionalInt waitForApp(String guardName, Duration timeout) {

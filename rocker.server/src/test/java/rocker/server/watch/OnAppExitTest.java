@@ -18,6 +18,10 @@ import rocker.api.RockerError;
 import rocker.api.RockerException;
 import rocker.api.RockerResult;
 import rocker.client.RemoteRockerClient;
+import rocker.client.protocol.Call;
+import rocker.client.protocol.CallCodec;
+import rocker.client.protocol.Protocol;
+import rocker.client.testing.RawClient;
 import rocker.client.testing.Requests;
 import rocker.server.testing.ServerFixture;
 
@@ -34,6 +38,14 @@ public class OnAppExitTest {
         RockerResult r = c.enterRocker(Requests.valid(0, 0).build(), RockerApp.of("/bin/true"));
         assertTrue(r.toString(), r.isSuccess());
         return r.guardName();
+    }
+
+    private static boolean eventually(java.util.function.BooleanSupplier check) throws InterruptedException {
+        for (int i = 0; i < 1000; i++) {
+            if (check.getAsBoolean()) return true;
+            Thread.sleep(10);
+        }
+        return check.getAsBoolean();
     }
 
     private static RockerException failure(CompletableFuture<Integer> f) throws Exception {
@@ -116,6 +128,55 @@ public class OnAppExitTest {
             fail();
         } catch (ExecutionException x) {
             assertEquals("guard_name 'null': is required", x.getCause().getMessage());
+        }
+    }
+
+    @Test
+    public void aClosedConnectionsWatchesAreCancelled() throws Exception {
+        String a;
+        try (RemoteRockerClient c = new RemoteRockerClient(fixture.socket().toString(), Duration.ofSeconds(10))) {
+            a = held(c);
+        }
+        try (RawClient raw = new RawClient(fixture.socket())) {
+            for (int i = 0; i < 3; i++) raw.send(RawClient.frame(Protocol.WATCH, CallCodec.encode(new Call.Watch(a))));
+            assertTrue("subscribed", eventually(() -> fixture.engine.watches.size() == 3));
+        }
+        assertTrue("the engine keeps nothing of a connection that closed",
+                eventually(() -> fixture.engine.watches.isEmpty()));
+        fixture.engine.finish(a);
+    }
+
+    @Test
+    public void aClientThatDoesNotReadIsCutOffAndLongNamesAreRefused() throws Exception {
+        try (RemoteRockerClient c = new RemoteRockerClient(fixture.socket().toString(), Duration.ofSeconds(10))) {
+            RockerException e = failure(c.onAppExit("x".repeat(16)).toCompletableFuture());
+            assertEquals(RockerError.PARAM_INVALID, e.error());
+            assertEquals("guard_name '" + "x".repeat(16) + "': must be 1 to 15 bytes", e.getMessage());
+        }
+        try (RawClient raw = new RawClient(fixture.socket())) {
+            byte[] watch = RawClient.frame(Protocol.WATCH, CallCodec.encode(new Call.Watch("y".repeat(2000))));
+            boolean cut = false;
+            for (int i = 0; i < 20_000 && !cut; i++) {
+                try {
+                    raw.send(watch); // each is answered at once; the answers are never read
+                } catch (java.io.IOException gone) {
+                    cut = true;
+                }
+            }
+            assertTrue("the server cut the connection off", cut);
+        }
+        // and serves on: a new watch works once the one stream slot is free again (the cut connection's
+        // thread releases it when it has closed the socket)
+        try (RemoteRockerClient c = new RemoteRockerClient(fixture.socket().toString(), Duration.ofSeconds(10))) {
+            String a = held(c);
+            CompletableFuture<Integer> ea = c.onAppExit(a).toCompletableFuture();
+            for (int i = 0; i < 50 && ea.isCompletedExceptionally(); i++) {
+                Thread.sleep(100);
+                ea = c.onAppExit(a).toCompletableFuture();
+            }
+            Thread.sleep(100);
+            fixture.engine.finish(a);
+            assertEquals(Integer.valueOf(7), ea.get(10, TimeUnit.SECONDS));
         }
     }
 }
