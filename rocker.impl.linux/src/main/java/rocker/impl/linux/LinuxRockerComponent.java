@@ -29,6 +29,7 @@ public final class LinuxRockerComponent extends RockerEngine {
                 Duration.ofMillis(config.destroyTimeoutMillis()), config.spareGuards(),
                 config.hiddenPaths() == null ? List.of() : List.of(config.hiddenPaths()),
                 config.cgroupParent() == null || config.cgroupParent().isEmpty() ? "rocker" : config.cgroupParent());
+        imageGrace(Duration.ofSeconds(config.imageGraceSeconds()));
     }
 
     @Deactivate
