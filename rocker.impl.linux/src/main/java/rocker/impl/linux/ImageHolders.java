@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -42,7 +41,8 @@ final class ImageHolders implements AutoCloseable {
     /** The guard's mode: a holder. */
     static final String FLAGS = "-h";
 
-    private static volatile boolean share = true;
+    /** The system property {@code rocker.sharedImages=false} turns sharing off (the bench's "before"). */
+    private static volatile boolean share = !"false".equals(System.getProperty("rocker.sharedImages"));
 
     /** Whether rockers share image mounts (else each gets a loop device of its own: the fallback). Tests turn it off. */
     static void share(boolean on) {
@@ -57,10 +57,8 @@ final class ImageHolders implements AutoCloseable {
     private final Registry registry;
     private final long engineId;
     private final Supplier<String> names;
-    /** Spawns a holder (keeper and guard, in its cgroup) under a record name; its record is written first. */
+    /** Spawns a holder (keeper and guard) under a record name; its record is written first. */
     private final Function<String, GuardProcess> spawner;
-    /** What goes with a holder besides its record (its cgroup). */
-    private final Consumer<String> released;
     /** Where the image is mounted inside a holder's own mount namespace: the state dir's path. */
     private final String mountPoint;
     private final int timeoutMillis;
@@ -76,12 +74,11 @@ final class ImageHolders implements AutoCloseable {
     private boolean closed;
 
     ImageHolders(Registry registry, long engineId, Supplier<String> names, Function<String, GuardProcess> spawner,
-            Consumer<String> released, String mountPoint, Duration timeout) {
+            String mountPoint, Duration timeout) {
         this.registry = registry;
         this.engineId = engineId;
         this.names = names;
         this.spawner = spawner;
-        this.released = released;
         this.mountPoint = mountPoint;
         this.timeoutMillis = (int) timeout.toMillis();
     }
@@ -223,7 +220,6 @@ final class ImageHolders implements AutoCloseable {
             Posix.kill(g.guardPid, "image holder " + name);
             Keepers.reap(g.keeperPid);
             Posix.close(g.control);
-            released.accept(name);
             registry.remove(name);
             throw e;
         }
@@ -333,7 +329,6 @@ final class ImageHolders implements AutoCloseable {
             Posix.close(pidfd);
         }
         Keepers.reapIfOurs(r.keeperPid);
-        released.accept(r.name);
         registry.remove(r.name);
         LOG.info("image {} released: its holder {} ended", r.request.pkgPath(), r.name);
     }

@@ -110,8 +110,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         this.registry = new Registry(stateDir, this::pruned);
         this.destroyTimeout = destroyTimeout;
         this.serverFiles = new ServerFiles(stateDir, hiddenPaths);
-        this.images = new ImageHolders(registry, engineId, this::newName, this::startHolder, cgroups::remove,
-                stateDir.toString(), destroyTimeout);
+        this.images = new ImageHolders(registry, engineId, this::newName, this::startHolder, stateDir.toString(), destroyTimeout);
         RockerRecord.LIVE_ENGINES.add(engineId);
         reconcile();
         images.changed(); // the holders an engine before this one left: kept while used, then for their grace period
@@ -339,13 +338,13 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         }
     }
 
-    /** What goes when a rocker is gone: its cgroups, and (once many were made) the lock files nobody holds. */
     /** A rocker whose guard was found gone when its record was read: its cgroups go, its image may be released. */
     private void pruned(String name) {
         cgroups.remove(name);
         images.changed();
     }
 
+    /** What goes when a rocker is gone: its cgroups, its image's shared mount once unused, and (once many were made) the lock files nobody holds. */
     private void gone(String name) {
         cgroups.remove(name);
         images.changed();
@@ -548,21 +547,16 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         images.grace(grace);
     }
 
-    /** An image holder (a guard in mode {@code h}, in a cgroup of its own like a spare) under the record {@code name}. */
+    /**
+     * An image holder (a guard in mode {@code h}) under the record {@code name}. It gets no cgroup: it runs
+     * no app, and a service manager stopping the server kills only its main process (dist/rocker.service).
+     */
     private GuardProcess startHolder(String name) {
-        GuardProcess g;
         try {
-            g = GuardProcess.start(guard(), ImageHolders.HOLDER_NAME, ImageHolders.FLAGS, name, stateKey());
+            return GuardProcess.start(guard(), ImageHolders.HOLDER_NAME, ImageHolders.FLAGS, name, stateKey());
         } catch (IOException e) {
             throw new RockerException(RockerError.SYS, "cannot read the state dir " + stateDir + ": " + e.getMessage(), e);
         }
-        try {
-            prepareSpare(g);
-        } catch (RuntimeException e) {
-            abandon(g);
-            throw e;
-        }
-        return g;
     }
 
     /** The limits of a request that says nothing: a spare's until a request claims it. */
