@@ -8,7 +8,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -241,11 +240,14 @@ final class ImageHolders implements AutoCloseable {
     private synchronized void schedule(long delayMillis) {
         if (closed) return;
         if (timer == null) {
-            timer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "rocker-images");
-                t.setDaemon(true);
-                return t;
+            java.util.concurrent.ScheduledThreadPoolExecutor t = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+                Thread th = new Thread(r, "rocker-images");
+                th.setDaemon(true);
+                return th;
             });
+            t.setKeepAliveTime(2, TimeUnit.SECONDS); // no idle thread between checks
+            t.allowCoreThreadTimeOut(true);
+            timer = t;
         }
         timer.schedule(() -> {
             try {
@@ -283,7 +285,6 @@ final class ImageHolders implements AutoCloseable {
                 if (now || left <= 0 || !r.isAlive()) {
                     releasing.add(r.name);
                     idleSince.remove(r.name);
-                    byKey.remove(r.image, r);
                     byKey.values().removeIf(x -> x.name.equals(r.name));
                     due.add(r);
                 } else {
