@@ -14,10 +14,16 @@
  *   device go with it (the "teardown").
  *
  * Usage:
- *   floor run  -n N [-c C] -i IMAGE -e EXECDIR -d DATAROOT -o /usr,/var,... -u UID -g GID -- APP ARGS...
+ *   floor run  -n N [-c C] [-s clone|loop] -i IMAGE -e EXECDIR -d DATAROOT -o /usr,/var,... -u UID -g GID -- APP ARGS...
  *   floor time -n N [-c C] -d DATAROOT -o /usr,/var,... [-x SUBDIR] -- CMD ARGS...
  *
  * run:  N starts, by C concurrent worker processes (default 1); run i uses the data dir DATAROOT/i.
+ *       -s: the shared-mount job (issue 19): a holder process mounts the image once (one loop device,
+ *       one squashfs superblock) in a private mount namespace of its own before the runs; each run then
+ *       gets, instead of its own loop device, a clone of that mount ("clone": setns into the holder's
+ *       namespace, open_tree(OPEN_TREE_CLONE), setns back, move_mount; Linux 5.2+) or a mount of the
+ *       holder's loop device ("loop": the kernel finds the superblock of the mounted device). The LOOP
+ *       column is then the clone (or nothing), MOUNT the move_mount (or the mount).
  * time: N runs of an external command (bwrap, unshare(1), ...): prepare DATAROOT/i as above, then
  *       posix_spawn + waitpid; "{}" in any argument is replaced by DATAROOT/i; -x also creates
  *       DATAROOT/i/SUBDIR with mode 1777 (a writable dir to bind where the overlays are missing).
@@ -47,6 +53,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -80,7 +87,20 @@ static struct {
     gid_t gid;
     const char *extra_dir;
     char **cmd;
+    const char *shared; /* NULL, "clone" or "loop" */
+    int holder_ns;      /* the holder's mount namespace (clone) */
+    char holder_dev[64]; /* the holder's loop device (loop) */
+    pid_t holder;
 } opt;
+
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#define F_OPEN_TREE_CLONE 1
+#define F_MOVE_MOUNT_F_EMPTY_PATH 0x04
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -103,7 +123,7 @@ static void out(const char *fmt, ...) {
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: floor run  -n N [-c C] -i IMAGE -e EXECDIR -d DATAROOT -o DIRS -u UID -g GID -- APP ARGS...\n"
+            "usage: floor run  -n N [-c C] [-s clone|loop] -i IMAGE -e EXECDIR -d DATAROOT -o DIRS -u UID -g GID -- APP ARGS...\n"
             "       floor time -n N [-c C] -d DATAROOT -o DIRS [-x SUBDIR] -- CMD ARGS...   ({} = the run's data dir)\n");
     exit(2);
 }
@@ -219,14 +239,28 @@ static void sandbox(const char *data, int report, uint64_t *t) {
     t[T_OVERLAYS] = now_ns();
     snprintf(p, sizeof p, "%s", opt.exec_dir);
     if (mkdir_p(p, 0755, 0, 0, 0) < 0) FAIL(T_LOOP);
-    int image = open(opt.image, O_RDONLY | O_CLOEXEC);
-    if (image < 0) FAIL(T_LOOP);
-    int loop = attach_loop(image, dev, sizeof dev);
-    if (loop < 0) FAIL(T_LOOP);
-    t[T_LOOP] = now_ns();
-    if (mount(dev, opt.exec_dir, "squashfs", MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) FAIL(T_MOUNT);
-    close(loop);
-    close(image);
+    if (opt.shared && !strcmp(opt.shared, "clone")) {
+        int self = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+        if (self < 0 || setns(opt.holder_ns, CLONE_NEWNS) < 0) FAIL(T_LOOP);
+        int tree = (int)syscall(SYS_open_tree, AT_FDCWD, opt.exec_dir, F_OPEN_TREE_CLONE | O_CLOEXEC);
+        if (tree < 0 || setns(self, CLONE_NEWNS) < 0) FAIL(T_LOOP);
+        close(self);
+        t[T_LOOP] = now_ns();
+        if (syscall(SYS_move_mount, tree, "", AT_FDCWD, opt.exec_dir, F_MOVE_MOUNT_F_EMPTY_PATH) < 0) FAIL(T_MOUNT);
+        close(tree);
+    } else if (opt.shared) {
+        t[T_LOOP] = now_ns();
+        if (mount(opt.holder_dev, opt.exec_dir, "squashfs", MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) FAIL(T_MOUNT);
+    } else {
+        int image = open(opt.image, O_RDONLY | O_CLOEXEC);
+        if (image < 0) FAIL(T_LOOP);
+        int loop = attach_loop(image, dev, sizeof dev);
+        if (loop < 0) FAIL(T_LOOP);
+        t[T_LOOP] = now_ns();
+        if (mount(dev, opt.exec_dir, "squashfs", MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) FAIL(T_MOUNT);
+        close(loop);
+        close(image);
+    }
     if (sethostname("floor", 5) < 0) FAIL(T_MOUNT);
     t[T_MOUNT] = now_ns();
     pid_t app = fork();
@@ -343,6 +377,55 @@ static int one_run(long i) {
     return 0;
 }
 
+/*
+ * The shared mount's holder: a child in a private mount namespace of its own that mounts the image once
+ * on the exec dir there and waits to be killed (never visible on the host). 0, or -1 with errno.
+ */
+static int start_holder(void) {
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC) < 0) return -1;
+    opt.holder = fork();
+    if (opt.holder < 0) return -1;
+    if (opt.holder == 0) {
+        close(ready[0]);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        char ok = 0;
+        int image = -1, loop = -1;
+        if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+            mkdir_p(opt.exec_dir, 0755, 0, 0, 0) == 0 && (image = open(opt.image, O_RDONLY | O_CLOEXEC)) >= 0 &&
+            (loop = attach_loop(image, opt.holder_dev, sizeof opt.holder_dev)) >= 0 &&
+            mount(opt.holder_dev, opt.exec_dir, "squashfs", MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) == 0) {
+            ok = 1;
+        } else {
+            perror("floor: the shared mount's holder");
+        }
+        if (loop >= 0) close(loop);
+        if (image >= 0) close(image);
+        if (write(ready[1], &ok, 1) < 0 || !ok) _exit(1);
+        if (write(ready[1], opt.holder_dev, sizeof opt.holder_dev) < 0) _exit(1);
+        for (;;) pause();
+    }
+    close(ready[1]);
+    char ok = 0;
+    if (read(ready[0], &ok, 1) != 1 || !ok || read(ready[0], opt.holder_dev, sizeof opt.holder_dev) != (ssize_t)sizeof opt.holder_dev) {
+        close(ready[0]);
+        errno = EIO;
+        return -1;
+    }
+    close(ready[0]);
+    char ns[64];
+    snprintf(ns, sizeof ns, "/proc/%d/ns/mnt", (int)opt.holder);
+    opt.holder_ns = open(ns, O_RDONLY | O_CLOEXEC);
+    return opt.holder_ns < 0 ? -1 : 0;
+}
+
+static void stop_holder(void) {
+    if (opt.holder <= 0) return;
+    kill(opt.holder, SIGKILL);
+    while (waitpid(opt.holder, NULL, 0) < 0 && errno == EINTR) {
+    }
+}
+
 static int worker(long w) {
     for (long i = w; i < opt.n; i += opt.c) {
         if (one_run(i) < 0) return 1;
@@ -383,6 +466,7 @@ int main(int argc, char **argv) {
         else if (strcmp(o, "-u") == 0) opt.uid = (uid_t)atol(v);
         else if (strcmp(o, "-g") == 0) opt.gid = (gid_t)atol(v);
         else if (strcmp(o, "-x") == 0) opt.extra_dir = v;
+        else if (strcmp(o, "-s") == 0 && (!strcmp(v, "clone") || !strcmp(v, "loop"))) opt.shared = v;
         else usage();
     }
     if (a >= argc || opt.n < 1 || opt.c < 1 || !opt.data_root) usage();
@@ -393,7 +477,16 @@ int main(int argc, char **argv) {
         if (strlen(opt.overlays[k]) > 255) usage();
     }
     opt.cmd = argv + a;
-    if (opt.c == 1) return worker(0);
+    if (opt.shared && (!opt.run_mode || start_holder() < 0)) {
+        fprintf(stderr, "floor: cannot start the shared mount's holder: %s\n", strerror(errno));
+        stop_holder();
+        return 1;
+    }
+    if (opt.c == 1) {
+        int rc = worker(0);
+        stop_holder();
+        return rc;
+    }
     pid_t *workers = calloc((size_t)opt.c, sizeof *workers);
     for (long w = 0; w < opt.c; w++) {
         workers[w] = fork();
@@ -414,5 +507,6 @@ int main(int argc, char **argv) {
         }
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) rc = 1;
     }
+    stop_holder();
     return rc;
 }

@@ -5,7 +5,10 @@
  *
  * Started by the engine with posix_spawn():
  *   rocker-guard NAME HOSTNAME FLAGS [RECORD STATEKEY]
- *                                           FLAGS: string of 'n' (private network), 'r' (--rm);
+ *                                           FLAGS: string of 'n' (private network), 'r' (--rm),
+ *                                           'h' (an image holder: holds a shared image mount in its
+ *                                           mount namespace, gets no app and keeps living when the
+ *                                           engine's end of the control socket closes);
  *                                           RECORD, STATEKEY: the rocker's record name and its state
  *                                           dir's device:inode, unused here but in /proc/PID/cmdline,
  *                                           where an engine that starts reconciling finds them
@@ -1129,7 +1132,7 @@ static int become_rocker(const char *name, const char *hostname) {
     return step;
 }
 
-static void guard(const char *name, const char *hostname, int private_net, int remove_on_exit, int keeper_said) {
+static void guard(const char *name, const char *hostname, int private_net, int remove_on_exit, int holder, int keeper_said) {
     /* speak only after the keeper has reported our pid: the engine reads "P" before "R" */
     char c;
     while (read(keeper_said, &c, 1) < 0 && errno == EINTR) {
@@ -1202,8 +1205,8 @@ static void guard(const char *name, const char *hostname, int private_net, int r
             ssize_t n = receive(buf, fds, &nfds);
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) {
-                /* the engine went away: a spare that never got an app ends; a rocker keeps guarding */
-                if (!app && !joined) _exit(0);
+                /* the engine went away: a spare that never got an app ends; a rocker (or a holder) keeps guarding */
+                if (!app && !joined && !holder) _exit(0);
                 close(CTL);
                 ctl_open = 0;
                 continue;
@@ -1304,6 +1307,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++) signal(ignored[i], SIG_IGN);
     int private_net = strchr(argv[3], 'n') != NULL;
     int remove_on_exit = strchr(argv[3], 'r') != NULL;
+    int holder = strchr(argv[3], 'h') != NULL;
     int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | (private_net ? CLONE_NEWNET : 0);
     if (FAULT(S_UNSHARE) || unshare(flags) < 0) die(S_UNSHARE);
     /* before any other mount: nothing done in the rocker may propagate to the host */
@@ -1315,7 +1319,7 @@ int main(int argc, char **argv) {
     if (g < 0) die(S_FORK);
     if (g == 0) {
         close(said[1]);
-        guard(argv[1], argv[2], private_net, remove_on_exit, said[0]);
+        guard(argv[1], argv[2], private_net, remove_on_exit, holder, said[0]);
         _exit(0);
     }
     close(said[0]);

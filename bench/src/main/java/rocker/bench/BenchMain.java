@@ -54,7 +54,7 @@ public final class BenchMain {
             "  --native DIR    where floor, marker and rocker-guard are (default ROOT/bench/target/native)",
             "  --guard FILE    the rocker-guard the in-process engine uses (default NATIVE/rocker-guard)",
             "  --only P,...    run only these parts: start (all contenders) concurrent footprint profile",
-            "                  server cli (./rocker ls beside a plain-JVM floor) scale pg jmh");
+            "                  images (shared image mounts) server cli (./rocker ls beside a plain-JVM floor) scale pg jmh");
 
     enum Mode { FULL, QUICK, SMOKE }
 
@@ -193,6 +193,7 @@ public final class BenchMain {
                 else if (wantServer) part("server", this::serverStart);
                 if (cfg.want("start")) part("start latency (interleaved)", () -> starts(eb, nb));
                 if (cfg.want("concurrent")) part("8 concurrent (interleaved)", () -> concurrent(eb, nb));
+                if (cfg.want("images")) part("shared image mounts", this::images);
                 if (cfg.want("footprint")) part("guard footprint", () -> guardFootprint(eb));
                 if (cfg.profileRuns() > 0 && cfg.want("profile")) part("profile", () -> profile(eb));
                 if (server != null && cfg.want("cli")) part("client commands", this::cliCommands);
@@ -332,6 +333,8 @@ public final class BenchMain {
         // warm-up: JIT, page cache, the first loop devices; not counted
         eb.sequential(ws.dataRoot("engine-warmup"), cfg.warmup());
         nb.floor("floor-warmup", cfg.warmup(), 1);
+        nb.floor("floor-shared-warmup", cfg.warmup(), 1, "clone");
+        nb.floor("floor-shared-loop-warmup", cfg.warmup(), 1, "loop");
         if (bw) attempt(broken, "bwrap", () -> nb.bwrap("bwrap-warmup", cfg.warmup(), 1));
         if (un) attempt(broken, "unshare", () -> nb.unshare("unshare-warmup", Math.min(3, cfg.warmup())));
         if (sb != null) attempt(broken, "socket", () -> sb.sequential(ws.dataRoot("socket-warmup"), cfg.warmup()));
@@ -348,11 +351,15 @@ public final class BenchMain {
         List<ClientBench.Sample> socket = new ArrayList<>();
         List<ClientBench.Sample> cEnter = new ArrayList<>();
         NativeBench.Series floor = new NativeBench.Series();
+        NativeBench.Series floorShared = new NativeBench.Series();
+        NativeBench.Series floorSharedLoop = new NativeBench.Series();
         NativeBench.Series bwrap = new NativeBench.Series();
         NativeBench.Series unshare = new NativeBench.Series();
         for (int k = 0; k < blocks; k++) {
             engine.addAll(eb.sequential(ws.dataRoot("engine-seq-" + k), per).samples());
             floor.add(nb.floor("floor-seq-" + k, per, 1));
+            floorShared.add(nb.floor("floor-shared-seq-" + k, per, 1, "clone"));
+            floorSharedLoop.add(nb.floor("floor-shared-loop-seq-" + k, per, 1, "loop"));
             int block = k;
             if (bw) attempt(broken, "bwrap", () -> bwrap.add(nb.bwrap("bwrap-seq-" + block, per, 1)));
             if (un) attempt(broken, "unshare", () -> unshare.add(nb.unshare("unshare-seq-" + block, unPer)));
@@ -375,6 +382,15 @@ public final class BenchMain {
         for (Map.Entry<String, List<Long>> x : floor.steps.entrySet()) steps.put(x.getKey(), Stats.of(x.getValue()).p50);
         r.put("floor_steps_p50_ms", steps);
         out.printf("   floor: start %s%n", fs);
+        putStats("floor_shared", Stats.of(floorShared.starts));
+        putStats("floor_shared_loop", Stats.of(floorSharedLoop.starts));
+        for (String[] x : new String[][] {{"floor_shared_steps_p50_ms", "clone"}, {"floor_shared_loop_steps_p50_ms", "loop"}}) {
+            NativeBench.Series s = x[1].equals("clone") ? floorShared : floorSharedLoop;
+            Map<String, Object> st2 = new LinkedHashMap<>();
+            for (Map.Entry<String, List<Long>> y : s.steps.entrySet()) st2.put(y.getKey(), Stats.of(y.getValue()).p50);
+            r.put(x[0], st2);
+        }
+        out.printf("   floor, shared mount: clone %s; the holder's loop device %s%n", Stats.of(floorShared.starts), Stats.of(floorSharedLoop.starts));
         if (!bwrap.starts.isEmpty()) {
             putStats("bwrap", Stats.of(bwrap.starts));
             out.printf("   %s: run %s%n", r.get("bwrap_version"), Stats.of(bwrap.starts));
@@ -402,6 +418,43 @@ public final class BenchMain {
         failed.putAll(broken);
     }
 
+    /**
+     * Shared image mounts (issue 19): the first rocker of an image (cold) against the seed's floor, a static
+     * busybox app's first output cold and warm, and the loop devices 100 live rockers of 3 images use. On an
+     * engine of its own with no grace period (its holders go with their last rocker), 2 spare guards.
+     */
+    private void images() throws Exception {
+        String guard = cfg.guard;
+        rocker.impl.linux.RockerEngine engine = new rocker.impl.linux.RockerEngine(ws.root.resolve("state-images"), () -> guard,
+                Duration.ofSeconds(10), 2);
+        engine.imageGrace(Duration.ZERO);
+        cleanup.add("images engine", engine::close);
+        Tracker tracker = new Tracker("images", engine);
+        trackers.add(tracker);
+        cleanup.add("rockers of images", tracker::destroyAll);
+        ImageBench ib = new ImageBench(ws, engine, tracker);
+        ib.coldStarts(cfg.warmup());
+        Stats cold = Stats.of(ib.coldStarts(Math.max(3, cfg.n() / 2)));
+        putStats("start_cold", cold);
+        out.printf("   engine, first rocker of an image: start %s%n", cold);
+        java.util.Optional<Path> bb = java.util.stream.Stream.of("/bin/busybox", "/usr/bin/busybox").map(Path::of)
+                .filter(Files::isExecutable).findFirst();
+        if (bb.isEmpty()) {
+            skipped.put("busybox app", "missing busybox (apt-get install busybox-static)");
+        } else {
+            List<List<Long>> app = ib.busybox(bb.get(), Math.max(3, cfg.probes()));
+            putStats("app_busybox_cold", Stats.of(app.get(0)));
+            putStats("app_busybox_warm", Stats.of(app.get(1)));
+            out.printf("   busybox app, enterRocker -> first output: cold %s; warm %s%n", Stats.of(app.get(0)), Stats.of(app.get(1)));
+        }
+        int live = cfg.mode == Mode.SMOKE ? 12 : 100;
+        int loops = ib.loopsInUse(live, 3);
+        r.put("loops_in_use_live_rockers", live);
+        r.put("loops_in_use_100_live_3_images", loops);
+        out.printf("   %d live rockers of 3 images: %d loop devices%n", live, loops);
+        cleanup.runNow("images engine");
+    }
+
     /** 8 concurrent clients (or floor/bwrap worker processes), interleaved in blocks like {@link #starts}. */
     private void concurrent(ClientBench eb, NativeBench nb) throws Exception {
         boolean bw = !failed.containsKey("bwrap") && !skipped.containsKey("bwrap") && r.get("bwrap_version") != null;
@@ -411,6 +464,7 @@ public final class BenchMain {
         List<ClientBench.Sample> engine = new ArrayList<>();
         List<ClientBench.Sample> socket = new ArrayList<>();
         NativeBench.Series floor = new NativeBench.Series();
+        NativeBench.Series floorShared = new NativeBench.Series();
         NativeBench.Series bwrap = new NativeBench.Series();
         long engineWall = 0;
         for (int k = 0; k < blocks; k++) {
@@ -418,6 +472,7 @@ public final class BenchMain {
             engine.addAll(es.samples());
             engineWall += es.wallNs();
             floor.add(nb.floor("floor-c8-" + k, per, 8));
+            floorShared.add(nb.floor("floor-shared-c8-" + k, per, 8, "clone"));
             int block = k;
             if (bw) attempt(broken, "bwrap (8 concurrent)", () -> bwrap.add(nb.bwrap("bwrap-c8-" + block, per, 8)));
             if (sb != null && cfg.mode != Mode.SMOKE) {
@@ -429,6 +484,7 @@ public final class BenchMain {
         r.put("concurrent8_destroy_p50_ms", Stats.of(e.destroys()).p50);
         r.put("concurrent8_starts_per_s", Math.round(engine.size() / (engineWall / 1e9) * 10) / 10.0);
         putStats("floor_concurrent8", Stats.of(floor.starts));
+        putStats("floor_shared_concurrent8", Stats.of(floorShared.starts));
         if (!bwrap.starts.isEmpty()) putStats("bwrap_concurrent8", Stats.of(bwrap.starts));
         if (!socket.isEmpty()) putStats("concurrent8_socket", Stats.of(new ClientBench.Series(socket, 0).starts()));
         out.printf("   8 at once: engine %s; floor %s%n", Stats.of(e.starts()), Stats.of(floor.starts));
@@ -766,12 +822,23 @@ public final class BenchMain {
         ratio("ratio_start_vs_unshare", "start_p50_ms", "unshare_p50_ms");
         ratio("ratio_socket_vs_engine", "start_socket_p50_ms", "start_p50_ms");
         ratio("ratio_concurrent8_vs_floor_concurrent8", "concurrent8_p50_ms", "floor_concurrent8_p50_ms");
+        ratio("ratio_start_vs_floor_shared", "start_p50_ms", "floor_shared_p50_ms");
+        ratio("ratio_start_cold_vs_floor", "start_cold_p50_ms", "floor_p50_ms");
+        ratio("ratio_concurrent8_vs_floor_shared_concurrent8", "concurrent8_p50_ms", "floor_shared_concurrent8_p50_ms");
+        ratio("ratio_app_busybox_warm_vs_cold", "app_busybox_warm_p50_ms", "app_busybox_cold_p50_ms");
         ratio("ratio_500_live_vs_0_live", "start_p50_ms_with_500_live", "start_p50_ms_with_0_live");
         ratio("ratio_pg_tps", "pg_tps_rocker", "pg_tps_native");
         ratio("ratio_cli_ls_vs_floor", "cli_ls_p50_ms", "cli_floor_ls_p50_ms");
         ratio("ratio_cli_launcher_ls_vs_floor", "cli_launcher_ls_p50_ms", "cli_floor_ls_p50_ms");
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("start_p50 <= 1.25 x floor_p50", check(num("ratio_start_vs_floor"), v -> v <= 1.25));
+        t.put("start_p50 (warm image) <= 0.8 x floor_p50 (per-sandbox loop)", check(num("ratio_start_vs_floor"), v -> v <= 0.8));
+        t.put("first rocker of an image <= 1.25 x floor_p50", check(num("ratio_start_cold_vs_floor"), v -> v <= 1.25));
+        t.put("start_p50 <= 1.25 x shared-mount floor", check(num("ratio_start_vs_floor_shared"), v -> v <= 1.25));
+        t.put("8 concurrent <= 1.3 x floor's 8 workers", check(num("ratio_concurrent8_vs_floor_concurrent8"), v -> v <= 1.3));
+        t.put("socket <= 1.1 x engine", check(num("ratio_socket_vs_engine"), v -> v <= 1.1));
+        t.put("busybox app first output, warm <= 0.5 x cold", check(num("ratio_app_busybox_warm_vs_cold"), v -> v <= 0.5));
+        t.put("100 live rockers of 3 images use 3 loop devices", check(num("loops_in_use_100_live_3_images"), v -> v <= 3));
         t.put("start_p50 < bwrap_p50", check(num("ratio_start_vs_bwrap"), v -> v < 1.0));
         t.put("guard_rss < 1 MiB", check(num("guard_rss_kib"), v -> v < 1024));
         t.put("server_idle_rss <= 64 MiB", check(num("server_idle_rss_mib"), v -> v <= 64));

@@ -45,13 +45,22 @@ final class NativeBench {
         this.floor = ws.nativeDir.resolve("floor");
     }
 
-    /** The floor: {@code n} starts by {@code c} worker processes. */
+    /** The floor: {@code n} starts by {@code c} worker processes, each with a loop device of its own (the seed's job). */
     Series floor(String part, int n, int c) throws IOException, InterruptedException {
+        return floor(part, n, c, null);
+    }
+
+    /**
+     * The floor; with {@code shared} ("clone" or "loop") the shared-mount job: the image mounted once by a
+     * holder, each start a clone of that mount (or a mount of the holder's loop device): warm page cache.
+     */
+    Series floor(String part, int n, int c, String shared) throws IOException, InterruptedException {
         Path data = ws.dataRoot(part);
-        List<String> cmd = List.of(floor.toString(), "run", "-n", Integer.toString(n), "-c", Integer.toString(c),
-                "-i", ws.image.toString(), "-e", ws.exec.toString(), "-d", data.toString(),
+        List<String> cmd = new ArrayList<>(List.of(floor.toString(), "run", "-n", Integer.toString(n), "-c", Integer.toString(c)));
+        if (shared != null) cmd.addAll(List.of("-s", shared));
+        cmd.addAll(List.of("-i", ws.image.toString(), "-e", ws.exec.toString(), "-d", data.toString(),
                 "-o", String.join(",", Workspace.OVERLAYS), "-u", Integer.toString(Workspace.UID),
-                "-g", Integer.toString(Workspace.GID), "--", ws.exec + "/marker");
+                "-g", Integer.toString(Workspace.GID), "--", ws.exec + "/marker"));
         Series s = run(part, cmd, n);
         if (!Workspace.markerWritten(data.resolve("0"))) {
             throw new BenchException("floor: the app ran but wrote no marker in " + data.resolve("0/upper" + Workspace.MARKER));

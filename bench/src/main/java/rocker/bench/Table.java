@@ -18,11 +18,17 @@ final class Table {
         row(out, r, "rocker, in-process engine", "start");
         row(out, r, "rocker, through the socket (" + r.getOrDefault("server_kind", "-") + ")", "start_socket");
         row(out, r, "floor (C, same kernel work)", "floor");
+        row(out, r, "floor, shared image mount (clone)", "floor_shared");
+        row(out, r, "floor, shared image mount (holder's loop dev)", "floor_shared_loop");
+        row(out, r, "rocker, engine, first rocker of an image", "start_cold");
+        row(out, r, "busybox app, first output, cold image", "app_busybox_cold");
+        row(out, r, "busybox app, first output, warm image", "app_busybox_warm");
         row(out, r, "bwrap (less work: see bwrap_does) *", "bwrap");
         row(out, r, "unshare(1) + sh + mount(8) + setpriv *", "unshare");
         row(out, r, "rocker, engine, 8 concurrent clients", "concurrent8");
         row(out, r, "rocker, socket, 8 concurrent clients", "concurrent8_socket");
         row(out, r, "floor, 8 concurrent workers", "floor_concurrent8");
+        row(out, r, "floor, shared mount, 8 concurrent workers", "floor_shared_concurrent8");
         row(out, r, "bwrap, 8 concurrent *", "bwrap_concurrent8");
         out.println("  * whole run from spawn to reaped, teardown included: compare with the cycle figures below");
         out.printf("%-52s %9s%n", "rocker enterRocker() returned (app started)", v(r, "start_enter_p50_ms"));
@@ -40,6 +46,8 @@ final class Table {
         out.println("ratios (same run)");
         for (String k : List.of("ratio_start_vs_floor", "ratio_cycle_vs_floor_cycle", "ratio_start_vs_bwrap", "ratio_cycle_vs_bwrap",
                 "ratio_start_vs_unshare", "ratio_socket_vs_engine", "ratio_concurrent8_vs_floor_concurrent8",
+                "ratio_start_vs_floor_shared", "ratio_start_cold_vs_floor", "ratio_concurrent8_vs_floor_shared_concurrent8",
+                "ratio_app_busybox_warm_vs_cold", "loops_in_use_100_live_3_images",
                 "ratio_500_live_vs_0_live", "ratio_pg_tps", "ratio_cli_ls_vs_floor", "ratio_cli_launcher_ls_vs_floor")) {
             out.printf("  %-50s %9s%n", k, v(r, k));
         }

@@ -407,7 +407,8 @@ public class ChaosIT {
         Map<String, Wire.Info> after = list();
         if (!after.isEmpty()) problems.add("still listed after killing every listed rocker: " + after.keySet());
         for (Proc p : processesWithKey(stateKey)) {
-            if (p.guard && !isSpareOf(p, serverPid)) problems.add("a guard lives after every listed rocker was killed: " + p
+            // an image holder stays for its grace period after its last rocker (docs/engine.md, "Shared image mounts")
+            if (p.guard && !isSpareOf(p, serverPid) && !isHolder(p)) problems.add("a guard lives after every listed rocker was killed: " + p
                     + " " + describeRecord(p.recordName()));
         }
         recordNames();
@@ -488,7 +489,7 @@ public class ChaosIT {
         List<String> problems = new ArrayList<>();
         Map<String, Proc> live = new TreeMap<>();
         for (Proc p : processesWithKey(stateKey)) {
-            if (p.guard && !isSpareOf(p, serverPid)) live.put(p.recordName(), p);
+            if (p.guard && !isSpareOf(p, serverPid) && !isHolder(p)) live.put(p.recordName(), p);
         }
         note("listed " + when + ": " + listed.keySet() + "; live guards: " + live.keySet());
         List<String> otherFiles = otherRegistryFiles();
@@ -688,6 +689,12 @@ public class ChaosIT {
         return r != null && !"RUNNING".equals(r.getProperty("state")) && Long.toString(serverPid).equals(r.getProperty("owner_pid"));
     }
 
+    /** An image holder (record HOLDER): not a rocker, never listed, any engine's to keep or release. */
+    private boolean isHolder(Proc p) {
+        Properties r = records().get(p.recordName());
+        return r != null && "HOLDER".equals(r.getProperty("state")) && Integer.toString(p.pid).equals(r.getProperty("guard_pid"));
+    }
+
     /** Files in the registry dir besides records and status sockets (temporary files of a write cut short). */
     private List<String> otherRegistryFiles() throws IOException {
         List<String> out = new ArrayList<>();
@@ -749,6 +756,11 @@ public class ChaosIT {
                 Proc g = guards.get(name);
                 if (g == null || !listed.contains(name) || !Integer.toString(g.pid).equals(p.getProperty("guard_pid"))) {
                     out.add("record of a dead or unlisted rocker: " + name + " " + p + " (guard: " + g + ")");
+                }
+            } else if ("HOLDER".equals(st)) {
+                Proc g = guards.get(name);
+                if (g == null || !Integer.toString(g.pid).equals(p.getProperty("guard_pid"))) {
+                    out.add("HOLDER record without its live holder: " + name + " " + p);
                 }
             } else if (!Long.toString(serverPid).equals(p.getProperty("owner_pid"))) {
                 out.add(st + " record of an engine that is gone: " + name + " " + p + " (guard: " + guards.get(name) + ")");

@@ -283,7 +283,8 @@ final class Rig implements TestRule {
         ConfigurationAdmin ca = (ConfigurationAdmin) await("(objectClass=" + ConfigurationAdmin.class.getName() + ")");
         // no spare guards: every test must leave no keeper child, and spares (started ahead of need) are
         // keeper children; the spare pool is covered by rocker.impl.linux's SpareGuardTest
-        update(ca, ENGINE_PID, "stateDir", stateDir.toString(), "spareGuards", "0");
+        // and no grace period for an image's shared mount: its holder (a keeper child too) goes with its last rocker
+        update(ca, ENGINE_PID, "stateDir", stateDir.toString(), "spareGuards", "0", "imageGraceSeconds", "0");
         update(ca, SERVER_PID, "socket.path", socket.toString(), "state.dir", stateDir.toString());
         update(ca, REMOTE_PID, "socket.path", socket.toString());
     }

@@ -24,6 +24,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + " (v1 controllers' and v2's): a relative path of plain names. Kept when the engine stops (other engines may use it).")
     String cgroupParent() default "rocker";
 
+    @AttributeDefinition(name = "Image grace (s)", description = "How long an image's shared mount is kept once no rocker uses it,"
+            + " so that a restarted app finds it warm; 0: released with its last rocker.")
+    int imageGraceSeconds() default 60;
+
     @AttributeDefinition(name = "Destroy timeout (ms)", description = "How long destroy waits for a rocker to be gone.")
     int destroyTimeoutMillis() default 10_000;
 }

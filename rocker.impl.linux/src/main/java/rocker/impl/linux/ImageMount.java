@@ -3,30 +3,40 @@ package rocker.impl.linux;
 import rocker.impl.linux.sys.Posix;
 
 /**
- * The squashfs image on a read-only, auto-clearing loop device, mounted read-only, nosuid, nodev
- * on the opened exec dir. Once mounted the loop device lives exactly as long as the mount: when the
- * rocker's mount namespace goes, the kernel detaches it.
+ * The squashfs image on the opened exec dir: a clone of the image's one shared mount when there is a
+ * {@link ImageHolders.Lease}, else (the fallback) on a read-only, auto-clearing loop device of the
+ * rocker's own, mounted read-only, nosuid, nodev. Either way the rocker's mount is its own reference:
+ * a loop device of its own lives exactly as long as the mount (when the rocker's mount namespace goes,
+ * the kernel detaches it), a shared one as long as any mount of its superblock.
  */
 final class ImageMount implements MountOp {
     private final int imageFd;
     private final String imagePath;
     private final ExecDir target;
+    private final ImageHolders.Lease shared;
 
-    ImageMount(int imageFd, String imagePath, ExecDir target) {
+    ImageMount(int imageFd, String imagePath, ExecDir target, ImageHolders.Lease shared) {
         this.imageFd = imageFd;
         this.imagePath = imagePath;
         this.target = target;
+        this.shared = shared;
     }
 
     @Override
     public String describe() {
-        return "mount the image " + imagePath + " on the exec dir";
+        return "mount the image " + imagePath + " on the exec dir" + (shared == null ? "" : " (shared, holder " + shared.holder + ")");
     }
 
     @Override
     public void apply() {
-        try (LoopDevice loop = LoopDevice.attach(imageFd, imagePath)) {
-            Posix.mount(loop.path(), target.target(), "squashfs", Posix.MS_RDONLY | Posix.MS_NOSUID | Posix.MS_NODEV, null);
+        try {
+            if (shared != null) {
+                shared.attach(target.fd());
+                return;
+            }
+            try (LoopDevice loop = LoopDevice.attach(imageFd, imagePath)) {
+                Posix.mount(loop.path(), target.target(), "squashfs", Posix.MS_RDONLY | Posix.MS_NOSUID | Posix.MS_NODEV, null);
+            }
         } finally {
             target.close();
         }

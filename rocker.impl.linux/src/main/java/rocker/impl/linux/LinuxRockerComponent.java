@@ -33,6 +33,7 @@ public final class LinuxRockerComponent extends RockerEngine {
                 Duration.ofMillis(config.destroyTimeoutMillis()), config.spareGuards(),
                 config.hiddenPaths() == null ? List.of() : List.of(config.hiddenPaths()),
                 config.cgroupParent() == null || config.cgroupParent().isEmpty() ? "rocker" : config.cgroupParent());
+        imageGrace(Duration.ofSeconds(config.imageGraceSeconds()));
     }
 
     /** EventAdmin, when there is one ({@link EventAdminBridge}): the lifecycle events go there. */

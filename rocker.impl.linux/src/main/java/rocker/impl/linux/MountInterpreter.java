@@ -28,12 +28,12 @@ final class MountInterpreter {
         "rocker.impl.linux.GuardMessage", "rocker.impl.linux.LockFiles", "rocker.impl.linux.LockFiles$Lock",
         "rocker.impl.linux.DevDir", "rocker.impl.linux.ExecDir",
         "rocker.impl.linux.HideDir", "rocker.impl.linux.HostPaths", "rocker.impl.linux.HostPaths$Opened",
-        "rocker.impl.linux.ImageMount", "rocker.impl.linux.LoopDevice", "rocker.impl.linux.OverlayMount",
+        "rocker.impl.linux.ImageMount", "rocker.impl.linux.ImageHolders$Lease", "rocker.impl.linux.LoopDevice", "rocker.impl.linux.OverlayMount",
         "rocker.impl.linux.PrivateDir", "rocker.impl.linux.ReadOnlyFile", "rocker.impl.linux.ReadOnlyHost",
         "rocker.impl.linux.ReadOnlyHost$Entry", "rocker.impl.linux.RootWalk", "rocker.impl.linux.ShareMount",
         "rocker.impl.linux.sys.Arch", "rocker.impl.linux.sys.Credentials", "rocker.impl.linux.sys.Errno",
         "rocker.impl.linux.sys.Fd", "rocker.impl.linux.sys.Loop", "rocker.impl.linux.sys.LoopConfig",
-        "rocker.impl.linux.sys.LoopInfo64",
+        "rocker.impl.linux.sys.LoopInfo64", "rocker.impl.linux.sys.MountApi",
         "rocker.impl.linux.sys.Posix", "rocker.impl.linux.sys.Scratch", "rocker.impl.linux.sys.Stat",
         "rocker.impl.linux.sys.SysException", "rocker.impl.linux.sys.ControlMessages",
         "rocker.impl.linux.sys.Interrupted", "rocker.impl.linux.sys.IoVec", "rocker.impl.linux.sys.MsgHdr",
@@ -50,10 +50,15 @@ final class MountInterpreter {
     }
 
     static void run(String rocker, int guardPid, MountPlan plan) {
+        run(rocker, guardPid, plan.ops());
+    }
+
+    /** Applies {@code ops} in the mount namespace of {@code guardPid} (a rocker's, or an image holder's). */
+    static void run(String rocker, int guardPid, java.util.List<MountOp> ops) {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread worker = new Thread(() -> {
             try {
-                enterAndApply(guardPid, plan);
+                enterAndApply(guardPid, ops);
             } catch (Throwable e) { // anything, even an Error, means the plan did not complete
                 failure.set(e);
             }
@@ -77,7 +82,7 @@ final class MountInterpreter {
         }
     }
 
-    private static void enterAndApply(int guardPid, MountPlan plan) {
+    private static void enterAndApply(int guardPid, java.util.List<MountOp> ops) {
         String ns = "/proc/" + guardPid + "/ns/mnt";
         int nsFd;
         try {
@@ -92,7 +97,7 @@ final class MountInterpreter {
             throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot enter the rocker's mount namespace: "
                     + e.getMessage(), e);
         }
-        for (MountOp op : plan.ops()) {
+        for (MountOp op : ops) {
             try {
                 op.apply();
             } catch (SysException e) {

@@ -36,7 +36,7 @@ final class MountPlan implements AutoCloseable {
 
     /** {@code lock}: locks the opened data dir right after it is opened, and its layers once they are made. */
     static MountPlan of(RockerRequest request, RockerCaller caller, DataDir data, DataDirLock lock, int imageFd,
-            List<MountOp> serverFiles) {
+            ImageHolders.Lease sharedImage, List<MountOp> serverFiles) {
         List<String> privateDirs = new ArrayList<>(PRIVATE_DIRS);
         privateDirs.removeAll(request.overlayDirs());
         HostPaths host = new HostPaths(request, caller);
@@ -57,7 +57,7 @@ final class MountPlan implements AutoCloseable {
         String exec = request.execDir();
         ExecDir execDir = new ExecDir(exec, covered(exec, request), caller.isEngine());
         ops.add(execDir);
-        ops.add(new ImageMount(imageFd, request.pkgPath(), execDir)); // needs the host's /dev/loop*
+        ops.add(new ImageMount(imageFd, request.pkgPath(), execDir, sharedImage)); // needs the host's /dev/loop*
         ops.add(new DevDir(host));
         ops.add(MountOp.of("share the shared dirs", () -> {
             for (HostPaths.Opened share : host.shares()) {

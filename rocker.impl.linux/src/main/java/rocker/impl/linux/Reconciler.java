@@ -43,11 +43,12 @@ final class Reconciler {
         int tornDown;
         int orphans;
         int othersBuilding;
+        int holders;
 
         @Override
         public String toString() {
             return adopted + " adopted, " + pruned + " pruned, " + tornDown + " half-built torn down, " + orphans
-                    + " unrecorded destroyed, " + othersBuilding + " left to their live engines";
+                    + " unrecorded destroyed, " + othersBuilding + " left to their live engines, " + holders + " image holders";
         }
     }
 
@@ -100,7 +101,15 @@ final class Reconciler {
         Map<String, RockerRecord> records = new HashMap<>();
         for (RockerRecord r : registry.all()) {
             records.put(r.name, r);
-            if (r.state.runs()) {
+            if (r.state == RockerRecord.State.HOLDER && r.guardPid > 0) {
+                // an image holder: the engine's ImageHolders keeps it while rockers use it, and for its grace period
+                if (r.isAlive()) {
+                    o.holders++;
+                } else {
+                    forget(r.name);
+                    o.pruned++;
+                }
+            } else if (r.state.runs()) {
                 if (r.isAlive()) {
                     adopt(r);
                     o.adopted++;

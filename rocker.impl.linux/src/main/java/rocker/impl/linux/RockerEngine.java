@@ -48,6 +48,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     private final GuardPool pool;
     private final Cgroups cgroups;
     private final ServerFiles serverFiles;
+    /** The images' shared mounts (docs/engine.md, "Shared image mounts"). */
+    private final ImageHolders images;
     private final Path stateDir;
     /** This engine among the engines of this JVM (records it sets up name it as their owner). */
     private final long engineId = new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
@@ -115,9 +117,10 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         this.stateDir = stateDir;
         this.watcher = new ExitWatcher(this::gone, this::exited);
         this.pool = new GuardPool(spareGuards, this::startGuard, this::prepareSpare, this::releaseSpare);
-        this.registry = new Registry(stateDir, cgroups::remove);
+        this.registry = new Registry(stateDir, this::pruned);
         this.destroyTimeout = destroyTimeout;
         this.serverFiles = new ServerFiles(stateDir, hiddenPaths);
+        this.images = new ImageHolders(registry, engineId, this::newName, this::startHolder, stateDir.toString(), destroyTimeout);
         RockerRecord.LIVE_ENGINES.add(engineId);
         reconcile();
         for (RockerRecord r : registry.live()) {
@@ -127,6 +130,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
                 adoptedUntold.add(r.toInfo());
             }
         }
+        images.changed(); // the holders an engine before this one left: kept while used, then for their grace period
         try {
             // what a killed engine left: its spares' and half-built rockers' empty cgroups
             cgroups.sweep(registry::contains);
@@ -255,6 +259,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         registry.remove(name);
         cgroups.remove(name);
         sweepLocks();
+        images.changed();
     }
 
     /**
@@ -353,9 +358,16 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         }
     }
 
-    /** What goes when a rocker is gone: its cgroups, and (once many were made) the lock files nobody holds. */
+    /** A rocker whose guard was found gone when its record was read: its cgroups go, its image may be released. */
+    private void pruned(String name) {
+        cgroups.remove(name);
+        images.changed();
+    }
+
+    /** What goes when a rocker is gone: its cgroups, its image's shared mount once unused, and (once many were made) the lock files nobody holds. */
     private void gone(String name) {
         cgroups.remove(name);
+        images.changed();
         if (LockFiles.sweepDue()) sweepLocks();
         RockerInfo info = announced.remove(name);
         entered.remove(name);
@@ -457,6 +469,14 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
 
     private RockerResult build(RockerRequest request, RockerApp app, RockerCaller caller) {
         int image = ImageFile.open(request.pkgPath(), caller);
+        ImageKey imageKey;
+        try {
+            imageKey = ImageKey.of(rocker.impl.linux.sys.Fd.stat(image, request.pkgPath()));
+        } catch (RuntimeException e) {
+            Posix.close(image);
+            throw e;
+        }
+        ImageHolders.Lease sharedImage = null;
         DataDir data = new DataDir(request, caller);
         MountPlan plan = null;
         GuardProcess guard = null;
@@ -468,12 +488,13 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             guard = pool.take(request);
             String name = guard.recordName;
             RockerRecord building = RockerRecord.ahead(RockerRecord.State.BUILDING, engineId, name, request)
-                    .with(RockerRecord.State.BUILDING, guard, 0, request);
+                    .with(RockerRecord.State.BUILDING, guard, 0, request).withImage(imageKey.toString());
             registry.record(building);
+            sharedImage = images.lease(imageKey, image, request.pkgPath()); // after the record naming the image
             statusSocket = registry.listenStatus(name);
             // the server's files are resolved here, on the host; the guard's path is known once a guard was taken
             lock = new DataDirLock(name, data, locksDir(), statusSocket, guard.control);
-            plan = MountPlan.of(request, caller, data, lock, image, serverFiles.ops(guard()));
+            plan = MountPlan.of(request, caller, data, lock, image, sharedImage, serverFiles.ops(guard()));
             MountInterpreter.run(name, guard.guardPid, plan);
             cgroup = name;
             bound(name, guard, request);
@@ -517,6 +538,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
                 lock.close();
                 sweepLocks(); // the lock files a refused or failed build made
             }
+            images.changed();
             if (e instanceof IOException) {
                 throw new RockerException(RockerError.SYS, "cannot record the rocker in " + registry.dir() + ": " + e.getMessage(), e);
             }
@@ -527,6 +549,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             throw (RuntimeException) e;
         } finally {
             if (plan != null) plan.close();
+            if (sharedImage != null) sharedImage.close(); // the rocker's mount is its own reference
             data.close();
             Posix.close(image);
             Posix.close(statusSocket); // the guard holds its own
@@ -587,6 +610,26 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     private void releaseSpare(GuardProcess spare) {
         if (spare.inCgroup) cgroups.remove(spare.recordName);
         registry.remove(spare.recordName);
+    }
+
+    /**
+     * How long an image's shared mount is kept once no rocker uses it (default 60 s: a restarted app finds
+     * it warm); zero: released as soon as its last rocker is gone (docs/engine.md, "Shared image mounts").
+     */
+    public void imageGrace(Duration grace) {
+        images.grace(grace);
+    }
+
+    /**
+     * An image holder (a guard in mode {@code h}) under the record {@code name}. It gets no cgroup: it runs
+     * no app, and a service manager stopping the server kills only its main process (dist/rocker.service).
+     */
+    private GuardProcess startHolder(String name) {
+        try {
+            return GuardProcess.start(guard(), ImageHolders.HOLDER_NAME, ImageHolders.FLAGS, name, stateKey());
+        } catch (IOException e) {
+            throw new RockerException(RockerError.SYS, "cannot read the state dir " + stateDir + ": " + e.getMessage(), e);
+        }
     }
 
     /** The limits of a request that says nothing: a spare's until a request claims it. */
@@ -804,6 +847,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         for (String name : new ArrayList<>(prepared.keySet())) abandon(name);
         Posix.writeByte(stopPumps[1]);
         pool.close();
+        images.close();
         RockerRecord.LIVE_ENGINES.remove(engineId);
         watcher.close();
         cgroups.removeParentIfEmpty();

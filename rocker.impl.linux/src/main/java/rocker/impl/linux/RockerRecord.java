@@ -26,7 +26,12 @@ final class RockerRecord {
         /** The app was started and the client told. */
         RUNNING,
         /** Its caller's own process runs in it (ROCKER_enter_rocker): the app is the caller's child. */
-        ENTERED;
+        ENTERED,
+        /**
+         * Not a rocker: the holder of an image's shared mount (docs/engine.md, "Shared image mounts"), its
+         * request naming the image (pkgPath), {@link #image} its identity. Never listed nor adopted as a rocker.
+         */
+        HOLDER;
 
         /** A rocker that runs: listed, adopted by a new engine. */
         boolean runs() {
@@ -52,6 +57,8 @@ final class RockerRecord {
     final int appPid;
     final Instant created;
     final RockerRequest request;
+    /** The identity ({@link ImageKey}) of the image whose shared mount this rocker uses, or holds; null: none. */
+    final String image;
 
     RockerRecord(String name, int guardPid, long guardStart, int keeperPid, int appPid, Instant created,
             RockerRequest request) {
@@ -60,6 +67,11 @@ final class RockerRecord {
 
     RockerRecord(State state, int ownerPid, long ownerStart, long ownerEngine, String name, int guardPid, long guardStart,
             int keeperPid, int appPid, Instant created, RockerRequest request) {
+        this(state, ownerPid, ownerStart, ownerEngine, name, guardPid, guardStart, keeperPid, appPid, created, request, null);
+    }
+
+    RockerRecord(State state, int ownerPid, long ownerStart, long ownerEngine, String name, int guardPid, long guardStart,
+            int keeperPid, int appPid, Instant created, RockerRequest request, String image) {
         this.state = state;
         this.ownerPid = ownerPid;
         this.ownerStart = ownerStart;
@@ -71,6 +83,7 @@ final class RockerRecord {
         this.appPid = appPid;
         this.created = created;
         this.request = request;
+        this.image = image;
     }
 
     /** A rocker of {@code engine} (in this JVM) in {@code state}, not spawned yet. */
@@ -81,7 +94,13 @@ final class RockerRecord {
     /** This record in {@code newState}, with {@code guard}'s processes. */
     RockerRecord with(State newState, GuardProcess guard, int newAppPid, RockerRequest newRequest) {
         return new RockerRecord(newState, ownerPid, ownerStart, ownerEngine, name, guard.guardPid, guard.guardStart,
-                guard.keeperPid, newAppPid, newState.runs() ? Instant.now() : created, newRequest);
+                guard.keeperPid, newAppPid, newState.runs() ? Instant.now() : created, newRequest, image);
+    }
+
+    /** This record naming the image {@code key} ({@link ImageKey}). */
+    RockerRecord withImage(String key) {
+        return new RockerRecord(state, ownerPid, ownerStart, ownerEngine, name, guardPid, guardStart, keeperPid, appPid, created,
+                request, key);
     }
 
     /**
@@ -138,6 +157,7 @@ final class RockerRecord {
         p.setProperty("cpus", Double.toString(request.cpus()));
         p.setProperty("cpu_weight", Integer.toString(request.cpuWeight()));
         p.setProperty("log_limit", Long.toString(request.logLimit()));
+        if (image != null) p.setProperty("image", image);
         return p;
     }
 
@@ -173,6 +193,6 @@ final class RockerRecord {
                 Long.parseLong(p.getProperty("owner_start", "0")), Long.parseLong(p.getProperty("owner_engine", "0")), name, Integer.parseInt(p.getProperty("guard_pid")),
                 Long.parseLong(p.getProperty("guard_start")), Integer.parseInt(p.getProperty("keeper_pid", "0")),
                 Integer.parseInt(p.getProperty("app_pid", "0")),
-                Instant.ofEpochMilli(Long.parseLong(p.getProperty("created"))), request);
+                Instant.ofEpochMilli(Long.parseLong(p.getProperty("created"))), request, p.getProperty("image"));
     }
 }

@@ -213,6 +213,7 @@ public class CgroupTest {
         fx.engine.close();
         fx.engine = new RockerEngine(fx.stateDir, () -> System.getProperty("rocker.guard"), Duration.ofSeconds(10), 0,
                 RockerEngine.DEFAULT_HIDDEN_PATHS, new Cgroups(new CgroupLayout(fake, Map.of()), "p"));
+        fx.engine.imageGrace(Duration.ZERO);
         Path image = Images.build(fx.work, "cg-limit", Map.of("marker", "x\n"));
         RockerResult failed = fx.engine.enterRocker(fx.request(image, "limit").build(), RockerApp.of("/bin/true"));
         assertEquals(failed.toString(), RockerError.BUILD_ROCKER_FAILED, failed.error());

@@ -60,7 +60,9 @@ final class EngineFixture extends ExternalResource {
     }
 
     RockerEngine engine(java.util.function.Supplier<String> guard, int spares, java.util.List<String> hidden) {
-        return new RockerEngine(stateDir, guard, Duration.ofSeconds(10), spares, hidden, cgroupParent);
+        RockerEngine e = new RockerEngine(stateDir, guard, Duration.ofSeconds(10), spares, hidden, cgroupParent);
+        e.imageGrace(Duration.ZERO); // an image's shared mount goes with its last rocker: nothing is left after a test
+        return e;
     }
 
     @Override

@@ -197,7 +197,7 @@ public final class Fd {
         }
         long dev = ((buf.getInt(136) & 0xffffffffL) << 32) | (buf.getInt(140) & 0xffffffffL);
         return new Stat(buf.getShort(28) & 0xffff, buf.getInt(20), buf.getInt(24), buf.getInt(16),
-                buf.getLong(40), buf.getLong(32), dev, buf.getLong(96), buf.getInt(104));
+                buf.getLong(40), buf.getLong(32), dev, buf.getLong(96), buf.getInt(104), buf.getLong(112), buf.getInt(120));
     }
 
     /**

@@ -1,6 +1,6 @@
 package rocker.impl.linux.sys;
 
-/** What statx(2) said about an open file: type, mode, owner, links, identity and change time. */
+/** What statx(2) said about an open file: type, mode, owner, links, identity, change and modification times. */
 public final class Stat {
     public static final int S_IFMT = 0170000;
     public static final int S_IFREG = 0100000;
@@ -16,8 +16,11 @@ public final class Stat {
     public final long dev;
     public final long ctimeSeconds;
     public final int ctimeNanos;
+    public final long mtimeSeconds;
+    public final int mtimeNanos;
 
-    Stat(int mode, int uid, int gid, int nlink, long size, long ino, long dev, long ctimeSeconds, int ctimeNanos) {
+    Stat(int mode, int uid, int gid, int nlink, long size, long ino, long dev, long ctimeSeconds, int ctimeNanos,
+            long mtimeSeconds, int mtimeNanos) {
         this.mode = mode;
         this.uid = uid;
         this.gid = gid;
@@ -27,6 +30,8 @@ public final class Stat {
         this.dev = dev;
         this.ctimeSeconds = ctimeSeconds;
         this.ctimeNanos = ctimeNanos;
+        this.mtimeSeconds = mtimeSeconds;
+        this.mtimeNanos = mtimeNanos;
     }
 
     public boolean isRegular() { return (mode & S_IFMT) == S_IFREG; }
