@@ -169,12 +169,18 @@ public class OnAppExitTest {
         // thread releases it when it has closed the socket)
         try (RemoteRockerClient c = new RemoteRockerClient(fixture.socket().toString(), Duration.ofSeconds(10))) {
             String a = held(c);
-            CompletableFuture<Integer> ea = c.onAppExit(a).toCompletableFuture();
-            for (int i = 0; i < 50 && ea.isCompletedExceptionally(); i++) {
-                Thread.sleep(100);
+            CompletableFuture<Integer> ea = null;
+            for (int i = 0; i < 50; i++) {
                 ea = c.onAppExit(a).toCompletableFuture();
+                try {
+                    ea.get(300, TimeUnit.MILLISECONDS);
+                    break;
+                } catch (java.util.concurrent.TimeoutException subscribed) {
+                    break; // the app still runs: the watch is in
+                } catch (ExecutionException busy) {
+                    Thread.sleep(100);
+                }
             }
-            Thread.sleep(100);
             fixture.engine.finish(a);
             assertEquals(Integer.valueOf(7), ea.get(10, TimeUnit.SECONDS));
         }
