@@ -76,7 +76,9 @@ public class CClientIT {
                 "hello.sh", "#!/bin/sh\necho \"hello $(id -u) $1\"\n",
                 "sleep.sh", "#!/bin/sh\nexec sleep 1000\n"));
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString(), "serve",
-                "--socket", socket.toString(), "--state-dir", work.resolve("state").toString());
+                "--socket", socket.toString(), "--state-dir", work.resolve("state").toString(),
+                // an image's shared mount goes with its last rocker: each test leaves no loop device behind
+                "--image-grace", "0");
         server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("server.log").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -229,6 +229,13 @@ public class OtherCommandsTest {
         assertEquals(125, cli.run("serve", "--port", "8"));
         assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: unknown option '--port'"));
         assertEquals("/tmp/st/rocker.sock", new ServeOptions(null, "/tmp/st/").socketOr("/run/rocker/rocker.sock"));
+        assertEquals(RockerCli.KEEP_RUNNING, cli.run("serve", "--image-grace", "0"));
+        assertEquals(new ServeOptions(null, null, 0), cli.lastServed().get());
+        for (String bad : new String[] {"-1", "soon", ""}) {
+            assertEquals(125, cli.run("serve", "--image-grace", bad));
+            assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: option --image-grace '" + bad
+                    + "': must be a number of seconds from 0 to 2147483647"));
+        }
     }
 
     @Test

@@ -28,15 +28,23 @@ final class EngineStateDir {
     private EngineStateDir() {
     }
 
+    /** The engine's property for {@code serve --image-grace} (EngineConfig in rocker.impl.linux). */
+    static final String IMAGE_GRACE = "imageGraceSeconds";
+
     static void apply(ConfigurationAdmin cm, String stateDir) throws IOException {
-        apply(cm, stateDir, null);
+        apply(cm, stateDir, null, null);
+    }
+
+    static void apply(ConfigurationAdmin cm, String stateDir, String socketDir) throws IOException {
+        apply(cm, stateDir, socketDir, null);
     }
 
     /**
-     * Sets the engine's state dir (when not null) and adds {@code socketDir} (when not null) to its
-     * hidden paths; updates the configuration only when something changed.
+     * Sets the engine's state dir (when not null), adds {@code socketDir} (when not null) to its hidden
+     * paths and sets its image grace ({@code serve --image-grace}, when not null); updates the
+     * configuration only when something changed.
      */
-    static void apply(ConfigurationAdmin cm, String stateDir, String socketDir) throws IOException {
+    static void apply(ConfigurationAdmin cm, String stateDir, String socketDir, Integer imageGrace) throws IOException {
         Configuration c = cm.getConfiguration(ENGINE_PID, "?");
         Dictionary<String, Object> props = c.getProperties() != null ? c.getProperties() : new Hashtable<>();
         boolean changed = false;
@@ -51,6 +59,10 @@ final class EngineStateDir {
                 props.put(HIDDEN, hidden.toArray(new String[0]));
                 changed = true;
             }
+        }
+        if (imageGrace != null && !imageGrace.equals(props.get(IMAGE_GRACE))) {
+            props.put(IMAGE_GRACE, imageGrace);
+            changed = true;
         }
         if (changed) {
             c.update(props);

@@ -109,9 +109,9 @@ final class LauncherServe implements CliEnvironment.ServeHandler {
                 err.println("rocker: sys: serve needs ConfigAdmin (the server listens once configured), which is not active");
                 return false;
             }
-            if (options.stateDir() != null || socketDir != null) {
+            if (options.stateDir() != null || socketDir != null || options.imageGraceSeconds() != null) {
                 try {
-                    EngineStateDir.apply(cm, options.stateDir(), socketDir);
+                    EngineStateDir.apply(cm, options.stateDir(), socketDir, options.imageGraceSeconds());
                 } catch (IOException e) {
                     err.println("rocker: sys: cannot configure the engine's state dir and hidden paths: " + e.getMessage());
                     return false;

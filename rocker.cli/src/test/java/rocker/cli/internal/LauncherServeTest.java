@@ -114,6 +114,9 @@ public class LauncherServeTest {
         assertEquals("/tmp/st", configs.get(EngineStateDir.ENGINE_PID).get("stateDir"));
         assertEquals("/tmp/st/rocker.sock", configs.get("rocker.server").get("socket.path"));
         assertEquals("/tmp/st", configs.get("rocker.server").get("state.dir"));
+        assertEquals(null, configs.get(EngineStateDir.ENGINE_PID).get("imageGraceSeconds"));
+        assertEquals(RockerCli.KEEP_RUNNING, serve().serve(new ServeOptions(null, "/tmp/st", 0)));
+        assertEquals(0, configs.get(EngineStateDir.ENGINE_PID).get("imageGraceSeconds"));
     }
 
     @Test
