@@ -370,6 +370,14 @@ ROCKER_ERR rk_connect(int *out) {
         close(fd);
         return ROCKER_ERR_server_unaddr_invalid;
     }
+    /* only a root server is trusted: its answers name host paths to write and namespaces to join */
+    struct ucred cred;
+    socklen_t cl = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 || cl != sizeof cred || cred.uid != 0) {
+        close(fd);
+        errno = EPERM;
+        return ROCKER_ERR_server_unaddr_invalid;
+    }
     *out = fd;
     return ROCKER_ERR_success;
 }

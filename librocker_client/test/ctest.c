@@ -7,13 +7,23 @@
  *   errors     every client-side ROCKER_ERR (fake servers here), server-side param_invalid
  *   guardname  ROCKER_get_guardname: a live guard, a dead pid, a name with spaces and parentheses
  *   nonroot    (run as an unprivileged user, HOME its dir) enter refused with EPERM; run_rocker works
+ *   hygiene    a root caller with a controlling terminal, open descriptors, nice -5, securebits and
+ *              SCHED_BATCH enters: the app has a session of its own, no terminal, stdin /dev/null, no
+ *              descriptor but 0-2, nice 0, securebits 0, SCHED_OTHER
+ *   hostile    fake servers: one not root is refused; a root one's cgroup paths that are no cgroup.procs
+ *              of a cgroup file system (outside, "..", symbolic links, tmpfs) are refused before anything
+ *              is written; a success without a seccomp filter is refused; a "guard" that is not root's or
+ *              not a pid namespace's init is refused; failed enters leave no zombie child
  * Prints "ok ..." / "FAIL ..." lines, exits 0 when nothing failed. PKG holds hello.txt, hello.sh, sleep.sh.
  */
 #define _GNU_SOURCE
 #include "lib.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/securebits.h>
+#include <sched.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -26,6 +36,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/mount.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -209,14 +221,21 @@ static int case_inside(void) {
     snap(&before);
     struct req_paths p;
     RockerRequest req = request("inside", &p, 1000, 1000, work);
+    /* the app keeps only stdout and stderr of the caller's descriptors: its lines come through a pipe
+       that is the caller's stdout for the call */
     int fds[2];
     if (pipe(fds) < 0) return 2;
-    struct app_args a = {fds[1], "", p.exec, 42};
+    fflush(stdout);
+    int saved = dup(1);
+    dup2(fds[1], 1);
+    close(fds[1]);
+    struct app_args a = {1, "", p.exec, 42};
     snprintf(a.caller_pidns, sizeof a.caller_pidns, "%s", before.ns[1]);
     RockerResult res = ROCKER_enter_rocker(&req, inside_app, &a);
     int e = errno;
+    dup2(saved, 1);
+    close(saved);
     snap(&after);
-    close(fds[1]);
     check(res.err_no == ROCKER_ERR_success, "enter: %s (errno %d)", ROCKER_strerror(res.err_no), e);
     if (res.err_no != ROCKER_ERR_success) return 1;
     check(res.app_pid > 0 && res.guard_pid > 0 && res.app_pid != res.guard_pid, "app_pid %d, guard_pid %d", res.app_pid, res.guard_pid);
@@ -373,7 +392,7 @@ static RockerResult against_fake(const unsigned char *reply, size_t len, int use
 
 /* builders of replies */
 struct bytes {
-    unsigned char b[512];
+    unsigned char b[1024];
     size_t n;
 };
 
@@ -383,6 +402,8 @@ static void b_u32(struct bytes *x, uint32_t v) { b_u16(x, v >> 16); b_u16(x, v &
 static void b_raw(struct bytes *x, const void *p, size_t n) { memcpy(x->b + x->n, p, n); x->n += n; }
 static void b_i32f(struct bytes *x, unsigned tag, int32_t v) { b_u16(x, tag); b_u32(x, 4); b_u32(x, (uint32_t)v); }
 static void b_strf(struct bytes *x, unsigned tag, const char *s) { b_u16(x, tag); b_u32(x, (uint32_t)strlen(s)); b_raw(x, s, strlen(s)); }
+/* a seccomp_filter field of one instruction: return SECCOMP_RET_ALLOW */
+static void b_allow(struct bytes *x) { b_u16(x, 0x8007); b_u32(x, 8); b_u16(x, 0x06); b_u8(x, 0); b_u8(x, 0); b_u32(x, 0x7fff0000u); }
 /* a RESULT frame around body */
 static struct bytes result_frame(const struct bytes *body) {
     struct bytes f = {{0}, 0};
@@ -534,7 +555,7 @@ static int case_errors(void) {
         /* a PREPARE success naming a process that is not the guard: refused by the name check, nothing joined */
         struct snapshot before, after;
         snap(&before);
-        x.n = 0; b_i32f(&x, 1, 0); b_i32f(&x, 3, 1); b_strf(&x, 4, "rkaaaaaaaaaaaaa");
+        x.n = 0; b_i32f(&x, 1, 0); b_i32f(&x, 3, 1); b_strf(&x, 4, "rkaaaaaaaaaaaaa"); b_allow(&x);
         f = result_frame(&x);
         struct fake seen;
         errno = 0;
@@ -577,6 +598,381 @@ static int case_errors(void) {
     free(deaf);
     free(saved);
     free_paths(&p);
+    return 0;
+}
+
+/* ---- hygiene ------------------------------------------------------------------------------------ */
+
+/* field 7 of /proc/self/stat: the controlling terminal's device number, 0 for none; -1 unreadable */
+static long tty_nr(void) {
+    char buf[1024];
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    int state_, ppid, pgrp, session;
+    long tty;
+    if (!p || sscanf(p + 1, " %c %d %d %d %ld", (char *)&state_, &ppid, &pgrp, &session, &tty) != 5) return -1;
+    return tty;
+}
+
+static int hygiene_app(void *arg) {
+    (void)arg;
+    int bad = 0;
+    char what[512];
+#define APP_CHECK(ok, ...) do { int ok_ = (ok); snprintf(what, sizeof what, __VA_ARGS__); say(1, ok_, what); bad += !ok_; } while (0)
+    APP_CHECK(getsid(0) == getpid(), "a session of its own (getsid %d, pid %d)", (int)getsid(0), (int)getpid());
+    long tty = tty_nr();
+    APP_CHECK(tty == 0, "no controlling terminal (tty_nr %ld)", tty);
+    int t = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    int te = errno;
+    if (t >= 0) close(t);
+    APP_CHECK(t < 0 && (te == ENXIO || te == ENOENT), "open(/dev/tty) fails (errno %d)", t < 0 ? te : 0);
+    struct stat st;
+    APP_CHECK(fstat(0, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3), "stdin is /dev/null");
+    APP_CHECK(fcntl(1, F_GETFD) >= 0 && fcntl(2, F_GETFD) >= 0, "stdout and stderr are open");
+    char open_fds[256] = "";
+    DIR *d = opendir("/proc/self/fd");
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            int fd = atoi(e->d_name);
+            if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && fd >= 3 && fd != dirfd(d)) {
+                size_t l = strlen(open_fds);
+                snprintf(open_fds + l, sizeof open_fds - l, " %d", fd);
+            }
+        }
+        closedir(d);
+    }
+    APP_CHECK(d && open_fds[0] == 0, "no descriptor of the caller's but 0-2 (open:%s)", open_fds);
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, 0);
+    APP_CHECK(nice == 0 && errno == 0, "nice 0 (got %d)", nice);
+    int sb = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+    APP_CHECK(sb == 0, "securebits 0 (got %d)", sb);
+    int pol = sched_getscheduler(0);
+    APP_CHECK(pol == SCHED_OTHER, "SCHED_OTHER (got %d)", pol);
+#undef APP_CHECK
+    return bad;
+}
+
+static int case_hygiene(void) {
+    fflush(stdout);
+    pid_t caller = fork();
+    if (caller == 0) {
+        /* the caller is a session leader with a controlling terminal, as an interactive root shell is */
+        if (setsid() < 0) _exit(3);
+        int m = posix_openpt(O_RDWR | O_NOCTTY);
+        if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0) _exit(3);
+        int s = open(ptsname(m), O_RDWR);
+        check(s >= 0 && tty_nr() > 0, "the caller has a controlling terminal (tty_nr %ld)", tty_nr());
+        char *secret = str("%s/root-only", work);
+        int sf = open(secret, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+        int root = open("/", O_PATH);
+        int root2 = open("/", O_PATH | O_CLOEXEC | O_DIRECTORY);
+        check(sf >= 0 && root >= 0 && root2 >= 0, "the caller holds a root-only file and / (fds %d %d %d)", sf, root, root2);
+        check(setpriority(PRIO_PROCESS, 0, -5) == 0 && getpriority(PRIO_PROCESS, 0) == -5, "the caller runs at nice -5");
+        check(prctl(PR_SET_SECUREBITS, SECBIT_KEEP_CAPS, 0, 0, 0) == 0, "the caller's securebits: keep caps");
+        struct sched_param sp = {0};
+        check(sched_setscheduler(0, SCHED_BATCH, &sp) == 0, "the caller runs SCHED_BATCH");
+        struct req_paths p;
+        RockerRequest req = request("hygiene", &p, 1000, 1000, work);
+        RockerResult res = ROCKER_enter_rocker(&req, hygiene_app, NULL);
+        check(res.err_no == ROCKER_ERR_success, "enter: %s (errno %d)", ROCKER_strerror(res.err_no), errno);
+        if (res.err_no == ROCKER_ERR_success) {
+            int st = 0;
+            pid_t w = waitpid(res.app_pid, &st, 0);
+            check(w == res.app_pid && WIFEXITED(st) && WEXITSTATUS(st) == 0, "every check in the app passed (status 0x%x)", st);
+            destroy(res);
+        }
+        unlink(secret);
+        free(secret);
+        free_paths(&p);
+        _exit(failures != 0);
+    }
+    int st = 0;
+    waitpid(caller, &st, 0);
+    check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the caller with a terminal: every check passed (status 0x%x)", st);
+    return 0;
+}
+
+/* ---- hostile ------------------------------------------------------------------------------------ */
+
+struct victim {
+    char *path;
+    struct stat st;
+};
+
+static void victim_make(struct victim *v, char *path) {
+    v->path = path;
+    int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0640);
+    if (fd < 0 || write(fd, "original\n", 9) != 9 || fchown(fd, 65534, 65534) < 0 || fchmod(fd, 0640) < 0) {
+        perror(path);
+        exit(2);
+    }
+    close(fd);
+    stat(path, &v->st);
+}
+
+/* the victim's content, mode and owner are as made */
+static int victim_same(const struct victim *v) {
+    struct stat st;
+    char buf[64] = "";
+    int fd = open(v->path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+    if (fd >= 0) close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    return stat(v->path, &st) == 0 && strcmp(buf, "original\n") == 0 && st.st_mode == v->st.st_mode && st.st_uid == 65534 &&
+           st.st_gid == 65534;
+}
+
+/* a PREPARE success naming guard pid/name, with a filter or not, and a cgroup_procs path or none */
+static struct bytes success_reply(int pid, const char *name, int filter, const char *cgroup) {
+    struct bytes x = {{0}, 0};
+    b_i32f(&x, 1, 0);
+    b_i32f(&x, 3, pid);
+    b_strf(&x, 4, name);
+    if (filter) b_allow(&x);
+    if (cgroup) b_strf(&x, 0x8008, cgroup);
+    return result_frame(&x);
+}
+
+/* the children of this process that are zombies */
+static int zombies(void) {
+    DIR *d = opendir("/proc");
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        ssize_t k = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (k <= 0) continue;
+        buf[k] = 0;
+        char *p = strrchr(buf, ')'), state = 0;
+        int ppid = 0;
+        if (p && sscanf(p + 1, " %c %d", &state, &ppid) == 2 && state == 'Z' && ppid == getpid()) n++;
+    }
+    if (d) closedir(d);
+    return n;
+}
+
+/* a process of root's named name: the init of a new pid namespace (pidns) or not, run by uid (0 or 65534);
+   its host pid; *holder the process to reap after killing it (itself, or the one that made the namespace) */
+static pid_t fake_guard(const char *name, int pidns, int uid, pid_t *holder) {
+    int ready[2];
+    if (pipe(ready) < 0) exit(2);
+    pid_t a = fork();
+    if (a == 0) {
+        if (pidns && unshare(CLONE_NEWPID) < 0) _exit(2);
+        pid_t b = pidns ? fork() : 0;
+        if (b == 0) {
+            if (uid != 0 && (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)) _exit(2);
+            prctl(PR_SET_NAME, name, 0, 0, 0);
+            pid_t me = pidns ? 0 : getpid();
+            if (write(ready[1], &me, sizeof me) < 0) _exit(2);
+            for (;;) pause();
+        }
+        if (write(ready[1], &b, sizeof b) < 0) _exit(2);
+        while (waitpid(b, NULL, 0) < 0 && errno == EINTR) {
+        }
+        _exit(0);
+    }
+    pid_t got = 0, guard = 0;
+    for (int i = 0; i < (pidns ? 2 : 1); i++) {
+        if (read(ready[0], &got, sizeof got) != sizeof got) exit(2);
+        if (got != 0) guard = got;
+    }
+    close(ready[0]);
+    close(ready[1]);
+    *holder = a;
+    return pidns ? guard : a;
+}
+
+static void fake_guard_end(pid_t guard, pid_t holder) {
+    kill(guard, SIGKILL);
+    while (waitpid(holder, NULL, 0) < 0 && errno == EINTR) {
+    }
+}
+
+/* a fake server run by uid 65534 (it answers every connection with reply), until killed */
+static pid_t nobody_server(const char *path, const struct bytes *reply) {
+    int fd = listen_on(path, 0);
+    int ready[2];
+    if (pipe(ready) < 0) exit(2);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0 || listen(fd, 8) < 0) _exit(2);
+        if (write(ready[1], "x", 1) < 0) _exit(2);
+        for (;;) {
+            int c = accept(fd, NULL, NULL);
+            if (c < 0) continue;
+            unsigned char head[4];
+            if (read_full(c, head, 4) == 0) {
+                size_t len = (size_t)head[0] << 24 | (size_t)head[1] << 16 | (size_t)head[2] << 8 | head[3];
+                unsigned char *body = malloc(len ? len : 1);
+                if (body && len < (1u << 20) && read_full(c, body, len) == 0 && write(c, reply->b, reply->n) < 0) {
+                }
+                free(body);
+            }
+            close(c);
+        }
+    }
+    char x;
+    if (read(ready[0], &x, 1) != 1) exit(2);
+    close(ready[0]);
+    close(ready[1]);
+    close(fd);
+    return pid;
+}
+
+static int case_hostile(void) {
+    RockerResult init = ROCKER_get_guardname(1);
+    if (init.err_no != ROCKER_ERR_success) return 2;
+    struct victim v, vp;
+    victim_make(&v, str("%s/victim", work));
+    char *vdir = str("%s/vdir", work);
+    mkdir(vdir, 0755);
+    victim_make(&vp, str("%s/cgroup.procs", vdir));
+
+    /* a server that is not root's: refused at the connection, errno EPERM */
+    {
+        char *path = fake_path("nobody");
+        struct bytes f = success_reply(1, init.guard_pname, 1, v.path);
+        pid_t srv = nobody_server(path, &f);
+        ROCKER_set_socket_path(path);
+        struct req_paths p;
+        RockerRequest req = request("fake", &p, 1000, 1000, work);
+        char *argv[] = {"/bin/true", NULL};
+        errno = 0;
+        RockerResult r = ROCKER_enter_rocker(&req, app_noop, NULL);
+        int e = errno;
+        check(r.err_no == ROCKER_ERR_server_unaddr_invalid && e == EPERM, "enter, a server of uid 65534: server_unaddr_invalid, EPERM (got %s, errno %d)",
+              ROCKER_strerror(r.err_no), e);
+        errno = 0;
+        r = ROCKER_run_rocker(&req, argv, NULL);
+        e = errno;
+        check(r.err_no == ROCKER_ERR_server_unaddr_invalid && e == EPERM, "run, a server of uid 65534: server_unaddr_invalid, EPERM (got %s, errno %d)",
+              ROCKER_strerror(r.err_no), e);
+        r = ROCKER_destroy(1, "x");
+        check(r.err_no == ROCKER_ERR_server_unaddr_invalid, "destroy, a server of uid 65534: server_unaddr_invalid (got %s)", ROCKER_strerror(r.err_no));
+        ROCKER_set_socket_path(NULL);
+        kill(srv, SIGKILL);
+        waitpid(srv, NULL, 0);
+        unlink(path);
+        free(path);
+        free_paths(&p);
+        check(victim_same(&v), "the victim file is unchanged");
+    }
+
+    /* a root server's cgroup paths that are no cgroup.procs of a cgroup file system */
+    {
+        char *dotdot = str("/sys/fs/cgroup/../..%s", vp.path);
+        const char *paths[] = {v.path, vp.path, dotdot, "/sys/fs/cgroup/./x/cgroup.procs", "/sys/fs/cgroup//cgroup.procs"};
+        for (int i = 0; i < 5; i++) {
+            struct bytes f = success_reply(1, init.guard_pname, 1, paths[i]);
+            errno = 0;
+            RockerResult r = against_fake(f.b, f.n, 1, NULL);
+            int e = errno;
+            check(r.err_no == ROCKER_ERR_enter_rocker_failed && e == EINVAL, "cgroup_procs %s: enter_rocker_failed, EINVAL (got %s, errno %d)", paths[i],
+                  ROCKER_strerror(r.err_no), e);
+            check(victim_same(&v) && victim_same(&vp), "the victim files are unchanged");
+        }
+        free(dotdot);
+        /* symbolic links and a plain file under /sys/fs/cgroup: made on a tmpfs there, in a mount
+           namespace of a child's own */
+        fflush(stdout);
+        pid_t kid = fork();
+        if (kid == 0) {
+            if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                mount("rkctest", "/sys/fs/cgroup", "tmpfs", 0, "mode=755") < 0) {
+                perror("a tmpfs on /sys/fs/cgroup");
+                _exit(2);
+            }
+            mkdir("/sys/fs/cgroup/plain", 0755);
+            mkdir("/sys/fs/cgroup/final", 0755);
+            int fd = open("/sys/fs/cgroup/plain/cgroup.procs", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+            close(fd);
+            if (symlink(vdir, "/sys/fs/cgroup/link") < 0 || symlink(vp.path, "/sys/fs/cgroup/final/cgroup.procs") < 0) _exit(2);
+            const char *tricks[] = {"/sys/fs/cgroup/link/cgroup.procs", "/sys/fs/cgroup/final/cgroup.procs", "/sys/fs/cgroup/plain/cgroup.procs"};
+            const char *why[] = {"a symbolic link on the way", "a symbolic link at the end", "a file on a tmpfs"};
+            for (int i = 0; i < 3; i++) {
+                struct bytes f = success_reply(1, init.guard_pname, 1, tricks[i]);
+                errno = 0;
+                RockerResult r = against_fake(f.b, f.n, 1, NULL);
+                int e = errno;
+                check(r.err_no == ROCKER_ERR_enter_rocker_failed && e == EINVAL, "cgroup_procs %s (%s): enter_rocker_failed, EINVAL (got %s, errno %d)",
+                      tricks[i], why[i], ROCKER_strerror(r.err_no), e);
+                check(victim_same(&vp), "the victim file is unchanged");
+            }
+            struct stat st;
+            check(stat("/sys/fs/cgroup/plain/cgroup.procs", &st) == 0 && st.st_size == 0, "the tmpfs file is unchanged");
+            _exit(failures != 0);
+        }
+        int st = 0;
+        waitpid(kid, &st, 0);
+        check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "symbolic links and a tmpfs under /sys/fs/cgroup: refused (status 0x%x)", st);
+    }
+
+    /* a success without a seccomp filter: refused before anything is written */
+    {
+        struct bytes f = success_reply(1, init.guard_pname, 0, NULL);
+        RockerResult r = against_fake(f.b, f.n, 1, NULL);
+        check(r.err_no == ROCKER_ERR_recv_resp_failed, "a success without seccomp_filter: recv_resp_failed (got %s)", ROCKER_strerror(r.err_no));
+        f = success_reply(1, init.guard_pname, 0, vp.path);
+        r = against_fake(f.b, f.n, 1, NULL);
+        check(r.err_no == ROCKER_ERR_recv_resp_failed && victim_same(&vp), "the same with a cgroup path: recv_resp_failed, nothing written (got %s)",
+              ROCKER_strerror(r.err_no));
+    }
+
+    /* "guards" that are not: root's but no pid namespace's init; a pid namespace's init of uid 65534.
+       One that is root's init of a pid namespace passes, and its app fails (no exec dir): a failure
+       after the app was made. 5 times each; then no zombie child is left. */
+    {
+        pid_t h1, h2, h3;
+        pid_t g1 = fake_guard("rkfakeguard1", 0, 0, &h1);
+        pid_t g2 = fake_guard("rkfakeguard2", 1, 65534, &h2);
+        pid_t g3 = fake_guard("rkfakeguard3", 1, 0, &h3);
+        int ok1 = 1, ok2 = 1, ok3 = 1, e1 = 0, e2 = 0, e3 = 0;
+        for (int i = 0; i < 5; i++) {
+            struct bytes f = success_reply(g1, "rkfakeguard1", 1, NULL);
+            errno = 0;
+            RockerResult r = against_fake(f.b, f.n, 1, NULL);
+            e1 = errno;
+            ok1 &= r.err_no == ROCKER_ERR_enter_rocker_failed && e1 == ESRCH;
+            f = success_reply(g2, "rkfakeguard2", 1, NULL);
+            errno = 0;
+            r = against_fake(f.b, f.n, 1, NULL);
+            e2 = errno;
+            ok2 &= r.err_no == ROCKER_ERR_enter_rocker_failed && e2 == ESRCH;
+            f = success_reply(g3, "rkfakeguard3", 1, NULL);
+            errno = 0;
+            r = against_fake(f.b, f.n, 1, NULL);
+            e3 = errno;
+            ok3 &= r.err_no == ROCKER_ERR_enter_rocker_failed && (e3 == ENOENT || e3 == EACCES);
+        }
+        check(ok1, "a root process that is no pid namespace's init: enter_rocker_failed, ESRCH (errno %d)", e1);
+        check(ok2, "a pid namespace's init of uid 65534: enter_rocker_failed, ESRCH (errno %d)", e2);
+        check(ok3, "a root pid namespace init passes; its app fails in chdir: enter_rocker_failed, ENOENT or EACCES (errno %d)", e3);
+        usleep(300000); /* a child the library left would be a zombie by now */
+        int z = zombies();
+        check(z == 0, "15 failed enters: no zombie child (%d)", z);
+        fake_guard_end(g1, h1);
+        fake_guard_end(g2, h2);
+        fake_guard_end(g3, h3);
+    }
+    unlink(v.path);
+    unlink(vp.path);
+    rmdir(vdir);
+    free(v.path);
+    free(vp.path);
+    free(vdir);
     return 0;
 }
 
@@ -665,7 +1061,7 @@ static int case_nonroot(const char *home) {
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 4) {
-        fprintf(stderr, "usage: ctest inside|threads|errors|guardname|nonroot PKG WORK [HOME]\n");
+        fprintf(stderr, "usage: ctest inside|threads|errors|guardname|nonroot|hygiene|hostile PKG WORK [HOME]\n");
         return 2;
     }
     pkg = argv[2];
@@ -676,6 +1072,8 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[1], "errors") == 0) rc = case_errors();
     else if (strcmp(argv[1], "guardname") == 0) rc = case_guardname();
     else if (strcmp(argv[1], "nonroot") == 0 && argc > 4) rc = case_nonroot(argv[4]);
+    else if (strcmp(argv[1], "hygiene") == 0) rc = case_hygiene();
+    else if (strcmp(argv[1], "hostile") == 0) rc = case_hostile();
     else rc = 2;
     if (rc == 0 && failures == 0) printf("PASSED %s\n", argv[1]);
     else printf("FAILED %s: %d failures, rc %d\n", argv[1], failures, rc);

@@ -226,6 +226,32 @@ public class CClientIT {
     }
 
     @Test
+    public void theAppHasASessionOfItsOwnNoCallerDescriptorsAndNoRootProcessState() throws Exception {
+        String out = ctest("hygiene", List.of());
+        for (String line : List.of("ok in the app: a session of its own", "ok in the app: no controlling terminal", "ok in the app: stdin is /dev/null",
+                "ok in the app: no descriptor of the caller's but 0-2", "ok in the app: nice 0", "ok in the app: securebits 0",
+                "ok in the app: SCHED_OTHER")) {
+            assertTrue(line + ": " + out, out.contains(line));
+        }
+    }
+
+    @Test
+    public void hostileServersAreRefusedAndFailedEntersLeaveNoZombie() throws Exception {
+        String out = ctest("hostile", List.of());
+        assertTrue(out, out.contains("ok enter, a server of uid 65534: server_unaddr_invalid, EPERM"));
+        assertTrue(out, out.contains("ok 15 failed enters: no zombie child (0)"));
+        if ("plain".equals(variant)) {
+            // the older kernels' ways: cgroup paths opened component by component, descriptors closed through /proc/self/fd
+            for (String c : List.of("hostile", "hygiene")) {
+                Run r = run(List.of(NATIVE.resolve("test/ctest-procfallback").toString(), c, image.toString(), dir.toString()), 0);
+                System.out.println("[procfallback " + c + "]\n" + r.out);
+                assertEquals(r.out + "\nserver log:\n" + serverLog(), 0, r.code);
+                assertTrue(r.out, r.out.contains("PASSED " + c + "\n"));
+            }
+        }
+    }
+
+    @Test
     public void guardNames() throws Exception {
         ctest("guardname", List.of());
     }
