@@ -45,7 +45,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     private final GuardNames names = new GuardNames();
     /** Package-private for tests (LifecycleEventsTest). */
     final ExitWatcher watcher;
-    private final GuardPool pool;
+    /** Package-private for tests (SpareGuardTest). */
+    final GuardPool pool;
     private final Cgroups cgroups;
     private final ServerFiles serverFiles;
     /** The images' shared mounts (docs/engine.md, "Shared image mounts"). */

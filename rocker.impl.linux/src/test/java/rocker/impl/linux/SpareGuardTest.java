@@ -1,6 +1,7 @@
 package rocker.impl.linux;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import org.junit.Test;
 import rocker.api.NetworkMode;
 import rocker.api.RockerApp;
 import rocker.api.RockerError;
+import rocker.api.RockerInfo;
 import rocker.api.RockerResult;
 import rocker.api.Stdio;
 import rocker.testsupport.Images;
@@ -63,16 +65,47 @@ public class SpareGuardTest {
         assertEquals("gw-7 1000\n", Files.readString(out));
         assertTrue("refilled", KernelView.eventually(EngineFixture.SETTLE, () -> spares().size() == 2));
 
-        // another mode is not pooled: a guard of its own
+        // another mode: its first request gets a guard of its own, and from then on that mode has a spare too
         RockerResult third = fx.engine.enterRocker(fx.request(img, "c").network(NetworkMode.NONE).build(),
                 RockerApp.of("/bin/sh", fx.work.resolve("exec-c") + "/who.sh"));
         assertEquals(third.toString(), RockerError.SUCCESS, third.error());
-        assertTrue(!spares().contains(third.guardPid()));
-        assertEquals(3, fx.engine.list().size());
+        assertTrue(!waiting.contains(third.guardPid()));
+        assertTrue("a private-network spare waits beside the two", KernelView.eventually(EngineFixture.SETTLE,
+                () -> fx.engine.pool.count("-n") == 1 && spares().size() == 3));
+        List<Integer> withPrivateNet = spares();
+        RockerResult fourth = fx.engine.enterRocker(fx.request(img, "d").network(NetworkMode.NONE).build(),
+                RockerApp.of("/bin/sh", fx.work.resolve("exec-d") + "/who.sh"));
+        assertEquals(fourth.toString(), RockerError.SUCCESS, fourth.error());
+        assertTrue("the private-network spare was claimed", withPrivateNet.contains(fourth.guardPid()));
+        assertNotEquals("its network is its own", KernelView.nsLink(KernelView.self(), "net"), KernelView.nsLink(fourth.guardPid(), "net"));
+        assertEquals(4, fx.engine.list().size());
 
-        for (RockerResult r : List.of(first, second, third)) {
+        for (RockerResult r : List.of(first, second, third, fourth)) {
             assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
         }
+        fx.engine.close();
+        assertTrue("spares end with the engine", KernelView.eventually(EngineFixture.SETTLE, () -> spares().isEmpty()));
+    }
+
+    @Test
+    public void aBurstOfRequestsGrowsThePoolToItsSize() throws Exception {
+        fx.engine.close();
+        fx.engine = fx.engine(() -> System.getProperty("rocker.guard"), 1);
+        Path img = Images.build(fx.work, "burst", Map.of("x", "x"));
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<RockerResult>> made = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String data = "b" + i;
+                made.add(clients.submit(() -> fx.engine.enterRocker(fx.request(img, data).build(), RockerApp.of("/bin/sleep", "1000"))));
+            }
+            for (var f : made) assertEquals(RockerError.SUCCESS, f.get().error());
+        } finally {
+            clients.shutdown();
+        }
+        assertTrue("six spares wait for the next burst: " + fx.engine.pool.count("-"),
+                KernelView.eventually(EngineFixture.SETTLE, () -> fx.engine.pool.count("-") == 6 && spares().size() == 6));
+        for (RockerInfo r : fx.engine.list()) fx.engine.destroy(r.guardName());
         fx.engine.close();
         assertTrue("spares end with the engine", KernelView.eventually(EngineFixture.SETTLE, () -> spares().isEmpty()));
     }
