@@ -33,8 +33,8 @@
  *   app                   oom_score_adj raised to 0 when below (the guard and keeper may run at
  *                         -1000), setsid, identity (setgroups/setresgid/setresuid or a user
  *                         namespace), no capabilities, no_new_privs, chdir, the system call filter (seccomp),
- *                         execvp (with the request's environment). Reports its own pid to the engine first (the engine reads it
- *                         with SO_PASSCRED: kernel-translated).
+ *                         execvp (with the request's environment). The guard reports the app's pid with the app's
+ *                         credentials once it has exec'd (the engine reads it with SO_PASSCRED: kernel-translated).
  *
  * Tables (never used by the engine): "rocker-guard --seccomp-dump [seccomp fields...]" prints this
  * architecture's system call table and the filter the fields (as in "X"; none: the default) make.
@@ -72,8 +72,9 @@
  *                      app: the caller joins the namespaces and starts its own process (not our child);
  *                      "J" back when done, or "F" step errno. The guard then keeps guarding when the
  *                      engine's end closes, and takes no "X".
- *   app    -> engine   "C"                       (credentials carry the app's host pid)
  *   guard  -> engine   "A" app_ns_pid            | "F" step errno
+ *                      ("A" carries the app's credentials, SCM_CREDENTIALS with the app's pid: the engine
+ *                      reads its host pid from them)
  *                      (step SECCOMP_NAME: "errno" is the index of the profile rule whose name this
  *                      guard does not know)
  *   guard  -> engine   "W" wait_status           (the app ended)
@@ -161,6 +162,38 @@ static void say_step(const char *kind, int step, long err) {
     int n = snprintf(buf, sizeof buf, "%s%c%s%c%ld", kind, 0, name, 0, err);
     while (send(CTL, buf, (size_t)n + 1, MSG_NOSIGNAL) < 0 && errno == EINTR) {
     }
+}
+
+/*
+ * "A" app: the app runs. Its credentials go with it (SCM_CREDENTIALS naming the app's pid, which the
+ * guard may as CAP_SYS_ADMIN of its pid namespace): SO_PASSCRED on the engine's end translates the pid
+ * into the host's pid namespace, so one message tells both that the app runs and its host pid.
+ */
+static int say_app(pid_t app) {
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "A%c%ld%c0", 0, (long)app, 0);
+    struct iovec iov = {buf, (size_t)n + 1};
+    union {
+        char b[CMSG_SPACE(sizeof(struct ucred))];
+        struct cmsghdr align;
+    } ctl;
+    memset(&ctl, 0, sizeof ctl);
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = ctl.b;
+    m.msg_controllen = sizeof ctl.b;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_CREDENTIALS;
+    c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+    struct ucred cred = {app, getuid(), getgid()};
+    memcpy(CMSG_DATA(c), &cred, sizeof cred);
+    if (FAULT(S_REPORT)) return -1;
+    ssize_t r;
+    while ((r = sendmsg(CTL, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+    }
+    return r < 0 ? -1 : 0;
 }
 
 static void die(enum step s) {
@@ -694,8 +727,6 @@ static void become_app(struct request *r, int report, int sync_to_guard, int syn
         if (r->stdio[i] > 2) close(r->stdio[i]);
     }
     if (FAULT(S_SETSID) || setsid() < 0) fail_app(report, S_SETSID);
-    /* tell the engine our pid (SO_PASSCRED on its end translates it to the host's pid namespace) */
-    if (FAULT(S_REPORT) || send(CTL, "C", 2, MSG_NOSIGNAL) < 0) fail_app(report, S_REPORT);
     if (r->userns) {
         if (FAULT(S_GROUPS) || setgroups(0, NULL) < 0) fail_app(report, S_GROUPS);
         if (FAULT(S_USERNS) || unshare(CLONE_NEWUSER) < 0) fail_app(report, S_USERNS);
@@ -947,7 +978,12 @@ static pid_t start_app(struct request *r) {
         log_abandon();
         return -1;
     }
-    say("A", app, 0);
+    if (say_app(app) < 0) {
+        say_step("F", S_REPORT, errno);
+        kill(app, SIGKILL);
+        log_abandon();
+        return -1;
+    }
     return app;
 }
 

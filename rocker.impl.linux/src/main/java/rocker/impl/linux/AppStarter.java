@@ -10,7 +10,8 @@ import rocker.impl.linux.sys.Posix;
 
 /**
  * Asks a guard to start the app ("X" request: the rocker's name and hostname, the command, the system
- * call filter, and the app's stdio as SCM_RIGHTS) and learns the app's host pid from the app's own message.
+ * call filter, and the app's stdio as SCM_RIGHTS) and learns in one answer that the app runs and its host
+ * pid: the guard's "A" carries the app's credentials, which the kernel translates into our pid namespace.
  */
 final class AppStarter {
     private AppStarter() {
@@ -34,13 +35,11 @@ final class AppStarter {
         List<String> seccomp = profile != null ? profile.fields() : SeccompProfile.fields(request.seccomp());
         if (drains.length > 0) Posix.send(guard.control, GuardMessage.drain(), drains);
         Posix.send(guard.control, GuardMessage.exec(name, request, app, seccomp, logsAsApp), stdio);
-        int appPid = 0;
         for (;;) {
             GuardMessage m = GuardProcess.next(guard.control, "the guard");
-            if (m.kind.equals(GuardMessage.CREDENTIALS)) {
-                appPid = m.senderPid; // the kernel's translation into our pid namespace
-            } else if (m.kind.equals(GuardMessage.APP)) {
-                if (appPid <= 0) {
+            if (m.kind.equals(GuardMessage.APP)) {
+                int appPid = m.senderPid; // the app's credentials, translated by the kernel into our pid namespace
+                if (appPid <= 0 || appPid == guard.guardPid) {
                     throw new RockerException(RockerError.ENTER_ROCKER_FAILED, "the app's pid was not reported");
                 }
                 return appPid;

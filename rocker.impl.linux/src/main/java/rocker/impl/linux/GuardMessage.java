@@ -29,9 +29,7 @@ final class GuardMessage {
     static final String DRAIN = "D";
     /** engine -> guard: the status socket and the data-dir locks to hold. */
     static final String HOLD = "H";
-    /** app -> engine: its credentials carry its host pid. */
-    static final String CREDENTIALS = "C";
-    /** guard -> engine: the app runs (its pid in the rocker). */
+    /** guard -> engine: the app runs (its pid in the rocker; the message carries the app's credentials: its host pid). */
     static final String APP = "A";
     /** guard -> engine: the app ended (its wait status). */
     static final String WAITED = "W";
