@@ -205,6 +205,10 @@ public class RemoteRockerClient implements RockerClient, AutoCloseable {
             return awaitStream(guardName, receiver, timeout);
         }
         long end = System.nanoTime() + Math.max(0, timeout.toNanos());
+        if (!watchUnknown) {
+            OptionalInt watched = awaitWatch(guardName, end);
+            if (watched != null) return watched;
+        }
         while (true) {
             long left = Math.max(0, end - System.nanoTime());
             Duration chunk = Duration.ofNanos(Math.min(left, WAIT_CHUNK.toNanos()));
@@ -239,7 +243,7 @@ public class RemoteRockerClient implements RockerClient, AutoCloseable {
             return receiver.status().minimalCompletionStage();
         }
         try {
-            return exitWatch().watch(guardName);
+            return exitWatch().watch(guardName).minimalCompletionStage();
         } catch (RockerException e) {
             return CompletableFuture.failedStage(e);
         }
@@ -260,6 +264,58 @@ public class RemoteRockerClient implements RockerClient, AutoCloseable {
         synchronized (this) {
             if (exitWatch != null) exitWatch.close();
             exitWatch = null;
+        }
+    }
+
+    /** Set once the server answered WATCH with "unknown request type": waitForApp asks with WAIT from then on. */
+    private volatile boolean watchUnknown;
+
+    /**
+     * Waits through the watch connection (one WATCH a rocker, shared with onAppExit: no new connection per
+     * wait); null when the server does not know WATCH. A connection lost meanwhile (the server restarted)
+     * is opened again until the deadline.
+     */
+    private OptionalInt awaitWatch(String guardName, long end) {
+        while (true) {
+            CompletableFuture<Integer> exit;
+            try {
+                exit = exitWatch().watch(guardName);
+            } catch (RockerException e) {
+                if (!connectionLost(e) || System.nanoTime() - end >= 0) throw e;
+                pause();
+                continue;
+            }
+            try {
+                return OptionalInt.of(exit.get(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS));
+            } catch (TimeoutException e) {
+                return OptionalInt.empty();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RockerException(RockerError.RECV_RESP_FAILED, "interrupted while waiting for " + guardName);
+            } catch (ExecutionException e) {
+                RockerException r = e.getCause() instanceof RockerException ? (RockerException) e.getCause()
+                        : new RockerException(RockerError.RECV_RESP_FAILED, String.valueOf(e.getCause()), e.getCause());
+                if (r.error() == RockerError.PARAM_INVALID && r.getMessage().startsWith(ExitWatch.REFUSED + "bad request: ")) {
+                    watchUnknown = true; // an older server ("unknown request type 0x0a", or version 1 only): WAIT from now on
+                    return null;
+                }
+                if (!connectionLost(r) || System.nanoTime() - end >= 0) throw r;
+                pause();
+            }
+        }
+    }
+
+    private static boolean connectionLost(RockerException e) {
+        return e.error() == RockerError.RECV_RESP_FAILED || e.error() == RockerError.SERVER_UNADDR_INVALID
+                || e.error() == RockerError.SEND_REQ_FAILED;
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RockerException(RockerError.RECV_RESP_FAILED, "interrupted");
         }
     }
 

@@ -2,14 +2,11 @@ package rocker.client.remote;
 
 import java.io.Closeable;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 import rocker.api.RockerError;
 import rocker.api.RockerException;
@@ -24,17 +21,21 @@ import rocker.client.protocol.ReplyCodec;
 
 /**
  * The client's watch connection (docs/protocol.md, WATCH): one connection for all of a client's
- * {@code onAppExit} subscriptions. Each {@link #watch} sends a WATCH; a daemon thread reads the EXITED
- * frames and completes the stages, in order per rocker (one EXITED per WATCH). When the connection
- * ends (the server stops, refuses it, or sends garbage) every waiting stage fails with the reason, and
- * the client opens a new one for the next watch.
+ * {@code onAppExit} subscriptions. The first {@link #watch} of a rocker sends a WATCH; later ones while
+ * it waits share it (one WATCH a rocker, however often a client asks: a {@code waitForApp} loop with short
+ * timeouts costs the server nothing more). A daemon thread reads the EXITED frames and completes the
+ * stages. When the connection ends (the server stops, refuses it, or sends garbage) every waiting stage
+ * fails with the reason, and the client opens a new one for the next watch.
  */
 public final class ExitWatch implements Closeable {
     private static final Duration IDLE = Duration.ofDays(3650);
+    /** How a RESULT that ends the watch connection (server busy, an older server) begins its message. */
+    public static final String REFUSED = "the server ended the watch connection: ";
 
     private final ClientConnection conn;
     private final Duration writeTimeout;
-    private final Map<String, Deque<CompletableFuture<Integer>>> pending = new HashMap<>();
+    /** The rockers watched now: one WATCH each, shared by every caller until its EXITED. */
+    private final Map<String, CompletableFuture<Integer>> pending = new HashMap<>();
     private RockerException ended;
 
     private ExitWatch(ClientConnection conn, Duration writeTimeout) {
@@ -56,21 +57,29 @@ public final class ExitWatch implements Closeable {
         return ended != null;
     }
 
-    /** Completes with the app's exit status, or fails with the server's reason. */
-    public CompletionStage<Integer> watch(String guardName) {
-        CompletableFuture<Integer> f = new CompletableFuture<>();
+    /** Completes with the app's exit status, or fails with the server's reason; a stage of its own for each caller. */
+    public CompletableFuture<Integer> watch(String guardName) {
+        CompletableFuture<Integer> shared;
+        boolean send;
         synchronized (this) {
             if (ended != null) throw ended;
-            pending.computeIfAbsent(guardName, k -> new ArrayDeque<>()).add(f);
-        }
-        try {
-            synchronized (conn) {
-                conn.sendMore(new Call.Watch(guardName), writeTimeout);
+            shared = pending.get(guardName);
+            send = shared == null;
+            if (send) {
+                shared = new CompletableFuture<>();
+                pending.put(guardName, shared);
             }
-        } catch (RockerException e) {
-            end(e);
         }
-        return f.minimalCompletionStage();
+        if (send) {
+            try {
+                synchronized (conn) {
+                    conn.sendMore(new Call.Watch(guardName), writeTimeout);
+                }
+            } catch (RockerException e) {
+                end(e);
+            }
+        }
+        return shared.thenApply(status -> status);
     }
 
     private void read() {
@@ -81,7 +90,7 @@ public final class ExitWatch implements Closeable {
                     tell(ReplyCodec.exited(f));
                 } else if (f.type() == Protocol.RESULT) {
                     RockerResult r = ReplyCodec.result(f);
-                    end(new RockerException(r.error(), "the server ended the watch connection: " + r.message()));
+                    end(new RockerException(r.error(), REFUSED + r.message()));
                     return;
                 } else {
                     end(new RockerException(RockerError.RECV_RESP_FAILED, String.format("unexpected frame type 0x%02x on the watch connection", f.type() & 0xff)));
@@ -98,9 +107,7 @@ public final class ExitWatch implements Closeable {
     private void tell(AppExit x) {
         CompletableFuture<Integer> f;
         synchronized (this) {
-            Deque<CompletableFuture<Integer>> q = pending.get(x.guardName());
-            f = q == null ? null : q.poll();
-            if (q != null && q.isEmpty()) pending.remove(x.guardName());
+            f = pending.remove(x.guardName());
         }
         if (f == null) return; // not asked for: ignored
         if (x.ended()) {
@@ -112,10 +119,10 @@ public final class ExitWatch implements Closeable {
 
     /** Fails what waits; the connection is closed. */
     private void end(RockerException why) {
-        List<CompletableFuture<Integer>> waiting = new ArrayList<>();
+        List<CompletableFuture<Integer>> waiting;
         synchronized (this) {
             if (ended == null) ended = why;
-            pending.values().forEach(waiting::addAll);
+            waiting = new ArrayList<>(pending.values());
             pending.clear();
         }
         waiting.forEach(f -> f.completeExceptionally(why));
