@@ -30,7 +30,7 @@ import rocker.impl.linux.sys.SysException;
  * status socket its guard listens on), so that a new engine (after a bundle update, a server or
  * framework restart, a crash) lists, adopts and destroys the rockers it did not make. Records are
  * written ahead of each step of a rocker's life ({@link RockerRecord.State}), each write atomic (write,
- * fdatasync, rename). An unreadable record is reported and put aside as NAME.bad, never
+ * rename; no sync: records only need to outlive the engine's process, and the page cache does). An unreadable record is reported and put aside as NAME.bad, never
  * fatal. Running records whose guard is gone are pruned when read.
  */
 final class Registry {
@@ -67,8 +67,9 @@ final class Registry {
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer b = ByteBuffer.wrap(bytes.toByteArray());
             while (b.hasRemaining()) out.write(b);
-            // the content reaches the disk before the name does (no empty record after a machine crash)
-            out.force(false);
+            // no fdatasync: a record describes processes, and no process outlives a machine crash; a crash of
+            // the engine's process (what records are for) loses nothing of the page cache. A record torn by a
+            // power cut would be put aside as .bad by the next engine, with nothing left to describe.
         }
         try {
             Files.move(tmp, file(r.name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
