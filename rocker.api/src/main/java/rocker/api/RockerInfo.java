@@ -11,6 +11,7 @@ public final class RockerInfo {
     private final Instant created;
     private final RockerRequest request;
     private final RockerStats stats;
+    private final String image;
 
     public RockerInfo(String guardName, int guardPid, int appPid, Instant created, RockerRequest request) {
         this(guardName, guardPid, appPid, created, request, null);
@@ -18,7 +19,16 @@ public final class RockerInfo {
 
     /** With what the rocker uses now ({@code stats} may be null: unknown). @since 1.1 */
     public RockerInfo(String guardName, int guardPid, int appPid, Instant created, RockerRequest request, RockerStats stats) {
+        this(guardName, guardPid, appPid, created, request, stats, null);
+    }
+
+    /**
+     * With the identity of its image ({@code image} may be null: unknown). @since 1.2
+     */
+    public RockerInfo(String guardName, int guardPid, int appPid, Instant created, RockerRequest request, RockerStats stats,
+            String image) {
         this.stats = stats;
+        this.image = image;
         this.guardName = Objects.requireNonNull(guardName, "guardName");
         this.guardPid = guardPid;
         this.appPid = appPid;
@@ -35,6 +45,14 @@ public final class RockerInfo {
     public int appId() { return request.appId(); }
     /** Memory and processes in use when it was listed; null when unknown. @since 1.1 */
     public RockerStats stats() { return stats; }
+    /**
+     * The identity of the image file the rocker runs, as the engine opened it (device, inode, size, mtime,
+     * ctime): rockers with the same identity share one read-only mount of it, one loop device and one page
+     * cache (docs/engine.md, "Shared image mounts"); null when unknown (an older server or engine).
+     *
+     * @since 1.2
+     */
+    public String image() { return image; }
 
     @Override
     public boolean equals(Object o) {
@@ -42,18 +60,19 @@ public final class RockerInfo {
         if (!(o instanceof RockerInfo)) return false;
         RockerInfo i = (RockerInfo) o;
         return guardName.equals(i.guardName) && guardPid == i.guardPid && appPid == i.appPid
-                && created.equals(i.created) && request.equals(i.request) && Objects.equals(stats, i.stats);
+                && created.equals(i.created) && request.equals(i.request) && Objects.equals(stats, i.stats)
+                && Objects.equals(image, i.image);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(guardName, guardPid, appPid, created, request, stats);
+        return Objects.hash(guardName, guardPid, appPid, created, request, stats, image);
     }
 
     @Override
     public String toString() {
         return "RockerInfo[" + guardName + ", guard_pid=" + guardPid + ", app_pid=" + appPid + ", app_id="
                 + request.appId() + ", created=" + created + ", pkg=" + request.pkgPath()
-                + (stats == null ? "" : ", stats=" + stats) + "]";
+                + (stats == null ? "" : ", stats=" + stats) + (image == null ? "" : ", image=" + image) + "]";
     }
 }

@@ -19,16 +19,18 @@ final class ListCommand {
             "Usage: rocker ls [--socket PATH | --local] [--json]",
             "",
             "Lists the live rockers: name, guard pid, app id, uptime, memory in use and processes",
-            "('-' when the server cannot tell), package.",
+            "('-' when the server cannot tell), image (#1, #2, ...: rockers with the same number run the",
+            "same image file and share one mount of it; '-' when the server cannot tell), package.",
             "",
             Target.USAGE,
             "  --json            a JSON array of objects (guard_name, guard_pid, app_pid, app_id, uid, gid,",
-            "                    created, uptime_s, pkg, exec_dir, data_dir; devices, shared_dirs and",
+            "                    created, uptime_s, pkg, image (its identity, when known), exec_dir, data_dir;",
+            "                    devices, shared_dirs and",
             "                    seccomp when the rocker has them; memory_limit, pids_limit, cpus,",
             "                    cpu_weight and log_limit when not the default; stats when known:",
             "                    memory, memory_peak, pids, cpu_ns, oom_kills, -1 when unknown)",
             "  --help            this text");
-    private static final String ROW = "%-16s %9s %8s %9s %10s %6s  %s";
+    private static final String ROW = "%-16s %9s %8s %9s %10s %6s %6s  %s";
 
     private final CliEnvironment env;
 
@@ -52,12 +54,14 @@ final class ListCommand {
             infos.forEach(i -> array.add(object(i, now)));
             env.out().println(Json.write(array));
         } else {
-            env.out().println(String.format(ROW, "NAME", "GUARD_PID", "APP_ID", "UPTIME", "MEMORY", "PIDS", "PACKAGE"));
+            env.out().println(String.format(ROW, "NAME", "GUARD_PID", "APP_ID", "UPTIME", "MEMORY", "PIDS", "IMAGE", "PACKAGE"));
+            Map<String, Integer> images = new LinkedHashMap<>(); // the images in order of appearance: #1, #2, ...
             for (RockerInfo i : infos) {
                 RockerStats s = i.stats();
+                String image = i.image() == null ? "-" : "#" + images.computeIfAbsent(i.image(), k -> images.size() + 1);
                 env.out().println(String.format(ROW, i.guardName(), i.guardPid(), i.appId(),
                         uptime(Duration.between(i.created(), now)), s == null ? "-" : Figures.bytes(s.memoryBytes()),
-                        s == null ? "-" : Figures.count(s.pids()), i.request().pkgPath()));
+                        s == null ? "-" : Figures.count(s.pids()), image, i.request().pkgPath()));
             }
         }
         return 0;
@@ -74,6 +78,9 @@ final class ListCommand {
         m.put("created", i.created().toString());
         m.put("uptime_s", Math.max(0, Duration.between(i.created(), now).getSeconds()));
         m.put("pkg", i.request().pkgPath());
+        if (i.image() != null) {
+            m.put("image", i.image());
+        }
         m.put("exec_dir", i.request().execDir());
         m.put("data_dir", i.request().dataDir());
         if (!i.request().devices().isEmpty()) {

@@ -75,7 +75,7 @@ public class CliOverSocketTest {
         assertEquals(1L << 20, r.logLimit());
         // figures unknown: '-' in ls, no "stats" in its JSON, exit 1 for stats
         assertEquals(0, cli.run("ls"));
-        assertTrue(cli.out(), cli.out().split("\n")[1].matches("rocker-fake-1 +10001 +0 +\\S+ +- +- +/tmp/a.squashfs"));
+        assertTrue(cli.out(), cli.out().split("\n")[1].matches("rocker-fake-1 +10001 +0 +\\S+ +- +- +- +/tmp/a.squashfs"));
         assertEquals(0, cli.run("ls", "--json"));
         assertTrue(cli.out(), cli.out().endsWith("\"memory_limit\":67108864,\"pids_limit\":100,\"cpus\":0.5,\"cpu_weight\":50,"
                 + "\"log_limit\":1048576}]\n"));
@@ -84,7 +84,7 @@ public class CliOverSocketTest {
         // known
         fixture.engine.stats.put("rocker-fake-1", new rocker.api.RockerStats(52_428_800, 67_108_864, 12, 1_500_000_000L, 1));
         assertEquals(0, cli.run("ls"));
-        assertTrue(cli.out(), cli.out().split("\n")[1].matches("rocker-fake-1 +10001 +0 +\\S+ +50\\.0MiB +12  /tmp/a.squashfs"));
+        assertTrue(cli.out(), cli.out().split("\n")[1].matches("rocker-fake-1 +10001 +0 +\\S+ +50\\.0MiB +12 +-  /tmp/a.squashfs"));
         assertEquals(0, cli.run("ls", "--json"));
         assertTrue(cli.out(), cli.out().endsWith("\"log_limit\":1048576,\"stats\":{\"memory\":52428800,\"memory_peak\":67108864,"
                 + "\"pids\":12,\"cpu_ns\":1500000000,\"oom_kills\":1}}]\n"));

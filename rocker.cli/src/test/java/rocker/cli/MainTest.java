@@ -86,7 +86,7 @@ public class MainTest {
         assertEquals(err, 0, main("ls", "--socket", s, "--json"));
         assertTrue(out, out.startsWith("[{\"guard_name\":\"rocker-fake-1\",\"guard_pid\":10001"));
         assertEquals(err, 0, main("ls", "--socket", s));
-        assertTrue(out, out.startsWith("NAME             GUARD_PID   APP_ID    UPTIME     MEMORY   PIDS  PACKAGE\nrocker-fake-1 "));
+        assertTrue(out, out.startsWith("NAME             GUARD_PID   APP_ID    UPTIME     MEMORY   PIDS  IMAGE  PACKAGE\nrocker-fake-1 "));
         assertEquals(1, main("stats", "--socket", s, "rocker-fake-1"));
         assertEquals("rocker: no figures for rocker-fake-1: no such rocker, or the server cannot tell\n", err);
         assertEquals(err, 0, main("kill", "--socket", s, "rocker-fake-1"));

@@ -28,14 +28,30 @@ public class OtherCommandsTest {
     }
 
     @Test
+    public void lsNumbersTheImagesRockersShare() {
+        twoRockers();
+        cli.local.adopt("rk-gamma", 302, Requests.valid(3, 3).appId(13).build(), CliHarness.NOW.minusSeconds(5));
+        cli.local.images.put("rk-alpha", "2049:77:4096:1:2");
+        cli.local.images.put("rk-beta", "2049:78:4096:1:2");
+        cli.local.images.put("rk-gamma", "2049:77:4096:1:2");
+        assertEquals(0, cli.run("ls"));
+        String[] lines = cli.out().split("\n");
+        assertTrue(lines[1], lines[1].matches("rk-alpha .* #1 +/tmp/app.squashfs"));
+        assertTrue(lines[2], lines[2].matches("rk-beta .* #2 +/tmp/app.squashfs"));
+        assertTrue("shares alpha's image: " + lines[3], lines[3].matches("rk-gamma .* #1 +/tmp/app.squashfs"));
+        assertEquals(0, cli.run("ls", "--json"));
+        assertTrue(cli.out(), cli.out().contains("\"pkg\":\"/tmp/app.squashfs\",\"image\":\"2049:77:4096:1:2\""));
+    }
+
+    @Test
     public void lsPrintsATableAndJson() {
         twoRockers();
         assertEquals(0, cli.run("ls"));
         String[] lines = cli.out().split("\n");
         assertEquals(3, lines.length);
-        assertTrue(lines[0], lines[0].matches("NAME +GUARD_PID +APP_ID +UPTIME +MEMORY +PIDS +PACKAGE"));
-        assertTrue(lines[1], lines[1].matches("rk-alpha +300 +11 +1h02m +- +- +/tmp/app.squashfs"));
-        assertTrue(lines[2], lines[2].matches("rk-beta +301 +12 +42s +- +- +/tmp/app.squashfs"));
+        assertTrue(lines[0], lines[0].matches("NAME +GUARD_PID +APP_ID +UPTIME +MEMORY +PIDS +IMAGE +PACKAGE"));
+        assertTrue(lines[1], lines[1].matches("rk-alpha +300 +11 +1h02m +- +- +- +/tmp/app.squashfs"));
+        assertTrue(lines[2], lines[2].matches("rk-beta +301 +12 +42s +- +- +- +/tmp/app.squashfs"));
 
         assertEquals(0, cli.run("ls", "--local", "--json"));
         String json = cli.out().trim();
@@ -68,8 +84,8 @@ public class OtherCommandsTest {
         cli.local.stats.put("rk-beta", new rocker.api.RockerStats(-1, -1, 3, -1, -1));
         assertEquals(0, cli.run("ls"));
         String[] lines = cli.out().split("\n");
-        assertEquals("rk-alpha               300       11     1h02m    50.0MiB     12  /tmp/app.squashfs", lines[1]);
-        assertEquals("rk-beta                301       12       42s          -      3  /tmp/app.squashfs", lines[2]);
+        assertEquals("rk-alpha               300       11     1h02m    50.0MiB     12      -  /tmp/app.squashfs", lines[1]);
+        assertEquals("rk-beta                301       12       42s          -      3      -  /tmp/app.squashfs", lines[2]);
         assertEquals(0, cli.run("ls", "--json"));
         String[] rockers = cli.out().trim().split("\\},\\{\"guard_name\"");
         assertTrue(rockers[0], rockers[0].endsWith("\"data_dir\":\"/var/lib/rocker/app\",\"stats\":{\"memory\":52428800,"

@@ -168,7 +168,7 @@ public class GogoCommandsTest {
         out.reset();
         gogo.ls("--local");
         String table = out.toString(StandardCharsets.UTF_8);
-        assertTrue(table, table.split("\n")[1].matches("rocker-fake-1 +10001 +0 +\\S+ +3\\.0MiB +2  /tmp/a.squashfs"));
+        assertTrue(table, table.split("\n")[1].matches("rocker-fake-1 +10001 +0 +\\S+ +3\\.0MiB +2 +-  /tmp/a.squashfs"));
         out.reset();
         gogo.ls("--local", "--json");
         String json = out.toString(StandardCharsets.UTF_8);

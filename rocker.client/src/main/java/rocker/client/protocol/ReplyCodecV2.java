@@ -34,6 +34,8 @@ final class ReplyCodecV2 {
     static final Field INFO_REQUEST = Field.nested(6, "request");
     /** Optional: what the rocker uses, when known; an older client skips it. */
     static final Field INFO_STATS = Field.nested(Field.OPTIONAL | 7, "stats");
+    /** Optional (API 1.2): the identity of the rocker's image, when known; an older client skips it. */
+    static final Field INFO_IMAGE = Field.str(Field.OPTIONAL | 8, "image");
 
     /** The figures of {@code stats} (in INFO) and of the STATS reply; an absent one is -1 (unknown). */
     static final Field MEMORY = Field.i64(1, "memory");
@@ -101,6 +103,7 @@ final class ReplyCodecV2 {
             if (i.stats() != null) {
                 info.nested(INFO_STATS, stats(i.stats()));
             }
+            info.str(INFO_IMAGE, i.image());
             w.nested(INFO, info);
         }
         return buffer(w);
@@ -108,13 +111,14 @@ final class ReplyCodecV2 {
 
     static List<RockerInfo> infos(ByteBuffer body) throws ProtocolException {
         List<FieldReader> entries = FieldReader.of(body, "INFOS", INFO).nestedAll(INFO, INFO_GUARD_NAME,
-                INFO_GUARD_PID, INFO_APP_PID, CREATED_EPOCH_SECONDS, CREATED_NANOS, INFO_REQUEST, INFO_STATS);
+                INFO_GUARD_PID, INFO_APP_PID, CREATED_EPOCH_SECONDS, CREATED_NANOS, INFO_REQUEST, INFO_STATS, INFO_IMAGE);
         List<RockerInfo> list = new ArrayList<>(entries.size());
         for (FieldReader r : entries) {
             r.require(INFO_GUARD_NAME);
             list.add(new RockerInfo(r.str(INFO_GUARD_NAME), r.i32(INFO_GUARD_PID, 0), r.i32(INFO_APP_PID, 0),
                     ReplyCodec.instant(r.i64(CREATED_EPOCH_SECONDS, 0), r.i32(CREATED_NANOS, 0), r.label(CREATED_NANOS)),
-                    RequestCodecV2.read(r, INFO_REQUEST), r.has(INFO_STATS) ? stats(r.nested(INFO_STATS, STATS_FIELDS)) : null));
+                    RequestCodecV2.read(r, INFO_REQUEST), r.has(INFO_STATS) ? stats(r.nested(INFO_STATS, STATS_FIELDS)) : null,
+                    r.str(INFO_IMAGE)));
         }
         return list;
     }

@@ -124,7 +124,7 @@ final class RockerRecord {
     }
 
     RockerInfo toInfo(rocker.api.RockerStats stats) {
-        return new RockerInfo(name, guardPid, appPid, created, request, stats);
+        return new RockerInfo(name, guardPid, appPid, created, request, stats, image);
     }
 
     Properties toProperties() {

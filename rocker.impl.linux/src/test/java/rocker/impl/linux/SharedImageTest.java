@@ -121,6 +121,10 @@ public class SharedImageTest {
         }
         assertEquals("no squashfs mount in the host's namespace while they run", hostBefore, hostSquashfs());
         assertEquals(1, holders().size());
+        java.util.Map<String, String> images = new java.util.HashMap<>();
+        fx.engine.list().forEach(i -> images.put(i.guardName(), i.image()));
+        assertTrue("listed with the image's identity: " + images, images.get(a.guardName()) != null
+                && images.get(a.guardName()).equals(images.get(b.guardName())));
         assertEquals(RockerError.SUCCESS, fx.engine.destroy(a.guardName()).error());
         assertEquals("the other rocker keeps it", "one\n", seenBy(b, "b"));
         assertEquals(RockerError.SUCCESS, fx.engine.destroy(b.guardName()).error());

@@ -94,6 +94,9 @@ public final class FakeEngine implements RockerClient, rocker.api.RockerPreparer
         return RockerResult.success(0, 30_000, guardName, "torn down");
     }
 
+    /** The image identity {@link #list()} tells, by guard name; a rocker not here has none (unknown). */
+    public final Map<String, String> images = new ConcurrentHashMap<>();
+
     /** How many times {@link #list()} was called (a command that needs no list makes none). */
     public final AtomicInteger lists = new AtomicInteger();
 
@@ -191,7 +194,7 @@ public final class FakeEngine implements RockerClient, rocker.api.RockerPreparer
         rockers.values().forEach(r -> {
             RockerInfo i = r.info;
             RockerStats s = stats.get(i.guardName());
-            list.add(s == null ? i : new RockerInfo(i.guardName(), i.guardPid(), i.appPid(), i.created(), i.request(), s));
+            list.add(new RockerInfo(i.guardName(), i.guardPid(), i.appPid(), i.created(), i.request(), s, images.get(i.guardName())));
         });
         list.sort((a, b) -> a.guardName().compareTo(b.guardName()));
         return list;
