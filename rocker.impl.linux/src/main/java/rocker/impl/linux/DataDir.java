@@ -237,6 +237,7 @@ final class DataDir implements AutoCloseable {
      * and mode). A missing one is made in a staging dir only root can write ({@code .rocker-new-RANDOM},
      * 0700, in the same parent), given its owner and mode there, on its descriptor, and then moved into
      * place without replacing anything: a user can neither swap the dir we chown nor have us chown theirs.
+     * In a parent only root can write (checked on its descriptor) it is made in place.
      */
     private int dir(int parent, String name, String relative, int uid, int gid, int mode, boolean enforce) {
         String what = path + "/" + relative;
@@ -260,6 +261,23 @@ final class DataDir implements AutoCloseable {
 
     private int createStaged(int parent, String name, String relative, int uid, int gid, int mode) {
         String what = path + "/" + relative;
+        Stat p = Fd.stat(parent, what);
+        if (p.uid == 0 && (p.mode & 0077) == 0) {
+            // only root can make or move anything in this parent (upper/, work/, private/: root 0700): no one
+            // can swap the new dir, so it is made in place (a stage costs a start ~0.2 ms a dir on ext4)
+            if (!Fd.mkdirat(parent, name, 0700, what)) throw invalid(relative + " appeared while it was being created");
+            int fd = Fd.openDir(parent, name, what);
+            try {
+                Posix.fchown(fd, uid, gid, what);
+                Fd.fchmod(fd, mode, what);
+            } catch (SysException e) {
+                Posix.close(fd);
+                Fd.unlinkat(parent, name, Fd.AT_REMOVEDIR);
+                throw e;
+            }
+            created.push(relative);
+            return fd;
+        }
         String stage = ".rocker-new-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1);
         if (!Fd.mkdirat(parent, stage, 0700, what)) throw invalid(relative + ": " + stage + " exists");
         int staging = -1;
