@@ -1,9 +1,12 @@
 package rocker.server;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * What the server component is doing; registered as a service while the server is configured (PID
  * {@value ServerConfig#PID}). {@code rocker serve} watches it to report success or failure.
  */
+@ProviderType
 public interface ServerStatus {
     /** The server's states. */
     enum State {

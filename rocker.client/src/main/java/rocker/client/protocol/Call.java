@@ -1,8 +1,10 @@
 package rocker.client.protocol;
 
+import org.osgi.annotation.versioning.ProviderType;
 import rocker.api.RockerRequest;
 
 /** One request a client sends: the {@link rocker.api.RockerClient} operation and its arguments. */
+@ProviderType
 public sealed interface Call {
     /** {@code enterRocker}. */
     record Enter(RockerRequest request, AppSpec app) implements Call { }
