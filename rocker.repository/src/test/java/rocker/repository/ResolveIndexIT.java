@@ -88,7 +88,10 @@ public class ResolveIndexIT {
         assertTrue("DS for the provider's component: " + bundles, bundles.contains("org.apache.felix.scr"));
     }
 
-    /** The engine with this machine's guard: the native chain (jnr-ffi, our jffi wrap, jffi's natives). */
+    /**
+     * The engine with this machine's guard and jffi's natives (fragments: nothing requires them, so they are named,
+     * as rocker-runtime.bndrun tells): the native chain, jnr-ffi, our jffi wrap and its native fragment.
+     */
     @Test
     public void theEngineAndThisMachinesGuardResolve() throws Exception {
         String arch = switch (System.getProperty("os.arch")) {
@@ -97,9 +100,10 @@ public class ResolveIndexIT {
             default -> "armhf";
         };
         List<String> bundles = resolve("engine", "osgi.service;filter:='(objectClass=rocker.api.RockerClient)',"
-                + "bnd.identity;id='rocker.impl.linux'," + "bnd.identity;id='rocker.impl.linux." + arch + "'");
+                + "bnd.identity;id='rocker.impl.linux'," + "bnd.identity;id='rocker.impl.linux." + arch + "',"
+                + "bnd.identity;id='com.github.jnr.jffi.native'");
         for (String bsn : List.of("rocker.api", "rocker.impl.linux", "rocker.impl.linux." + arch, "com.github.jnr.ffi",
-                "com.github.jnr.jffi", "org.objectweb.asm", "org.apache.felix.scr")) {
+                "com.github.jnr.jffi", "com.github.jnr.jffi.native", "org.objectweb.asm", "org.apache.felix.scr")) {
             assertTrue(bsn + " in " + bundles, bundles.contains(bsn));
         }
     }
