@@ -84,6 +84,7 @@ public final class RockerApp {
                 + " stdio=" + stdin + "/" + stdout + "/" + stderr;
     }
 
+    @ProviderType
     public static final class Builder {
         private final List<String> command = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();

@@ -193,6 +193,7 @@ public final class RockerRequest {
     }
 
     /** Builds a {@link RockerRequest}; the counterpart of filling the C struct. */
+    @ProviderType
     public static final class Builder {
         private int appId;
         private int uid;

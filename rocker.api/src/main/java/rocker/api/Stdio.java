@@ -10,6 +10,7 @@ import org.osgi.annotation.versioning.ProviderType;
 @ProviderType
 public final class Stdio {
     /** The kinds of stdio handling. */
+    @ProviderType
     public enum Kind {
         /** {@code /dev/null}. */
         DISCARD,

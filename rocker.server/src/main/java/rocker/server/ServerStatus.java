@@ -9,6 +9,7 @@ import org.osgi.annotation.versioning.ProviderType;
 @ProviderType
 public interface ServerStatus {
     /** The server's states. */
+    @ProviderType
     enum State {
         /** Not listening: not started yet, or stopped. */
         WAITING,

@@ -25,6 +25,7 @@ public final class FrameChannel implements Closeable {
     /**
      * A connected stream socket whose reads and writes each wait at most one tick.
      */
+    @ProviderType
     public interface Transport extends Closeable {
         /**
          * Reads into {@code dst}, waiting at most one tick for data.

@@ -13,6 +13,7 @@ import org.osgi.annotation.versioning.ProviderType;
 @ProviderType
 public record StdioSpec(Kind kind, String path) {
     /** Wire kinds: in version 1 the ordinal is the wire code, in version 2 the lower-case name. */
+    @ProviderType
     public enum Kind { DISCARD, LOG, FILE, STREAM }
 
     public static final StdioSpec DISCARD = new StdioSpec(Kind.DISCARD, null);
