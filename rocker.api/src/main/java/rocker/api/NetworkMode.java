@@ -1,6 +1,9 @@
 package rocker.api;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /** The network a rocker's app sees. */
+@ProviderType
 public enum NetworkMode {
     /** The host's network namespace, as in the seed (default). */
     HOST,

@@ -2,6 +2,7 @@ package rocker.api;
 
 import java.util.List;
 import java.util.Objects;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * What {@link RockerPreparer#prepare} gives the caller that enters the rocker: the result (the guard's
@@ -9,6 +10,7 @@ import java.util.Objects;
  *
  * @since 1.2
  */
+@ProviderType
 public final class PreparedRocker {
     private final RockerResult result;
     private final byte[] seccompFilter;

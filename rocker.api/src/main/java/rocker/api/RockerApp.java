@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * What runs inside a rocker: a command, its environment, working dir and stdio.
@@ -16,6 +17,7 @@ import java.util.Map;
  * descriptor beyond the three standard ones. The program is looked up in {@code PATH} of that
  * environment when it contains no '/'.
  */
+@ProviderType
 public final class RockerApp {
     /** The environment every app starts from; {@link #environment()} adds to or replaces it. */
     public static final Map<String, String> DEFAULT_ENVIRONMENT = Map.of(
@@ -82,6 +84,7 @@ public final class RockerApp {
                 + " stdio=" + stdin + "/" + stdout + "/" + stderr;
     }
 
+    @ProviderType
     public static final class Builder {
         private final List<String> command = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * On whose behalf a rocker is built. The engine runs as root; when it acts for a local user (the
@@ -15,6 +16,7 @@ import java.util.Objects;
  * <p>The identity is the kernel's view of the caller (e.g. {@code SO_PEERCRED}); never something the
  * caller said about itself.
  */
+@ProviderType
 public final class RockerCaller {
     private static final RockerCaller ENGINE = new RockerCaller(true, 0, 0, List.of(), 0);
 

@@ -1,8 +1,11 @@
 package rocker.api;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * The seed's {@code ROCKER_ERR}: every failure Rocker reports, with the C API's numeric values.
  */
+@ProviderType
 public enum RockerError {
     UNKNOWN(-1),
     SUCCESS(0),

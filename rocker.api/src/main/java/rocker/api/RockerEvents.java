@@ -1,5 +1,7 @@
 package rocker.api;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * The local engine's lifecycle events, posted on the OSGi EventAdmin when one is present (the engine
  * bundle imports {@code org.osgi.service.event} optionally): a handler registers for
@@ -10,6 +12,7 @@ package rocker.api;
  *
  * @since 1.2
  */
+@ProviderType
 public final class RockerEvents {
     /** The prefix of every topic. */
     public static final String TOPIC_PREFIX = "rocker/ROCKER/";

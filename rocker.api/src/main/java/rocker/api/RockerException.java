@@ -1,6 +1,9 @@
 package rocker.api;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /** A failed Rocker operation as an exception, carrying its {@link RockerError}. */
+@ProviderType
 public class RockerException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final RockerError error;

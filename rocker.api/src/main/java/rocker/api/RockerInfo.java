@@ -2,8 +2,10 @@ package rocker.api;
 
 import java.time.Instant;
 import java.util.Objects;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** A live rocker, as {@link RockerClient#list()} reports it. */
+@ProviderType
 public final class RockerInfo {
     private final String guardName;
     private final int guardPid;

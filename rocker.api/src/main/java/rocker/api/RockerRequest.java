@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * What rocker to build: the seed's {@code RockerRequest}, immutable, made with {@link #builder()}
@@ -15,6 +16,7 @@ import java.util.Objects;
  * validates a request from the socket before it authorizes it, and the engine's check of that very
  * object then costs nothing (one validation on each side of the wire).
  */
+@ProviderType
 public final class RockerRequest {
     /** At most this many overlay dirs, as in the seed ({@code app_overlay_dirs[16]}). */
     public static final int MAX_OVERLAY_DIRS = 16;
@@ -191,6 +193,7 @@ public final class RockerRequest {
     }
 
     /** Builds a {@link RockerRequest}; the counterpart of filling the C struct. */
+    @ProviderType
     public static final class Builder {
         private int appId;
         private int uid;

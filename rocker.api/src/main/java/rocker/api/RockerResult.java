@@ -1,11 +1,13 @@
 package rocker.api;
 
 import java.util.Objects;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * The outcome of every {@link RockerClient} operation, the seed's {@code RockerResult}: expected
  * failures are results, not exceptions. {@link #orThrow()} turns a failure into a {@link RockerException}.
  */
+@ProviderType
 public final class RockerResult {
     /** The kernel's limit on a process name ({@code comm}): 15 characters plus NUL, as {@code guard_pname[16]}. */
     public static final int MAX_GUARD_NAME = 15;

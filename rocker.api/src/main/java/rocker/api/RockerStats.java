@@ -1,11 +1,14 @@
 package rocker.api;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * What a rocker uses now, from its cgroup: memory (current and peak), processes, CPU time and how often
  * the kernel's OOM killer ended one of its processes. A figure the kernel does not give is -1.
  *
  * @since 1.1
  */
+@ProviderType
 public final class RockerStats {
     private final long memoryBytes;
     private final long memoryPeakBytes;

@@ -1,6 +1,7 @@
 package rocker.api;
 
 import java.util.Objects;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * A host dir the app shares on purpose ({@code --share DIR[:ro]}): bound at the same path inside the
@@ -8,6 +9,7 @@ import java.util.Objects;
  *
  * @since 1.1
  */
+@ProviderType
 public final class SharedDir {
     private final String path;
     private final boolean readOnly;

@@ -2,12 +2,15 @@ package rocker.api;
 
 import java.io.OutputStream;
 import java.util.Objects;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Where one of the app's standard streams goes. The app never inherits any other file descriptor.
  */
+@ProviderType
 public final class Stdio {
     /** The kinds of stdio handling. */
+    @ProviderType
     public enum Kind {
         /** {@code /dev/null}. */
         DISCARD,

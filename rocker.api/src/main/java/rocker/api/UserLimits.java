@@ -1,6 +1,7 @@
 package rocker.api;
 
 import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * What a client that is not root (nor trusted) may ask for, beyond its own uid and gid: the policy the
@@ -9,6 +10,7 @@ import java.util.Optional;
  *
  * @since 1.1
  */
+@ProviderType
 public final class UserLimits {
     /** The largest bound of each log file a user may ask for. */
     public static final long MAX_LOG_LIMIT = 100L * 1024 * 1024;

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.osgi.annotation.versioning.ProviderType;
 import rocker.api.RockerApp;
 import rocker.api.RockerClient;
 import rocker.api.RockerError;
@@ -55,6 +56,7 @@ import rocker.client.remote.StreamReceiver;
  *
  * <p>Usable as a plain Java class: {@code new RemoteRockerClient("/run/rocker/rocker.sock")}.
  */
+@ProviderType
 public class RemoteRockerClient implements RockerClient, AutoCloseable {
     /** The server's default socket. */
     public static final String DEFAULT_SOCKET = "/run/rocker/rocker.sock";

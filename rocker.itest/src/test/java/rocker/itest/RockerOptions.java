@@ -141,8 +141,9 @@ final class RockerOptions {
                 // as the launcher (cnf/rocker.bndrun): SLF4J (api + simple provider) is on the framework
                 // class path and the system bundle exports it; sun.misc is a system package and boot
                 // delegated (jffi, jnr-posix); Gogo starts no console (stdin is Surefire's channel here).
-                // org.slf4j is also exported as 1.7.36 (the same classes) for Pax Exam's own bundles only,
-                // which import [1.4,2); every Rocker bundle imports [2.0,3) (ServiceIT checks the wiring).
+                // org.slf4j is also exported as 1.7.36 (the same classes) for Pax Exam's own bundles,
+                // which import [1.4,2); the Rocker bundles import [1.7,3) and get it from the system bundle either way
+                // (ServiceIT checks the wiring; examples/consumer runs them on SLF4J 1.7 bundles).
                 systemPackages(
                         "org.slf4j;version=" + slf4j,
                         "org.slf4j.spi;version=" + slf4j,

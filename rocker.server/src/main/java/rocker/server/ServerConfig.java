@@ -1,5 +1,6 @@
 package rocker.server;
 
+import org.osgi.annotation.versioning.ProviderType;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
@@ -10,6 +11,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  */
 @ObjectClassDefinition(name = "Rocker server",
         description = "The Unix-socket server that builds rockers for local clients, authorized by SO_PEERCRED.")
+@ProviderType
 public @interface ServerConfig {
     String PID = "rocker.server";
     /** The property of {@link #socket_path()}. */

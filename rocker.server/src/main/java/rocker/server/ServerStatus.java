@@ -1,11 +1,15 @@
 package rocker.server;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * What the server component is doing; registered as a service while the server is configured (PID
  * {@value ServerConfig#PID}). {@code rocker serve} watches it to report success or failure.
  */
+@ProviderType
 public interface ServerStatus {
     /** The server's states. */
+    @ProviderType
     enum State {
         /** Not listening: not started yet, or stopped. */
         WAITING,

@@ -31,7 +31,7 @@ public class ServiceUnitTest {
         assertTrue(unit, unit.contains("\nRestart=on-failure\n"));
         Path rocker = UNIT.getParent().getParent().resolve("rocker");
         Path copy = tmp.getRoot().toPath().resolve("rocker.service");
-        Files.writeString(copy, unit.replace("ExecStart=/opt/rocker/rocker serve", "ExecStart=" + rocker + " serve"));
+        Files.writeString(copy, unit.replace("ExecStart=/usr/bin/rocker serve", "ExecStart=" + rocker + " serve"));
         Process p = new ProcessBuilder("systemd-analyze", "verify", copy.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals("systemd-analyze verify: " + out, 0, p.waitFor());

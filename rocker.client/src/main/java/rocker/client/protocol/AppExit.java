@@ -1,5 +1,7 @@
 package rocker.client.protocol;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 import java.util.Objects;
 
 import rocker.api.RockerError;
@@ -8,6 +10,7 @@ import rocker.api.RockerError;
  * What an EXITED frame tells of a watched rocker: its app's exit status (as {@code waitForApp}), or why
  * it cannot be watched (an error and its message).
  */
+@ProviderType
 public record AppExit(String guardName, int status, RockerError error, String message) {
     public AppExit {
         Objects.requireNonNull(guardName, "guardName");

@@ -4,6 +4,7 @@ import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
 
+import org.osgi.annotation.versioning.ProviderType;
 import rocker.api.RockerApp;
 import rocker.api.Stdio;
 
@@ -18,6 +19,7 @@ import rocker.api.Stdio;
  * @param stdout where stdout goes
  * @param stderr where stderr goes
  */
+@ProviderType
 public record AppSpec(List<String> command, Map<String, String> environment, String workDir,
         StdioSpec stdin, StdioSpec stdout, StdioSpec stderr) {
 

@@ -1,11 +1,13 @@
 package rocker.client.protocol;
 
 import java.nio.ByteBuffer;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Turns a {@link Call} into a request frame body and back, in protocol version 1 or 2 (see
  * {@link CallCodecV1}, {@link CallCodecV2}); the body starts with the version.
  */
+@ProviderType
 public final class CallCodec {
     /** Why a field of API 1.1 cannot go in version 1, after the field and its value. */
     static final String NOT_IN_V1 = "protocol version 1 cannot carry this field";

@@ -1,8 +1,10 @@
 package rocker.client.protocol;
 
 import java.time.Duration;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** A point in time after which an I/O operation gives up; {@link #none()} never expires. */
+@ProviderType
 public final class Deadline {
     private static final Deadline NONE = new Deadline(0, false);
 

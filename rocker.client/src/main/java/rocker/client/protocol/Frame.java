@@ -1,6 +1,7 @@
 package rocker.client.protocol;
 
 import java.nio.ByteBuffer;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * One protocol frame: a type byte and its body.
@@ -8,5 +9,6 @@ import java.nio.ByteBuffer;
  * @param type the frame type, see {@link Protocol}
  * @param body the body, positioned at its first byte
  */
+@ProviderType
 public record Frame(byte type, ByteBuffer body) {
 }

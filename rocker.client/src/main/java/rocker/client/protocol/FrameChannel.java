@@ -5,6 +5,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Reads and writes {@link Frame}s on a connected stream socket, each operation bounded by a
@@ -17,12 +18,14 @@ import java.nio.ByteBuffer;
  * other thread ever needs to close this socket. Writes are serialized, so several threads may send
  * frames on one channel. This class uses only the JDK: the client needs no native library.
  */
+@ProviderType
 public final class FrameChannel implements Closeable {
     private static final int MAX_IO_BYTES = 64 * 1024;
 
     /**
      * A connected stream socket whose reads and writes each wait at most one tick.
      */
+    @ProviderType
     public interface Transport extends Closeable {
         /**
          * Reads into {@code dst}, waiting at most one tick for data.

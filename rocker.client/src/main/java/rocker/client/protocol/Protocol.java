@@ -1,5 +1,7 @@
 package rocker.client.protocol;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * Constants of the Rocker wire protocol (docs/protocol.md): versions, frame types and limits.
  *
@@ -8,6 +10,7 @@ package rocker.client.protocol;
  * then one or more response frames from the server. Every request body starts with its version (u16);
  * the server answers in that version.
  */
+@ProviderType
 public final class Protocol {
     /** Version 1: fixed fields in a fixed order. */
     public static final int V1 = 1;

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.OptionalInt;
 
+import org.osgi.annotation.versioning.ProviderType;
 import rocker.api.PreparedRocker;
 import rocker.api.RockerError;
 import rocker.api.RockerInfo;
@@ -22,6 +23,7 @@ import rocker.api.RockerStats;
  * or 0xFFFF (the high half of a version-1 {@code err_no}, -1 to 10) is version 1; version 2 never uses
  * the tags 0 and 0xFFFF, and its RESULT starts with a tag.
  */
+@ProviderType
 public final class ReplyCodec {
     private ReplyCodec() {
     }

@@ -1,5 +1,7 @@
 package rocker.client.protocol;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -12,6 +14,7 @@ import java.nio.channels.SocketChannel;
  *
  * @since 1.1
  */
+@ProviderType
 public class SocketTransport implements FrameChannel.Transport {
     /** The channel read, written, shut down and closed. */
     protected final SocketChannel channel;

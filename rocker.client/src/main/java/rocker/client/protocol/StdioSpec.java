@@ -1,6 +1,7 @@
 package rocker.client.protocol;
 
 import java.util.Objects;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Where one of the app's standard streams goes, as it travels on the wire. {@link Kind#STREAM} means
@@ -9,8 +10,10 @@ import java.util.Objects;
  * @param kind the kind
  * @param path the host path of {@link Kind#FILE}, else {@code null}
  */
+@ProviderType
 public record StdioSpec(Kind kind, String path) {
     /** Wire kinds: in version 1 the ordinal is the wire code, in version 2 the lower-case name. */
+    @ProviderType
     public enum Kind { DISCARD, LOG, FILE, STREAM }
 
     public static final StdioSpec DISCARD = new StdioSpec(Kind.DISCARD, null);

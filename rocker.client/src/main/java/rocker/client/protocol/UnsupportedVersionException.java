@@ -1,6 +1,9 @@
 package rocker.client.protocol;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /** A request of a protocol version this side does not speak. */
+@ProviderType
 public final class UnsupportedVersionException extends ProtocolException {
     private static final long serialVersionUID = 1L;
 

@@ -7,12 +7,14 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Reads a frame body strictly: every length is checked against the bytes that are left, every string
  * must be well-formed UTF-8, booleans are 0 or 1, and {@link #end()} rejects trailing bytes. Any
  * violation is a {@link ProtocolException} naming the field.
  */
+@ProviderType
 public final class WireReader {
     private final ByteBuffer in;
 

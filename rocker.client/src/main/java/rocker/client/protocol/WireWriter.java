@@ -4,8 +4,10 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** Builds a frame body from big-endian integers, booleans and length-prefixed UTF-8 strings. */
+@ProviderType
 public final class WireWriter {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
 
