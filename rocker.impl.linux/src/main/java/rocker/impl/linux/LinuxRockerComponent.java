@@ -8,9 +8,6 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
-import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.Designate;
 
 import rocker.api.RockerClient;
@@ -34,20 +31,15 @@ public final class LinuxRockerComponent extends RockerEngine {
                 config.hiddenPaths() == null ? List.of() : List.of(config.hiddenPaths()),
                 config.cgroupParent() == null || config.cgroupParent().isEmpty() ? "rocker" : config.cgroupParent());
         imageGrace(Duration.ofSeconds(config.imageGraceSeconds()));
+        events = new EventAdminEvents(context, this);
     }
 
-    /** EventAdmin, when there is one ({@link EventAdminBridge}): the lifecycle events go there. */
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addEvents(EngineEvents events) {
-        addEventSink(events);
-    }
-
-    void removeEvents(EngineEvents events) {
-        removeEventSink(events);
-    }
+    /** Every EventAdmin there gets the lifecycle events (tracked by name: resolving needs none). */
+    private final EventAdminEvents events;
 
     @Deactivate
     void deactivate() {
+        events.close();
         close();
     }
 }

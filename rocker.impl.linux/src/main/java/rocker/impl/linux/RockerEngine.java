@@ -65,7 +65,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     /** A rocker waiting for its caller's app: its guard (our child keeper unreaped) and its BUILDING record. */
     private record Prepared(GuardProcess guard, RockerRecord building) { }
 
-    /** Where lifecycle events go (EventAdmin through {@link EventAdminBridge}, when there is one). */
+    /** Where lifecycle events go (each EventAdmin there, through {@link EventAdminEvents}). */
     private final List<EngineEvents> sinks = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The rockers CREATED or ADOPTED was posted for, until DESTROYED is: each is told once. */
     private final java.util.Map<String, RockerInfo> announced = new java.util.concurrent.ConcurrentHashMap<>();
@@ -392,17 +392,17 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     }
 
     /**
-     * Lifecycle events go to {@code sink} too (the engine's component binds {@link EngineEvents} services);
+     * Lifecycle events go to {@code sink} too (the engine's component adds one for each EventAdmin);
      * the first one added is also told the rockers this engine adopted when it started.
      */
-    public void addEventSink(EngineEvents sink) {
+    void addEventSink(EngineEvents sink) {
         sinks.add(sink);
         for (RockerInfo i; (i = adoptedUntold.poll()) != null;) {
             post(rocker.api.RockerEvents.ADOPTED, i, java.util.Map.of());
         }
     }
 
-    public void removeEventSink(EngineEvents sink) {
+    void removeEventSink(EngineEvents sink) {
         sinks.remove(sink);
     }
 
