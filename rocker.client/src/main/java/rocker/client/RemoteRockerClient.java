@@ -245,9 +245,20 @@ public class RemoteRockerClient implements RockerClient, AutoCloseable {
             return receiver.status().minimalCompletionStage();
         }
         try {
-            return exitWatch().watch(guardName).minimalCompletionStage();
+            return watchExit(guardName).minimalCompletionStage();
         } catch (RockerException e) {
             return CompletableFuture.failedStage(e);
+        }
+    }
+
+    /** A watch on the watch connection; one that closed itself while idle is opened again. */
+    private CompletableFuture<Integer> watchExit(String guardName) {
+        ExitWatch w = exitWatch();
+        try {
+            return w.watch(guardName);
+        } catch (RockerException e) {
+            if (!w.endedIdle()) throw e;
+            return exitWatch().watch(guardName);
         }
     }
 
@@ -281,7 +292,7 @@ public class RemoteRockerClient implements RockerClient, AutoCloseable {
         while (true) {
             CompletableFuture<Integer> exit;
             try {
-                exit = exitWatch().watch(guardName);
+                exit = watchExit(guardName);
             } catch (RockerException e) {
                 if (!connectionLost(e) || System.nanoTime() - end >= 0) throw e;
                 pause();

@@ -25,7 +25,9 @@ import rocker.client.protocol.ReplyCodec;
  * it waits share it (one WATCH a rocker, however often a client asks: a {@code waitForApp} loop with short
  * timeouts costs the server nothing more). A daemon thread reads the EXITED frames and completes the
  * stages. When the connection ends (the server stops, refuses it, or sends garbage) every waiting stage
- * fails with the reason, and the client opens a new one for the next watch.
+ * fails with the reason, and the client opens a new one for the next watch. A connection nothing waits
+ * on is closed after {@link #LINGER_MILLIS} (so that it holds no server slot and no threads for long, and
+ * a wait right after the last one finds it open).
  */
 public final class ExitWatch implements Closeable {
     private static final Duration IDLE = Duration.ofDays(3650);
@@ -37,6 +39,23 @@ public final class ExitWatch implements Closeable {
     /** The rockers watched now: one WATCH each, shared by every caller until its EXITED. */
     private final Map<String, CompletableFuture<Integer>> pending = new HashMap<>();
     private RockerException ended;
+    /** Whether it ended because nothing waited on it (a new one is opened for the next watch, silently). */
+    private boolean idleEnded;
+    /** How long a connection nothing waits on stays open. */
+    static final long LINGER_MILLIS = 2000;
+    /** Closes connections nothing waits on: one thread at most, none while nothing is due. */
+    private static final java.util.concurrent.ScheduledThreadPoolExecutor LINGER = lingerExecutor();
+    private long idleSince = -1;
+
+    private static java.util.concurrent.ScheduledThreadPoolExecutor lingerExecutor() {
+        java.util.concurrent.ScheduledThreadPoolExecutor e = new java.util.concurrent.ScheduledThreadPoolExecutor(0, r -> {
+            Thread t = new Thread(r, "rocker-remote-exit-linger");
+            t.setDaemon(true);
+            return t;
+        });
+        e.setRemoveOnCancelPolicy(true);
+        return e;
+    }
 
     private ExitWatch(ClientConnection conn, Duration writeTimeout) {
         this.conn = conn;
@@ -57,6 +76,11 @@ public final class ExitWatch implements Closeable {
         return ended != null;
     }
 
+    /** Whether it ended because nothing waited on it: a watch refused by it is to be asked of a new one. */
+    public synchronized boolean endedIdle() {
+        return idleEnded;
+    }
+
     /** Completes with the app's exit status, or fails with the server's reason; a stage of its own for each caller. */
     public CompletableFuture<Integer> watch(String guardName) {
         CompletableFuture<Integer> shared;
@@ -64,6 +88,7 @@ public final class ExitWatch implements Closeable {
         synchronized (this) {
             if (ended != null) throw ended;
             shared = pending.get(guardName);
+            idleSince = -1;
             send = shared == null;
             if (send) {
                 shared = new CompletableFuture<>();
@@ -108,6 +133,10 @@ public final class ExitWatch implements Closeable {
         CompletableFuture<Integer> f;
         synchronized (this) {
             f = pending.remove(x.guardName());
+            if (pending.isEmpty()) {
+                idleSince = System.nanoTime();
+                LINGER.schedule(this::closeIfIdle, LINGER_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
         }
         if (f == null) return; // not asked for: ignored
         if (x.ended()) {
@@ -115,6 +144,17 @@ public final class ExitWatch implements Closeable {
         } else {
             f.completeExceptionally(new RockerException(x.error(), x.message()));
         }
+    }
+
+    private void closeIfIdle() {
+        synchronized (this) {
+            if (ended != null || !pending.isEmpty() || idleSince < 0
+                    || System.nanoTime() - idleSince < java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS)) {
+                return;
+            }
+            idleEnded = true;
+        }
+        end(new RockerException(RockerError.RECV_RESP_FAILED, "the watch connection was idle"));
     }
 
     /** Fails what waits; the connection is closed. */
