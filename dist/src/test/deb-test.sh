@@ -8,7 +8,8 @@
 #     `systemd-analyze verify` on the installed unit;
 #  4. purges it (and whatever apt-get brought for it), and checks that nothing of it is left.
 # Fails (exit 1) on any difference. Refuses to run where rocker is already installed (it would replace it).
-# Runs of this test on one machine take turns (flock on /var/lib/dpkg), since dpkg has one database.
+# Runs of this test on one machine take turns (flock on /var/lib/dpkg), since dpkg has one database; so do
+# they with librocker_client/src/test/deb-test.sh (the C library's packages), which takes the same lock.
 set -euo pipefail
 
 deb=${1:?usage: deb-test.sh DEB}
