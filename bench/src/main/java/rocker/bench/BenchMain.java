@@ -31,7 +31,7 @@ public final class BenchMain {
     /** Keys the JSON always has (null where a part was skipped or failed). */
     public static final List<String> REQUIRED_KEYS = List.of("start_p50_ms", "start_p99_ms", "start_socket_p50_ms",
             "floor_p50_ms", "bwrap_p50_ms", "unshare_p50_ms", "concurrent8_p50_ms", "floor_concurrent8_p50_ms",
-            "guard_rss_kib", "server_idle_rss_mib", "server_ready_ms", "start_p50_ms_with_500_live", "pg_tps_native",
+            "guard_rss_kib", "server_idle_rss_mib", "server_idle_rss_after_serving_max_mib", "server_ready_ms", "start_p50_ms_with_500_live", "pg_tps_native",
             "pg_tps_rocker", "cli_ls_p50_ms", "cli_ls_max_rss_mib", "cli_floor_ls_p50_ms");
 
     static final String USAGE = String.join("\n",
