@@ -31,7 +31,7 @@ public final class BenchMain {
     /** Keys the JSON always has (null where a part was skipped or failed). */
     public static final List<String> REQUIRED_KEYS = List.of("start_p50_ms", "start_p99_ms", "start_socket_p50_ms",
             "floor_p50_ms", "bwrap_p50_ms", "unshare_p50_ms", "concurrent8_p50_ms", "floor_concurrent8_p50_ms",
-            "guard_rss_kib", "server_idle_rss_mib", "server_ready_ms", "start_p50_ms_with_500_live", "pg_tps_native",
+            "guard_rss_kib", "server_idle_rss_mib", "server_idle_rss_after_serving_max_mib", "server_ready_ms", "start_p50_ms_with_500_live", "pg_tps_native",
             "pg_tps_rocker", "cli_ls_p50_ms", "cli_ls_max_rss_mib", "cli_floor_ls_p50_ms");
 
     static final String USAGE = String.join("\n",
@@ -80,6 +80,11 @@ public final class BenchMain {
         int probes() { return pick(20, 10, 3); }
         int loopLimit() { return pick(600, 0, 0); }
         int serverLive() { return pick(500, 50, 0); }
+        /** Server starts measured idle after serving (the bench's own server is the first), and starts each serves. */
+        int serverRounds() { return pick(5, 3, 1); }
+        int serverServed() { return pick(10, 10, 2); }
+        /** Least wait before an idle RSS is read (the JVM frees its pooled arena chunks every 5 s, glibc's heap is trimmed every 2 s). */
+        Duration settleMin() { return Duration.ofSeconds(pick(7, 7, 1)); }
         int profileRuns() { return pick(60, 20, 0); }
         /** Client commands: rounds of (floor, ./rocker ls), and how many of them also run the launcher. */
         int cliN() { return pick(60, 20, 3); }
@@ -607,13 +612,90 @@ public final class BenchMain {
                     + "(the server component restarted after start-up); clients connecting then fail with server_unaddr_invalid");
         }
         if (!server.awaitReady(Duration.ofSeconds(30))) throw new BenchException(sp.kind + " server stopped answering: " + sp.logGist());
-        r.put("server_idle_rss_mib", mib(server.rssKib()));
+        List<Double> fresh = new ArrayList<>();
+        List<Double> served = new ArrayList<>();
+        fresh.add(mib(settledRssKib(server)));
+        r.put("server_idle_rss_mib", fresh.get(0));
         Map<String, Double> heap = server.heapKib(true, ws.log("jstat.log"));
         r.put("server_idle_heap_used_mib", heap.containsKey("used") ? mib(heap.get("used")) : null);
         r.put("server_idle_heap_committed_mib", heap.containsKey("committed") ? mib(heap.get("committed")) : null);
         r.put("server_idle_rss_after_gc_mib", mib(server.rssKib()));
         r.put("server_threads_idle", Kernel.status(server.pid(), "Threads").map(Integer::parseInt).orElse(null));
         out.printf("   %s server: ready %s ms, idle RSS %s MiB%n", sp.kind, ms(sp.readyNanos), r.get("server_idle_rss_mib"));
+        served.add(serveAndSettle(server, sb, "socket-serve-0"));
+        r.put("server_idle_rss_after_serving_mib", served.get(0));
+        r.put("server_threads_after_serving", Kernel.status(server.pid(), "Threads").map(Integer::parseInt).orElse(null));
+        if (sp.kind.equals("launcher")) {
+            // more server starts, as users start them, each measured fresh and after serving (no jcmd)
+            List<Double> ready = new ArrayList<>(List.of(ms(sp.readyNanos)));
+            for (int round = 1; round < cfg.serverRounds(); round++) {
+                int n = round;
+                Path rd = Files.createDirectories(ws.root.resolve("server-" + round));
+                Path rs = rd.resolve("rocker.sock");
+                ServerProcess extra = startServer(() -> ServerProcess.script(cfg.root.resolve("rocker"), rs, rd.resolve("state"),
+                        ws.log("server-launcher-" + n + ".log")), cfg.launcherPatience());
+                if (extra == null) throw new BenchException("server start " + (round + 1) + " not usable; see the notes");
+                try {
+                    ready.add(ms(extra.readyNanos));
+                    fresh.add(mib(settledRssKib(extra)));
+                    ClientBench cb = new ClientBench("socket-" + round, new RemoteRockerClient(rs.toString()), ws, cleanup);
+                    trackers.add(cb.tracker);
+                    served.add(serveAndSettle(extra, cb, "socket-serve-" + round));
+                } finally {
+                    extra.close();
+                }
+            }
+            r.put("server_ready_ms_rounds", ready);
+        }
+        r.put("server_idle_rss_fresh_mib_rounds", fresh);
+        r.put("server_idle_rss_after_serving_mib_rounds", served);
+        r.put("server_idle_rss_fresh_max_mib", fresh.stream().mapToDouble(Double::doubleValue).max().orElse(-1));
+        r.put("server_idle_rss_after_serving_max_mib", served.stream().mapToDouble(Double::doubleValue).max().orElse(-1));
+        r.put("server_serving_does", served.size() + " server start(s) (./rocker serve), each idle RSS read once settled (at least "
+                + cfg.settleMin().toSeconds() + " s and stable for 2 s), then after " + cfg.serverServed()
+                + " starts through its socket (built, app exited, destroyed; every other one with its output streamed back), settled again");
+        out.printf("   idle RSS over %d server start(s): fresh %s, after %d starts %s MiB (max %s)%n", served.size(), fresh,
+                cfg.serverServed(), served, r.get("server_idle_rss_after_serving_max_mib"));
+    }
+
+    /**
+     * {@code n} starts through the server's socket (every other one with its stdout and stderr streamed
+     * back to the bench and checked), each destroyed; then the server's RSS once it has settled.
+     */
+    private double serveAndSettle(ServerProcess sp, ClientBench cb, String part) throws Exception {
+        Path data = ws.dataRoot(part);
+        for (int i = 0; i < cfg.serverServed(); i++) {
+            if (i % 2 == 0) {
+                cb.start(data.resolve(Integer.toString(i)), false);
+            } else {
+                java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+                cb.start(data.resolve(Integer.toString(i)), false, ws.streamedApp(buf));
+                String got = buf.toString(java.nio.charset.StandardCharsets.UTF_8);
+                if (!got.equals("streamed\n")) {
+                    throw new BenchException(part + ": the streamed output was '" + got + "', not echo's line");
+                }
+            }
+        }
+        return mib(settledRssKib(sp));
+    }
+
+    /**
+     * The server's VmRSS once it is idle and settled: read every 0.5 s, at least {@code settleMin} after
+     * the call and until the last 2 s of readings lie within 256 KiB (at most 20 s).
+     */
+    private long settledRssKib(ServerProcess sp) throws InterruptedException {
+        long t0 = System.nanoTime();
+        long min = cfg.settleMin().toNanos();
+        List<Long> window = new ArrayList<>();
+        while (true) {
+            long rss = sp.rssKib();
+            window.add(rss);
+            if (window.size() > 5) window.remove(0);
+            long elapsed = System.nanoTime() - t0;
+            long spread = window.stream().mapToLong(Long::longValue).max().orElse(0) - window.stream().mapToLong(Long::longValue).min().orElse(0);
+            if (rss < 0 || elapsed >= Duration.ofSeconds(20).toNanos() || (elapsed >= min && window.size() == 5 && spread <= 256)) return rss;
+            Thread.sleep(500);
+        }
     }
 
     /**
@@ -842,6 +924,7 @@ public final class BenchMain {
         t.put("start_p50 < bwrap_p50", check(num("ratio_start_vs_bwrap"), v -> v < 1.0));
         t.put("guard_rss < 1 MiB", check(num("guard_rss_kib"), v -> v < 1024));
         t.put("server_idle_rss <= 64 MiB", check(num("server_idle_rss_mib"), v -> v <= 64));
+        t.put("server idle RSS after serving <= 64 MiB, max over server starts", check(num("server_idle_rss_after_serving_max_mib"), v -> v <= 64));
         t.put("cli ls p50 <= 1.6 x plain-JVM floor", check(num("ratio_cli_ls_vs_floor"), v -> v <= 1.6));
         t.put("cli ls max RSS <= 48 MiB", check(num("cli_ls_max_rss_mib"), v -> v <= 48));
         t.put("pg_tps_rocker >= 0.97 x native", check(num("ratio_pg_tps"), v -> v >= 0.97));

@@ -12,6 +12,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import rocker.api.RockerApp;
 import rocker.api.RockerClient;
 import rocker.api.RockerResult;
 
@@ -69,8 +70,13 @@ final class ClientBench {
 
     /** One start in data dir {@code data}; destroyed afterwards unless {@code keep}. */
     Sample start(Path data, boolean keep) {
+        return start(data, keep, ws.app());
+    }
+
+    /** One start of {@code app} in data dir {@code data}; destroyed afterwards unless {@code keep}. */
+    Sample start(Path data, boolean keep, RockerApp app) {
         long t0 = System.nanoTime();
-        RockerResult r = client.enterRocker(ws.request(data).build(), ws.app());
+        RockerResult r = client.enterRocker(ws.request(data).build(), app);
         long t1 = System.nanoTime();
         if (!r.isSuccess()) {
             throw new BenchException(label + ": enterRocker failed: " + r.error().seedName() + ": " + r.message());

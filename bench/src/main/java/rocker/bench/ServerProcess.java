@@ -160,7 +160,7 @@ final class ServerProcess implements AutoCloseable {
             if (!Files.isExecutable(javaBin("jstat"))) return out;
             Proc.Result r = Proc.run(List.of(javaBin("jstat").toString(), "-gc", Long.toString(pid())), scratch, 30, TimeUnit.SECONDS);
             List<String> lines = Files.readAllLines(r.log);
-            if (r.exit != 0 || lines.size() < 2) return out;
+            if (r.exit != 0 || lines.size() < 2) return heapInfo(out, scratch);
             List<String> head = Arrays.asList(lines.get(0).trim().split("\\s+"));
             String[] vals = lines.get(1).trim().split("\\s+");
             double used = 0;
@@ -174,6 +174,39 @@ final class ServerProcess implements AutoCloseable {
             // no figure
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        return out;
+    }
+
+    /**
+     * The same from {@code jcmd PID GC.heap_info} (jstat needs the JVM's perf data, which ./rocker's
+     * defaults turn off: -XX:-UsePerfData): the generations' "total NK, used NK" lines, and Metaspace.
+     */
+    private Map<String, Double> heapInfo(Map<String, Double> out, Path scratch) throws IOException, InterruptedException {
+        if (!Files.isExecutable(javaBin("jcmd"))) return out;
+        Proc.Result r = Proc.run(List.of(javaBin("jcmd").toString(), Long.toString(pid()), "GC.heap_info"), scratch, 30, TimeUnit.SECONDS);
+        if (r.exit != 0) return out;
+        java.util.regex.Pattern gen = java.util.regex.Pattern.compile("^\\s*(\\S.*?)\\s+total (\\d+)K, used (\\d+)K");
+        java.util.regex.Pattern meta = java.util.regex.Pattern.compile("^\\s*Metaspace\\s+used (\\d+)K");
+        double used = 0;
+        double committed = 0;
+        boolean any = false;
+        for (String line : Files.readAllLines(r.log)) {
+            java.util.regex.Matcher m = meta.matcher(line);
+            if (m.find()) {
+                out.put("metaspace_used", Double.parseDouble(m.group(1)));
+                continue;
+            }
+            m = gen.matcher(line);
+            if (m.find() && !line.contains("space")) {
+                committed += Double.parseDouble(m.group(2));
+                used += Double.parseDouble(m.group(3));
+                any = true;
+            }
+        }
+        if (any) {
+            out.put("used", used);
+            out.put("committed", committed);
         }
         return out;
     }

@@ -57,6 +57,9 @@ final class Table {
         out.printf("  %-50s %9s%n", "server start -> socket ready (ms), launcher", v(r, "server_ready_ms"));
         out.printf("  %-50s %9s  (heap used after GC %s MiB, threads %s)%n", "server idle RSS (MiB)", v(r, "server_idle_rss_mib"),
                 v(r, "server_idle_heap_used_mib"), v(r, "server_threads_idle"));
+        out.printf("  %-50s %9s  (fresh max %s; per server start: %s; threads %s)%n", "server idle RSS after serving, max (MiB)",
+                v(r, "server_idle_rss_after_serving_max_mib"), v(r, "server_idle_rss_fresh_max_mib"),
+                v(r, "server_idle_rss_after_serving_mib_rounds"), v(r, "server_threads_after_serving"));
         Object live = r.get("server_live_rockers");
         if (live != null) {
             out.printf("  %-50s %9s  (heap used after GC %s MiB, threads %s)%n", "server RSS with " + live + " live rockers (MiB)",

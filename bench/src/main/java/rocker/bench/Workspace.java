@@ -82,6 +82,15 @@ final class Workspace {
                 .stdin(Stdio.discard()).stdout(Stdio.discard()).stderr(Stdio.discard()).build();
     }
 
+    /**
+     * An app whose output is streamed to {@code out} (through the socket: the server copies it): the
+     * host's {@code /bin/echo streamed} (the rocker sees the host's /usr through its overlay).
+     */
+    RockerApp streamedApp(java.io.OutputStream out) {
+        return RockerApp.builder().command("/bin/echo", "streamed")
+                .stdin(Stdio.discard()).stdout(Stdio.stream(out)).stderr(Stdio.stream(out)).build();
+    }
+
     /** Whether the app of the start that used data dir {@code data} wrote its marker through the overlay. */
     static boolean markerWritten(Path data) {
         Path m = data.resolve("upper" + MARKER);
