@@ -312,6 +312,9 @@ public class RemoteRockerClient implements RockerClient, AutoCloseable {
                     watchUnknown = true; // an older server ("unknown request type 0x0a", or version 1 only): WAIT from now on
                     return null;
                 }
+                if (r.error() == RockerError.SYS && r.getMessage().startsWith(ExitWatch.REFUSED + "server busy")) {
+                    return null; // no stream slot for a watch connection now: this wait asks with WAIT
+                }
                 if (!connectionLost(r) || System.nanoTime() - end >= 0) throw r;
                 pause();
             }

@@ -73,6 +73,8 @@ public class OnAppExitTest {
             RockerException busy = failure(other.onAppExit(a).toCompletableFuture());
             assertEquals(RockerError.SYS, busy.error());
             assertTrue(busy.getMessage(), busy.getMessage().startsWith("the server ended the watch connection: server busy"));
+            // waitForApp does not need the slot: it asks with WAIT then
+            assertEquals(java.util.OptionalInt.empty(), other.waitForApp(a, Duration.ofMillis(300)));
 
             fixture.engine.exitStatus = 3;
             fixture.engine.finish(b);
