@@ -185,9 +185,10 @@ public final class BenchMain {
         try {
             if (preflight()) {
                 ws = Workspace.create(cfg.nativeDir, cleanup);
+                r.put("state_dir_fs", Workspace.fsType(ws.stateRoot));
                 // as the product runs it: the engine component's default of 2 spare guards
                 String guard = cfg.guard;
-                RockerEngine engine = new RockerEngine(ws.root.resolve("state-engine"), () -> guard, Duration.ofSeconds(10), 2);
+                RockerEngine engine = new RockerEngine(ws.state("engine"), () -> guard, Duration.ofSeconds(10), 2);
                 cleanup.add("engine", engine::close);
                 ClientBench eb = new ClientBench("engine", engine, ws, cleanup);
                 trackers.add(eb.tracker);
@@ -430,7 +431,7 @@ public final class BenchMain {
      */
     private void images() throws Exception {
         String guard = cfg.guard;
-        rocker.impl.linux.RockerEngine engine = new rocker.impl.linux.RockerEngine(ws.root.resolve("state-images"), () -> guard,
+        rocker.impl.linux.RockerEngine engine = new rocker.impl.linux.RockerEngine(ws.state("images"), () -> guard,
                 Duration.ofSeconds(10), 2);
         engine.imageGrace(Duration.ZERO);
         cleanup.add("images engine", engine::close);
@@ -580,22 +581,22 @@ public final class BenchMain {
         Path jar = cfg.root.resolve("cnf/target/rocker.jar");
         ServerProcess sp = null;
         if (Files.isRegularFile(jar)) {
-            sp = startServer(() -> ServerProcess.script(cfg.root.resolve("rocker"), socket, dir.resolve("state"), ws.log("server-launcher.log")),
+            sp = startServer(() -> ServerProcess.script(cfg.root.resolve("rocker"), socket, ws.state("server"), ws.log("server-launcher.log")),
                     cfg.launcherPatience());
             if (sp != null) r.put("server_ready_ms", ms(sp.readyNanos));
-            serverEngineState = dir.resolve("state");
+            serverEngineState = ws.state("server");
         } else {
             notes.add("launcher: " + jar + " is missing (build it: mvn -pl cnf -am package -DskipTests); server_ready_ms is null");
         }
         if (sp == null) {
             Files.deleteIfExists(socket);
-            sp = startServer(() -> ServerProcess.plain(socket, dir.resolve("state-plain"), cfg.guard, jvm, ws.log("server-plain.log")),
+            sp = startServer(() -> ServerProcess.plain(socket, ws.state("server-plain"), cfg.guard, jvm, ws.log("server-plain.log")),
                     Duration.ofSeconds(60));
             if (sp == null) throw new BenchException("no server could be started (launcher and plain class path); see the notes");
             notes.add("the socket figures come from the plain-classpath server (rocker.server's UnixSocketServer and the engine "
                     + "without OSGi, bench's PlainServer): the launcher was not usable");
             r.put("server_plain_ready_ms", ms(sp.readyNanos));
-            serverEngineState = dir.resolve("state-plain").resolve("engine");
+            serverEngineState = ws.state("server-plain").resolve("engine");
         }
         r.put("server_kind", sp.kind);
         server = sp;
@@ -632,7 +633,7 @@ public final class BenchMain {
                 int n = round;
                 Path rd = Files.createDirectories(ws.root.resolve("server-" + round));
                 Path rs = rd.resolve("rocker.sock");
-                ServerProcess extra = startServer(() -> ServerProcess.script(cfg.root.resolve("rocker"), rs, rd.resolve("state"),
+                ServerProcess extra = startServer(() -> ServerProcess.script(cfg.root.resolve("rocker"), rs, ws.state("server-" + n),
                         ws.log("server-launcher-" + n + ".log")), cfg.launcherPatience());
                 if (extra == null) throw new BenchException("server start " + (round + 1) + " not usable; see the notes");
                 try {
@@ -759,8 +760,8 @@ public final class BenchMain {
                     "-XX:TieredStopAtLevel=1", "-Xss256k", "-XX:ReservedCodeCacheSize=16m");
             Files.deleteIfExists(socket);
             ServerProcess tuned = startServer(() -> kind.equals("launcher")
-                    ? ServerProcess.launcher(jar, socket, dir.resolve("state"), small, ws.log("server-small.log"))
-                    : ServerProcess.plain(socket, dir.resolve("state-plain"), cfg.guard, small, ws.log("server-small.log")),
+                    ? ServerProcess.launcher(jar, socket, ws.state("server"), small, ws.log("server-small.log"))
+                    : ServerProcess.plain(socket, ws.state("server-plain"), cfg.guard, small, ws.log("server-small.log")),
                     Duration.ofSeconds(60));
             if (tuned != null) {
                 try {

@@ -29,12 +29,15 @@ final class Workspace {
     private static final Pattern MARKER_TEXT = Pattern.compile("ok \\d+ " + UID + "\n");
 
     final Path root;
+    /** Where the engines' and servers' state dirs go: a tmpfs when there is one (see {@link #stateParent()}). */
+    final Path stateRoot;
     final Path image;
     final Path exec;
     final Path nativeDir;
 
-    private Workspace(Path root, Path image, Path exec, Path nativeDir) {
+    private Workspace(Path root, Path stateRoot, Path image, Path exec, Path nativeDir) {
         this.root = root;
+        this.stateRoot = stateRoot;
         this.image = image;
         this.exec = exec;
         this.nativeDir = nativeDir;
@@ -56,7 +59,38 @@ final class Workspace {
         Path exec = Files.createDirectories(root.resolve("exec"));
         Files.createDirectories(root.resolve("data"));
         Files.createDirectories(root.resolve("logs"));
-        return new Workspace(root, image, exec, nativeDir);
+        Path parent = stateParent();
+        Path stateRoot = parent.equals(Path.of("/tmp")) ? Files.createDirectories(root.resolve("state"))
+                : WorkDirs.create(parent, "rocker-bench-state-");
+        if (!stateRoot.startsWith(root)) cleanup.add("state dir " + stateRoot, () -> WorkDirs.delete(stateRoot));
+        return new Workspace(root, stateRoot, image, exec, nativeDir);
+    }
+
+    /**
+     * The parent of the state dirs: /run, as the engine's default state dir /run/rocker, when it is a tmpfs
+     * (as on every systemd gateway); else /dev/shm, a tmpfs too; else /tmp. The state dir holds only what
+     * describes processes (records, lock files, status sockets, the extracted guard): its place on tmpfs
+     * is the deployment the engine is made for, and on a journaling file system a start pays ~1-2 ms for
+     * creating and renaming those files (docs/performance.md).
+     */
+    static Path stateParent() {
+        for (String p : List.of("/run", "/dev/shm")) {
+            if (fsType(Path.of(p)).equals("tmpfs")) return Path.of(p);
+        }
+        return Path.of("/tmp");
+    }
+
+    static String fsType(Path p) {
+        try {
+            return Files.getFileStore(p).type();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** The state dir {@code name} (made by whoever uses it). */
+    Path state(String name) {
+        return stateRoot.resolve(name);
     }
 
     /** A fresh parent for the data dirs of one part of the bench. */
