@@ -1,16 +1,11 @@
 package rocker.impl.linux;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,28 +53,45 @@ final class Registry {
     }
 
     void record(RockerRecord r) throws IOException {
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        // named by its writer, so that a new engine can remove what a killed one left between write and rename
-        Path tmp = dir.resolve("." + r.name + "." + RockerRecord.SELF_PID + ".tmp");
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        r.toProperties().store(bytes, "rocker " + r.name);
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(bytes.toByteArray());
-            while (b.hasRemaining()) out.write(b);
+        byte[] text = r.toText().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1); // all ASCII: escaped
+        int d = openDir();
+        try {
+            // named by its writer, so that a new engine can remove what a killed one left between write and rename
+            String tmp = "." + r.name + "." + RockerRecord.SELF_PID + ".tmp";
+            int fd = Fd.openat(d, tmp, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_TRUNC | Fd.O_NOFOLLOW, 0600, dir + "/" + tmp);
+            try {
+                Fd.writeAll(fd, text, dir + "/" + tmp);
+            } finally {
+                Posix.close(fd);
+            }
             // no fdatasync: a record describes processes, and no process outlives a machine crash; a crash of
             // the engine's process (what records are for) loses nothing of the page cache. A record torn by a
-            // power cut would be put aside as .bad by the next engine, with nothing left to describe.
+            // power cut would be put aside as .bad by the next engine, with nothing left to describe. No fsync
+            // of the dir either: it would only make the rename itself survive a power cut, which no rocker the
+            // record describes survives (readers see the old or the new record either way: rename is atomic).
+            Fd.renameReplacing(d, tmp, r.name + SUFFIX, file(r.name).toString());
+        } catch (SysException e) {
+            throw new IOException(e.getMessage(), e);
+        } finally {
+            Posix.close(d);
         }
-        try {
-            Files.move(tmp, file(r.name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file(r.name), StandardCopyOption.REPLACE_EXISTING);
-        }
-        // no fsync of the dir: it would only make the rename itself survive a power cut, which no rocker the
-        // record describes survives (readers see the old or the new record either way: rename is atomic)
         if (r.state.runs()) cache.put(r.name, r);
         else cache.remove(r.name);
+    }
+
+    /** The registry dir, opened (made when missing, 0700); no symbolic link followed on the way. */
+    private int openDir() throws IOException {
+        try {
+            return Fd.openNoMagicLinks(dir.toString(), Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
+        } catch (SysException e) {
+            if (e.errno() != Errno.ENOENT) throw new IOException(e.getMessage(), e);
+        }
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        try {
+            return Fd.openNoMagicLinks(dir.toString(), Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
+        } catch (SysException e) {
+            throw new IOException(e.getMessage(), e);
+        }
     }
 
     /** Removes the temporary record files whose writer is gone (a kill between write and rename); returns how many. */

@@ -161,6 +161,51 @@ final class RockerRecord {
         return p;
     }
 
+    /**
+     * The record as the text of a properties file ({@link Properties#load} reads it), without the date
+     * comment {@link Properties#store} writes: every character outside printable ASCII is a {@code \\uXXXX}
+     * escape, and so are the characters that mean something to the format.
+     */
+    String toText() {
+        Properties p = toProperties();
+        StringBuilder b = new StringBuilder(1024).append("# rocker ").append(name).append('\n');
+        for (String k : p.stringPropertyNames()) {
+            escape(b, k, true);
+            b.append('=');
+            escape(b, p.getProperty(k), false);
+            b.append('\n');
+        }
+        return b.toString();
+    }
+
+    /** Properties' escapes: a key's blanks, a value's leading blank, the separators, controls and non-ASCII. */
+    static void escape(StringBuilder b, String s, boolean key) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case ' ':
+                    if (key || i == 0) b.append('\\');
+                    b.append(c);
+                    break;
+                case '\\': b.append("\\\\"); break;
+                case '\t': b.append("\\t"); break;
+                case '\n': b.append("\\n"); break;
+                case '\r': b.append("\\r"); break;
+                case '\f': b.append("\\f"); break;
+                case '=': case ':': case '#': case '!':
+                    b.append('\\').append(c);
+                    break;
+                default:
+                    if (c < 0x20 || c > 0x7e) {
+                        b.append("\\u").append(Character.forDigit((c >> 12) & 0xf, 16)).append(Character.forDigit((c >> 8) & 0xf, 16))
+                                .append(Character.forDigit((c >> 4) & 0xf, 16)).append(Character.forDigit(c & 0xf, 16));
+                    } else {
+                        b.append(c);
+                    }
+            }
+        }
+    }
+
     static RockerRecord fromProperties(Properties p) {
         List<Integer> groups = new ArrayList<>();
         for (String g : p.getProperty("groups", "").split(",")) {

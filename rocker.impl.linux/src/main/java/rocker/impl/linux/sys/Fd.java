@@ -167,6 +167,15 @@ public final class Fd {
      * ({@code renameat2(RENAME_NOREPLACE)}, Linux 3.15+; EEXIST when the name is taken).
      */
     public static void renameNoReplace(int fromDir, String from, int toDir, String to, String what) {
+        rename(fromDir, from, toDir, to, 1 /* RENAME_NOREPLACE */, what);
+    }
+
+    /** Moves {@code from} in {@code dir} to {@code to} in {@code dir}, atomically replacing what has that name. */
+    public static void renameReplacing(int dir, String from, String to, String what) {
+        rename(dir, from, dir, to, 0, what);
+    }
+
+    private static void rename(int fromDir, String from, int toDir, String to, int flags, String what) {
         byte[] fb = from.getBytes(StandardCharsets.UTF_8);
         byte[] tb = to.getBytes(StandardCharsets.UTF_8);
         Pointer names = Scratch.get(Scratch.DATA, fb.length + tb.length + 2);
@@ -175,7 +184,7 @@ public final class Fd {
         names.put(fb.length + 1, tb, 0, tb.length);
         names.putByte(fb.length + 1 + tb.length, (byte) 0);
         long r = Native.syscalls().syscall(Arch.CURRENT.sysRenameat2, fromDir, names.address(), toDir,
-                names.address() + fb.length + 1, 1 /* RENAME_NOREPLACE */, 0);
+                names.address() + fb.length + 1, flags, 0);
         if (r < 0) throw new SysException("rename", what, Native.errno());
     }
 
@@ -186,6 +195,9 @@ public final class Fd {
     public static void fchmod(int fd, int mode, String what) {
         if (Native.file().fchmod(fd, mode) < 0) throw new SysException("fchmod", what, Native.errno());
     }
+
+    /** statx's mask bit for stx_mnt_id. */
+    static final int STATX_MNT_ID = 0x1000;
 
     /** statx(2) of the open file itself. */
     public static Stat stat(int fd, String what) {
@@ -205,6 +217,17 @@ public final class Fd {
      * support has it, statx's STATX_MNT_ID only since 5.8).
      */
     public static int mountId(int fd, String what) {
+        Pointer buf = Scratch.get(Scratch.STRUCT, STATX_SIZE);
+        Pointer empty = cString("");
+        if (Interrupted.retry(() -> Native.syscalls().syscall(Arch.CURRENT.sysStatx, fd, empty.address(), AT_EMPTY_PATH,
+                STATX_MNT_ID, buf.address(), 0)) == 0 && (buf.getInt(0) & STATX_MNT_ID) != 0) {
+            return (int) buf.getLong(144); // stx_mnt_id (Linux 5.8+)
+        }
+        return mountIdFromFdinfo(fd, what);
+    }
+
+    /** {@link #mountId} on kernels before 5.8 (package-visible for the test that compares both). */
+    static int mountIdFromFdinfo(int fd, String what) {
         try {
             for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/fdinfo/" + fd))) {
                 if (line.startsWith("mnt_id:")) return Integer.parseInt(line.substring(7).trim());
@@ -229,6 +252,18 @@ public final class Fd {
         int e = Native.errno();
         if (e == Errno.EAGAIN) return false;
         throw new SysException("flock", what, e);
+    }
+
+    /** Writes all of {@code bytes} to {@code fd} (short writes continued, EINTR retried). */
+    public static void writeAll(int fd, byte[] bytes, String what) {
+        Pointer buf = Scratch.get(Scratch.DATA, Math.max(1, bytes.length));
+        buf.put(0, bytes, 0, bytes.length);
+        long done = 0;
+        while (done < bytes.length) {
+            long n = NativeIo.write(fd, buf.slice(done), bytes.length - done);
+            if (n <= 0) throw new SysException("write", what, n < 0 ? Native.errno() : Errno.EIO);
+            done += n;
+        }
     }
 
     /** Replaces the whole content of the small file {@code fd} with {@code text}. */

@@ -8,11 +8,18 @@ public final class SysException extends RuntimeException {
     private final int errno;
 
     public SysException(String operation, String target, int errno) {
-        super(operation + (target == null || target.isEmpty() ? "" : " " + target) + ": "
-                + Errno.describe(errno));
         this.operation = operation;
         this.target = target;
         this.errno = errno;
+    }
+
+    /**
+     * "OPERATION TARGET: errno text", made when asked: many of these are expected and handled (a name that
+     * does not exist yet), and the errno's text costs a native call.
+     */
+    @Override
+    public String getMessage() {
+        return operation + (target == null || target.isEmpty() ? "" : " " + target) + ": " + Errno.describe(errno);
     }
 
     public String operation() { return operation; }
