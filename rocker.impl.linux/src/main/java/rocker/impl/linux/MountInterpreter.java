@@ -1,19 +1,26 @@
 package rocker.impl.linux;
 
-import java.util.concurrent.atomic.AtomicReference;
-
 import rocker.api.RockerError;
 import rocker.api.RockerException;
 import rocker.impl.linux.sys.Posix;
 import rocker.impl.linux.sys.SysException;
 
 /**
- * Applies a {@link MountPlan} inside a guard's mount namespace. The work runs on a thread of its
- * own that first unshares its filesystem context ({@code CLONE_FS}) and then joins the guard's
- * mount namespace with {@code setns}: the rest of the JVM never sees those mounts. The thread is
- * thrown away afterwards (it ends, so it holds no reference to the namespace) and creates no thread.
+ * Applies a {@link MountPlan} inside a guard's mount namespace. The work runs on a mount worker: a thread
+ * of a small pool that unshared its filesystem context ({@code CLONE_FS}) when it started, joins the
+ * guard's mount namespace with {@code setns} for one plan and returns to the engine's namespace right
+ * after it ({@code setns} on the descriptor of the engine's own namespace, opened once): the rest of the
+ * JVM never sees those mounts, and no worker holds a reference to a rocker's namespace between plans. A
+ * worker that cannot return ends instead of serving another plan. Workers create no thread and end after
+ * {@value #IDLE_SECONDS} s without work. (A thread per plan cost a start about 1 ms: thread creation,
+ * scheduling and join on a busy machine.)
  */
 final class MountInterpreter {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MountInterpreter.class);
+    static final int IDLE_SECONDS = 5;
+    /** A worker's name between plans; during one it is {@code rocker-mount-NAME}. */
+    static final String IDLE_NAME = "rocker-mounter";
+
     private MountInterpreter() {
     }
 
@@ -49,54 +56,111 @@ final class MountInterpreter {
         }
     }
 
+    /** The engine's own mount namespace (the JVM's), where every worker returns after a plan. */
+    private static volatile int hostNamespace = -1;
+
+    private static int hostNamespace() {
+        int fd = hostNamespace;
+        if (fd >= 0) return fd;
+        synchronized (MountInterpreter.class) {
+            if (hostNamespace < 0) hostNamespace = Posix.open("/proc/self/ns/mnt", Posix.O_RDONLY, 0);
+            return hostNamespace;
+        }
+    }
+
+    /** Whether this worker thread has a filesystem context of its own (unshared once, when it took its first plan). */
+    private static final ThreadLocal<Boolean> OWN_FS = ThreadLocal.withInitial(() -> false);
+
+    private static final java.util.concurrent.ThreadPoolExecutor WORKERS = new java.util.concurrent.ThreadPoolExecutor(
+            0, Integer.MAX_VALUE, IDLE_SECONDS, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
+            task -> {
+                Thread t = new Thread(task, IDLE_NAME);
+                t.setDaemon(true);
+                t.setUncaughtExceptionHandler((thread, e) -> LOG.warn("a mount worker ended: {}", e.getMessage()));
+                return t;
+            });
+
     static void run(String rocker, int guardPid, MountPlan plan) {
         run(rocker, guardPid, plan.ops());
     }
 
     /** Applies {@code ops} in the mount namespace of {@code guardPid} (a rocker's, or an image holder's). */
     static void run(String rocker, int guardPid, java.util.List<MountOp> ops) {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread worker = new Thread(() -> {
-            try {
-                enterAndApply(guardPid, ops);
-            } catch (Throwable e) { // anything, even an Error, means the plan did not complete
-                failure.set(e);
-            }
-        }, "rocker-mount-" + rocker);
-        worker.setDaemon(true);
-        worker.start();
+        int host = hostNamespace();
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        try {
+            WORKERS.execute(() -> onWorker(rocker, guardPid, ops, host, done));
+        } catch (java.util.concurrent.RejectedExecutionException | OutOfMemoryError e) {
+            throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "no mount worker could be started: " + e, e);
+        }
         boolean interrupted = false;
+        Throwable failure;
         while (true) {
             try {
-                worker.join();
+                done.get();
+                failure = null;
                 break;
             } catch (InterruptedException e) {
                 interrupted = true; // the mounts must finish or fail before we go on
+            } catch (java.util.concurrent.ExecutionException e) {
+                failure = e.getCause();
+                break;
             }
         }
         if (interrupted) Thread.currentThread().interrupt();
-        Throwable e = failure.get();
-        if (e instanceof RuntimeException) throw (RuntimeException) e;
-        if (e != null) {
-            throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "the mount thread failed: " + e, e);
+        if (failure instanceof RuntimeException) throw (RuntimeException) failure;
+        if (failure != null) {
+            throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "the mount thread failed: " + failure, failure);
         }
     }
 
-    private static void enterAndApply(int guardPid, java.util.List<MountOp> ops) {
-        String ns = "/proc/" + guardPid + "/ns/mnt";
-        int nsFd;
+    /** One plan on a worker; the worker ends (throws) when it cannot return to the engine's namespace. */
+    private static void onWorker(String rocker, int guardPid, java.util.List<MountOp> ops, int host,
+            java.util.concurrent.CompletableFuture<Void> done) {
+        Thread me = Thread.currentThread();
+        me.setName("rocker-mount-" + rocker);
+        Throwable failure = null;
+        boolean entered = false;
         try {
-            nsFd = Posix.open(ns, Posix.O_RDONLY, 0);
-            try {
-                Posix.unshare(Posix.CLONE_FS, "(the mount thread's filesystem context)");
-                Posix.setns(nsFd, Posix.CLONE_NEWNS, ns);
-            } finally {
-                Posix.close(nsFd);
+            if (!OWN_FS.get()) {
+                Posix.unshare(Posix.CLONE_FS, "(the mount worker's filesystem context)");
+                OWN_FS.set(true);
             }
+            enter(guardPid);
+            entered = true;
+            apply(ops);
         } catch (SysException e) {
-            throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot enter the rocker's mount namespace: "
+            failure = new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot enter the rocker's mount namespace: "
                     + e.getMessage(), e);
+        } catch (Throwable e) { // anything, even an Error, means the plan did not complete
+            failure = e;
         }
+        RuntimeException stuck = null;
+        if (entered) {
+            try {
+                // back to the engine's namespace before anyone is told: this thread no longer references the rocker's
+                Posix.setns(host, Posix.CLONE_NEWNS, "the engine's mount namespace");
+            } catch (RuntimeException e) {
+                stuck = e;
+            }
+        }
+        me.setName(IDLE_NAME);
+        if (failure == null) done.complete(null);
+        else done.completeExceptionally(failure);
+        if (stuck != null) throw stuck; // this worker ends; the pool starts another when one is needed
+    }
+
+    private static void enter(int guardPid) {
+        String ns = "/proc/" + guardPid + "/ns/mnt";
+        int nsFd = Posix.open(ns, Posix.O_RDONLY, 0);
+        try {
+            Posix.setns(nsFd, Posix.CLONE_NEWNS, ns);
+        } finally {
+            Posix.close(nsFd);
+        }
+    }
+
+    private static void apply(java.util.List<MountOp> ops) {
         for (MountOp op : ops) {
             try {
                 op.apply();
