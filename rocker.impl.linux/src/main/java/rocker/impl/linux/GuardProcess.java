@@ -27,6 +27,23 @@ final class GuardProcess {
      * processes between cgroups is slow on v1, so it is done before a request waits for it).
      */
     volatile boolean inCgroup;
+    /** A spare's listening status socket, made ahead of need (a request takes it: {@link #takeStatusSocket}), or -1. */
+    private int statusSocket = -1;
+
+    synchronized void holdStatusSocket(int fd) {
+        statusSocket = fd;
+    }
+
+    /** The status socket made ahead of need, now the caller's to close; -1 when there is none. */
+    synchronized int takeStatusSocket() {
+        int fd = statusSocket;
+        statusSocket = -1;
+        return fd;
+    }
+
+    synchronized void closeStatusSocket() {
+        Posix.close(takeStatusSocket());
+    }
 
     private GuardProcess(String name, String recordName, int keeperPid, int guardPid, long guardStart, int control) {
         this.name = name;

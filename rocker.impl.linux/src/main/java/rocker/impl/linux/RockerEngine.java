@@ -492,7 +492,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
                     .with(RockerRecord.State.BUILDING, guard, 0, request).withImage(imageKey.toString());
             registry.record(building);
             sharedImage = images.lease(imageKey, image, request.pkgPath()); // after the record naming the image
-            statusSocket = registry.listenStatus(name);
+            statusSocket = guard.takeStatusSocket(); // a spare's, made ahead of need
+            if (statusSocket < 0) statusSocket = registry.listenStatus(name);
             // the server's files are resolved here, on the host; the guard's path is known once a guard was taken
             lock = new DataDirLock(name, data, locksDir(), statusSocket, guard.control);
             plan = MountPlan.of(request, caller, data, lock, image, sharedImage, serverFiles.ops(guard()));
@@ -589,9 +590,9 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     }
 
     /**
-     * A new spare gets its rocker's name and cgroup now, with the default limits: moving the keeper and
-     * the guard into a cgroup costs milliseconds on cgroup v1 (the kernel synchronizes with RCU), which
-     * a request then does not wait for.
+     * A new spare gets its rocker's name, cgroup (with the default limits) and listening status socket now:
+     * moving the keeper and the guard into a cgroup costs milliseconds on cgroup v1 (the kernel synchronizes
+     * with RCU), which a request then does not wait for.
      */
     private void prepareSpare(GuardProcess spare) {
         String name = spare.recordName;
@@ -605,10 +606,12 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             throw e;
         }
         spare.inCgroup = true;
+        spare.holdStatusSocket(registry.listenStatus(name)); // its file is removed with the record when it is discarded
     }
 
     /** A spare discarded unclaimed (and gone): its cgroup and record go. */
     private void releaseSpare(GuardProcess spare) {
+        spare.closeStatusSocket();
         if (spare.inCgroup) cgroups.remove(spare.recordName);
         registry.remove(spare.recordName);
     }
