@@ -562,6 +562,33 @@ static int sc_build(const struct request *r, long *bad) {
     return 0;
 }
 
+/*
+ * Rocker's default filter, built once while the guard waits for its request (a spare's idle time): building
+ * it costs a start ~0.3 ms (every allowed name looked up in the table), and it is the same for every app.
+ */
+static struct sock_filter sc_default_prog[BPF_MAXINSNS];
+static unsigned short sc_default_len;
+
+static void sc_prebuild_default(void) {
+    struct request d;
+    memset(&d, 0, sizeof d);
+    d.sc_mode = SC_DEFAULT;
+    long bad = -1;
+    if (sc_build(&d, &bad) != 0) return; /* built again (and its failure reported) with the request */
+    memcpy(sc_default_prog, sc_prog, sc_len * sizeof *sc_prog);
+    sc_default_len = sc_len;
+}
+
+/* the request's filter into sc_prog: the prebuilt default, or built now (sc_build) */
+static int sc_prepare(const struct request *r, long *bad) {
+    if (r->sc_mode == SC_DEFAULT && sc_default_len > 0) {
+        memcpy(sc_prog, sc_default_prog, sc_default_len * sizeof *sc_prog);
+        sc_len = sc_default_len;
+        return 0;
+    }
+    return sc_build(r, bad);
+}
+
 static int sc_install(void) {
     struct sock_fprog prog = {sc_len, sc_prog};
     return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
@@ -922,7 +949,7 @@ static void log_abandon(void) {
 /* In the guard: start the app; returns its pid (in the rocker's pid namespace) or -1. */
 static pid_t start_app(struct request *r) {
     long bad = -1;
-    int step = sc_build(r, &bad);
+    int step = sc_prepare(r, &bad);
     if (step) {
         say_step("F", step, step == S_SECCOMP_NAME ? bad : errno);
         return -1;
@@ -1185,6 +1212,7 @@ static void guard(const char *name, const char *hostname, int private_net, int r
     int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
     if (FAULT(S_SIGNALS) || sfd < 0) die(S_SIGNALS);
     say("R", 0, 0);
+    if (!holder) sc_prebuild_default(); /* after "R": the engine does not wait for it */
 
     char *buf = malloc(MAX_MSG);
     pid_t app = 0;
