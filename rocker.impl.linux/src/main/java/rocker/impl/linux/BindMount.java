@@ -16,6 +16,11 @@ final class BindMount {
     }
 
     static void bind(int source, int target, String targetPath, boolean readOnly) {
+        Posix.close(bindAndOpen(source, target, targetPath, readOnly));
+    }
+
+    /** {@link #bind}, and an opened dir on the new mount (the caller's to close). */
+    static int bindAndOpen(int source, int target, String targetPath, boolean readOnly) {
         int before = Fd.mountId(target, targetPath);
         Posix.mount(Fd.procPath(source), Fd.procPath(target), null, Posix.MS_BIND, null);
         try (RootWalk bound = RootWalk.dir(targetPath)) {
@@ -25,6 +30,7 @@ final class BindMount {
             }
             Posix.mount(null, Fd.procPath(bound.fd()), null, Posix.MS_BIND | Posix.MS_REMOUNT | Posix.MS_NOSUID | Posix.MS_NODEV
                     | (readOnly ? Posix.MS_RDONLY : 0), null);
+            return Fd.openat(bound.fd(), ".", Fd.O_PATH | Fd.O_DIRECTORY, 0, targetPath);
         }
     }
 }

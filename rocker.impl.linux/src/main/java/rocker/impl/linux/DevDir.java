@@ -21,9 +21,11 @@ final class DevDir implements MountOp {
     private static final String[] NODES = {"null", "zero", "full", "random", "urandom", "tty"};
     static final String SHM_OPTIONS = "mode=1777,size=64m";
     private final HostPaths host;
+    private final ReadOnlyHost readOnly;
 
-    DevDir(HostPaths host) {
+    DevDir(HostPaths host, ReadOnlyHost readOnly) {
         this.host = host;
+        this.readOnly = readOnly;
     }
 
     @Override
@@ -46,12 +48,15 @@ final class DevDir implements MountOp {
             dev = Posix.open("/dev", Posix.O_RDONLY | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, 0);
             for (int i = 0; i < NODES.length; i++) {
                 bindNode(dev, NODES[i], nodes.get(i));
+                writable(dev, NODES[i], 0);
             }
             Fd.mkdirat(dev, "pts", 0755, "/dev/pts");
             mountIn(dev, "pts", "devpts", Posix.MS_NOSUID | Posix.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+            writable(dev, "pts", Fd.O_DIRECTORY);
             Fd.symlinkat("pts/ptmx", dev, "ptmx", "/dev/ptmx");
             Fd.mkdirat(dev, "shm", 01777, "/dev/shm");
             mountIn(dev, "shm", "tmpfs", Posix.MS_NOSUID | Posix.MS_NODEV, SHM_OPTIONS);
+            writable(dev, "shm", Fd.O_DIRECTORY);
             Fd.mkdirat(dev, "mqueue", 0755, "/dev/mqueue");
             Fd.symlinkat("/proc/self/fd", dev, "fd", "/dev/fd");
             String[] std = {"stdin", "stdout", "stderr"};
@@ -61,7 +66,9 @@ final class DevDir implements MountOp {
             for (HostPaths.Opened d : host.devices()) {
                 int parent = parentsIn(dev, d.path);
                 try {
-                    bindNode(parent, d.path.substring(d.path.lastIndexOf('/') + 1), d.fd);
+                    String leaf = d.path.substring(d.path.lastIndexOf('/') + 1);
+                    bindNode(parent, leaf, d.fd);
+                    writable(parent, leaf, 0);
                 } finally {
                     if (parent != dev) Posix.close(parent);
                 }
@@ -85,6 +92,11 @@ final class DevDir implements MountOp {
         } finally {
             Posix.close(file);
         }
+    }
+
+    /** The mount just made on {@code name} in {@code dir} (of the new /dev) stays writable when the host goes read-only. */
+    private void writable(int dir, String name, int type) {
+        readOnly.keepWritable(Fd.openat(dir, name, Fd.O_PATH | Fd.O_NOFOLLOW | type, 0, "/dev/" + name), "the rocker's /dev/" + name);
     }
 
     private static void mountIn(int dir, String name, String type, long flags, String options) {

@@ -22,11 +22,13 @@ final class MountPlan implements AutoCloseable {
     private final List<MountOp> ops;
     private final ExecDir execDir;
     private final HostPaths host;
+    private final ReadOnlyHost readOnly;
 
-    private MountPlan(List<MountOp> ops, ExecDir execDir, HostPaths host) {
+    private MountPlan(List<MountOp> ops, ExecDir execDir, HostPaths host, ReadOnlyHost readOnly) {
         this.ops = Collections.unmodifiableList(ops);
         this.execDir = execDir;
         this.host = host;
+        this.readOnly = readOnly;
     }
 
     /** The host dirs every rocker gets a private copy of (in its data dir), unless it overlays them. */
@@ -49,19 +51,19 @@ final class MountPlan implements AutoCloseable {
         ops.add(lock.layersStep());
         ops.add(host.step());
         for (String dir : request.overlayDirs()) {
-            ops.add(new OverlayMount(dir, data));
+            ops.add(new OverlayMount(dir, data, readOnly));
         }
         for (String dir : privateDirs) {
-            ops.add(new PrivateDir(dir, data));
+            ops.add(new PrivateDir(dir, data, readOnly));
         }
         String exec = request.execDir();
         ExecDir execDir = new ExecDir(exec, covered(exec, request), caller.isEngine());
         ops.add(execDir);
         ops.add(new ImageMount(imageFd, request.pkgPath(), execDir, sharedImage)); // needs the host's /dev/loop*
-        ops.add(new DevDir(host));
+        ops.add(new DevDir(host, readOnly));
         ops.add(MountOp.of("share the shared dirs", () -> {
             for (HostPaths.Opened share : host.shares()) {
-                new ShareMount(share, new ExecDir("shared_dirs", share.path, covered(share.path, request), caller.isEngine())).apply();
+                new ShareMount(share, new ExecDir("shared_dirs", share.path, covered(share.path, request), caller.isEngine()), readOnly).apply();
             }
         }));
         for (String masked : MASKED_SYS) {
@@ -69,7 +71,7 @@ final class MountPlan implements AutoCloseable {
         }
         ops.addAll(serverFiles);
         ops.add(readOnly);
-        return new MountPlan(ops, execDir, host);
+        return new MountPlan(ops, execDir, host, readOnly);
     }
 
     /** Whether a new dir at {@code path} would land in the data dir: under an overlay, or a private /tmp or /run. */
@@ -87,6 +89,7 @@ final class MountPlan implements AutoCloseable {
     public void close() {
         execDir.close();
         host.close();
+        readOnly.close(); // what a failed plan registered before its last step
     }
 
     @Override

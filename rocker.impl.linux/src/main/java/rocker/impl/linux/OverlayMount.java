@@ -1,5 +1,6 @@
 package rocker.impl.linux;
 
+import rocker.impl.linux.sys.Fd;
 import rocker.impl.linux.sys.Posix;
 
 /**
@@ -10,10 +11,12 @@ import rocker.impl.linux.sys.Posix;
 final class OverlayMount implements MountOp {
     private final String dir;
     private final DataDir data;
+    private final ReadOnlyHost readOnly;
 
-    OverlayMount(String dir, DataDir data) {
+    OverlayMount(String dir, DataDir data, ReadOnlyHost readOnly) {
         this.dir = dir;
         this.data = data;
+        this.readOnly = readOnly;
     }
 
     @Override
@@ -26,5 +29,7 @@ final class OverlayMount implements MountOp {
         // lowerdir is resolved before the new mount covers dir, so it is the host's dir
         Posix.mount("overlay", dir, "overlay", Posix.MS_NOSUID | Posix.MS_NODEV, "lowerdir=" + dir + ",upperdir=" + data.upperOption(dir)
                 + ",workdir=" + data.workOption(dir));
+        // a top-level dir of the host's root (root's: no symlink can be planted there), now the overlay's root
+        readOnly.keepWritable(Posix.open(dir, Fd.O_PATH | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, 0), "the overlay on " + dir);
     }
 }

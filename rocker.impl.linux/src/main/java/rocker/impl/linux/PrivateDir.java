@@ -13,10 +13,12 @@ final class PrivateDir implements MountOp {
     private static final Logger LOG = LoggerFactory.getLogger(PrivateDir.class);
     private final String dir;
     private final DataDir data;
+    private final ReadOnlyHost readOnly;
 
-    PrivateDir(String dir, DataDir data) {
+    PrivateDir(String dir, DataDir data, ReadOnlyHost readOnly) {
         this.dir = dir;
         this.data = data;
+        this.readOnly = readOnly;
     }
 
     @Override
@@ -31,7 +33,7 @@ final class PrivateDir implements MountOp {
                 LOG.debug("no private {}: {} on this host", dir, target.skipped());
                 return;
             }
-            BindMount.bind(data.privateDir(dir), target.fd(), dir, false);
+            readOnly.keepWritable(BindMount.bindAndOpen(data.privateDir(dir), target.fd(), dir, false), "the rocker's own " + dir);
         }
     }
 }

@@ -9,10 +9,12 @@ package rocker.impl.linux;
 final class ShareMount implements MountOp {
     private final HostPaths.Opened share;
     private final ExecDir target;
+    private final ReadOnlyHost readOnly;
 
-    ShareMount(HostPaths.Opened share, ExecDir target) {
+    ShareMount(HostPaths.Opened share, ExecDir target, ReadOnlyHost readOnly) {
         this.share = share;
         this.target = target;
+        this.readOnly = readOnly;
     }
 
     @Override
@@ -24,7 +26,11 @@ final class ShareMount implements MountOp {
     public void apply() {
         target.apply();
         try {
-            BindMount.bind(share.fd, target.fd(), share.path, share.readOnly);
+            if (share.readOnly) {
+                BindMount.bind(share.fd, target.fd(), share.path, true);
+            } else {
+                readOnly.keepWritable(BindMount.bindAndOpen(share.fd, target.fd(), share.path, false), "the shared dir " + share.path);
+            }
         } finally {
             target.close();
         }
