@@ -73,7 +73,7 @@ public final class BenchMain {
         boolean want(String part) { return only == null || only.contains(part); }
 
         int n() { return n != null ? n : pick(200, 40, 5); }
-        int warmup() { return pick(10, 5, 1); }
+        int warmup() { return pick(50, 50, 1); }
         int concurrentN() { return n != null ? n : pick(200, 40, 8); }
         int unshareN() { return n != null ? n : pick(200, 20, 3); }
         int[] scaleLevels() { return mode == Mode.FULL ? new int[] {0, 100, 500} : mode == Mode.QUICK ? new int[] {0, 50} : new int[] {0}; }
@@ -174,6 +174,17 @@ public final class BenchMain {
         if (i >= args.length) throw new IllegalArgumentException("option " + option + " needs a value");
         return args[i];
     }
+
+    /**
+     * A pause between two contenders' blocks: what one leaves the kernel and its own background threads to
+     * finish (a loop device's auto-clear, a namespace's teardown, a server's spare refill) should not land
+     * in the next one's timings. Within a contender's block nothing waits: its own leftovers count.
+     */
+    private static void settle() throws InterruptedException {
+        Thread.sleep(SETTLE_MS);
+    }
+
+    static final int SETTLE_MS = 150;
 
     private int execute() throws Exception {
         for (String k : REQUIRED_KEYS) r.put(k, null);
@@ -362,15 +373,31 @@ public final class BenchMain {
         NativeBench.Series bwrap = new NativeBench.Series();
         NativeBench.Series unshare = new NativeBench.Series();
         for (int k = 0; k < blocks; k++) {
+            settle();
             engine.addAll(eb.sequential(ws.dataRoot("engine-seq-" + k), per).samples());
+            settle();
             floor.add(nb.floor("floor-seq-" + k, per, 1));
+            settle();
             floorShared.add(nb.floor("floor-shared-seq-" + k, per, 1, "clone"));
+            settle();
             floorSharedLoop.add(nb.floor("floor-shared-loop-seq-" + k, per, 1, "loop"));
             int block = k;
-            if (bw) attempt(broken, "bwrap", () -> bwrap.add(nb.bwrap("bwrap-seq-" + block, per, 1)));
-            if (un) attempt(broken, "unshare", () -> unshare.add(nb.unshare("unshare-seq-" + block, unPer)));
-            if (sb != null) attempt(broken, "socket", () -> socket.addAll(sb.sequential(ws.dataRoot("socket-seq-" + block), per).samples()));
-            if (ceb != null) attempt(broken, "c-enter", () -> cEnter.addAll(ceb.sequential(ws.dataRoot("c-enter-seq-" + block), per)));
+            if (bw) {
+                settle();
+                attempt(broken, "bwrap", () -> bwrap.add(nb.bwrap("bwrap-seq-" + block, per, 1)));
+            }
+            if (un) {
+                settle();
+                attempt(broken, "unshare", () -> unshare.add(nb.unshare("unshare-seq-" + block, unPer)));
+            }
+            if (sb != null) {
+                settle();
+                attempt(broken, "socket", () -> socket.addAll(sb.sequential(ws.dataRoot("socket-seq-" + block), per).samples()));
+            }
+            if (ceb != null) {
+                settle();
+                attempt(broken, "c-enter", () -> cEnter.addAll(ceb.sequential(ws.dataRoot("c-enter-seq-" + block), per)));
+            }
         }
         ClientBench.Series e = new ClientBench.Series(engine, 0);
         Stats st = Stats.of(e.starts());

@@ -71,15 +71,29 @@ final class ImageHolders implements AutoCloseable {
     private final Set<String> releasing = new HashSet<>();
     private ScheduledExecutorService timer;
     private boolean closed;
+    /**
+     * Whether one holder is kept spawned ahead of need (the engine keeps spare guards): a new image's first
+     * rocker then waits for a loop device and a mount, not for processes to be spawned.
+     */
+    private final boolean keepSpare;
+    /** The holder spawned ahead of need (its record a spare's, no image yet), or null; guarded by this. */
+    private GuardProcess spare;
+    private boolean spawningSpare;
 
     ImageHolders(Registry registry, long engineId, Supplier<String> names, Function<String, GuardProcess> spawner,
             String mountPoint, Duration timeout) {
+        this(registry, engineId, names, spawner, mountPoint, timeout, false);
+    }
+
+    ImageHolders(Registry registry, long engineId, Supplier<String> names, Function<String, GuardProcess> spawner,
+            String mountPoint, Duration timeout, boolean keepSpare) {
         this.registry = registry;
         this.engineId = engineId;
         this.names = names;
         this.spawner = spawner;
         this.mountPoint = mountPoint;
         this.timeoutMillis = (int) timeout.toMillis();
+        this.keepSpare = keepSpare;
     }
 
     /** How long a holder nobody uses is kept (so that a restart finds the image warm); zero: released at once. */
@@ -155,6 +169,7 @@ final class ImageHolders implements AutoCloseable {
                 }
                 byKey.put(k, h);
                 idleSince.remove(h.name);
+                spareLater();
                 return l;
             }
         } catch (RuntimeException e) {
@@ -193,19 +208,24 @@ final class ImageHolders implements AutoCloseable {
 
     /** A new holder of the image: record written ahead, spawned, recorded with its pids, then the image mounted in it. */
     private RockerRecord create(String key, int imageFd, String pkgPath) {
-        String name = names.get();
         RockerRequest what = RockerRequest.builder().pkgPath(pkgPath).execDir(mountPoint).build();
-        RockerRecord ahead = RockerRecord.ahead(RockerRecord.State.HOLDER, engineId, name, what).withImage(key);
-        record(ahead);
-        GuardProcess g;
-        try {
-            g = spawner.apply(name);
-        } catch (RuntimeException e) {
-            registry.remove(name);
-            throw e;
+        GuardProcess g = takeSpare();
+        String name;
+        if (g != null) {
+            name = g.recordName; // its record (a spare's) becomes the holder's of this image before it mounts anything
+        } else {
+            name = names.get();
+            record(RockerRecord.ahead(RockerRecord.State.HOLDER, engineId, name, what).withImage(key));
+            try {
+                g = spawner.apply(name);
+            } catch (RuntimeException e) {
+                registry.remove(name);
+                throw e;
+            }
         }
         try {
-            RockerRecord held = ahead.with(RockerRecord.State.HOLDER, g, 0, what);
+            RockerRecord held = RockerRecord.ahead(RockerRecord.State.HOLDER, engineId, name, what).withImage(key)
+                    .with(RockerRecord.State.HOLDER, g, 0, what);
             record(held);
             MountInterpreter.run(name, g.guardPid, List.of(MountOp.of("mount the image " + pkgPath + " in its holder", () -> {
                 try (LoopDevice loop = LoopDevice.attach(imageFd, pkgPath)) {
@@ -224,6 +244,67 @@ final class ImageHolders implements AutoCloseable {
         }
     }
 
+    /** The spare holder, if one is ready and still alive (else it is ended); null when there is none. */
+    private GuardProcess takeSpare() {
+        GuardProcess g;
+        synchronized (this) {
+            g = spare;
+            spare = null;
+        }
+        if (g == null) return null;
+        if (ProcStat.live(g.guardPid).map(s -> s.startTime == g.guardStart).orElse(false)) return g;
+        discard(g);
+        return null;
+    }
+
+    /** Spawns a spare holder in the background when the engine keeps spares and none is ready or coming. */
+    private synchronized void spareLater() {
+        if (!keepSpare || closed || spare != null || spawningSpare) return;
+        spawningSpare = true;
+        executor().execute(this::spawnSpare);
+    }
+
+    /** A holder spawned ahead of need, with a record of a spare's (state SPARE, no image) written before it is spawned. */
+    private void spawnSpare() {
+        GuardProcess g = null;
+        try {
+            String name = names.get();
+            RockerRequest what = RockerRequest.builder().execDir(mountPoint).build();
+            RockerRecord ahead = RockerRecord.ahead(RockerRecord.State.SPARE, engineId, name, what);
+            record(ahead);
+            try {
+                g = spawner.apply(name);
+            } catch (RuntimeException e) {
+                registry.remove(name);
+                throw e;
+            }
+            record(ahead.with(RockerRecord.State.SPARE, g, 0, what));
+        } catch (RuntimeException e) {
+            LOG.debug("no spare image holder: {}", e.getMessage());
+            if (g != null) discard(g);
+            g = null;
+        }
+        boolean keep;
+        synchronized (this) {
+            spawningSpare = false;
+            keep = g != null && !closed && spare == null;
+            if (keep) spare = g;
+        }
+        if (g != null && !keep) discard(g);
+    }
+
+    /** Ends a spare holder that was never used: killed (a holder outlives its socket), reaped, its record removed. */
+    private void discard(GuardProcess g) {
+        try {
+            Posix.kill(g.guardPid, "spare image holder " + g.recordName);
+        } catch (SysException e) {
+            // gone already
+        }
+        Keepers.reap(g.keeperPid);
+        Posix.close(g.control);
+        registry.remove(g.recordName);
+    }
+
     private void record(RockerRecord r) {
         try {
             registry.record(r);
@@ -239,6 +320,17 @@ final class ImageHolders implements AutoCloseable {
 
     private synchronized void schedule(long delayMillis) {
         if (closed) return;
+        executor().schedule(() -> {
+            try {
+                check(false);
+            } catch (RuntimeException e) {
+                LOG.warn("cannot check the image holders: {}", e.toString());
+            }
+        }, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The background thread (made when first needed; it ends when idle). */
+    private synchronized ScheduledExecutorService executor() {
         if (timer == null) {
             java.util.concurrent.ScheduledThreadPoolExecutor t = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
                 Thread th = new Thread(r, "rocker-images");
@@ -249,13 +341,7 @@ final class ImageHolders implements AutoCloseable {
             t.allowCoreThreadTimeOut(true);
             timer = t;
         }
-        timer.schedule(() -> {
-            try {
-                check(false);
-            } catch (RuntimeException e) {
-                LOG.warn("cannot check the image holders: {}", e.toString());
-            }
-        }, delayMillis, TimeUnit.MILLISECONDS);
+        return timer;
     }
 
     /**
@@ -334,13 +420,16 @@ final class ImageHolders implements AutoCloseable {
         LOG.info("image {} released: its holder {} ended", r.request.pkgPath(), r.name);
     }
 
-    /** Stops the timer and releases the holders nobody uses now; the others stay (their rockers live on). */
+    /** Stops the timer, ends the spare holder and releases the holders nobody uses now; the others stay (their rockers live on). */
     @Override
     public void close() {
         ScheduledExecutorService t;
+        GuardProcess unused;
         synchronized (this) {
             closed = true;
             t = timer;
+            unused = spare;
+            spare = null;
         }
         if (t != null) {
             t.shutdownNow();
@@ -350,6 +439,7 @@ final class ImageHolders implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        if (unused != null) discard(unused);
         check(true);
     }
 }

@@ -121,7 +121,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         this.registry = new Registry(stateDir, this::pruned);
         this.destroyTimeout = destroyTimeout;
         this.serverFiles = new ServerFiles(stateDir, hiddenPaths);
-        this.images = new ImageHolders(registry, engineId, this::newName, this::startHolder, stateDir.toString(), destroyTimeout);
+        this.images = new ImageHolders(registry, engineId, this::newName, this::startHolder, stateDir.toString(), destroyTimeout,
+                spareGuards > 0);
         RockerRecord.LIVE_ENGINES.add(engineId);
         reconcile();
         for (RockerRecord r : registry.live()) {

@@ -277,12 +277,12 @@ public class CrashConsistencyTest {
     public void aLiveEnginesSparesAreNotItsNeighboursBusiness() throws Exception {
         RockerEngine a = fx.engine(() -> guard, 2);
         try {
-            // spares come once the engine has built a rocker
+            // spares come once the engine has built a rocker: two guards and one image holder
             RockerResult r = start(a, fx.request(image(), "s").build(), "sleep 600");
             assertEquals(r.toString(), RockerError.SUCCESS, r.error());
             Registry registry = new Registry(fx.stateDir);
             assertTrue(KernelView.eventually(EngineFixture.SETTLE, () -> registry.all().stream().filter(x -> x.state == RockerRecord.State.SPARE
-                    && x.guardPid > 0).count() == 2));
+                    && x.guardPid > 0).count() == 3));
             List<RockerRecord> spares = registry.all().stream().filter(x -> x.state == RockerRecord.State.SPARE).toList();
             RockerEngine b = fx.engine(() -> guard, 0);
             try {

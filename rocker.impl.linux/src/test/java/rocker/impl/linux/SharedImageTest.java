@@ -255,4 +255,42 @@ public class SharedImageTest {
         assertTrue(holders().isEmpty());
         assertFalse(fx.engine.list().isEmpty());
     }
+
+    /** The records of holders spawned ahead of need (a spare's record, the holder's process name). */
+    private List<RockerRecord> spareHolders() {
+        List<RockerRecord> out = new ArrayList<>();
+        for (RockerRecord r : new Registry(fx.stateDir).all()) {
+            if (r.state == RockerRecord.State.SPARE && ProcStat.live(r.guardPid).map(p -> p.name.equals(ImageHolders.HOLDER_NAME)).orElse(false)) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * An engine that keeps spares keeps one holder spawned ahead of need: a new image's first rocker takes it
+     * (its record becomes that image's holder's), another is spawned, and the engine's end ends the spare.
+     */
+    @Test
+    public void aNewImagesFirstRockerTakesTheSpareHolder() throws Exception {
+        fx.engine.close();
+        fx.engine = fx.engine(() -> guard, 1);
+        Path one = Images.build(fx.work, "one", Map.of("marker", "one\n"));
+        Path two = Images.build(fx.work, "two", Map.of("marker", "two\n"));
+        start(one, "a", "one\n");
+        assertTrue("a spare holder after the first rocker: " + spareHolders(),
+                KernelView.eventually(EngineFixture.SETTLE, () -> spareHolders().size() == 1));
+        RockerRecord spare = spareHolders().get(0);
+        start(two, "b", "two\n");
+        assertTrue("image two's holder is the spare that was ready: " + holders(),
+                holders().stream().anyMatch(h -> h.name.equals(spare.name) && h.guardPid == spare.guardPid && h.image != null));
+        assertTrue("another spare holder: " + spareHolders(), KernelView.eventually(EngineFixture.SETTLE,
+                () -> spareHolders().size() == 1 && !spareHolders().get(0).name.equals(spare.name)));
+        int next = spareHolders().get(0).guardPid;
+        assertEquals("one loop device per image, none for the spare: " + fx.ourLoops(), 2, fx.ourLoops().size());
+        fx.engine.close();
+        assertTrue("the spare holder ends with its engine", KernelView.eventually(EngineFixture.SETTLE, () -> !KernelView.alive(next)));
+        assertEquals(List.of(), spareHolders());
+        fx.engine = fx.engine(() -> guard, 0);
+    }
 }
