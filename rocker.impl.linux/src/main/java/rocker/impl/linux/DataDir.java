@@ -189,8 +189,10 @@ final class DataDir implements AutoCloseable {
         int priv = dir(root, "private", "private", 0, 0, 0700, true);
         for (String d : privateDirs) {
             String name = d.substring(1);
-            // like the host's: /tmp world-writable with the sticky bit, /run root's
-            privates.put(d, dir(priv, name, "private/" + name, 0, 0, d.equals("/tmp") ? 01777 : 0755, false));
+            // like the host's: /tmp world-writable with the sticky bit, /run root's; set on every build (as a
+            // host's boot does), so that a build killed between mkdir and chmod by an older engine leaves no
+            // /tmp the app cannot use
+            privates.put(d, dir(priv, name, "private/" + name, 0, 0, d.equals("/tmp") ? 01777 : 0755, true));
         }
     }
 
@@ -242,7 +244,7 @@ final class DataDir implements AutoCloseable {
     private int dir(int parent, String name, String relative, int uid, int gid, int mode, boolean enforce) {
         String what = path + "/" + relative;
         try {
-            if (rootOnly(Fd.stat(parent, what)) && Fd.mkdirat(parent, name, 0700, what)) {
+            if (rootOnly(Fd.stat(parent, what)) && Fd.mkdirat(parent, name, mode & 01777, what)) {
                 return own(madeInPlace(parent, name, relative, uid, gid, mode)); // the common case of a new data dir
             }
             int fd;
@@ -265,7 +267,7 @@ final class DataDir implements AutoCloseable {
     private int createStaged(int parent, String name, String relative, int uid, int gid, int mode) {
         String what = path + "/" + relative;
         if (rootOnly(Fd.stat(parent, what))) {
-            if (!Fd.mkdirat(parent, name, 0700, what)) throw invalid(relative + " appeared while it was being created");
+            if (!Fd.mkdirat(parent, name, mode & 01777, what)) throw invalid(relative + " appeared while it was being created");
             return madeInPlace(parent, name, relative, uid, gid, mode);
         }
         String stage = ".rocker-new-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1);
@@ -308,7 +310,11 @@ final class DataDir implements AutoCloseable {
         return dir.uid == 0 && (dir.mode & 0022) == 0;
     }
 
-    /** The dir {@code name} just made (0700) in a {@link #rootOnly} parent, opened and given its owner and mode. */
+    /**
+     * The dir {@code name} just made in a {@link #rootOnly} parent (with its mode: the mount worker's umask is 0,
+     * so a build killed right after mkdir leaves no narrower mode behind), opened and given its owner and mode
+     * (the set-id bits mkdir drops).
+     */
     private int madeInPlace(int parent, String name, String relative, int uid, int gid, int mode) {
         String what = path + "/" + relative;
         int fd = Fd.openDir(parent, name, what);

@@ -80,13 +80,11 @@ final class ImageHolders implements AutoCloseable {
     private GuardProcess spare;
     private boolean spawningSpare;
 
-    ImageHolders(Registry registry, long engineId, Supplier<String> names, Function<String, GuardProcess> spawner,
-            String mountPoint, Duration timeout) {
-        this(registry, engineId, names, spawner, mountPoint, timeout, false);
-    }
+    /** The engine's mount workers (a holder's mount is made by one in the holder's namespace). */
+    private final MountInterpreter mounts;
 
     ImageHolders(Registry registry, long engineId, Supplier<String> names, Function<String, GuardProcess> spawner,
-            String mountPoint, Duration timeout, boolean keepSpare) {
+            String mountPoint, Duration timeout, boolean keepSpare, MountInterpreter mounts) {
         this.registry = registry;
         this.engineId = engineId;
         this.names = names;
@@ -94,6 +92,7 @@ final class ImageHolders implements AutoCloseable {
         this.mountPoint = mountPoint;
         this.timeoutMillis = (int) timeout.toMillis();
         this.keepSpare = keepSpare;
+        this.mounts = mounts;
     }
 
     /** How long a holder nobody uses is kept (so that a restart finds the image warm); zero: released at once. */
@@ -227,7 +226,7 @@ final class ImageHolders implements AutoCloseable {
             RockerRecord held = RockerRecord.ahead(RockerRecord.State.HOLDER, engineId, name, what).withImage(key)
                     .with(RockerRecord.State.HOLDER, g, 0, what);
             record(held);
-            MountInterpreter.run(name, g.guardPid, List.of(MountOp.of("mount the image " + pkgPath + " in its holder", () -> {
+            mounts.run(name, g.guardPid, List.of(MountOp.of("mount the image " + pkgPath + " in its holder", () -> {
                 try (LoopDevice loop = LoopDevice.attach(imageFd, pkgPath)) {
                     Posix.mount(loop.path(), mountPoint, "squashfs", Posix.MS_RDONLY | Posix.MS_NOSUID | Posix.MS_NODEV, null);
                 }

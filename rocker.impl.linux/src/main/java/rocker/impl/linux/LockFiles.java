@@ -72,16 +72,23 @@ final class LockFiles {
         }
     }
 
-    /** Opens the lock file, making it when missing (counted, so that sweeps keep up with what is made). */
+    /**
+     * Opens the lock file, making it when missing (counted, so that sweeps keep up with what is made): made
+     * with O_EXCL first (a new data dir's locks are new), else opened as it is; a file swept in between is
+     * made again.
+     */
     private static int open(int locksDir, String name) {
-        try {
-            return Fd.openat(locksDir, name, Posix.O_RDWR | Fd.O_NOFOLLOW, 0, "the lock " + name);
-        } catch (SysException e) {
-            if (e.errno() != Errno.ENOENT) throw e;
+        for (int attempt = 0;; attempt++) {
+            int fd = Fd.tryOpenat(locksDir, name, Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Fd.O_NOFOLLOW, 0600);
+            if (fd >= 0) {
+                MADE.incrementAndGet();
+                return fd;
+            }
+            if (-fd != Errno.EEXIST) throw new SysException("open", "the lock " + name, -fd);
+            fd = Fd.tryOpenat(locksDir, name, Posix.O_RDWR | Fd.O_NOFOLLOW, 0);
+            if (fd >= 0) return fd;
+            if (-fd != Errno.ENOENT || attempt >= 16) throw new SysException("open", "the lock " + name, -fd);
         }
-        int fd = Fd.openat(locksDir, name, Posix.O_RDWR | Posix.O_CREAT | Fd.O_NOFOLLOW, 0600, "the lock " + name);
-        MADE.incrementAndGet();
-        return fd;
     }
 
     private static void pause() {

@@ -15,13 +15,14 @@ import rocker.impl.linux.sys.SysException;
  * {@value #IDLE_SECONDS} s without work. (A thread per plan cost a start about 1 ms: thread creation,
  * scheduling and join on a busy machine.)
  */
-final class MountInterpreter {
+final class MountInterpreter implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MountInterpreter.class);
     static final int IDLE_SECONDS = 5;
     /** A worker's name between plans; during one it is {@code rocker-mount-NAME}. */
     static final String IDLE_NAME = "rocker-mounter";
 
-    private MountInterpreter() {
+    /** An engine's mount workers (none is started before the first plan). */
+    MountInterpreter() {
     }
 
     /**
@@ -56,22 +57,20 @@ final class MountInterpreter {
         }
     }
 
-    /** The engine's own mount namespace (the JVM's), where every worker returns after a plan. */
-    private static volatile int hostNamespace = -1;
+    /** The engine's own mount namespace (the JVM's), where every worker returns after a plan; opened by the first plan's caller. */
+    private int hostNamespace = -1;
+    private boolean closed;
 
-    private static int hostNamespace() {
-        int fd = hostNamespace;
-        if (fd >= 0) return fd;
-        synchronized (MountInterpreter.class) {
-            if (hostNamespace < 0) hostNamespace = Posix.open("/proc/self/ns/mnt", Posix.O_RDONLY, 0);
-            return hostNamespace;
-        }
+    private synchronized int hostNamespace() {
+        if (closed) throw new RockerException(RockerError.SYS, "the engine is closed");
+        if (hostNamespace < 0) hostNamespace = Posix.open("/proc/self/ns/mnt", Posix.O_RDONLY, 0);
+        return hostNamespace;
     }
 
     /** Whether this worker thread has a filesystem context of its own (unshared once, when it took its first plan). */
     private static final ThreadLocal<Boolean> OWN_FS = ThreadLocal.withInitial(() -> false);
 
-    private static final java.util.concurrent.ThreadPoolExecutor WORKERS = new java.util.concurrent.ThreadPoolExecutor(
+    private final java.util.concurrent.ThreadPoolExecutor workers = new java.util.concurrent.ThreadPoolExecutor(
             0, Integer.MAX_VALUE, IDLE_SECONDS, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
             task -> {
                 Thread t = new Thread(task, IDLE_NAME);
@@ -80,16 +79,34 @@ final class MountInterpreter {
                 return t;
             });
 
-    static void run(String rocker, int guardPid, MountPlan plan) {
+    /** Lets the plans under way finish (10 s at most), ends the workers and closes the namespace's descriptor. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        workers.shutdown();
+        try {
+            workers.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            Posix.close(hostNamespace);
+            hostNamespace = -1;
+        }
+    }
+
+    void run(String rocker, int guardPid, MountPlan plan) {
         run(rocker, guardPid, plan.ops());
     }
 
     /** Applies {@code ops} in the mount namespace of {@code guardPid} (a rocker's, or an image holder's). */
-    static void run(String rocker, int guardPid, java.util.List<MountOp> ops) {
+    void run(String rocker, int guardPid, java.util.List<MountOp> ops) {
         int host = hostNamespace();
         java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
         try {
-            WORKERS.execute(() -> onWorker(rocker, guardPid, ops, host, done));
+            workers.execute(() -> onWorker(rocker, guardPid, ops, host, done));
         } catch (java.util.concurrent.RejectedExecutionException | OutOfMemoryError e) {
             throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "no mount worker could be started: " + e, e);
         }
@@ -124,6 +141,9 @@ final class MountInterpreter {
         try {
             if (!OWN_FS.get()) {
                 Posix.unshare(Posix.CLONE_FS, "(the mount worker's filesystem context)");
+                // its own now: what a plan makes gets exactly the mode it asks for (a dir made in place is
+                // never left with a narrower mode by a kill between mkdir and chmod)
+                Posix.umask(0);
                 OWN_FS.set(true);
             }
             enter(guardPid);

@@ -47,6 +47,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     final ExitWatcher watcher;
     /** Package-private for tests (SpareGuardTest). */
     final GuardPool pool;
+    /** The mount workers of this engine's plans (and its image holders'). */
+    private final MountInterpreter mounts = new MountInterpreter();
     private final Cgroups cgroups;
     private final ServerFiles serverFiles;
     /** The images' shared mounts (docs/engine.md, "Shared image mounts"). */
@@ -122,7 +124,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         this.destroyTimeout = destroyTimeout;
         this.serverFiles = new ServerFiles(stateDir, hiddenPaths);
         this.images = new ImageHolders(registry, engineId, this::newName, this::startHolder, stateDir.toString(), destroyTimeout,
-                spareGuards > 0);
+                spareGuards > 0, mounts);
         RockerRecord.LIVE_ENGINES.add(engineId);
         reconcile();
         for (RockerRecord r : registry.live()) {
@@ -498,7 +500,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             // the server's files are resolved here, on the host; the guard's path is known once a guard was taken
             lock = new DataDirLock(name, data, locksDir(), statusSocket, guard.control);
             plan = MountPlan.of(request, caller, data, lock, image, sharedImage, serverFiles.ops(guard()));
-            MountInterpreter.run(name, guard.guardPid, plan);
+            mounts.run(name, guard.guardPid, plan);
             cgroup = name;
             bound(name, guard, request);
             if (app == null) {
@@ -853,6 +855,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         Posix.writeByte(stopPumps[1]);
         pool.close();
         images.close();
+        mounts.close();
         RockerRecord.LIVE_ENGINES.remove(engineId);
         watcher.close();
         cgroups.removeParentIfEmpty();

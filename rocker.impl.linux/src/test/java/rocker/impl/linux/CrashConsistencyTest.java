@@ -324,4 +324,24 @@ public class CrashConsistencyTest {
             b.close();
         }
     }
+
+    /**
+     * A build killed between making the rocker's own /tmp and setting its mode left it root 0700 (an engine
+     * before the mount workers' umask of 0 could): the next rocker of that data dir gets its /tmp 1777 again,
+     * and an app of another uid can use it.
+     */
+    @Test
+    public void aPrivateTmpLeftNarrowByAKilledBuildIsWideAgain() throws Exception {
+        Path image = image();
+        RockerRequest request = fx.request(image, "narrow-tmp").uid(1000).gid(1000).build();
+        Path tmp = Files.createDirectories(Path.of(request.dataDir(), "private", "tmp"));
+        Files.setPosixFilePermissions(Path.of(request.dataDir(), "private"), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        RockerResult r = start(fx.engine, request, "echo x > /tmp/probe && echo ok");
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        assertEquals(java.util.OptionalInt.of(0), fx.engine.waitForApp(r.guardName(), Duration.ofSeconds(20)));
+        assertEquals(01777, (int) Files.getAttribute(tmp, "unix:mode") & 07777);
+        assertEquals("x\n", Files.readString(tmp.resolve("probe")));
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+    }
 }

@@ -30,11 +30,11 @@ public class ReadOnlyHostTest {
         Files.createDirectories(fx.stateDir);
         GuardProcess g = GuardProcess.start(System.getProperty("rocker.guard"), GuardPool.SPARE_NAME, "-", "rkreadonlyhost1",
                 Reconciler.stateKey(fx.stateDir));
-        try {
+        try (MountInterpreter mounts = new MountInterpreter()) {
             ReadOnlyHost readOnly = new ReadOnlyHost();
             String[] mountsAfter = new String[1];
             try {
-                MountInterpreter.run("rkreadonlyhost1", g.guardPid, List.of(readOnly.snapshot(),
+                mounts.run("rkreadonlyhost1", g.guardPid, List.of(readOnly.snapshot(),
                         MountOp.of("register the host's / as the rocker's", () ->
                                 readOnly.keepWritable(Posix.open("/", Fd.O_PATH | Fd.O_DIRECTORY, 0), "/")),
                         readOnly,

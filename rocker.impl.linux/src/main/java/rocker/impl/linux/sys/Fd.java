@@ -44,6 +44,12 @@ public final class Fd {
         return openat2;
     }
 
+    /** openat(2) of one name in {@code dirfd}, close-on-exec, EINTR retried: the fd, or minus the errno (no exception). */
+    public static int tryOpenat(int dirfd, String name, int flags, int mode) {
+        int fd = (int) Interrupted.retry(() -> Native.file().openat(dirfd, name, flags | Posix.O_CLOEXEC, mode));
+        return fd >= 0 ? fd : -Native.errno();
+    }
+
     /** openat(2) of one name in {@code dirfd}, close-on-exec, EINTR retried. */
     public static int openat(int dirfd, String name, int flags, int mode, String what) {
         int fd = (int) Interrupted.retry(() -> Native.file().openat(dirfd, name, flags | Posix.O_CLOEXEC, mode));

@@ -38,6 +38,9 @@ public interface FileCalls {
 
     @ssize_t long pread(int fd, Pointer buf, @size_t long count, @jnr.ffi.types.off_t long offset);
 
+    /** The calling thread's file creation mask, per filesystem context (fs_struct): per thread after unshare(CLONE_FS). */
+    int umask(int mask);
+
     /** Per thread (not broadcast by glibc); returns the previous fsuid. */
     int setfsuid(int uid);
 

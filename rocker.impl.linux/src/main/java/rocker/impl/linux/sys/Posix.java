@@ -121,6 +121,14 @@ public final class Posix {
         if (Native.mount().unshare(flags) < 0) throw fail("unshare", why);
     }
 
+    /**
+     * Sets the file creation mask of this thread's filesystem context (the process's, unless the thread
+     * unshared CLONE_FS); returns the previous one.
+     */
+    public static int umask(int mask) {
+        return Native.file().umask(mask);
+    }
+
     public static void setns(int fd, int type, String why) {
         if (Native.mount().setns(fd, type) < 0) throw fail("setns", why);
     }
