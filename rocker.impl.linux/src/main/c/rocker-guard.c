@@ -43,7 +43,7 @@
  *   keeper -> engine   "P" guard_host_pid        | "E" step errno
  *   guard  -> engine   "R"                       | "E" step errno
  *                      (step: the step's name, step_names below)
- *   engine -> guard    "H"                       once, before "X", with SCM_RIGHTS: a listening SOCK_SEQPACKET
+ *   engine -> guard    "H" [t]                   once, before "X", with SCM_RIGHTS: a listening SOCK_SEQPACKET
  *                      socket (the rocker's status socket in the state dir) and the data-dir locks; the
  *                      guard holds them all its life. An engine that connects to the status socket (a new
  *                      server adopting the rocker) gets "W" when the app ends, at once if it has, and
@@ -72,7 +72,8 @@
  *                      app: the caller joins the namespaces and starts its own process (not our child);
  *                      "J" back when done, or "F" step errno. The guard then keeps guarding when the
  *                      engine's end closes, and takes no "X".
- *   guard  -> engine   "A" app_ns_pid            | "F" step errno
+ *   guard  -> engine   "A" app_ns_pid forked_ahead | "F" step errno
+ *                      (forked_ahead 1: the app's process was forked with "H t", below)
  *                      ("A" carries the app's credentials, SCM_CREDENTIALS with the app's pid: the engine
  *                      reads its host pid from them)
  *                      (step SECCOMP_NAME: "errno" is the index of the profile rule whose name this
@@ -169,9 +170,9 @@ static void say_step(const char *kind, int step, long err) {
  * guard may as CAP_SYS_ADMIN of its pid namespace): SO_PASSCRED on the engine's end translates the pid
  * into the host's pid namespace, so one message tells both that the app runs and its host pid.
  */
-static int say_app(pid_t app) {
+static int say_app(pid_t app, int forked_ahead) {
     char buf[64];
-    int n = snprintf(buf, sizeof buf, "A%c%ld%c0", 0, (long)app, 0);
+    int n = snprintf(buf, sizeof buf, "A%c%ld%c%d", 0, (long)app, 0, forked_ahead);
     struct iovec iov = {buf, (size_t)n + 1};
     union {
         char b[CMSG_SPACE(sizeof(struct ucred))];
@@ -739,8 +740,18 @@ static int oom_reset(void) {
 }
 
 /* In the child: become the app. report: CLOEXEC pipe to the guard; sync: user-namespace handshake. */
+static void app_setup(struct request *r, int report, int sync_to_guard, int sync_from_guard, int from_template);
+
 static void become_app(struct request *r, int report, int sync_to_guard, int sync_from_guard) {
     reset_signals();
+    app_setup(r, report, sync_to_guard, sync_from_guard, 0);
+}
+
+/*
+ * The app's setup from its stdio to exec. from_template: the process is the app forked ahead of need
+ * (below), which reset its signals, took a session of its own and installed the default filter already.
+ */
+static void app_setup(struct request *r, int report, int sync_to_guard, int sync_from_guard, int from_template) {
     /*
      * The guard and keeper may be exempt from the OOM killer (-1000): the app must not be. A negative
      * score is raised to 0 (raising needs no capability); a positive one, the engine's choice, is kept
@@ -753,7 +764,7 @@ static void become_app(struct request *r, int report, int sync_to_guard, int syn
     for (int i = 0; i < 3; i++) {
         if (r->stdio[i] > 2) close(r->stdio[i]);
     }
-    if (FAULT(S_SETSID) || setsid() < 0) fail_app(report, S_SETSID);
+    if (!from_template && (FAULT(S_SETSID) || setsid() < 0)) fail_app(report, S_SETSID);
     if (r->userns) {
         if (FAULT(S_GROUPS) || setgroups(0, NULL) < 0) fail_app(report, S_GROUPS);
         if (FAULT(S_USERNS) || unshare(CLONE_NEWUSER) < 0) fail_app(report, S_USERNS);
@@ -779,7 +790,7 @@ static void become_app(struct request *r, int report, int sync_to_guard, int syn
     extern char **environ;
     environ = r->envp;
     /* last: after no_new_privs (no capability needed) and after the user namespace was made */
-    if (r->sc_mode != SC_UNCONFINED && (FAULT(S_SECCOMP) || sc_install() < 0)) fail_app(report, S_SECCOMP);
+    if (!from_template && r->sc_mode != SC_UNCONFINED && (FAULT(S_SECCOMP) || sc_install() < 0)) fail_app(report, S_SECCOMP);
     if (!FAULT(S_EXEC)) execvp(r->argv[0], r->argv);
     fail_app(report, S_EXEC);
 }
@@ -946,8 +957,64 @@ static void log_abandon(void) {
     log_end(&pumps[2]);
 }
 
+/* ---- the app forked ahead of need ---------------------------------------------------------- */
+
+/*
+ * With "H" the engine may say "t": the request will have Rocker's default filter and no user namespace,
+ * and this guard is in its rocker's cgroups already (a spare). The guard then forks the app's process at
+ * once, while the engine is still mounting (on the other CPU): it resets its signals, takes a session of
+ * its own and installs the default filter (~0.3 ms on the kernel's side alone), then waits on a socket of
+ * its own for the request. With "X" the guard hands it the request and the app's stdio, and it does the
+ * rest as a forked app would (identity, no capabilities, no_new_privs, chdir, exec), reporting a failure
+ * on its close-on-exec pipe the same way. If it died meanwhile, or the request cannot use it, the app is
+ * forked as before (and an unused one is killed). Until the request it holds nothing but its socket and
+ * that pipe (fd 3 and 4) and /dev/null as stdio.
+ */
+static pid_t tpl_pid;     /* 0: none */
+static int tpl_sock = -1; /* the guard's end of the template's socket */
+static int tpl_report = -1;
+#define TPL_MAX_REQUEST (64 * 1024)
+
+static void tpl_forget(void) {
+    if (tpl_sock >= 0) close(tpl_sock);
+    if (tpl_report >= 0) close(tpl_report);
+    tpl_sock = tpl_report = -1;
+    tpl_pid = 0;
+}
+
+/* an unused template goes (the reaper collects it) */
+static void tpl_discard(void) {
+    if (tpl_pid > 0) kill(tpl_pid, SIGKILL);
+    tpl_forget();
+}
+
+/* the request and the app's three stdio descriptors to the template; 0 or -1 */
+static int tpl_send(const char *buf, size_t len, const int stdio[3]) {
+    union {
+        char space[CMSG_SPACE(3 * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct iovec iov = {(void *)buf, len};
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control.space;
+    m.msg_controllen = sizeof control.space;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(3 * sizeof(int));
+    memcpy(CMSG_DATA(c), stdio, 3 * sizeof(int));
+    ssize_t r;
+    while ((r = sendmsg(tpl_sock, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+    }
+    return r == (ssize_t)len ? 0 : -1;
+}
+
 /* In the guard: start the app; returns its pid (in the rocker's pid namespace) or -1. */
-static pid_t start_app(struct request *r) {
+static pid_t start_app(struct request *r, const char *raw, size_t raw_len) {
     long bad = -1;
     int step = sc_prepare(r, &bad);
     if (step) {
@@ -958,13 +1025,25 @@ static pid_t start_app(struct request *r) {
         say_step("F", step, errno);
         return -1;
     }
+    pid_t app;
+    int forked_ahead = 0;
     int report[2], to_guard[2], from_guard[2];
+    if (tpl_pid > 0 && r->sc_mode == SC_DEFAULT && !r->userns && raw_len <= TPL_MAX_REQUEST && tpl_send(raw, raw_len, r->stdio) == 0) {
+        /* the template takes it from here; its report pipe says how its exec went */
+        app = tpl_pid;
+        forked_ahead = 1;
+        report[0] = tpl_report;
+        tpl_report = -1;
+        tpl_forget();
+        goto wait_exec;
+    }
+    tpl_discard();
     if (pipe2(report, O_CLOEXEC) < 0 || pipe2(to_guard, O_CLOEXEC) < 0 || pipe2(from_guard, O_CLOEXEC) < 0) {
         say_step("F", S_PIPE, errno);
         log_abandon();
         return -1;
     }
-    pid_t app = fork();
+    app = fork();
     if (app < 0) {
         say_step("F", S_FORK_APP, errno);
         log_abandon();
@@ -995,6 +1074,7 @@ static pid_t start_app(struct request *r) {
     }
     close(to_guard[0]);
     close(from_guard[1]);
+wait_exec:;
     int e[2];
     ssize_t n;
     while ((n = read(report[0], e, sizeof e)) < 0 && errno == EINTR) {
@@ -1005,7 +1085,7 @@ static pid_t start_app(struct request *r) {
         log_abandon();
         return -1;
     }
-    if (say_app(app) < 0) {
+    if (say_app(app, forked_ahead) < 0) {
         say_step("F", S_REPORT, errno);
         kill(app, SIGKILL);
         log_abandon();
@@ -1195,6 +1275,60 @@ static int become_rocker(const char *name, const char *hostname) {
     return step;
 }
 
+/* the template itself: its descriptors, signals, session and filter, then the request (never returns) */
+static void become_template(int sock, int report) {
+    int a = fcntl(sock, F_DUPFD, 16), b = fcntl(report, F_DUPFD, 16);
+    if (a < 0 || b < 0 || dup2(a, CTL) < 0 || dup2(b, CTL + 1) < 0 || fcntl(CTL + 1, F_SETFD, FD_CLOEXEC) < 0) _exit(1);
+    close_from(CTL + 2);
+    reset_signals();
+    if (FAULT(S_SETSID) || setsid() < 0) _exit(1);
+    struct request d;
+    memset(&d, 0, sizeof d);
+    d.sc_mode = SC_DEFAULT;
+    long bad = -1;
+    if (sc_prepare(&d, &bad) != 0 || FAULT(S_SECCOMP) || sc_install() < 0) _exit(1);
+    char *buf = malloc(MAX_MSG);
+    if (!buf) _exit(1);
+    int fds[MAX_FDS], nfds;
+    ssize_t n;
+    while ((n = receive(buf, fds, &nfds)) < 0 && errno == EINTR) {
+    }
+    struct request r;
+    memset(&r, 0, sizeof r);
+    if (n <= 0 || nfds != 3 || parse_request(buf, (size_t)n, &r) < 0 || r.userns || r.sc_mode != SC_DEFAULT) _exit(0);
+    for (int i = 0; i < 3; i++) r.stdio[i] = fds[i];
+    app_setup(&r, CTL + 1, -1, -1, 1);
+}
+
+/* forks the template (the guard is in its cgroups, the default filter is built); quietly none on failure */
+static void tpl_fork(void) {
+    if (tpl_pid > 0 || sc_default_len == 0) return;
+    int s[2], rp[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, s) < 0) return;
+    if (pipe2(rp, O_CLOEXEC) < 0) {
+        close(s[0]);
+        close(s[1]);
+        return;
+    }
+    pid_t t = fork();
+    if (t == 0) {
+        close(s[0]);
+        close(rp[0]);
+        become_template(s[1], rp[1]);
+        _exit(1);
+    }
+    close(s[1]);
+    close(rp[1]);
+    if (t < 0) {
+        close(s[0]);
+        close(rp[0]);
+        return;
+    }
+    tpl_pid = t;
+    tpl_sock = s[0];
+    tpl_report = rp[0];
+}
+
 static void guard(const char *name, const char *hostname, int private_net, int remove_on_exit, int holder, int keeper_said) {
     /* speak only after the keeper has reported our pid: the engine reads "P" before "R" */
     char c;
@@ -1249,6 +1383,7 @@ static void guard(const char *name, const char *hostname, int private_net, int r
             int status;
             pid_t dead;
             while ((dead = waitpid(-1, &status, WNOHANG)) > 0) {
+                if (dead == tpl_pid) tpl_forget(); /* the template died before the request: apps are forked again */
                 if (dead == app && !app_done) {
                     app_done = 1;
                     app_status = status;
@@ -1290,8 +1425,8 @@ static void guard(const char *name, const char *hostname, int private_net, int r
                 drains[1] = fds[1];
                 continue;
             }
-            if (n == 2 && buf[0] == 'H' && buf[1] == 0) {
-                /* once, before the app: the status socket, then the locks to hold */
+            if ((n == 2 || (n == 4 && buf[2] == 't' && buf[3] == 0)) && buf[0] == 'H' && buf[1] == 0) {
+                /* once, before the app: the status socket, then the locks to hold ("t": fork the app ahead) */
                 if (app || status_listen >= 0 || nfds < 1) {
                     close_all(fds, nfds);
                     say_step("F", S_REQUEST, EINVAL);
@@ -1299,6 +1434,7 @@ static void guard(const char *name, const char *hostname, int private_net, int r
                 }
                 status_listen = fds[0];
                 for (int i = 1; i < nfds; i++) held[nheld++] = fds[i];
+                if (n == 4 && !holder) tpl_fork();
                 continue;
             }
             if (n >= 2 && buf[0] == 'J' && buf[1] == 0) {
@@ -1312,6 +1448,7 @@ static void guard(const char *name, const char *hostname, int private_net, int r
                     say_step("F", S_REQUEST, EINVAL);
                     continue;
                 }
+                tpl_discard(); /* no app of ours here */
                 int step = become_rocker(name, host);
                 if (step) {
                     say_step("F", step, errno);
@@ -1337,7 +1474,7 @@ static void guard(const char *name, const char *hostname, int private_net, int r
                 if (r.logdir >= 0) close(r.logdir);
                 continue;
             }
-            app = start_app(&r);
+            app = start_app(&r, buf, (size_t)n);
             if (app > 0) logs_as(&r);
             /* the engine's copies (or the pipes' write ends, which only the app may hold) */
             for (int i = 0; i < 3; i++) close(r.stdio[i]);

@@ -14,6 +14,9 @@ import rocker.impl.linux.sys.Posix;
  * pid: the guard's "A" carries the app's credentials, which the kernel translates into our pid namespace.
  */
 final class AppStarter {
+    /** Apps whose process the guard forked ahead of need ("H t"), counted for tests. */
+    static final java.util.concurrent.atomic.AtomicInteger FORKED_AHEAD = new java.util.concurrent.atomic.AtomicInteger();
+
     private AppStarter() {
     }
 
@@ -39,6 +42,7 @@ final class AppStarter {
             GuardMessage m = GuardProcess.next(guard.control, "the guard");
             if (m.kind.equals(GuardMessage.APP)) {
                 int appPid = m.senderPid; // the app's credentials, translated by the kernel into our pid namespace
+                if (m.says(2, "1")) FORKED_AHEAD.incrementAndGet();
                 if (appPid <= 0 || appPid == guard.guardPid) {
                     throw new RockerException(RockerError.ENTER_ROCKER_FAILED, "the app's pid was not reported");
                 }

@@ -36,6 +36,7 @@ final class DataDirLock implements AutoCloseable {
     private final int locksDir;
     private final int statusSocket;
     private final int control;
+    private final boolean forkAhead;
     private final List<Integer> held = new ArrayList<>();
 
     /**
@@ -43,6 +44,12 @@ final class DataDirLock implements AutoCloseable {
      * listening status socket and {@code control} its guard's control socket (neither is closed here).
      */
     DataDirLock(String rocker, DataDir data, int locksDir, int statusSocket, int control) {
+        this(rocker, data, locksDir, statusSocket, control, false);
+    }
+
+    /** {@code forkAhead}: the hand-over tells the guard it may fork the app's process now ({@link GuardMessage#hold(boolean)}). */
+    DataDirLock(String rocker, DataDir data, int locksDir, int statusSocket, int control, boolean forkAhead) {
+        this.forkAhead = forkAhead;
         this.rocker = rocker;
         this.data = data;
         this.locksDir = locksDir;
@@ -89,7 +96,7 @@ final class DataDirLock implements AutoCloseable {
         int[] fds = new int[held.size() + 1];
         fds[0] = statusSocket;
         for (int i = 0; i < held.size(); i++) fds[i + 1] = held.get(i);
-        Posix.send(control, GuardMessage.hold(), fds);
+        Posix.send(control, GuardMessage.hold(forkAhead), fds);
         close(); // the guard has its own copies now
     }
 

@@ -65,6 +65,11 @@ final class GuardMessage {
         }
     }
 
+    /** Whether field {@code i} is there and says {@code text}. */
+    boolean says(int i, String text) {
+        return i < fields.length && fields[i].equals(text);
+    }
+
     boolean isFailure() {
         return kind.equals(ERROR) || kind.equals(FAILED);
     }
@@ -102,7 +107,15 @@ final class GuardMessage {
 
     /** "H": the descriptors go with it. */
     static byte[] hold() {
-        return new byte[] {'H', 0};
+        return hold(false);
+    }
+
+    /**
+     * "H", with {@code forkAhead} "H t": the guard may fork the app's process now (the request will have the
+     * default filter and no user namespace, and the guard is in its rocker's cgroups already).
+     */
+    static byte[] hold(boolean forkAhead) {
+        return forkAhead ? new byte[] {'H', 0, 't', 0} : new byte[] {'H', 0};
     }
 
     /** "J" name hostname: the rocker is made ready to be entered by its caller, and no app is started. */

@@ -498,7 +498,10 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             statusSocket = guard.takeStatusSocket(); // a spare's, made ahead of need
             if (statusSocket < 0) statusSocket = registry.listenStatus(name);
             // the server's files are resolved here, on the host; the guard's path is known once a guard was taken
-            lock = new DataDirLock(name, data, locksDir(), statusSocket, guard.control);
+            // a spare (in its cgroups already) may fork the app's process while the plan runs, for an app with the
+            // default filter and no user namespace: the guard then hands it the request (rocker-guard.c)
+            boolean forkAhead = app != null && guard.inCgroup && request.seccomp() == null && !request.userNamespace();
+            lock = new DataDirLock(name, data, locksDir(), statusSocket, guard.control, forkAhead);
             plan = MountPlan.of(request, caller, data, lock, image, sharedImage, serverFiles.ops(guard()));
             mounts.run(name, guard.guardPid, plan);
             cgroup = name;

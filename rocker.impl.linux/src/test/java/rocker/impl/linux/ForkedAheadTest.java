@@ -1,0 +1,103 @@
+package rocker.impl.linux;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+
+import rocker.api.RockerApp;
+import rocker.api.RockerError;
+import rocker.api.RockerRequest;
+import rocker.api.RockerResult;
+import rocker.testsupport.Images;
+
+/**
+ * The app's process forked by a spare guard ahead of need ("H t", rocker-guard.c): while the engine
+ * mounts, it resets its signals, takes a session and installs the default filter; with the request it
+ * does the rest. The app must end up exactly as a freshly forked one: identity, no capabilities,
+ * no_new_privs, the filter, its session, cwd, stdio and logs, exit status, and an exec failure's code.
+ * Requests that cannot use it (a user namespace, another filter) get a freshly forked app.
+ */
+public class ForkedAheadTest {
+    @Rule
+    public final EngineFixture fx = new EngineFixture();
+
+    private static final String PROBE = String.join("; ",
+            "echo id $(id -u) $(id -g) $(id -G)",
+            "grep -E '^(CapEff|CapPrm|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status | tr -s '\\t' ' '",
+            "echo sid $(($(cut -d' ' -f6 /proc/self/stat) == $$))",
+            "echo cwd $(pwd)",
+            "unshare -m true 2>/dev/null && echo unshare allowed || echo unshare refused",
+            "echo err >&2",
+            "exit 7");
+
+    private Path image;
+
+    @Before
+    public void spares() throws Exception {
+        fx.engine.close();
+        fx.engine = fx.engine(() -> System.getProperty("rocker.guard"), 2);
+        image = Images.build(fx.work, "ahead", Map.of("marker", "x\n"));
+        // spares come once the engine has built a rocker
+        RockerResult first = fx.engine.enterRocker(fx.request(image, "first").build(), RockerApp.of("/bin/true"));
+        assertEquals(first.toString(), RockerError.SUCCESS, first.error());
+        fx.engine.waitForApp(first.guardName(), Duration.ofSeconds(20));
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(first.guardName()).error());
+        Thread.sleep(300); // the pool refills in the background
+    }
+
+    private String run(RockerRequest request, int expectedStatus) throws Exception {
+        RockerResult r = fx.engine.enterRocker(request, RockerApp.of("/bin/sh", "-c", PROBE));
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        assertEquals(OptionalInt.of(expectedStatus), fx.engine.waitForApp(r.guardName(), Duration.ofSeconds(20)));
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+        return Files.readString(Path.of(request.dataDir(), "log/stdout.log")) + "stderr: "
+                + Files.readString(Path.of(request.dataDir(), "log/stderr.log"));
+    }
+
+    @Test
+    public void anAppForkedAheadIsExactlyAFreshlyForkedOne() throws Exception {
+        int before = AppStarter.FORKED_AHEAD.get();
+        RockerRequest request = fx.request(image, "ahead").uid(1000).gid(1000).groups(List.of(1001, 1002))
+                .execDir("/opt/rocker-test-ahead").build();
+        String out = run(request, 7);
+        assertEquals("the spare forked the app ahead", before + 1, AppStarter.FORKED_AHEAD.get());
+        assertEquals("id 1000 1000 1000 1001 1002\n"
+                + "CapPrm: 0000000000000000\nCapEff: 0000000000000000\nCapBnd: 0000000000000000\n"
+                + "NoNewPrivs: 1\nSeccomp: 2\n"
+                + "sid 1\ncwd /opt/rocker-test-ahead\nunshare refused\nstderr: err\n", out);
+    }
+
+    @Test
+    public void aRequestThatCannotUseItGetsAFreshlyForkedApp() throws Exception {
+        int before = AppStarter.FORKED_AHEAD.get();
+        RockerRequest unconfined = fx.request(image, "unconfined").uid(0).gid(0).seccomp(RockerRequest.SECCOMP_UNCONFINED)
+                .execDir("/opt/rocker-test-unconfined").build();
+        String out = run(unconfined, 7);
+        assertTrue(out, out.contains("Seccomp: 0\n") && out.contains("NoNewPrivs: 1\n") && out.contains("sid 1\n"));
+        RockerRequest userns = fx.request(image, "userns").uid(1000).gid(1000).userNamespace(true)
+                .execDir("/opt/rocker-test-userns").build();
+        out = run(userns, 7);
+        assertTrue(out, out.startsWith("id 0 0") && out.contains("Seccomp: 2\n"));
+        assertEquals("neither was forked ahead", before, AppStarter.FORKED_AHEAD.get());
+    }
+
+    @Test
+    public void anExecFailureOfAnAppForkedAheadIsReportedAsEver() throws Exception {
+        RockerRequest request = fx.request(image, "noexec").uid(1000).gid(1000).build();
+        RockerResult r = fx.engine.enterRocker(request, RockerApp.of("/no/such/app"));
+        assertEquals(r.toString(), RockerError.APP_EXEC_FAILED, r.error());
+        assertTrue(r.message(), r.message().contains("'/no/such/app'"));
+        assertEquals("", r.guardName());
+        assertTrue(fx.engine.list().isEmpty());
+    }
+}
