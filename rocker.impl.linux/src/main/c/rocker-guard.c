@@ -669,7 +669,8 @@ static int dump_seccomp(int argc, char **argv) {
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
-static int parse_request(char *buf, size_t len, struct request *r) {
+/* the fields of "X" (the template reads them again: its guard checked the descriptors that came with them) */
+static int parse_fields(char *buf, size_t len, struct request *r) {
     char *p = buf, *end = buf + len, *kind = next_field(&p, end);
     if (!kind || strcmp(kind, "X")) return -1;
     if (!(r->name = next_field(&p, end)) || !(r->hostname = next_field(&p, end))) return -1;
@@ -689,6 +690,11 @@ static int parse_request(char *buf, size_t len, struct request *r) {
     for (int i = 1; i <= 2; i++) {
         if (r->log_stream[i] != 0 && r->log_stream[i] != 1) return -1;
     }
+    return 0;
+}
+
+static int parse_request(char *buf, size_t len, struct request *r) {
+    if (parse_fields(buf, len, r) < 0) return -1;
     int bounded = r->log_stream[1] || r->log_stream[2];
     /* the log dir comes exactly when a stream is bounded, and then the limit is one */
     return (bounded && r->log_limit <= 0) || bounded != (r->logdir >= 0) ? -1 : 0;
@@ -1293,9 +1299,13 @@ static void become_template(int sock, int report) {
     ssize_t n;
     while ((n = receive(buf, fds, &nfds)) < 0 && errno == EINTR) {
     }
+    if (n <= 0) _exit(0); /* the guard is gone, or ended its template */
     struct request r;
     memset(&r, 0, sizeof r);
-    if (n <= 0 || nfds != 3 || parse_request(buf, (size_t)n, &r) < 0 || r.userns || r.sc_mode != SC_DEFAULT) _exit(0);
+    if (nfds != 3 || parse_fields(buf, (size_t)n, &r) < 0 || r.userns || r.sc_mode != SC_DEFAULT) {
+        errno = EINVAL;
+        fail_app(CTL + 1, S_REQUEST);
+    }
     for (int i = 0; i < 3; i++) r.stdio[i] = fds[i];
     app_setup(&r, CTL + 1, -1, -1, 1);
 }

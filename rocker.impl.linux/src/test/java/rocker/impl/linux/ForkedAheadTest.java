@@ -77,6 +77,23 @@ public class ForkedAheadTest {
                 + "sid 1\ncwd /opt/rocker-test-ahead\nunshare refused\nstderr: err\n", out);
     }
 
+    /** Unbounded stdio (streamed here, no log files): the template gets the pipes and the request without a log dir. */
+    @Test
+    public void streamedOutputOfAnAppForkedAhead() throws Exception {
+        int before = AppStarter.FORKED_AHEAD.get();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        RockerRequest request = fx.request(image, "streamed").uid(1000).gid(1000).execDir("/opt/rocker-test-streamed").build();
+        RockerResult r = fx.engine.enterRocker(request, RockerApp.builder().command("/bin/sh", "-c", "echo out; echo err >&2; exit 3")
+                .stdout(rocker.api.Stdio.stream(out)).stderr(rocker.api.Stdio.stream(err)).build());
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        assertEquals(OptionalInt.of(3), fx.engine.waitForApp(r.guardName(), Duration.ofSeconds(20)));
+        assertTrue(out.toString(), rocker.testsupport.KernelView.eventually(EngineFixture.SETTLE,
+                () -> out.toString().equals("out\n") && err.toString().equals("err\n")));
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+        assertEquals("the spare forked the app ahead", before + 1, AppStarter.FORKED_AHEAD.get());
+    }
+
     @Test
     public void aRequestThatCannotUseItGetsAFreshlyForkedApp() throws Exception {
         int before = AppStarter.FORKED_AHEAD.get();
