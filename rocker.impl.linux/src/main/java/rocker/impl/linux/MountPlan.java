@@ -37,12 +37,13 @@ final class MountPlan implements AutoCloseable {
     static final List<String> MASKED_SYS = List.of("/sys/firmware", "/sys/devices/virtual/powercap");
 
     /** {@code lock}: locks the opened data dir right after it is opened, and its layers once they are made. */
+    /** {@code hostMounts}: the ids of the mounts of the guard's namespace noted before (a spare's), or null. */
     static MountPlan of(RockerRequest request, RockerCaller caller, DataDir data, DataDirLock lock, int imageFd,
-            ImageHolders.Lease sharedImage, List<MountOp> serverFiles) {
+            ImageHolders.Lease sharedImage, List<MountOp> serverFiles, java.util.Set<Integer> hostMounts) {
         List<String> privateDirs = new ArrayList<>(PRIVATE_DIRS);
         privateDirs.removeAll(request.overlayDirs());
         HostPaths host = new HostPaths(request, caller);
-        ReadOnlyHost readOnly = new ReadOnlyHost();
+        ReadOnlyHost readOnly = new ReadOnlyHost(hostMounts == null ? null : new java.util.HashSet<>(hostMounts));
         List<MountOp> ops = new ArrayList<>();
         ops.add(readOnly.snapshot());
         ops.add(MountOp.of("open the data dir " + data.path(), data::open));

@@ -59,9 +59,33 @@ final class ReadOnlyHost implements MountOp {
         useMountSetattr = use;
     }
 
-    /** The step that notes the host's mounts; it must run before the plan mounts anything. */
+    /** The host's mounts in the rocker's namespace not noted yet (noted by the plan's first step). */
+    ReadOnlyHost() {
+        this(null);
+    }
+
+    /**
+     * {@code noted}: the ids of the mounts of the rocker's namespace, noted before (a spare's, when it was
+     * made: its tree is private, so nothing has come or gone since), or null.
+     */
+    ReadOnlyHost(Set<Integer> noted) {
+        this.hostMounts = noted;
+    }
+
+    /** The ids of the mounts of the namespace {@code mountinfo} describes ({@code /proc/PID/mountinfo}). */
+    static Set<Integer> mountIds(Path mountinfo) throws IOException {
+        Set<Integer> ids = new HashSet<>();
+        for (String line : Files.readAllLines(mountinfo)) {
+            int sp = line.indexOf(' ');
+            if (sp > 0) ids.add(Integer.parseInt(line.substring(0, sp)));
+        }
+        return ids;
+    }
+
+    /** The step that notes the host's mounts (unless they were noted before); it must run before the plan mounts anything. */
     MountOp snapshot() {
         return MountOp.of("note the host's mounts", () -> {
+            if (hostMounts != null) return;
             hostMounts = new HashSet<>();
             for (Entry e : mounts()) hostMounts.add(e.id);
         });

@@ -37,6 +37,8 @@ public class ForkedAheadTest {
             "echo sid $(($(cut -d' ' -f6 /proc/self/stat) == $$))",
             "echo cwd $(pwd)",
             "unshare -m true 2>/dev/null && echo unshare allowed || echo unshare refused",
+            "touch /rocker-probe-$$ 2>&1 | sed 's/.*: //'",
+            "echo t > /tmp/rocker-probe && echo tmp ok",
             "echo err >&2",
             "exit 7");
 
@@ -74,7 +76,7 @@ public class ForkedAheadTest {
         assertEquals("id 1000 1000 1000 1001 1002\n"
                 + "CapPrm: 0000000000000000\nCapEff: 0000000000000000\nCapBnd: 0000000000000000\n"
                 + "NoNewPrivs: 1\nSeccomp: 2\n"
-                + "sid 1\ncwd /opt/rocker-test-ahead\nunshare refused\nstderr: err\n", out);
+                + "sid 1\ncwd /opt/rocker-test-ahead\nunshare refused\nRead-only file system\ntmp ok\nstderr: err\n", out);
     }
 
     /** Unbounded stdio (streamed here, no log files): the template gets the pipes and the request without a log dir. */
