@@ -170,31 +170,40 @@ static void say_step(const char *kind, int step, long err) {
  * guard may as CAP_SYS_ADMIN of its pid namespace): SO_PASSCRED on the engine's end translates the pid
  * into the host's pid namespace, so one message tells both that the app runs and its host pid.
  */
-static int say_app(pid_t app, int forked_ahead) {
-    char buf[64];
-    int n = snprintf(buf, sizeof buf, "A%c%ld%c%d", 0, (long)app, 0, forked_ahead);
-    struct iovec iov = {buf, (size_t)n + 1};
+/* one datagram of len bytes with one SOL_SOCKET control message (type: SCM_RIGHTS, SCM_CREDENTIALS) on fd; 0 or -1 */
+static int send_with(int fd, const void *buf, size_t len, int type, const void *data, size_t data_len) {
     union {
-        char b[CMSG_SPACE(sizeof(struct ucred))];
+        char b[CMSG_SPACE(64 * sizeof(int))];
         struct cmsghdr align;
     } ctl;
+    if (data_len > 64 * sizeof(int)) {
+        errno = EINVAL;
+        return -1;
+    }
     memset(&ctl, 0, sizeof ctl);
+    struct iovec iov = {(void *)buf, len};
     struct msghdr m = {0};
     m.msg_iov = &iov;
     m.msg_iovlen = 1;
     m.msg_control = ctl.b;
-    m.msg_controllen = sizeof ctl.b;
+    m.msg_controllen = CMSG_SPACE(data_len);
     struct cmsghdr *c = CMSG_FIRSTHDR(&m);
     c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_CREDENTIALS;
-    c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
-    struct ucred cred = {app, getuid(), getgid()};
-    memcpy(CMSG_DATA(c), &cred, sizeof cred);
-    if (FAULT(S_REPORT)) return -1;
+    c->cmsg_type = type;
+    c->cmsg_len = CMSG_LEN(data_len);
+    memcpy(CMSG_DATA(c), data, data_len);
     ssize_t r;
-    while ((r = sendmsg(CTL, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+    while ((r = sendmsg(fd, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
     }
-    return r < 0 ? -1 : 0;
+    return r == (ssize_t)len ? 0 : -1;
+}
+
+static int say_app(pid_t app, int forked_ahead) {
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "A%c%ld%c%d", 0, (long)app, 0, forked_ahead);
+    struct ucred cred = {app, getuid(), getgid()};
+    if (FAULT(S_REPORT)) return -1;
+    return send_with(CTL, buf, (size_t)n + 1, SCM_CREDENTIALS, &cred, sizeof cred);
 }
 
 static void die(enum step s) {
@@ -996,27 +1005,7 @@ static void tpl_discard(void) {
 
 /* the request and the app's three stdio descriptors to the template; 0 or -1 */
 static int tpl_send(const char *buf, size_t len, const int stdio[3]) {
-    union {
-        char space[CMSG_SPACE(3 * sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    memset(&control, 0, sizeof control);
-    struct iovec iov = {(void *)buf, len};
-    struct msghdr m;
-    memset(&m, 0, sizeof m);
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    m.msg_control = control.space;
-    m.msg_controllen = sizeof control.space;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(3 * sizeof(int));
-    memcpy(CMSG_DATA(c), stdio, 3 * sizeof(int));
-    ssize_t r;
-    while ((r = sendmsg(tpl_sock, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
-    }
-    return r == (ssize_t)len ? 0 : -1;
+    return send_with(tpl_sock, buf, len, SCM_RIGHTS, stdio, 3 * sizeof(int));
 }
 
 /* In the guard: start the app; returns its pid (in the rocker's pid namespace) or -1. */
