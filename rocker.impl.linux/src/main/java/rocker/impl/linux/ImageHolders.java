@@ -354,15 +354,17 @@ final class ImageHolders implements AutoCloseable {
         long next = -1;
         synchronized (this) {
             List<RockerRecord> all = registry.all();
-            Set<String> used = new HashSet<>();
+            // the records naming each image; a holder's users are checked for life only until one is alive (with
+            // hundreds of rockers of one image, one /proc read instead of hundreds while a lease waits)
+            Map<String, List<RockerRecord>> users = new HashMap<>();
             for (RockerRecord r : all) {
-                if (r.state != RockerRecord.State.HOLDER && r.image != null && r.isAlive()) used.add(r.image);
+                if (r.state != RockerRecord.State.HOLDER && r.image != null) users.computeIfAbsent(r.image, i -> new ArrayList<>()).add(r);
             }
             long t = System.nanoTime();
             for (RockerRecord r : all) {
                 // a holder without pids is being made (its maker's user record names its image) or is the reconciler's
                 if (r.state != RockerRecord.State.HOLDER || r.guardPid <= 0 || releasing.contains(r.name)) continue;
-                if (used.contains(r.image) && r.isAlive()) {
+                if (users.getOrDefault(r.image, List.of()).stream().anyMatch(RockerRecord::isAlive) && r.isAlive()) {
                     idleSince.remove(r.name);
                     continue;
                 }
