@@ -19,18 +19,24 @@ final class BindMount {
         Posix.close(bindAndOpen(source, target, targetPath, readOnly));
     }
 
-    /** {@link #bind}, and an opened dir on the new mount (the caller's to close). */
+    /**
+     * {@link #bind}, and an opened dir on the new mount when it is writable (the caller's to close), else -1: a
+     * source on a read-only mount (a host dir bound read-only by its admin) stays read-only, asked or not.
+     */
     static int bindAndOpen(int source, int target, String targetPath, boolean readOnly) {
         int before = Fd.mountId(target, targetPath);
         Posix.mount(Fd.procPath(source), Fd.procPath(target), null, Posix.MS_BIND, null);
         try (RootWalk bound = RootWalk.dir(targetPath)) {
-            if (bound.fd() < 0 || Fd.mountId(bound.fd(), targetPath) == before) {
+            int id = bound.fd() < 0 ? before : Fd.mountId(bound.fd(), targetPath);
+            if (id == before) {
                 throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot bind a dir on " + targetPath + ": it was "
                         + (bound.fd() < 0 ? bound.skipped() : "replaced") + " while it was being mounted");
             }
+            // the new mount has the source mount's flags: read-only stays read-only
+            boolean ro = readOnly || ReadOnlyHost.isReadOnly(id);
             Posix.mount(null, Fd.procPath(bound.fd()), null, Posix.MS_BIND | Posix.MS_REMOUNT | Posix.MS_NOSUID | Posix.MS_NODEV
-                    | (readOnly ? Posix.MS_RDONLY : 0), null);
-            return Fd.openat(bound.fd(), ".", Fd.O_PATH | Fd.O_DIRECTORY, 0, targetPath);
+                    | (ro ? Posix.MS_RDONLY : 0), null);
+            return ro ? -1 : Fd.openat(bound.fd(), ".", Fd.O_PATH | Fd.O_DIRECTORY, 0, targetPath);
         }
     }
 }

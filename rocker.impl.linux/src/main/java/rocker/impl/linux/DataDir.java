@@ -310,11 +310,7 @@ final class DataDir implements AutoCloseable {
         return dir.uid == 0 && (dir.mode & 0022) == 0;
     }
 
-    /**
-     * The dir {@code name} just made in a {@link #rootOnly} parent (with its mode: the mount worker's umask is 0,
-     * so a build killed right after mkdir leaves no narrower mode behind), opened and given its owner and mode
-     * (the set-id bits mkdir drops).
-     */
+    /** The dir {@code name} just made in a {@link #rootOnly} parent, opened and given its owner and exact mode. */
     private int madeInPlace(int parent, String name, String relative, int uid, int gid, int mode) {
         String what = path + "/" + relative;
         int fd = Fd.openDir(parent, name, what);

@@ -292,12 +292,22 @@ final class ImageHolders implements AutoCloseable {
         if (g != null && !keep) discard(g);
     }
 
-    /** Ends a spare holder that was never used: killed (a holder outlives its socket), reaped, its record removed. */
+    /**
+     * Ends a spare holder that was never used: killed (a holder outlives its socket) through a pidfd, only if
+     * that pid is still the one with its start time, reaped, its record removed.
+     */
     private void discard(GuardProcess g) {
+        int pidfd = -1;
         try {
-            Posix.kill(g.guardPid, "spare image holder " + g.recordName);
+            pidfd = Posix.pidfdOpen(g.guardPid);
+            // the descriptor pins the process it names: if it has the holder's start time, it is the holder
+            if (ProcStat.live(g.guardPid).map(s -> s.startTime == g.guardStart).orElse(false)) {
+                Posix.pidfdSendSignal(pidfd, Posix.SIGKILL, "spare image holder " + g.recordName);
+            }
         } catch (SysException e) {
             // gone already
+        } finally {
+            Posix.close(pidfd);
         }
         Keepers.reap(g.keeperPid);
         Posix.close(g.control);

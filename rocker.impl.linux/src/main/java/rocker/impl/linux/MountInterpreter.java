@@ -2,6 +2,7 @@ package rocker.impl.linux;
 
 import rocker.api.RockerError;
 import rocker.api.RockerException;
+import rocker.impl.linux.sys.Credentials;
 import rocker.impl.linux.sys.Posix;
 import rocker.impl.linux.sys.SysException;
 
@@ -70,29 +71,43 @@ final class MountInterpreter implements AutoCloseable {
     /** Whether this worker thread has a filesystem context of its own (unshared once, when it took its first plan). */
     private static final ThreadLocal<Boolean> OWN_FS = ThreadLocal.withInitial(() -> false);
 
-    private final java.util.concurrent.ThreadPoolExecutor workers = new java.util.concurrent.ThreadPoolExecutor(
-            0, Integer.MAX_VALUE, IDLE_SECONDS, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
-            task -> {
-                Thread t = new Thread(task, IDLE_NAME);
-                t.setDaemon(true);
-                t.setUncaughtExceptionHandler((thread, e) -> LOG.warn("a mount worker ended: {}", e.getMessage()));
-                return t;
-            });
+    private java.util.concurrent.ThreadPoolExecutor workers = newPool();
+
+    private static java.util.concurrent.ThreadPoolExecutor newPool() {
+        return new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, IDLE_SECONDS, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.SynchronousQueue<>(), task -> {
+                    Thread t = new Thread(task, IDLE_NAME);
+                    t.setDaemon(true);
+                    t.setUncaughtExceptionHandler((thread, e) -> LOG.warn("a mount worker ended: {}", e.getMessage()));
+                    return t;
+                });
+    }
+
+    /** A pool with a worker that could not come back: no new plan goes to it, and it makes no thread again. */
+    private synchronized void retire(java.util.concurrent.ThreadPoolExecutor pool) {
+        pool.shutdown();
+        if (workers == pool && !closed) workers = newPool();
+    }
 
     /** Lets the plans under way finish (10 s at most), ends the workers and closes the namespace's descriptor. */
     @Override
     public void close() {
+        java.util.concurrent.ThreadPoolExecutor pool;
         synchronized (this) {
             closed = true;
+            pool = workers;
         }
-        workers.shutdown();
+        pool.shutdown();
+        boolean ended = false;
         try {
-            workers.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            ended = pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         synchronized (this) {
-            Posix.close(hostNamespace);
+            // a plan still under way (a data dir on a hung file system) returns through this descriptor: it is
+            // left open then, never closed under it (its number could name something else by then)
+            if (ended) Posix.close(hostNamespace);
             hostNamespace = -1;
         }
     }
@@ -105,8 +120,12 @@ final class MountInterpreter implements AutoCloseable {
     void run(String rocker, int guardPid, java.util.List<MountOp> ops) {
         int host = hostNamespace();
         java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.ThreadPoolExecutor pool;
+        synchronized (this) {
+            pool = workers;
+        }
         try {
-            workers.execute(() -> onWorker(rocker, guardPid, ops, host, done));
+            pool.execute(() -> onWorker(rocker, guardPid, ops, host, done, pool));
         } catch (java.util.concurrent.RejectedExecutionException | OutOfMemoryError e) {
             throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "no mount worker could be started: " + e, e);
         }
@@ -132,8 +151,8 @@ final class MountInterpreter implements AutoCloseable {
     }
 
     /** One plan on a worker; the worker ends (throws) when it cannot return to the engine's namespace. */
-    private static void onWorker(String rocker, int guardPid, java.util.List<MountOp> ops, int host,
-            java.util.concurrent.CompletableFuture<Void> done) {
+    private void onWorker(String rocker, int guardPid, java.util.List<MountOp> ops, int host,
+            java.util.concurrent.CompletableFuture<Void> done, java.util.concurrent.ThreadPoolExecutor pool) {
         Thread me = Thread.currentThread();
         me.setName("rocker-mount-" + rocker);
         Throwable failure = null;
@@ -141,11 +160,13 @@ final class MountInterpreter implements AutoCloseable {
         try {
             if (!OWN_FS.get()) {
                 Posix.unshare(Posix.CLONE_FS, "(the mount worker's filesystem context)");
-                // its own now: what a plan makes gets exactly the mode it asks for (a dir made in place is
-                // never left with a narrower mode by a kill between mkdir and chmod)
-                Posix.umask(0);
+                // its own now, and 022 whatever the JVM's is: a dir made with a default mode (a root client's
+                // missing data-dir parents: Files.createDirectories asks for 0777) is root 0755, never wider;
+                // exact modes are set with fchmod on the opened dirs
+                Posix.umask(022);
                 OWN_FS.set(true);
             }
+            Credentials.checkRoot("the mount worker, before a plan"); // a plan never inherits the last one's credentials
             enter(guardPid);
             entered = true;
             apply(ops);
@@ -165,9 +186,17 @@ final class MountInterpreter implements AutoCloseable {
             }
         }
         me.setName(IDLE_NAME);
+        if (stuck != null) {
+            // this worker cannot leave the rocker's namespace: its pool is shut down, so that no thread is ever
+            // made from this one (a new thread would share its filesystem context, in the rocker's namespace);
+            // the next plan gets a new pool, whose threads its callers make
+            retire(pool);
+            failure = new RockerException(RockerError.BUILD_ROCKER_FAILED, "the mount worker cannot return to the engine's"
+                    + " mount namespace: " + stuck.getMessage(), stuck);
+        }
         if (failure == null) done.complete(null);
         else done.completeExceptionally(failure);
-        if (stuck != null) throw stuck; // this worker ends; the pool starts another when one is needed
+        if (stuck != null) throw stuck; // this worker ends (its pool makes no other)
     }
 
     private static void enter(int guardPid) {

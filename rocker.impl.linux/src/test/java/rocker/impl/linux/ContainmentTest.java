@@ -177,4 +177,35 @@ public class ContainmentTest {
         assertEquals("mine\n", Files.readString(own.resolve("f")));
         assertEquals(user.uid, Files.getAttribute(own.resolve("f"), "unix:uid"));
     }
+
+    /** A host dir its admin bound read-only stays read-only when a client shares it read-write. */
+    @Test
+    public void aReadOnlyHostDirSharedReadWriteStaysReadOnly() throws Exception {
+        Path image = Images.build(fx.work, "roshare", Map.of("marker", "x\n"));
+        Path dir = Files.createDirectory(fx.work.resolve("ro-bound"));
+        assertEquals(0, new ProcessBuilder("mount", "--bind", dir.toString(), dir.toString()).start().waitFor());
+        try {
+            assertEquals(0, new ProcessBuilder("mount", "-o", "remount,bind,ro", dir.toString()).start().waitFor());
+            RockerRequest req = fx.request(image, "roshare").uid(0).gid(0).execDir("/opt/rocker-test-roshare")
+                    .sharedDirs(List.of(SharedDir.readWrite(dir.toString()))).build();
+            String out = run(req, RockerCaller.engine(), "(echo hi > " + dir + "/f) 2>&1 | sed 's/.*: //'");
+            assertEquals("Read-only file system\n", out);
+            assertFalse(Files.exists(dir.resolve("f")));
+        } finally {
+            new ProcessBuilder("umount", dir.toString()).start().waitFor();
+        }
+    }
+
+    /** A root client's missing data-dir parents are made root 0755, whatever the engine's umask. */
+    @Test
+    public void aRootClientsMissingDataDirParentsAre0755() throws Exception {
+        Path image = Images.build(fx.work, "parents", Map.of("marker", "x\n"));
+        Path parent = fx.work.resolve("new-parent");
+        RockerRequest req = fx.request(image, "parents").uid(0).gid(0).execDir("/opt/rocker-test-parents")
+                .dataDir(parent.resolve("a/data").toString()).build();
+        assertEquals("", run(req, RockerCaller.engine(), "true"));
+        for (Path p : List.of(parent, parent.resolve("a"))) {
+            assertEquals(p.toString(), "rwxr-xr-x", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+        }
+    }
 }

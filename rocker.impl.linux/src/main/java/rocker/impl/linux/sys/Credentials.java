@@ -51,6 +51,19 @@ public final class Credentials {
      * for a thread that is thrown away afterwards (the mount thread): should switching back fail, it
      * must not serve anyone else.
      */
+    /**
+     * Throws unless this thread's file credentials are root's and its effective capabilities its permitted
+     * ones (a thread that switched with {@link #onThisThread} and came back): fsuid and fsgid 0.
+     */
+    public static void checkRoot(String who) {
+        int fsuid = Native.file().setfsuid(-1);
+        int fsgid = Native.file().setfsgid(-1);
+        int[] caps = capget();
+        if (fsuid != 0 || fsgid != 0 || caps[0] != caps[1] || caps[3] != caps[4]) {
+            throw new SysException("check the credentials of", who + " (fsuid " + fsuid + ", fsgid " + fsgid + ")", Errno.EPERM);
+        }
+    }
+
     public static <T> T onThisThread(int uid, int gid, List<Integer> groups, Supplier<T> work) {
         int[] caps = capget();
         try {
