@@ -48,8 +48,13 @@ final class EngineFixture extends ExternalResource {
         work = WorkDirs.create(parent, "rocker-test-");
         stateDir = work.resolve("state");
         String guard = System.getProperty("rocker.guard");
-        assertTrue("the build compiles rocker-guard and passes -Drocker.guard", guard != null && Files.isExecutable(Path.of(guard)));
-        engine = engine(() -> guard, 0);
+        try {
+            assertTrue("the build compiles rocker-guard and passes -Drocker.guard", guard != null && Files.isExecutable(Path.of(guard)));
+            engine = engine(() -> guard, 0);
+        } catch (Throwable e) {
+            WorkDirs.deleteQuietly(work); // no engine, so after() does not run: the work dir goes now (e.g. no native library)
+            throw e;
+        }
         mountsBefore = KernelView.mountPoints();
         loopsBefore = ourLoops();
     }
