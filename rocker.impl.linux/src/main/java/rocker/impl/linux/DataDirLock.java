@@ -41,13 +41,9 @@ final class DataDirLock implements AutoCloseable {
 
     /**
      * For rocker {@code rocker}: {@code locksDir} the opened lock dir, {@code statusSocket} the rocker's
-     * listening status socket and {@code control} its guard's control socket (neither is closed here).
+     * listening status socket and {@code control} its guard's control socket (neither is closed here);
+     * {@code forkAhead}: the hand-over tells the guard it may fork the app's process now ({@link GuardMessage#hold(boolean)}).
      */
-    DataDirLock(String rocker, DataDir data, int locksDir, int statusSocket, int control) {
-        this(rocker, data, locksDir, statusSocket, control, false);
-    }
-
-    /** {@code forkAhead}: the hand-over tells the guard it may fork the app's process now ({@link GuardMessage#hold(boolean)}). */
     DataDirLock(String rocker, DataDir data, int locksDir, int statusSocket, int control, boolean forkAhead) {
         this.forkAhead = forkAhead;
         this.rocker = rocker;

@@ -105,13 +105,8 @@ final class GuardMessage {
         return new byte[] {'D', 0};
     }
 
-    /** "H": the descriptors go with it. */
-    static byte[] hold() {
-        return hold(false);
-    }
-
     /**
-     * "H", with {@code forkAhead} "H t": the guard may fork the app's process now (the request will have the
+     * "H" (the descriptors go with it), with {@code forkAhead} "H t": the guard may fork the app's process now (the request will have the
      * default filter and no user namespace, and the guard is in its rocker's cgroups already).
      */
     static byte[] hold(boolean forkAhead) {
