@@ -33,7 +33,7 @@ final class BindMount {
                         + (bound.fd() < 0 ? bound.skipped() : "replaced") + " while it was being mounted");
             }
             // the new mount has the source mount's flags: read-only stays read-only
-            boolean ro = readOnly || ReadOnlyHost.isReadOnly(id);
+            boolean ro = readOnly || Fd.onReadOnlyMount(bound.fd(), targetPath);
             Posix.mount(null, Fd.procPath(bound.fd()), null, Posix.MS_BIND | Posix.MS_REMOUNT | Posix.MS_NOSUID | Posix.MS_NODEV
                     | (ro ? Posix.MS_RDONLY : 0), null);
             return ro ? -1 : Fd.openat(bound.fd(), ".", Fd.O_PATH | Fd.O_DIRECTORY, 0, targetPath);

@@ -163,6 +163,21 @@ public final class Fd {
         throw new SysException("mkdir", what, e);
     }
 
+    /**
+     * Whether the open file or dir is on a read-only mount or file system: {@code faccessat(W_OK)} on its
+     * {@code /proc/self/fd} path answers EROFS then (as root, with no struct whose layout differs per
+     * architecture, and without reading mountinfo). Any other refusal throws.
+     */
+    public static boolean onReadOnlyMount(int fd, String what) {
+        if (Interrupted.retry(() -> Native.file().faccessat(AT_FDCWD, procPath(fd), W_OK, 0)) == 0) return false;
+        int e = Native.errno();
+        if (e == Errno.EROFS) return true;
+        throw new SysException("faccessat (W_OK)", what, e);
+    }
+
+    /** access(2)'s write permission check. */
+    static final int W_OK = 2;
+
     /** unlinkat(2) of one name (never follows it); false when it failed, e.g. a dir that is not empty. */
     public static boolean unlinkat(int dirfd, String name, int flags) {
         return Native.file().unlinkat(dirfd, name, flags) == 0;

@@ -28,6 +28,8 @@ public interface FileCalls {
 
     int fchmod(int fd, int mode);
 
+    int faccessat(int dirfd, String path, int mode, int flags);
+
     int symlinkat(String target, int dirfd, String linkpath);
 
     int fcntl(int fd, int cmd, int arg);
