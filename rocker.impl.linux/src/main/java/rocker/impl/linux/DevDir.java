@@ -16,25 +16,75 @@ import rocker.impl.linux.sys.SysException;
  * {@code stdout}, {@code stderr} links, and the devices the request names (opened before with the
  * caller's credentials, see {@link HostPaths}). The tmpfs is read-only once built; the device nodes
  * and /dev/shm stay usable.
+ *
+ * <p>None of it but the devices depends on the request (/dev cannot be overlaid, and no exec, data or
+ * shared dir lies in it), so a spare's namespace gets it ahead of need ({@link #ahead()}, see
+ * {@link SpareMounts}); a request then only registers its writable mounts ({@link #builtAhead}). A
+ * request that needs the host's /dev during its plan (devices to open, a loop device of its own) has the
+ * spare's dropped first ({@link #dropAhead()}) and gets one built in its plan.
  */
 final class DevDir implements MountOp {
     private static final String[] NODES = {"null", "zero", "full", "random", "urandom", "tty"};
     static final String SHM_OPTIONS = "mode=1777,size=64m";
+    /** The request's devices and where its writable mounts are registered; both null ahead of need. */
     private final HostPaths host;
     private final ReadOnlyHost readOnly;
+    /** Plans that used a spare's /dev, and that dropped one (for tests). */
+    static final java.util.concurrent.atomic.AtomicInteger USED_AHEAD = new java.util.concurrent.atomic.AtomicInteger();
+    static final java.util.concurrent.atomic.AtomicInteger DROPPED_AHEAD = new java.util.concurrent.atomic.AtomicInteger();
+    /** Whether the spare's namespace has it already: then only its writable mounts are registered. */
+    private final boolean builtAhead;
 
+    /** Built in a request's plan, with its devices. */
     DevDir(HostPaths host, ReadOnlyHost readOnly) {
+        this(host, readOnly, false);
+    }
+
+    private DevDir(HostPaths host, ReadOnlyHost readOnly, boolean builtAhead) {
         this.host = host;
         this.readOnly = readOnly;
+        this.builtAhead = builtAhead;
+    }
+
+    /** The /dev of a spare's namespace, built ahead of need: everything but a request's devices. */
+    static DevDir ahead() {
+        return new DevDir(null, null, false);
+    }
+
+    /** In a request's plan on a spare whose /dev was built ahead (a request with no devices): its writable mounts registered. */
+    static DevDir builtAhead(ReadOnlyHost readOnly) {
+        return new DevDir(null, readOnly, true);
+    }
+
+    /**
+     * The first step of a plan that needs the host's /dev on a spare whose /dev was built ahead: that
+     * /dev and the mounts in it go (MNT_DETACH), the host's is seen again.
+     */
+    static MountOp dropAhead() {
+        return MountOp.of("drop the /dev built ahead (the plan needs the host's)", () -> {
+            try (RootWalk dev = RootWalk.dir("/dev")) {
+                if (dev.fd() < 0) throw new SysException("open", "/dev", Errno.ENOENT);
+                Posix.umount2(Fd.procPath(dev.fd()), Posix.MNT_DETACH);
+            }
+            DROPPED_AHEAD.incrementAndGet();
+        });
     }
 
     @Override
     public String describe() {
-        return "build the rocker's /dev";
+        return builtAhead ? "keep the rocker's /dev (built ahead) usable" : "build the rocker's /dev";
     }
 
     @Override
     public void apply() {
+        if (builtAhead) {
+            try (RootWalk dev = RootWalk.dir("/dev")) {
+                if (dev.fd() < 0) throw new SysException("open", "/dev", Errno.ENOENT);
+                keepUsable(dev.fd());
+            }
+            USED_AHEAD.incrementAndGet();
+            return;
+        }
         List<Integer> nodes = new ArrayList<>();
         int dev = -1;
         try {
@@ -48,22 +98,20 @@ final class DevDir implements MountOp {
             dev = Posix.open("/dev", Posix.O_RDONLY | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, 0);
             for (int i = 0; i < NODES.length; i++) {
                 bindNode(dev, NODES[i], nodes.get(i));
-                writable(dev, NODES[i], 0);
             }
             Fd.mkdirat(dev, "pts", 0755, "/dev/pts");
             mountIn(dev, "pts", "devpts", Posix.MS_NOSUID | Posix.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
-            writable(dev, "pts", Fd.O_DIRECTORY);
             Fd.symlinkat("pts/ptmx", dev, "ptmx", "/dev/ptmx");
             Fd.mkdirat(dev, "shm", 01777, "/dev/shm");
             mountIn(dev, "shm", "tmpfs", Posix.MS_NOSUID | Posix.MS_NODEV, SHM_OPTIONS);
-            writable(dev, "shm", Fd.O_DIRECTORY);
+            if (readOnly != null) keepUsable(dev);
             Fd.mkdirat(dev, "mqueue", 0755, "/dev/mqueue");
             Fd.symlinkat("/proc/self/fd", dev, "fd", "/dev/fd");
             String[] std = {"stdin", "stdout", "stderr"};
             for (int i = 0; i < 3; i++) {
                 Fd.symlinkat("/proc/self/fd/" + i, dev, std[i], "/dev/" + std[i]);
             }
-            for (HostPaths.Opened d : host.devices()) {
+            for (HostPaths.Opened d : host == null ? List.<HostPaths.Opened>of() : host.devices()) {
                 int parent = parentsIn(dev, d.path);
                 try {
                     String leaf = d.path.substring(d.path.lastIndexOf('/') + 1);
@@ -92,6 +140,15 @@ final class DevDir implements MountOp {
         } finally {
             Posix.close(file);
         }
+    }
+
+    /** The node mounts, /dev/pts and /dev/shm of the new /dev (opened as {@code dev}) stay writable when the host goes read-only. */
+    private void keepUsable(int dev) {
+        for (String n : NODES) {
+            writable(dev, n, 0);
+        }
+        writable(dev, "pts", Fd.O_DIRECTORY);
+        writable(dev, "shm", Fd.O_DIRECTORY);
     }
 
     /** The mount just made on {@code name} in {@code dir} (of the new /dev) stays writable when the host goes read-only. */

@@ -27,8 +27,8 @@ final class GuardProcess {
      * processes between cgroups is slow on v1, so it is done before a request waits for it).
      */
     volatile boolean inCgroup;
-    /** The ids of the mounts of a spare's namespace, noted when it was made (its tree is private), or null. */
-    volatile java.util.Set<Integer> mountIds;
+    /** What a spare's namespace got when it was made (its mounts noted, its /dev and masks built), or null. */
+    volatile SpareMounts mounts;
     /** A spare's listening status socket, made ahead of need (a request takes it: {@link #takeStatusSocket}), or -1. */
     private int statusSocket = -1;
 

@@ -37,15 +37,21 @@ final class MountPlan implements AutoCloseable {
     static final List<String> MASKED_SYS = List.of("/sys/firmware", "/sys/devices/virtual/powercap");
 
     /** {@code lock}: locks the opened data dir right after it is opened, and its layers once they are made. */
-    /** {@code hostMounts}: the ids of the mounts of the guard's namespace noted before (a spare's), or null. */
+    /**
+     * {@code spare}: what the guard's namespace got ahead of need (a spare's: its mounts noted, its /dev and
+     * masks built), or null. A plan that needs the host's /dev (the request's devices are opened there, a
+     * loop device of the rocker's own too) drops the spare's first and builds its own.
+     */
     static MountPlan of(RockerRequest request, RockerCaller caller, DataDir data, DataDirLock lock, int imageFd,
-            ImageHolders.Lease sharedImage, List<MountOp> serverFiles, java.util.Set<Integer> hostMounts) {
+            ImageHolders.Lease sharedImage, List<MountOp> serverFiles, SpareMounts spare) {
         List<String> privateDirs = new ArrayList<>(PRIVATE_DIRS);
         privateDirs.removeAll(request.overlayDirs());
         HostPaths host = new HostPaths(request, caller);
-        ReadOnlyHost readOnly = new ReadOnlyHost(hostMounts == null ? null : new java.util.HashSet<>(hostMounts));
+        ReadOnlyHost readOnly = new ReadOnlyHost(spare == null ? null : new java.util.HashSet<>(spare.hostMounts));
+        boolean devAhead = spare != null && request.devices().isEmpty() && sharedImage != null;
         List<MountOp> ops = new ArrayList<>();
         ops.add(readOnly.snapshot());
+        if (spare != null && !devAhead) ops.add(DevDir.dropAhead());
         ops.add(MountOp.of("open the data dir " + data.path(), data::open));
         ops.add(lock.dataDirStep());
         ops.add(MountOp.of("prepare the data dir " + data.path(), () -> data.prepare(request.overlayDirs(), privateDirs)));
@@ -61,15 +67,13 @@ final class MountPlan implements AutoCloseable {
         ExecDir execDir = new ExecDir(exec, covered(exec, request), caller.isEngine());
         ops.add(execDir);
         ops.add(new ImageMount(imageFd, request.pkgPath(), execDir, sharedImage)); // needs the host's /dev/loop*
-        ops.add(new DevDir(host, readOnly));
+        ops.add(devAhead ? DevDir.builtAhead(readOnly) : new DevDir(host, readOnly));
         ops.add(MountOp.of("share the shared dirs", () -> {
             for (HostPaths.Opened share : host.shares()) {
                 new ShareMount(share, new ExecDir("shared_dirs", share.path, covered(share.path, request), caller.isEngine()), readOnly).apply();
             }
         }));
-        for (String masked : MASKED_SYS) {
-            ops.add(new HideDir(masked));
-        }
+        if (spare == null) ops.addAll(SpareMounts.masks());
         ops.addAll(serverFiles);
         ops.add(readOnly);
         return new MountPlan(ops, execDir, host, readOnly);

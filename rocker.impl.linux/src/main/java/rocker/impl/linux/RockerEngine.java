@@ -502,7 +502,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             // default filter and no user namespace: the guard then hands it the request (rocker-guard.c)
             boolean forkAhead = app != null && guard.inCgroup && request.seccomp() == null && !request.userNamespace();
             lock = new DataDirLock(name, data, locksDir(), statusSocket, guard.control, forkAhead);
-            plan = MountPlan.of(request, caller, data, lock, image, sharedImage, serverFiles.ops(guard()), guard.mountIds);
+            plan = MountPlan.of(request, caller, data, lock, image, sharedImage, serverFiles.ops(guard()), guard.mounts);
             mounts.run(name, guard.guardPid, plan);
             cgroup = name;
             bound(name, guard, request);
@@ -613,11 +613,16 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         }
         spare.inCgroup = true;
         spare.holdStatusSocket(registry.listenStatus(name)); // its file is removed with the record when it is discarded
+        java.util.Set<Integer> hostMounts;
         try {
-            spare.mountIds = ReadOnlyHost.mountIds(Path.of("/proc", Integer.toString(spare.guardPid), "mountinfo"));
+            hostMounts = ReadOnlyHost.mountIds(Path.of("/proc", Integer.toString(spare.guardPid), "mountinfo"));
         } catch (IOException | RuntimeException e) {
-            LOG.debug("spare {}: its mounts are noted when it is claimed ({})", name, e.toString());
+            LOG.debug("spare {}: its mounts are noted, its /dev built, when it is claimed ({})", name, e.toString());
+            return;
         }
+        // noted first: the mounts built now are the rocker's, never the host's (ReadOnlyHost keeps them writable)
+        mounts.run(name, spare.guardPid, SpareMounts.aheadOfNeed()); // a failure discards the spare
+        spare.mounts = new SpareMounts(hostMounts);
     }
 
     /** A spare discarded unclaimed (and gone): its cgroup and record go. */

@@ -35,7 +35,7 @@ import rocker.testsupport.Images;
  */
 public class ContainmentTest {
     /** Not under /tmp: the test's shared dirs are host dirs the app must reach at the same path. */
-    private final EngineFixture fx = new EngineFixture(Path.of("/var/tmp"));
+    final EngineFixture fx = new EngineFixture(Path.of("/var/tmp"));
     private final Attacker attacker = new Attacker(fx);
 
     @Rule
@@ -72,8 +72,22 @@ public class ContainmentTest {
         return m;
     }
 
+    /** Called before each rocker a test builds and after it was built (a subclass's checks). */
+    void beforeBuild(RockerRequest request) throws Exception {
+    }
+
+    void afterBuild(RockerRequest request, RockerResult result) {
+    }
+
+    private RockerResult enter(RockerRequest request, RockerApp app, RockerCaller caller) throws Exception {
+        beforeBuild(request);
+        RockerResult r = fx.engine.enterRocker(request, app, caller);
+        afterBuild(request, r);
+        return r;
+    }
+
     private String run(RockerRequest request, RockerCaller caller, String script) throws Exception {
-        RockerResult r = fx.engine.enterRocker(request, RockerApp.of("/bin/sh", "-c", script), caller);
+        RockerResult r = enter(request, RockerApp.of("/bin/sh", "-c", script), caller);
         assertEquals(r.toString(), RockerError.SUCCESS, r.error());
         assertEquals(0, fx.engine.waitForApp(r.guardName(), Duration.ofSeconds(20)).getAsInt());
         assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
@@ -163,11 +177,11 @@ public class ContainmentTest {
         user.chown(own);
         RockerRequest.Builder req = RockerRequest.builder().appId(3).uid(user.uid).gid(user.gid).pkgPath(image.toString())
                 .execDir("/srv/rocker-test-exec").overlayDirs("/srv");
-        RockerResult disk = fx.engine.enterRocker(req.dataDir(attacker.home.resolve("d1").toString()).devices(List.of("/dev/vda")).build(),
+        RockerResult disk = enter(req.dataDir(attacker.home.resolve("d1").toString()).devices(List.of("/dev/vda")).build(),
                 RockerApp.of("/bin/true"), Attacker.callerOf(user));
         assertEquals(disk.toString(), RockerError.SYS, disk.error());
         assertEquals("permission denied: devices '/dev/vda': uid " + user.uid + " may not open it", disk.message());
-        RockerResult roots = fx.engine.enterRocker(req.dataDir(attacker.home.resolve("d2").toString()).devices(List.of())
+        RockerResult roots = enter(req.dataDir(attacker.home.resolve("d2").toString()).devices(List.of())
                 .sharedDirs(List.of(SharedDir.readWrite(fx.work.toString()))).build(), RockerApp.of("/bin/true"), Attacker.callerOf(user));
         assertEquals(roots.toString(), RockerError.SYS, roots.error());
         assertTrue(roots.message(), roots.message().startsWith("permission denied: shared_dirs '" + fx.work + "': must be a dir of uid " + user.uid));

@@ -256,6 +256,31 @@ public class SharedImageTest {
         assertFalse(fx.engine.list().isEmpty());
     }
 
+    /**
+     * A spare's /dev is built ahead of need over the host's; a rocker with a loop device of its own needs
+     * the host's /dev/loop* in its plan: the spare's /dev is dropped first and the rocker still gets the
+     * minimal one (no host disk in it).
+     */
+    @Test
+    public void withoutSharingARockerOnASpareGetsItsLoopDeviceAndTheMinimalDev() throws Exception {
+        fx.engine.close();
+        fx.engine = fx.engine(() -> guard, 2);
+        ImageHolders.share(false);
+        Path image = Images.build(fx.work, "own", Map.of("marker", "o\n"));
+        RockerResult first = start(image, "s1", "o\n"); // spares come once the engine has built a rocker
+        assertTrue("a spare waits", KernelView.eventually(EngineFixture.SETTLE, () -> fx.engine.pool.count(GuardProcess.flags(fx.request(image, "s2").build())) > 0));
+        int dropped = DevDir.DROPPED_AHEAD.get();
+        RockerResult second = start(image, "s2", "o\n");
+        assertEquals("the spare's /dev was dropped for the plan", dropped + 1, DevDir.DROPPED_AHEAD.get());
+        assertEquals("a loop device each", 2, fx.ourLoops().size());
+        Path dev = Path.of("/proc/" + second.appPid() + "/root/dev");
+        assertTrue("the rocker's /dev has null", Files.exists(dev.resolve("null")));
+        assertFalse("no host disk in the rocker's /dev", Files.exists(dev.resolve("vda")));
+        for (RockerResult r : List.of(first, second)) {
+            assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+        }
+    }
+
     /** The records of holders spawned ahead of need (a spare's record, the holder's process name). */
     private List<RockerRecord> spareHolders() {
         List<RockerRecord> out = new ArrayList<>();

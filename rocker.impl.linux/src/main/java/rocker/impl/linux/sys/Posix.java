@@ -139,6 +139,15 @@ public final class Posix {
         }
     }
 
+    /** MNT_DETACH of umount2(2): the mount and every mount below it go at once (lazily for files still open). */
+    public static final int MNT_DETACH = 2;
+
+    /** umount2(2) with {@code flags}. */
+    public static void umount2(String target, int flags) {
+        if (Interrupted.retry(() -> Native.mount().umount2(target, flags)) < 0) {
+            throw fail("umount", target);
+        }
+    }
 
     /** Creates a directory; false when it exists already. */
     public static boolean mkdir(String path, int mode) {

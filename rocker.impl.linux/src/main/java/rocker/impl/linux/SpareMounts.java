@@ -1,0 +1,40 @@
+package rocker.impl.linux;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a spare's mount namespace has ahead of need (docs/engine.md, "Spare guards"): the ids of its
+ * mounts, noted before anything of the rocker's was mounted there (its tree is private, so nothing comes
+ * or goes after), and the mounts no request changes, built then: the rocker's /dev ({@link DevDir}) and
+ * the masks of /sys ({@link HideDir}). Neither depends on the request: /dev and /sys cannot be overlaid
+ * and no exec, data or shared dir may lie in them; the request's devices, the one thing of it in /dev,
+ * are added by a plan that drops the spare's /dev and builds its own.
+ */
+final class SpareMounts {
+    /** The ids of the namespace's mounts before the rocker's (the host's copies). */
+    final Set<Integer> hostMounts;
+
+    SpareMounts(Set<Integer> hostMounts) {
+        this.hostMounts = Collections.unmodifiableSet(hostMounts);
+    }
+
+    /** The steps run in a spare's namespace once its mounts are noted. */
+    static List<MountOp> aheadOfNeed() {
+        List<MountOp> ops = new ArrayList<>();
+        ops.add(DevDir.ahead());
+        ops.addAll(masks());
+        return ops;
+    }
+
+    /** The masks of /sys, the OCI runtime spec's defaults. */
+    static List<MountOp> masks() {
+        List<MountOp> ops = new ArrayList<>();
+        for (String masked : MountPlan.MASKED_SYS) {
+            ops.add(new HideDir(masked));
+        }
+        return ops;
+    }
+}
