@@ -100,7 +100,7 @@ final class Cgroups {
                 }
                 made.add(d);
             }
-            writeLimits(name, request);
+            writeLimits(name, request, false);
         } catch (IOException e) {
             removeDirs(made);
             throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot make the rocker's cgroup: " + e.getMessage(), e);
@@ -163,13 +163,14 @@ final class Cgroups {
     void limit(String name, RockerRequest request) {
         checkControllers(request);
         try {
-            writeLimits(name, request);
+            writeLimits(name, request, true);
         } catch (IOException e) {
             throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot limit the rocker's cgroup: " + e.getMessage(), e);
         }
     }
 
-    private void writeLimits(String name, RockerRequest r) throws IOException {
+    /** {@code defaultsSet}: the cgroup has the default limits already (a spare's): only what differs is written. */
+    private void writeLimits(String name, RockerRequest r, boolean defaultsSet) throws IOException {
         Path mem = layout.hierarchyOf("memory");
         if (mem != null && r.memoryLimit() > 0) {
             Path d = dir(mem, name);
@@ -183,7 +184,7 @@ final class Cgroups {
             }
         }
         Path pids = layout.hierarchyOf("pids");
-        if (pids != null) {
+        if (pids != null && !(defaultsSet && r.pidsLimit() == 0)) {
             write(dir(pids, name).resolve("pids.max"), r.pidsLimit() == 0 ? "max" : Integer.toString(r.pidsLimit()));
         }
         Path cpu = layout.hierarchyOf("cpu");

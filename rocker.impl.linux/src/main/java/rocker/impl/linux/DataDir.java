@@ -244,7 +244,7 @@ final class DataDir implements AutoCloseable {
     private int dir(int parent, String name, String relative, int uid, int gid, int mode, boolean enforce) {
         String what = path + "/" + relative;
         try {
-            if (rootOnly(Fd.stat(parent, what)) && Fd.mkdirat(parent, name, mode & 01777, what)) {
+            if (rootOnly(parent, what) && Fd.mkdirat(parent, name, mode & 01777, what)) {
                 return own(madeInPlace(parent, name, relative, uid, gid, mode)); // the common case of a new data dir
             }
             int fd;
@@ -310,13 +310,26 @@ final class DataDir implements AutoCloseable {
         return dir.uid == 0 && (dir.mode & 0022) == 0;
     }
 
+    /** Parents found {@link #rootOnly} in this build (by descriptor: only root could change that meanwhile). */
+    private final java.util.Set<Integer> rootOnlyParents = new java.util.HashSet<>();
+
+    private boolean rootOnly(int parent, String what) {
+        if (rootOnlyParents.contains(parent)) return true;
+        boolean only = rootOnly(Fd.stat(parent, what));
+        if (only) rootOnlyParents.add(parent);
+        return only;
+    }
+
     /** The dir {@code name} just made in a {@link #rootOnly} parent, opened and given its owner and exact mode. */
     private int madeInPlace(int parent, String name, String relative, int uid, int gid, int mode) {
         String what = path + "/" + relative;
         int fd = Fd.openDir(parent, name, what);
         try {
-            Posix.fchown(fd, uid, gid, what);
-            Fd.fchmod(fd, mode, what);
+            // mkdir gave it our ids and mode & ~022 unless the parent's setgid bit or a default ACL said
+            // otherwise: what the dir has is read (one call) and only what differs is set
+            Stat made = Fd.stat(fd, what);
+            if (made.uid != uid || made.gid != gid) Posix.fchown(fd, uid, gid, what);
+            if (made.permissions() != mode || made.uid != uid || made.gid != gid) Fd.fchmod(fd, mode, what);
         } catch (SysException e) {
             Posix.close(fd);
             Fd.unlinkat(parent, name, Fd.AT_REMOVEDIR);
