@@ -2,6 +2,7 @@ package rocker.impl.linux;
 
 import rocker.api.RockerError;
 import rocker.api.RockerException;
+import rocker.impl.linux.sys.Errno;
 import rocker.impl.linux.sys.Fd;
 import rocker.impl.linux.sys.Posix;
 
@@ -33,10 +34,17 @@ final class BindMount {
                         + (bound.fd() < 0 ? bound.skipped() : "replaced") + " while it was being mounted");
             }
             // the new mount has the source mount's flags: read-only stays read-only
-            boolean ro = readOnly || Fd.onReadOnlyMount(bound.fd(), targetPath);
+            boolean ro = readOnly || onReadOnlyMount(bound.fd(), id);
             Posix.mount(null, Fd.procPath(bound.fd()), null, Posix.MS_BIND | Posix.MS_REMOUNT | Posix.MS_NOSUID | Posix.MS_NODEV
                     | (ro ? Posix.MS_RDONLY : 0), null);
             return ro ? -1 : Fd.openat(bound.fd(), ".", Fd.O_PATH | Fd.O_DIRECTORY, 0, targetPath);
         }
+    }
+
+    /** Whether the mount {@code id} (of the open dir {@code fd}) is read-only: EROFS from a write check, else its options. */
+    private static boolean onReadOnlyMount(int fd, int id) {
+        int e = Fd.writeAccess(fd);
+        if (e == 0 || e == Errno.EROFS) return e == Errno.EROFS;
+        return ReadOnlyHost.isReadOnly(id); // an immutable dir (EPERM) or an LSM's refusal: mountinfo says
     }
 }

@@ -72,6 +72,14 @@ final class ReadOnlyHost implements MountOp {
         this.hostMounts = noted;
     }
 
+    /** Whether the mount {@code id} of this thread's namespace is read-only (its per-mount options say "ro"). */
+    static boolean isReadOnly(int id) {
+        for (Entry e : mounts()) {
+            if (e.id == id) return e.options.contains("ro");
+        }
+        throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "mount " + id + " is not in the rocker's mounts");
+    }
+
     /** The ids of the mounts of the namespace {@code mountinfo} describes ({@code /proc/PID/mountinfo}). */
     static Set<Integer> mountIds(Path mountinfo) throws IOException {
         Set<Integer> ids = new HashSet<>();

@@ -210,6 +210,31 @@ public class ContainmentTest {
         }
     }
 
+    /**
+     * An immutable host dir (chattr +i) answers the write check with EPERM, which says nothing about its
+     * mount: shared read-write it is bound read-write on a writable mount and read-only on a read-only one
+     * (the rocker's own mount, the last one on the path).
+     */
+    @Test
+    public void anImmutableDirSharedReadWriteKeepsItsMountsMode() throws Exception {
+        Path image = Images.build(fx.work, "immutable", Map.of("marker", "x\n"));
+        Path rw = Files.createDirectory(fx.work.resolve("immutable-rw"));
+        Path ro = Files.createDirectory(fx.work.resolve("immutable-ro"));
+        try {
+            assertEquals(0, new ProcessBuilder("chattr", "+i", rw.toString(), ro.toString()).start().waitFor());
+            assertEquals(0, new ProcessBuilder("mount", "--bind", ro.toString(), ro.toString()).start().waitFor());
+            assertEquals(0, new ProcessBuilder("mount", "-o", "remount,bind,ro", ro.toString()).start().waitFor());
+            RockerRequest req = fx.request(image, "immutable").uid(0).gid(0).execDir("/opt/rocker-test-immutable")
+                    .sharedDirs(List.of(SharedDir.readWrite(rw.toString()), SharedDir.readWrite(ro.toString()))).build();
+            String out = run(req, RockerCaller.engine(), "for d in " + rw + " " + ro + "; do"
+                    + " awk -v d=\"$d\" '$5 == d { split($6, o, \",\"); m = o[1] } END { print m }' /proc/self/mountinfo; done");
+            assertEquals("rw\nro\n", out);
+        } finally {
+            new ProcessBuilder("umount", ro.toString()).start().waitFor();
+            new ProcessBuilder("chattr", "-i", rw.toString(), ro.toString()).start().waitFor();
+        }
+    }
+
     /** A root client's missing data-dir parents are made root 0755, whatever the engine's umask. */
     @Test
     public void aRootClientsMissingDataDirParentsAre0755() throws Exception {

@@ -164,15 +164,13 @@ public final class Fd {
     }
 
     /**
-     * Whether the open file or dir is on a read-only mount or file system: {@code faccessat(W_OK)} on its
-     * {@code /proc/self/fd} path answers EROFS then (as root, with no struct whose layout differs per
-     * architecture, and without reading mountinfo). Any other refusal throws.
+     * {@code faccessat(W_OK)} on the open file's {@code /proc/self/fd} path: 0, or the errno. EROFS means a
+     * read-only mount or file system (as root, with no struct whose layout differs per architecture);
+     * EPERM an immutable file, EACCES an LSM's refusal (which say nothing about the mount).
      */
-    public static boolean onReadOnlyMount(int fd, String what) {
-        if (Interrupted.retry(() -> Native.file().faccessat(AT_FDCWD, procPath(fd), W_OK, 0)) == 0) return false;
-        int e = Native.errno();
-        if (e == Errno.EROFS) return true;
-        throw new SysException("faccessat (W_OK)", what, e);
+    public static int writeAccess(int fd) {
+        if (Interrupted.retry(() -> Native.file().faccessat(AT_FDCWD, procPath(fd), W_OK, 0)) == 0) return 0;
+        return Native.errno();
     }
 
     /** access(2)'s write permission check. */
