@@ -68,15 +68,15 @@ final class DataDirLock implements AutoCloseable {
         Stat own = Fd.stat(dir, data.path());
         // the whole chain first: nothing is created for a request that is refused for its depth
         List<Stat> above = ancestors(dir, own);
-        LockFiles.Lock l = LockFiles.lock(locksDir, own, Fd.LOCK_EX);
+        LockFiles.Lock l = LockFiles.lock(locksDir, own, Fd.LOCK_EX, false);
         held.add(l.fd);
         if (!l.taken) {
             throw refused(Fd.tryLock(l.fd, Fd.LOCK_SH, data.path()) ? "holds the data dir of a live rocker"
                     : "is in use by rocker " + LockFiles.holder(l.fd));
         }
-        Fd.rewrite(l.fd, rocker + "\n" + data.path() + "\n", "the lock of " + data.path());
+        l.write(rocker + "\n" + data.path() + "\n", "the lock of " + data.path());
         for (Stat s : above) {
-            LockFiles.Lock a = LockFiles.lock(locksDir, s, Fd.LOCK_SH);
+            LockFiles.Lock a = LockFiles.lock(locksDir, s, Fd.LOCK_SH, true);
             held.add(a.fd);
             if (!a.taken) throw refused("lies in the data dir of rocker " + LockFiles.holder(a.fd));
         }
@@ -84,10 +84,10 @@ final class DataDirLock implements AutoCloseable {
 
     private void lockLayersAndHandOver() {
         for (Map.Entry<String, Integer> layer : data.layers().entrySet()) {
-            LockFiles.Lock l = LockFiles.lock(locksDir, Fd.stat(layer.getValue(), layer.getKey()), Fd.LOCK_EX);
+            LockFiles.Lock l = LockFiles.lock(locksDir, Fd.stat(layer.getValue(), layer.getKey()), Fd.LOCK_EX, false);
             held.add(l.fd);
             if (!l.taken) throw refused(layer.getKey() + " is in use by rocker " + LockFiles.holder(l.fd));
-            Fd.rewrite(l.fd, rocker + "\n" + data.path() + "/" + layer.getKey() + "\n", "the lock of " + layer.getKey());
+            l.write(rocker + "\n" + data.path() + "/" + layer.getKey() + "\n", "the lock of " + layer.getKey());
         }
         int[] fds = new int[held.size() + 1];
         fds[0] = statusSocket;

@@ -31,14 +31,25 @@ final class LockFiles {
     private LockFiles() {
     }
 
-    /** An open lock file, locked as asked or not (then held by someone else). */
+    /** An open lock file, locked as asked or not (then held by someone else); {@code made}: made by this call (empty). */
     static final class Lock {
         final int fd;
         final boolean taken;
+        final boolean made;
 
-        Lock(int fd, boolean taken) {
+        Lock(int fd, boolean taken, boolean made) {
             this.fd = fd;
             this.taken = taken;
+            this.made = made;
+        }
+
+        /** Writes the holder's text (rocker name, dir) into the lock file now held. */
+        void write(String text, String what) {
+            if (made) {
+                Fd.writeAll(fd, text.getBytes(java.nio.charset.StandardCharsets.UTF_8), what); // new and empty
+            } else {
+                Fd.rewrite(fd, text, what);
+            }
         }
     }
 
@@ -56,17 +67,28 @@ final class LockFiles {
         return MADE.get() >= SWEEP_AFTER;
     }
 
-    /** The lock file of {@code dir}, locked with {@code operation} (LOCK_SH or LOCK_EX) if it can be. */
-    static Lock lock(int locksDir, Stat dir, int operation) {
+    /**
+     * The lock file of {@code dir}, locked with {@code operation} (LOCK_SH or LOCK_EX) if it can be;
+     * {@code likelyThere}: the file is opened first and made only when missing (a dir above a data dir,
+     * whose lock file other rockers made), else made first (a new data dir's).
+     */
+    static Lock lock(int locksDir, Stat dir, int operation, boolean likelyThere) {
         String name = name(dir);
         for (int attempt = 0;; attempt++) {
-            int fd = open(locksDir, name);
+            int fd = likelyThere ? Fd.tryOpenat(locksDir, name, Posix.O_RDWR | Fd.O_NOFOLLOW, 0) : -Errno.ENOENT;
+            boolean made = false;
+            if (fd < 0) {
+                if (-fd != Errno.ENOENT) throw new SysException("open", "the lock " + name, -fd);
+                long opened = open(locksDir, name);
+                fd = (int) opened;
+                made = opened > Integer.MAX_VALUE;
+            }
             boolean taken = false;
             for (int busy = 0; busy < BUSY_TRIES && !(taken = Fd.tryLock(fd, operation, name)); busy++) {
                 pause();
             }
             if (!taken || Fd.stat(fd, name).nlink > 0 || attempt >= 16) {
-                return new Lock(fd, taken);
+                return new Lock(fd, taken, made);
             }
             Posix.close(fd); // swept meanwhile: lock the file that now has the name
         }
@@ -75,14 +97,14 @@ final class LockFiles {
     /**
      * Opens the lock file, making it when missing (counted, so that sweeps keep up with what is made): made
      * with O_EXCL first (a new data dir's locks are new), else opened as it is; a file swept in between is
-     * made again.
+     * made again. The descriptor, plus {@link #MADE_BY_US} when this call made the file.
      */
-    private static int open(int locksDir, String name) {
+    private static long open(int locksDir, String name) {
         for (int attempt = 0;; attempt++) {
             int fd = Fd.tryOpenat(locksDir, name, Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Fd.O_NOFOLLOW, 0600);
             if (fd >= 0) {
                 MADE.incrementAndGet();
-                return fd;
+                return fd | MADE_BY_US;
             }
             if (-fd != Errno.EEXIST) throw new SysException("open", "the lock " + name, -fd);
             fd = Fd.tryOpenat(locksDir, name, Posix.O_RDWR | Fd.O_NOFOLLOW, 0);
@@ -90,6 +112,8 @@ final class LockFiles {
             if (-fd != Errno.ENOENT || attempt >= 16) throw new SysException("open", "the lock " + name, -fd);
         }
     }
+
+    private static final long MADE_BY_US = 1L << 32;
 
     private static void pause() {
         try {
