@@ -1,5 +1,6 @@
 package rocker.itest;
 
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.io.File;
@@ -75,8 +76,17 @@ final class Launcher {
             Thread.sleep(50);
         }
         assertTrue("the server listens on " + socket + ": " + (Files.exists(log) ? Files.readString(log) : ""), Files.exists(socket));
+        String output = Files.readString(log, StandardCharsets.ISO_8859_1);
+        for (String jvmComplaint : JVM_OPTION_ERRORS) {
+            // a JVM ignores some options it cannot parse (CompileCommand) and goes on: ./rocker's defaults must all take
+            assertFalse("the JVM took every option of ./rocker serve: " + output, output.contains(jvmComplaint));
+        }
         return server;
     }
+
+    /** What a JVM prints about an option of ./rocker's it did not take. */
+    static final List<String> JVM_OPTION_ERRORS = List.of("An error occurred during parsing", "Unrecognized VM option",
+            "Improperly specified VM option", "Ignoring option", "warning: ");
 
     /** Stops a server as a service manager would (SIGTERM, then SIGKILL after 20 s). */
     static void stop(Process server) throws IOException, InterruptedException {
