@@ -184,7 +184,7 @@ final class Cgroups {
             }
         }
         Path pids = layout.hierarchyOf("pids");
-        if (pids != null && !(defaultsSet && r.pidsLimit() == 0)) {
+        if (pids != null && !(defaultsSet && r.pidsLimit() == RockerRequest.DEFAULT_PIDS_LIMIT)) {
             write(dir(pids, name).resolve("pids.max"), r.pidsLimit() == 0 ? "max" : Integer.toString(r.pidsLimit()));
         }
         Path cpu = layout.hierarchyOf("cpu");

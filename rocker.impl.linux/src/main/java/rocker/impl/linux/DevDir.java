@@ -3,6 +3,8 @@ package rocker.impl.linux;
 import java.util.ArrayList;
 import java.util.List;
 
+import rocker.api.RockerError;
+import rocker.api.RockerException;
 import rocker.impl.linux.sys.Errno;
 import rocker.impl.linux.sys.Fd;
 import rocker.impl.linux.sys.Posix;
@@ -80,6 +82,10 @@ final class DevDir implements MountOp {
         if (builtAhead) {
             try (RootWalk dev = RootWalk.dir("/dev")) {
                 if (dev.fd() < 0) throw new SysException("open", "/dev", Errno.ENOENT);
+                if (readOnly.isHostMount(Fd.mountId(dev.fd(), "/dev"))) {
+                    // never on the older kernels' way either (which makes registered mounts writable unchecked)
+                    throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "the spare's /dev built ahead is not there: /dev is the host's");
+                }
                 keepUsable(dev.fd());
             }
             USED_AHEAD.incrementAndGet();

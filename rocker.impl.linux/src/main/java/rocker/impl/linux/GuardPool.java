@@ -48,6 +48,8 @@ final class GuardPool implements AutoCloseable {
     private final java.util.function.Function<String, GuardProcess> starter;
     private final java.util.function.Consumer<GuardProcess> prepare;
     private final java.util.function.Consumer<GuardProcess> release;
+    /** Whether a spare still fits the host (its namespace copied the host's mounts as they are now). */
+    private final java.util.function.Predicate<GuardProcess> current;
     private final LongSupplier clock;
     private final Map<String, Deque<GuardProcess>> spares = new LinkedHashMap<>();
     /** How often each mode was asked for lately: {burst index, requests}, oldest first. */
@@ -63,16 +65,20 @@ final class GuardPool implements AutoCloseable {
      * once it is gone.
      */
     GuardPool(int size, java.util.function.Function<String, GuardProcess> starter,
-            java.util.function.Consumer<GuardProcess> prepare, java.util.function.Consumer<GuardProcess> release) {
-        this(size, starter, prepare, release, System::nanoTime);
+            java.util.function.Consumer<GuardProcess> prepare, java.util.function.Consumer<GuardProcess> release,
+            java.util.function.Predicate<GuardProcess> current) {
+        this(size, starter, prepare, release, current, System::nanoTime);
     }
 
+    /** {@code current}: whether a spare may still be taken (else it is discarded when a request finds it). */
     GuardPool(int size, java.util.function.Function<String, GuardProcess> starter,
-            java.util.function.Consumer<GuardProcess> prepare, java.util.function.Consumer<GuardProcess> release, LongSupplier clock) {
+            java.util.function.Consumer<GuardProcess> prepare, java.util.function.Consumer<GuardProcess> release,
+            java.util.function.Predicate<GuardProcess> current, LongSupplier clock) {
         this.size = size;
         this.starter = starter;
         this.prepare = prepare;
         this.release = release;
+        this.current = current;
         this.clock = clock;
         spares.put(DEFAULT_FLAGS, new ArrayDeque<>());
     }
@@ -88,7 +94,7 @@ final class GuardPool implements AutoCloseable {
             asked(flags);
             GuardProcess spare;
             while ((spare = poll(flags)) != null) {
-                if (stillThere(spare)) {
+                if (current.test(spare) && stillThere(spare)) {
                     return spare;
                 }
                 discard(spare);
@@ -168,7 +174,7 @@ final class GuardPool implements AutoCloseable {
                     GuardProcess g = starter.apply(flags);
                     try {
                         prepare.accept(g);
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | Error e) {
                         discard(g);
                         throw e;
                     }

@@ -27,6 +27,8 @@ final class GuardProcess {
      * processes between cgroups is slow on v1, so it is done before a request waits for it).
      */
     volatile boolean inCgroup;
+    /** The host's mount table generation ({@link HostMountWatch}) before it was spawned: its namespace is a copy of that. */
+    volatile long hostGeneration;
     /** What a spare's namespace got when it was made (its mounts noted, its /dev and masks built), or null. */
     volatile SpareMounts mounts;
     /** A spare's listening status socket, made ahead of need (a request takes it: {@link #takeStatusSocket}), or -1. */

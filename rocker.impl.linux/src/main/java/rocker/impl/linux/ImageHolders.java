@@ -152,8 +152,13 @@ final class ImageHolders implements AutoCloseable {
      * rockers do not share (turned off, a kernel without open_tree, the holder could not be made): the
      * rocker then gets its own loop device. The caller's record naming {@code key} is written already.
      */
+    /** Whether rockers get a shared mount of their image (a lease), unless making one fails. */
+    boolean shares() {
+        return share && Kernel.CLONES;
+    }
+
     Lease lease(ImageKey key, int imageFd, String pkgPath) {
-        if (!share || !Kernel.CLONES) return null;
+        if (!shares()) return null;
         String k = key.toString();
         try {
             synchronized (this) {

@@ -32,7 +32,8 @@ final class MountInterpreter implements AutoCloseable {
      * descriptors Felix holds open) would be searched in the rocker's private /tmp, or not at all.
      */
     private static final String[] PRELOAD = {
-        "rocker.api.RockerException", "rocker.api.RockerError", "rocker.api.SharedDir",
+        "rocker.api.RockerException", "rocker.api.RockerError", "rocker.api.SharedDir", "rocker.impl.linux.ProcStat",
+        "rocker.impl.linux.SpareMounts",
         "rocker.impl.linux.BindMount", "rocker.impl.linux.DataDir", "rocker.impl.linux.DataDirLock",
         "rocker.impl.linux.GuardMessage", "rocker.impl.linux.LockFiles", "rocker.impl.linux.LockFiles$Lock",
         "rocker.impl.linux.DevDir", "rocker.impl.linux.ExecDir",
@@ -118,6 +119,15 @@ final class MountInterpreter implements AutoCloseable {
 
     /** Applies {@code ops} in the mount namespace of {@code guardPid} (a rocker's, or an image holder's). */
     void run(String rocker, int guardPid, java.util.List<MountOp> ops) {
+        run(rocker, guardPid, -1, ops);
+    }
+
+    /**
+     * {@link #run}, in the namespace of the process {@code guardPid} only while it has the start time
+     * {@code guardStart} (checked once its namespace is pinned: the pid may be another process's by now);
+     * -1: not checked (the caller holds the guard's control socket, so the guard lives).
+     */
+    void run(String rocker, int guardPid, long guardStart, java.util.List<MountOp> ops) {
         int host = hostNamespace();
         java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
         java.util.concurrent.ThreadPoolExecutor pool;
@@ -125,7 +135,7 @@ final class MountInterpreter implements AutoCloseable {
             pool = workers;
         }
         try {
-            pool.execute(() -> onWorker(rocker, guardPid, ops, host, done, pool));
+            pool.execute(() -> onWorker(rocker, guardPid, guardStart, ops, host, done, pool));
         } catch (java.util.concurrent.RejectedExecutionException | OutOfMemoryError e) {
             throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "no mount worker could be started: " + e, e);
         }
@@ -151,7 +161,7 @@ final class MountInterpreter implements AutoCloseable {
     }
 
     /** One plan on a worker; the worker ends (throws) when it cannot return to the engine's namespace. */
-    private void onWorker(String rocker, int guardPid, java.util.List<MountOp> ops, int host,
+    private void onWorker(String rocker, int guardPid, long guardStart, java.util.List<MountOp> ops, int host,
             java.util.concurrent.CompletableFuture<Void> done, java.util.concurrent.ThreadPoolExecutor pool) {
         Thread me = Thread.currentThread();
         me.setName("rocker-mount-" + rocker);
@@ -167,7 +177,7 @@ final class MountInterpreter implements AutoCloseable {
                 OWN_FS.set(true);
             }
             Credentials.checkRoot("the mount worker, before a plan"); // a plan never inherits the last one's credentials
-            enter(guardPid);
+            enter(guardPid, guardStart);
             entered = true;
             apply(ops);
         } catch (SysException e) {
@@ -199,10 +209,14 @@ final class MountInterpreter implements AutoCloseable {
         if (stuck != null) throw stuck; // this worker ends (its pool makes no other)
     }
 
-    private static void enter(int guardPid) {
+    private static void enter(int guardPid, long guardStart) {
         String ns = "/proc/" + guardPid + "/ns/mnt";
         int nsFd = Posix.open(ns, Posix.O_RDONLY, 0);
         try {
+            // the descriptor pins the namespace; if the process still has the start time, it is the guard's
+            if (guardStart >= 0 && !ProcStat.live(guardPid).map(s -> s.startTime == guardStart).orElse(false)) {
+                throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "guard pid " + guardPid + " is gone");
+            }
             Posix.setns(nsFd, Posix.CLONE_NEWNS, ns);
         } finally {
             Posix.close(nsFd);

@@ -48,15 +48,23 @@ final class MountPlan implements AutoCloseable {
         privateDirs.removeAll(request.overlayDirs());
         HostPaths host = new HostPaths(request, caller);
         ReadOnlyHost readOnly = new ReadOnlyHost(spare == null ? null : new java.util.HashSet<>(spare.hostMounts));
-        boolean devAhead = spare != null && request.devices().isEmpty() && sharedImage != null;
+        boolean devAhead = spare != null && spare.devBuilt && request.devices().isEmpty() && sharedImage != null;
         List<MountOp> ops = new ArrayList<>();
         ops.add(readOnly.snapshot());
-        if (spare != null && !devAhead) ops.add(DevDir.dropAhead());
-        ops.add(MountOp.of("open the data dir " + data.path(), data::open));
+        if (spare != null && spare.devBuilt && !devAhead) ops.add(DevDir.dropAhead());
+        ops.add(MountOp.of("open the data dir " + data.path(), () -> {
+            data.open();
+            readOnly.requireHostMount(data.rootFd(), "app_data_dir", data.path());
+        }));
         ops.add(lock.dataDirStep());
         ops.add(MountOp.of("prepare the data dir " + data.path(), () -> data.prepare(request.overlayDirs(), privateDirs)));
         ops.add(lock.layersStep());
         ops.add(host.step());
+        ops.add(MountOp.of("check that the shared dirs are the host's", () -> {
+            for (HostPaths.Opened share : host.shares()) {
+                readOnly.requireHostMount(share.fd, "shared_dirs", share.path);
+            }
+        }));
         for (String dir : request.overlayDirs()) {
             ops.add(new OverlayMount(dir, data, readOnly));
         }

@@ -80,14 +80,29 @@ final class ReadOnlyHost implements MountOp {
         throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "mount " + id + " is not in the rocker's mounts");
     }
 
-    /** The ids of the mounts of the namespace {@code mountinfo} describes ({@code /proc/PID/mountinfo}). */
-    static Set<Integer> mountIds(Path mountinfo) throws IOException {
+    /** The ids of the mounts of this thread's namespace. */
+    static Set<Integer> mountIdsHere() {
         Set<Integer> ids = new HashSet<>();
-        for (String line : Files.readAllLines(mountinfo)) {
-            int sp = line.indexOf(' ');
-            if (sp > 0) ids.add(Integer.parseInt(line.substring(0, sp)));
-        }
+        for (Entry e : mounts()) ids.add(e.id);
         return ids;
+    }
+
+    /** Whether {@code id} is one of the host's mounts noted by {@link #snapshot()} (or before it). */
+    boolean isHostMount(int id) {
+        return hostMounts.contains(id);
+    }
+
+    /**
+     * The opened dir a request named ({@code field} {@code path}: the data dir, a shared dir) must be on one
+     * of the host's mounts: a path that leads through a symlink into the rocker's own /dev, or a masked dir,
+     * built ahead of need in a spare, is refused (param_invalid), as it would be on the host's view.
+     */
+    void requireHostMount(int fd, String field, String path) {
+        int id = Fd.mountId(fd, path);
+        if (!hostMounts.contains(id)) {
+            throw new RockerException(RockerError.PARAM_INVALID, field + " '" + path + "': leads onto a mount of the rocker's"
+                    + " own (its /dev or a masked dir), not the host's");
+        }
     }
 
     /** The step that notes the host's mounts (unless they were noted before); it must run before the plan mounts anything. */

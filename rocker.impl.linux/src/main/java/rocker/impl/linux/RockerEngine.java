@@ -47,6 +47,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     final ExitWatcher watcher;
     /** Package-private for tests (SpareGuardTest). */
     final GuardPool pool;
+    /** Changes of the host's mount table: a spare made before one is not taken (its namespace lacks the change). */
+    private final HostMountWatch hostMounts = new HostMountWatch();
     /** The mount workers of this engine's plans (and its image holders'). */
     private final MountInterpreter mounts = new MountInterpreter();
     private final Cgroups cgroups;
@@ -119,7 +121,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         this.cgroups = cgroups;
         this.stateDir = stateDir;
         this.watcher = new ExitWatcher(this::gone, this::exited);
-        this.pool = new GuardPool(spareGuards, this::startGuard, this::prepareSpare, this::releaseSpare);
+        this.pool = new GuardPool(spareGuards, this::startGuard, this::prepareSpare, this::releaseSpare,
+                g -> g.hostGeneration == hostMounts.generation());
         this.registry = new Registry(stateDir, this::pruned);
         this.destroyTimeout = destroyTimeout;
         this.serverFiles = new ServerFiles(stateDir, hiddenPaths);
@@ -454,8 +457,10 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             throw new RockerException(RockerError.SYS, "cannot record the rocker in " + registry.dir() + ": " + e.getMessage(), e);
         }
         GuardProcess g;
+        long generation = hostMounts.generation(); // before its namespace copies the host's mounts
         try {
             g = GuardProcess.start(guard(), GuardPool.SPARE_NAME, flags, name, stateKey());
+            g.hostGeneration = generation;
         } catch (IOException | RuntimeException e) {
             registry.remove(name);
             if (e instanceof RuntimeException) throw (RuntimeException) e;
@@ -613,16 +618,9 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         }
         spare.inCgroup = true;
         spare.holdStatusSocket(registry.listenStatus(name)); // its file is removed with the record when it is discarded
-        java.util.Set<Integer> hostMounts;
-        try {
-            hostMounts = ReadOnlyHost.mountIds(Path.of("/proc", Integer.toString(spare.guardPid), "mountinfo"));
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("spare {}: its mounts are noted, its /dev built, when it is claimed ({})", name, e.toString());
-            return;
-        }
-        // noted first: the mounts built now are the rocker's, never the host's (ReadOnlyHost keeps them writable)
-        mounts.run(name, spare.guardPid, SpareMounts.aheadOfNeed()); // a failure discards the spare
-        spare.mounts = new SpareMounts(hostMounts);
+        // its mounts are noted, then its /dev (when a request can use it: it needs a shared image) and masks
+        // built, in its namespace as the worker pinned it (checked to be this spare's); a failure discards it
+        spare.mounts = SpareMounts.build(mounts, spare, images.shares());
     }
 
     /** A spare discarded unclaimed (and gone): its cgroup and record go. */
@@ -869,6 +867,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         pool.close();
         images.close();
         mounts.close();
+        hostMounts.close();
         RockerRecord.LIVE_ENGINES.remove(engineId);
         watcher.close();
         cgroups.removeParentIfEmpty();

@@ -16,17 +16,26 @@ import java.util.Set;
 final class SpareMounts {
     /** The ids of the namespace's mounts before the rocker's (the host's copies). */
     final Set<Integer> hostMounts;
+    /** Whether its /dev was built (only where a request can use it: with a shared image, see {@link MountPlan}). */
+    final boolean devBuilt;
 
-    SpareMounts(Set<Integer> hostMounts) {
+    private SpareMounts(Set<Integer> hostMounts, boolean devBuilt) {
         this.hostMounts = Collections.unmodifiableSet(hostMounts);
+        this.devBuilt = devBuilt;
     }
 
-    /** The steps run in a spare's namespace once its mounts are noted. */
-    static List<MountOp> aheadOfNeed() {
+    /**
+     * Notes the spare's mounts and builds its /dev ({@code dev}) and masks, on one mount worker in the
+     * spare's namespace (pinned, and checked to be the spare guard's: its pid could be another's by now).
+     */
+    static SpareMounts build(MountInterpreter mounts, GuardProcess spare, boolean dev) {
+        List<Set<Integer>> noted = new ArrayList<>();
         List<MountOp> ops = new ArrayList<>();
-        ops.add(DevDir.ahead());
+        ops.add(MountOp.of("note the spare's mounts", () -> noted.add(ReadOnlyHost.mountIdsHere())));
+        if (dev) ops.add(DevDir.ahead());
         ops.addAll(masks());
-        return ops;
+        mounts.run(spare.recordName, spare.guardPid, spare.guardStart, ops);
+        return new SpareMounts(noted.get(0), dev);
     }
 
     /** The masks of /sys, the OCI runtime spec's defaults. */

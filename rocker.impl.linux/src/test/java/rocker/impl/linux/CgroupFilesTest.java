@@ -46,6 +46,28 @@ public class CgroupFilesTest {
         return Files.readString(f);
     }
 
+    /**
+     * A spare's cgroup is made with the default limits ({@link RockerRequest#DEFAULT_PIDS_LIMIT}); a request
+     * that claims it gets what differs written: no limit (0, root's) becomes "max", the default is left.
+     */
+    @Test
+    public void aSparesCgroupGetsTheRequestsPidsLimit() throws Exception {
+        Path root = files(tmp.newFolder("spare").toPath(), "cgroup.controllers", "cgroup.subtree_control", "cgroup.procs");
+        Files.writeString(root.resolve("cgroup.controllers"), "pids\n");
+        files(root.resolve("rocker"), "cgroup.subtree_control");
+        Path cg = files(root.resolve("rocker/r1"), "cgroup.procs", "pids.max");
+        Cgroups c = new Cgroups(new CgroupLayout(root, Map.of()), "rocker");
+        c.create("r1", RockerRequest.builder().build());
+        assertEquals(Integer.toString(RockerRequest.DEFAULT_PIDS_LIMIT), text(cg.resolve("pids.max")));
+        c.limit("r1", request(0, 0, 0, 0));
+        assertEquals("max", text(cg.resolve("pids.max")));
+        c.limit("r1", request(0, 7, 0, 0));
+        assertEquals("7", text(cg.resolve("pids.max")));
+        Files.writeString(cg.resolve("pids.max"), "untouched");
+        c.limit("r1", request(0, RockerRequest.DEFAULT_PIDS_LIMIT, 0, 0));
+        assertEquals("the default is the spare's already", "untouched", text(cg.resolve("pids.max")));
+    }
+
     @Test
     public void v2LimitsPlacementAndStats() throws Exception {
         Path root = files(tmp.newFolder("v2").toPath(), "cgroup.controllers", "cgroup.subtree_control", "cgroup.procs");

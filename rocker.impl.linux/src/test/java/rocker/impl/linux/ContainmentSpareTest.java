@@ -1,16 +1,22 @@
 package rocker.impl.linux;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 import org.junit.Before;
+import org.junit.Test;
 
 import rocker.api.RockerApp;
 import rocker.api.RockerError;
 import rocker.api.RockerRequest;
 import rocker.api.RockerResult;
+import rocker.testsupport.Images;
 import rocker.testsupport.KernelView;
 
 /**
@@ -28,12 +34,54 @@ public class ContainmentSpareTest extends ContainmentTest {
         fx.engine = fx.engine(() -> System.getProperty("rocker.guard"), 2);
     }
 
+    /**
+     * A data dir on a host mount made after the spares were: their namespaces are copies without it (the
+     * data dir would be made in the dir under the mount, out of the host's sight); the engine sees the
+     * change and takes none of them.
+     */
+    @Test
+    public void aSpareMadeBeforeAHostMountIsNotTaken() throws Exception {
+        Path image = Images.build(fx.work, "late", Map.of("marker", "x\n"));
+        RockerRequest first = fx.request(image, "late-first").build();
+        beforeBuild(first); // spares wait
+        Path late = Files.createDirectory(fx.work.resolve("late-mount"));
+        assertEquals(0, new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4m", "late", late.toString()).start().waitFor());
+        try {
+            RockerRequest request = fx.request(image, "late").dataDir(late.resolve("data").toString()).build();
+            RockerResult r = fx.engine.enterRocker(request, RockerApp.of("/bin/sh", "-c", "echo here > /tmp/f"));
+            assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+            assertEquals(0, fx.engine.waitForApp(r.guardName(), Duration.ofSeconds(20)).getAsInt());
+            assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+            assertEquals("the app's /tmp is in the data dir on the host's new mount", "here\n",
+                    Files.readString(late.resolve("data/private/tmp/f")));
+        } finally {
+            assertEquals(0, new ProcessBuilder("umount", late.toString()).start().waitFor());
+        }
+        assertFalse("nothing was made under the mount", Files.exists(late.resolve("data")));
+    }
+
+    /** A data dir reached through a symlink into /dev: on a spare, /dev is the rocker's own already, which is refused. */
+    @Test
+    public void aDataDirThroughASymlinkIntoTheRockersOwnDevIsRefused() throws Exception {
+        Path image = Images.build(fx.work, "shm", Map.of("marker", "x\n"));
+        Path link = Files.createSymbolicLink(fx.work.resolve("to-shm"), Path.of("/dev/shm"));
+        String name = "rocker-test-data-" + System.nanoTime();
+        RockerRequest request = fx.request(image, "shm").dataDir(link.resolve(name).toString()).build();
+        beforeBuild(request);
+        RockerResult r = fx.engine.enterRocker(request, RockerApp.of("/bin/true"));
+        assertEquals(r.toString(), RockerError.PARAM_INVALID, r.error());
+        assertEquals("app_data_dir '" + link.resolve(name) + "': leads onto a mount of the rocker's own (its /dev or a masked dir),"
+                + " not the host's", r.message());
+        assertFalse("nothing on the host's /dev/shm", Files.exists(Path.of("/dev/shm", name)));
+        assertTrue(fx.engine.list().isEmpty());
+    }
+
     @Override
     void beforeBuild(RockerRequest request) throws Exception {
         String flags = GuardProcess.flags(request);
         if (fx.engine.pool.count(flags) == 0) {
             // spares of a mode come once the engine has built a rocker of that mode
-            RockerRequest first = fx.request(java.nio.file.Path.of(request.pkgPath()), "first-" + System.nanoTime())
+            RockerRequest first = fx.request(Path.of(request.pkgPath()), "first-" + System.nanoTime())
                     .network(request.network()).removeOnExit(request.removeOnExit()).build();
             RockerResult r = fx.engine.enterRocker(first, RockerApp.of("/bin/true"));
             assertEquals(r.toString(), RockerError.SUCCESS, r.error());

@@ -257,25 +257,34 @@ public class SharedImageTest {
     }
 
     /**
-     * A spare's /dev is built ahead of need over the host's; a rocker with a loop device of its own needs
-     * the host's /dev/loop* in its plan: the spare's /dev is dropped first and the rocker still gets the
-     * minimal one (no host disk in it).
+     * A spare's /dev is built ahead of need over the host's (when rockers share image mounts); a rocker that
+     * gets no shared mount after all (here: sharing turned off meanwhile, as when a holder cannot be made)
+     * needs the host's /dev/loop* in its plan: the spare's /dev is dropped first and the rocker still gets
+     * the minimal one (no host disk in it).
      */
     @Test
-    public void withoutSharingARockerOnASpareGetsItsLoopDeviceAndTheMinimalDev() throws Exception {
+    public void aRockerOnASpareWithoutASharedMountGetsItsLoopDeviceAndTheMinimalDev() throws Exception {
         fx.engine.close();
         fx.engine = fx.engine(() -> guard, 2);
-        ImageHolders.share(false);
         Path image = Images.build(fx.work, "own", Map.of("marker", "o\n"));
         RockerResult first = start(image, "s1", "o\n"); // spares come once the engine has built a rocker
-        assertTrue("a spare waits", KernelView.eventually(EngineFixture.SETTLE, () -> fx.engine.pool.count(GuardProcess.flags(fx.request(image, "s2").build())) > 0));
+        assertTrue("a spare waits", KernelView.eventually(EngineFixture.SETTLE,
+                () -> fx.engine.pool.count(GuardProcess.flags(fx.request(image, "s2").build())) > 0));
+        ImageHolders.share(false);
         int dropped = DevDir.DROPPED_AHEAD.get();
         RockerResult second = start(image, "s2", "o\n");
         assertEquals("the spare's /dev was dropped for the plan", dropped + 1, DevDir.DROPPED_AHEAD.get());
-        assertEquals("a loop device each", 2, fx.ourLoops().size());
+        assertEquals("the holder's loop device and the second rocker's own", 2, fx.ourLoops().size());
         Path dev = Path.of("/proc/" + second.appPid() + "/root/dev");
         assertTrue("the rocker's /dev has null", Files.exists(dev.resolve("null")));
         assertFalse("no host disk in the rocker's /dev", Files.exists(dev.resolve("vda")));
+        assertFalse("no loop control in the rocker's /dev", Files.exists(dev.resolve("loop-control")));
+        String mounts = Files.readString(Path.of("/proc/" + second.appPid() + "/mountinfo"));
+        int hostDevpts = Files.readString(Path.of("/proc/self/mountinfo")).split(" - devpts ", -1).length - 1;
+        assertEquals("the host's devpts (covered) and the rocker's: the spare's /dev went with its mounts", hostDevpts + 1,
+                mounts.split(" - devpts ", -1).length - 1);
+        assertTrue("the rocker's /dev is read-only", java.util.Arrays.stream(mounts.split("\n"))
+                .anyMatch(l -> l.split(" ")[4].equals("/dev") && l.split(" ")[5].startsWith("ro,") && l.contains(" - tmpfs ")));
         for (RockerResult r : List.of(first, second)) {
             assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
         }
