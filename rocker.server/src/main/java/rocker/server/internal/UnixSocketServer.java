@@ -24,7 +24,9 @@ import rocker.client.protocol.Protocol;
 import rocker.client.protocol.ReplyCodec;
 
 /**
- * The Rocker server: listens on a Unix socket and serves every connection on its own thread, at most
+ * The Rocker server: listens on a Unix socket and serves every connection on a thread of its own (from a
+ * pool: a thread idle for {@value #IDLE_THREAD_SECONDS} s ends; a thread made per connection cost a call
+ * ~0.1 ms), at most
  * {@link ServerSettings#maxConcurrentRequests()} at once (plus {@link ServerSettings#maxStreams()}
  * streaming ones); a connection over the limit gets a "server busy" RESULT at once. {@link #close()}
  * stops listening, removes the socket file and ends all connections; rockers are not touched.
@@ -44,7 +46,17 @@ public final class UnixSocketServer implements AutoCloseable {
     private final FairShare requestPermits;
     private final FairShare streamPermits;
     private final Authorizer authorizer;
-    private final Map<ConnectionHandler, Thread> connections = new ConcurrentHashMap<>();
+    /** How long a connection thread waits for the next connection before it ends. */
+    static final int IDLE_THREAD_SECONDS = 2;
+    /** What an idle connection thread is called. */
+    static final String IDLE_NAME = THREAD_PREFIX + "conn-idle";
+    private final Map<ConnectionHandler, Boolean> connections = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ThreadPoolExecutor connectionThreads = new java.util.concurrent.ThreadPoolExecutor(0,
+            Integer.MAX_VALUE, IDLE_THREAD_SECONDS, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, IDLE_NAME);
+                t.setDaemon(true);
+                return t;
+            });
     private final StreamWaiters streamWaiters = new StreamWaiters();
     private final AtomicInteger connectionCount = new AtomicInteger();
     private volatile boolean stopping;
@@ -110,9 +122,11 @@ public final class UnixSocketServer implements AutoCloseable {
         }
         boolean removed = socketFile.remove();
         connections.keySet().forEach(ConnectionHandler::abort);
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_GRACE_MILLIS);
-        for (Thread t : connections.values()) {
-            join(t, Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
+        connectionThreads.shutdown(); // idle threads end now, busy ones once their connection has
+        try {
+            connectionThreads.awaitTermination(STOP_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         LOG.info("stopped listening on {}{}; {} connections still ending", settings.socketPath(),
                 removed ? " and removed it" : "", connections.size());
@@ -176,12 +190,19 @@ public final class UnixSocketServer implements AutoCloseable {
         ConnectionPermits permits = new ConnectionPermits(requestPermits, streamPermits, peer.uid(), privileged);
         ConnectionHandler[] self = new ConnectionHandler[1];
         self[0] = new ConnectionHandler(fc, peer, dispatcher, permits, settings, () -> connections.remove(self[0]));
-        Thread t = new Thread(self[0], THREAD_PREFIX + "conn-" + connectionCount.incrementAndGet());
-        t.setDaemon(true);
-        connections.put(self[0], t);
+        String name = THREAD_PREFIX + "conn-" + connectionCount.incrementAndGet();
+        connections.put(self[0], Boolean.TRUE);
         try {
-            t.start();
-        } catch (OutOfMemoryError e) {
+            connectionThreads.execute(() -> {
+                Thread me = Thread.currentThread();
+                me.setName(name);
+                try {
+                    self[0].run();
+                } finally {
+                    me.setName(IDLE_NAME);
+                }
+            });
+        } catch (OutOfMemoryError | java.util.concurrent.RejectedExecutionException e) {
             connections.remove(self[0]);
             permits.release();
             LOG.error("cannot start a connection thread: {}", e.toString());
