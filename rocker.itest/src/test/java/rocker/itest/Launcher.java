@@ -85,8 +85,8 @@ final class Launcher {
     }
 
     /** What a JVM prints about an option of ./rocker's it did not take. */
-    static final List<String> JVM_OPTION_ERRORS = List.of("An error occurred during parsing", "Unrecognized VM option",
-            "Improperly specified VM option", "Ignoring option", "warning: ");
+    static final List<String> JVM_OPTION_ERRORS = List.of("CompileCommand: An error occurred", "Unrecognized VM option",
+            "Improperly specified VM option", "VM warning: Ignoring option");
 
     /** Stops a server as a service manager would (SIGTERM, then SIGKILL after 20 s). */
     static void stop(Process server) throws IOException, InterruptedException {

@@ -93,11 +93,19 @@ final class GuardPool implements AutoCloseable {
         if (size > 0) {
             asked(flags);
             GuardProcess spare;
-            while ((spare = poll(flags)) != null) {
-                if (current.test(spare) && stillThere(spare)) {
-                    return spare;
+            List<GuardProcess> stale = new ArrayList<>();
+            try {
+                while ((spare = poll(flags)) != null) {
+                    if (!current.test(spare)) {
+                        stale.add(spare); // ended in the background: a request never waits for a discard it did not cause
+                    } else if (stillThere(spare)) {
+                        return spare;
+                    } else {
+                        discard(spare);
+                    }
                 }
-                discard(spare);
+            } finally {
+                discardLater(stale);
             }
         }
         return starter.apply(flags);
@@ -178,15 +186,38 @@ final class GuardPool implements AutoCloseable {
                         discard(g);
                         throw e;
                     }
+                    if (!current.test(g)) {
+                        // the host's mounts changed while it was made: no more spares this round (a host whose
+                        // mounts keep changing gets fresh guards instead of spares made and thrown away)
+                        discard(g);
+                        LOG.debug("the host's mounts changed while a spare was made: no spares until the next start");
+                        return;
+                    }
                     if (!add(flags, g)) {
                         discard(g);
                         break;
                     }
                 }
             }
-        } catch (RuntimeException e) {
-            LOG.debug("no spare guard: {}", e.getMessage());
+        } catch (RuntimeException | Error e) {
+            LOG.debug("no spare guard: {}", e.toString());
         }
+    }
+
+    /** Ends {@code stale} spares on the refiller's thread (at once when there is none). */
+    private void discardLater(List<GuardProcess> stale) {
+        if (stale.isEmpty()) return;
+        synchronized (this) {
+            if (refiller != null && !closed) {
+                try {
+                    refiller.execute(() -> stale.forEach(this::discard));
+                    return;
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // shut down meanwhile: below
+                }
+            }
+        }
+        stale.forEach(this::discard);
     }
 
     /** Ends the spares no mode needs any more (the oldest first); looks again later while demand keeps more than the minimum. */

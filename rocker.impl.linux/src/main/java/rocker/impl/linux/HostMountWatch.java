@@ -14,7 +14,8 @@ import rocker.impl.linux.sys.SysException;
 final class HostMountWatch implements AutoCloseable {
     /** What POLLPRI and POLLERR are in poll(2)'s revents. */
     private static final short CHANGED = 0x2 | 0x8;
-    private final int fd;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HostMountWatch.class);
+    private int fd;
     private long generation;
 
     /** On the engine's own mount namespace (a thread of the JVM that did not setns; /proc/self is the process's). */
@@ -23,7 +24,9 @@ final class HostMountWatch implements AutoCloseable {
         try {
             f = Posix.open("/proc/self/mountinfo", Posix.O_RDONLY, 0);
         } catch (SysException e) {
-            f = -1; // no /proc: every change goes unseen, as before this watch (logged by the engine's other checks)
+            f = -1;
+            LOG.warn("rocker engine: cannot watch the host's mounts ({}): a spare made before a host mount is still taken",
+                    e.getMessage());
         }
         fd = f;
     }
@@ -37,5 +40,6 @@ final class HostMountWatch implements AutoCloseable {
     @Override
     public synchronized void close() {
         Posix.close(fd);
+        fd = -1;
     }
 }

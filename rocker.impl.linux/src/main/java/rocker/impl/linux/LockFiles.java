@@ -87,8 +87,10 @@ final class LockFiles {
             for (int busy = 0; busy < BUSY_TRIES && !(taken = Fd.tryLock(fd, operation, name)); busy++) {
                 pause();
             }
-            if (!taken || Fd.stat(fd, name).nlink > 0 || attempt >= 16) {
-                return new Lock(fd, taken, made);
+            Stat held = taken ? Fd.stat(fd, name) : null;
+            if (!taken || held.nlink > 0 || attempt >= 16) {
+                // made by us and still empty: no other build held it between the create and our lock
+                return new Lock(fd, taken, made && taken && held.size == 0);
             }
             Posix.close(fd); // swept meanwhile: lock the file that now has the name
         }

@@ -40,7 +40,7 @@ final class MountInterpreter implements AutoCloseable {
         "rocker.impl.linux.HideDir", "rocker.impl.linux.HostPaths", "rocker.impl.linux.HostPaths$Opened",
         "rocker.impl.linux.ImageMount", "rocker.impl.linux.ImageHolders$Lease", "rocker.impl.linux.LoopDevice", "rocker.impl.linux.OverlayMount",
         "rocker.impl.linux.PrivateDir", "rocker.impl.linux.ReadOnlyFile", "rocker.impl.linux.ReadOnlyHost",
-        "rocker.impl.linux.ReadOnlyHost$Entry", "rocker.impl.linux.RootWalk", "rocker.impl.linux.ShareMount",
+        "rocker.impl.linux.ReadOnlyHost$Entry", "rocker.impl.linux.ReadOnlyHost$Noted", "rocker.impl.linux.RootWalk", "rocker.impl.linux.ShareMount",
         "rocker.impl.linux.sys.Arch", "rocker.impl.linux.sys.Credentials", "rocker.impl.linux.sys.Errno",
         "rocker.impl.linux.sys.Fd", "rocker.impl.linux.sys.Loop", "rocker.impl.linux.sys.LoopConfig",
         "rocker.impl.linux.sys.LoopInfo64", "rocker.impl.linux.sys.MountApi",

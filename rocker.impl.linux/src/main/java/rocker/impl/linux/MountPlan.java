@@ -47,7 +47,7 @@ final class MountPlan implements AutoCloseable {
         List<String> privateDirs = new ArrayList<>(PRIVATE_DIRS);
         privateDirs.removeAll(request.overlayDirs());
         HostPaths host = new HostPaths(request, caller);
-        ReadOnlyHost readOnly = new ReadOnlyHost(spare == null ? null : new java.util.HashSet<>(spare.hostMounts));
+        ReadOnlyHost readOnly = new ReadOnlyHost(spare == null ? null : spare.hostMounts);
         boolean devAhead = spare != null && spare.devBuilt && request.devices().isEmpty() && sharedImage != null;
         List<MountOp> ops = new ArrayList<>();
         ops.add(readOnly.snapshot());

@@ -39,6 +39,8 @@ final class ReadOnlyHost implements MountOp {
     /** Whether mount_setattr may be used (tests turn it off to run the older kernels' way here). */
     private static volatile boolean useMountSetattr = true;
     private Set<Integer> hostMounts;
+    /** Of those, the ones at or below /dev, /proc and /sys: no data dir or shared dir may lie on them. */
+    private Set<Integer> kernelMounts;
     /** Mounts of this rocker to keep writable: an opened file or dir on each, and whether the mounts below it too. */
     private final List<Writable> writable = new ArrayList<>();
 
@@ -65,12 +67,41 @@ final class ReadOnlyHost implements MountOp {
     }
 
     /**
-     * {@code noted}: the ids of the mounts of the rocker's namespace, noted before (a spare's, when it was
-     * made: its tree is private, so nothing has come or gone since), or null.
+     * {@code noted}: the mounts of the rocker's namespace, noted before (a spare's, when it was made: its
+     * tree is private, so nothing has come or gone since), or null.
      */
-    ReadOnlyHost(Set<Integer> noted) {
-        this.hostMounts = noted;
+    ReadOnlyHost(Noted noted) {
+        if (noted != null) {
+            this.hostMounts = new HashSet<>(noted.ids);
+            this.kernelMounts = noted.kernel;
+        }
     }
+
+    /** The ids of a namespace's mounts, and which of them are at or below /dev, /proc or /sys. */
+    static final class Noted {
+        final Set<Integer> ids;
+        final Set<Integer> kernel;
+
+        private Noted(Set<Integer> ids, Set<Integer> kernel) {
+            this.ids = java.util.Collections.unmodifiableSet(ids);
+            this.kernel = java.util.Collections.unmodifiableSet(kernel);
+        }
+    }
+
+    /** The mounts of this thread's namespace. */
+    static Noted noteHere() {
+        Set<Integer> ids = new HashSet<>();
+        Set<Integer> kernel = new HashSet<>();
+        for (Entry e : mounts()) {
+            ids.add(e.id);
+            for (String k : KERNEL_DIRS) {
+                if (e.point.equals(k) || e.point.startsWith(k + "/")) kernel.add(e.id);
+            }
+        }
+        return new Noted(ids, kernel);
+    }
+
+    private static final List<String> KERNEL_DIRS = List.of("/dev", "/proc", "/sys");
 
     /** Whether the mount {@code id} of this thread's namespace is read-only (its per-mount options say "ro"). */
     static boolean isReadOnly(int id) {
@@ -80,13 +111,6 @@ final class ReadOnlyHost implements MountOp {
         throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "mount " + id + " is not in the rocker's mounts");
     }
 
-    /** The ids of the mounts of this thread's namespace. */
-    static Set<Integer> mountIdsHere() {
-        Set<Integer> ids = new HashSet<>();
-        for (Entry e : mounts()) ids.add(e.id);
-        return ids;
-    }
-
     /** Whether {@code id} is one of the host's mounts noted by {@link #snapshot()} (or before it). */
     boolean isHostMount(int id) {
         return hostMounts.contains(id);
@@ -94,8 +118,9 @@ final class ReadOnlyHost implements MountOp {
 
     /**
      * The opened dir a request named ({@code field} {@code path}: the data dir, a shared dir) must be on one
-     * of the host's mounts: a path that leads through a symlink into the rocker's own /dev, or a masked dir,
-     * built ahead of need in a spare, is refused (param_invalid), as it would be on the host's view.
+     * of the host's mounts, and not on one at or below /dev, /proc or /sys (a path that leads there through
+     * a symbolic link: the request rules refuse those dirs by name): param_invalid. A spare's /dev and
+     * masks, built ahead of need, are the rocker's own mounts, and so are refused too.
      */
     void requireHostMount(int fd, String field, String path) {
         int id = Fd.mountId(fd, path);
@@ -103,14 +128,19 @@ final class ReadOnlyHost implements MountOp {
             throw new RockerException(RockerError.PARAM_INVALID, field + " '" + path + "': leads onto a mount of the rocker's"
                     + " own (its /dev or a masked dir), not the host's");
         }
+        if (kernelMounts.contains(id)) {
+            throw new RockerException(RockerError.PARAM_INVALID, field + " '" + path + "': lies in /dev, /proc or /sys"
+                    + " (through a symbolic link)");
+        }
     }
 
     /** The step that notes the host's mounts (unless they were noted before); it must run before the plan mounts anything. */
     MountOp snapshot() {
         return MountOp.of("note the host's mounts", () -> {
             if (hostMounts != null) return;
-            hostMounts = new HashSet<>();
-            for (Entry e : mounts()) hostMounts.add(e.id);
+            Noted noted = noteHere();
+            hostMounts = new HashSet<>(noted.ids);
+            kernelMounts = noted.kernel;
         });
     }
 

@@ -1,9 +1,7 @@
 package rocker.impl.linux;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Set;
 
 /**
  * What a spare's mount namespace has ahead of need (docs/engine.md, "Spare guards"): the ids of its
@@ -14,13 +12,13 @@ import java.util.Set;
  * are added by a plan that drops the spare's /dev and builds its own.
  */
 final class SpareMounts {
-    /** The ids of the namespace's mounts before the rocker's (the host's copies). */
-    final Set<Integer> hostMounts;
+    /** The namespace's mounts before the rocker's (the host's copies). */
+    final ReadOnlyHost.Noted hostMounts;
     /** Whether its /dev was built (only where a request can use it: with a shared image, see {@link MountPlan}). */
     final boolean devBuilt;
 
-    private SpareMounts(Set<Integer> hostMounts, boolean devBuilt) {
-        this.hostMounts = Collections.unmodifiableSet(hostMounts);
+    private SpareMounts(ReadOnlyHost.Noted hostMounts, boolean devBuilt) {
+        this.hostMounts = hostMounts;
         this.devBuilt = devBuilt;
     }
 
@@ -29,9 +27,9 @@ final class SpareMounts {
      * spare's namespace (pinned, and checked to be the spare guard's: its pid could be another's by now).
      */
     static SpareMounts build(MountInterpreter mounts, GuardProcess spare, boolean dev) {
-        List<Set<Integer>> noted = new ArrayList<>();
+        List<ReadOnlyHost.Noted> noted = new ArrayList<>();
         List<MountOp> ops = new ArrayList<>();
-        ops.add(MountOp.of("note the spare's mounts", () -> noted.add(ReadOnlyHost.mountIdsHere())));
+        ops.add(MountOp.of("note the spare's mounts", () -> noted.add(ReadOnlyHost.noteHere())));
         if (dev) ops.add(DevDir.ahead());
         ops.addAll(masks());
         mounts.run(spare.recordName, spare.guardPid, spare.guardStart, ops);

@@ -235,6 +235,39 @@ public class ContainmentTest {
         }
     }
 
+    /** The refusal of a {@code field} {@code path} that leads into /dev through a symbolic link (the host's /dev here). */
+    String intoDevRefusal(String field, String path) {
+        return field + " '" + path + "': lies in /dev, /proc or /sys (through a symbolic link)";
+    }
+
+    /**
+     * A data dir or a shared dir may not lie in /dev, /proc or /sys (the request rules refuse those names);
+     * reached through a symbolic link, it is refused when it is opened, and nothing is made there.
+     */
+    @Test
+    public void aDataDirOrSharedDirThroughASymlinkIntoDevIsRefused() throws Exception {
+        Path image = Images.build(fx.work, "intodev", Map.of("marker", "x\n"));
+        Path link = Files.createSymbolicLink(fx.work.resolve("to-shm"), Path.of("/dev/shm"));
+        String name = "rocker-test-" + System.nanoTime();
+        RockerRequest data = fx.request(image, "intodev").uid(0).gid(0).execDir("/opt/rocker-test-intodev")
+                .dataDir(link.resolve(name).toString()).build();
+        RockerResult r = enter(data, RockerApp.of("/bin/true"), RockerCaller.engine());
+        assertEquals(r.toString(), RockerError.PARAM_INVALID, r.error());
+        assertEquals(intoDevRefusal("app_data_dir", link.resolve(name).toString()), r.message());
+        assertFalse("nothing on the host's /dev/shm", Files.exists(Path.of("/dev/shm", name)));
+        Files.createDirectory(Path.of("/dev/shm", name));
+        try {
+            RockerRequest share = fx.request(image, "intodev").uid(0).gid(0).execDir("/opt/rocker-test-intodev")
+                    .sharedDirs(List.of(SharedDir.readWrite(link.resolve(name).toString()))).build();
+            RockerResult s = enter(share, RockerApp.of("/bin/true"), RockerCaller.engine());
+            assertEquals(s.toString(), RockerError.PARAM_INVALID, s.error());
+            assertEquals(intoDevRefusal("shared_dirs", link.resolve(name).toString()), s.message());
+        } finally {
+            Files.delete(Path.of("/dev/shm", name));
+        }
+        assertTrue(fx.engine.list().isEmpty());
+    }
+
     /** A root client's missing data-dir parents are made root 0755, whatever the engine's umask. */
     @Test
     public void aRootClientsMissingDataDirParentsAre0755() throws Exception {
