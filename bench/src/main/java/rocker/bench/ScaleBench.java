@@ -22,12 +22,19 @@ final class ScaleBench {
         try {
             Map<String, Object> perLevel = new LinkedHashMap<>();
             List<Long> fill = new ArrayList<>();
+            // a few starts first, as every other series has a warm-up: level 0 is not measured on a cold engine
+            for (int w = 0; w < Math.min(probes, 10); w++) {
+                cb.destroy(cb.start(dataRoot.resolve("w" + idx++), true).name());
+            }
             for (int level : levels) {
                 while (live.size() < level) {
                     ClientBench.Sample s = cb.start(dataRoot.resolve("f" + idx++), true);
                     live.add(s.name());
                     fill.add(s.startNs());
                 }
+                // what the warm-up or the fill left to the background (spares refilled to the demand just seen,
+                // image holders' checks) settles before the probes, as between the other parts' blocks
+                Thread.sleep(1000);
                 List<Long> starts = new ArrayList<>();
                 List<Long> destroys = new ArrayList<>();
                 Map<String, Object> profile;

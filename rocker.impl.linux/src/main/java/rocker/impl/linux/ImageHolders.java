@@ -48,6 +48,9 @@ final class ImageHolders implements AutoCloseable {
         share = on;
     }
 
+    /** Tests only: runs on a check's thread between its listing of the registry and its count of users. */
+    static volatile java.util.function.Consumer<List<RockerRecord>> afterListing;
+
     /** Whether this kernel can clone a mount (open_tree, Linux 5.2+); asked once. */
     private static final class Kernel {
         static final boolean CLONES = MountApi.available();
@@ -69,6 +72,11 @@ final class ImageHolders implements AutoCloseable {
     private final Map<String, Long> idleSince = new HashMap<>();
     /** Holders being killed now: not to be leased. */
     private final Set<String> releasing = new HashSet<>();
+    /** Leases made so far (a sequence), and each holder's last one: a check that listed the registry before it keeps that holder. */
+    private long leases;
+    private final Map<String, Long> leasedAt = new HashMap<>();
+    /** Whether a check asked for by {@link #changed} waits to run (a burst of changes needs one). */
+    private boolean checkQueued;
     private ScheduledExecutorService timer;
     private boolean closed;
     /**
@@ -173,6 +181,7 @@ final class ImageHolders implements AutoCloseable {
                 }
                 byKey.put(k, h);
                 idleSince.remove(h.name);
+                leasedAt.put(h.name, ++leases);
                 spareLater();
                 return l;
             }
@@ -328,13 +337,21 @@ final class ImageHolders implements AutoCloseable {
     }
 
     /** A rocker ended, was pruned or not built, or a new engine reconciled: holders nobody uses may go (in the background). */
-    void changed() {
+    synchronized void changed() {
+        if (closed || checkQueued) return; // the check that waits to run sees this change too
+        checkQueued = true;
         schedule(0);
     }
 
     private synchronized void schedule(long delayMillis) {
         if (closed) return;
+        boolean queued = delayMillis == 0;
         executor().schedule(() -> {
+            if (queued) {
+                synchronized (this) {
+                    checkQueued = false;
+                }
+            }
             try {
                 check(false);
             } catch (RuntimeException e) {
@@ -360,15 +377,24 @@ final class ImageHolders implements AutoCloseable {
 
     /**
      * Releases each holder that no live record has named for the grace period (with {@code now}: every
-     * unused one), and comes back when the next one is due. Users are counted under this object's lock,
-     * where {@link #lease} picks a holder after its caller's record is written: a holder is never taken
-     * from under a rocker of this engine.
+     * unused one), and comes back when the next one is due. The registry is listed without this object's
+     * lock (with hundreds of rockers a listing takes a millisecond, which a start's {@link #lease} must not
+     * wait for); users are then counted under it, and a holder leased since the listing began counts as
+     * used: {@link #lease} picks a holder under this lock after its caller's record is written, so a record
+     * the listing may have missed belongs to such a lease. A holder is never taken from under a rocker of
+     * this engine.
      */
     private void check(boolean now) {
         List<RockerRecord> due = new ArrayList<>();
         long next = -1;
+        long listed;
         synchronized (this) {
-            List<RockerRecord> all = registry.all();
+            listed = leases;
+        }
+        List<RockerRecord> all = registry.all();
+        java.util.function.Consumer<List<RockerRecord>> hook = afterListing;
+        if (hook != null) hook.accept(all);
+        synchronized (this) {
             // the records naming each image; a holder's users are checked for life only until one is alive (with
             // hundreds of rockers of one image, one /proc read instead of hundreds while a lease waits)
             Map<String, List<RockerRecord>> users = new HashMap<>();
@@ -379,7 +405,8 @@ final class ImageHolders implements AutoCloseable {
             for (RockerRecord r : all) {
                 // a holder without pids is being made (its maker's user record names its image) or is the reconciler's
                 if (r.state != RockerRecord.State.HOLDER || r.guardPid <= 0 || releasing.contains(r.name)) continue;
-                if (users.getOrDefault(r.image, List.of()).stream().anyMatch(RockerRecord::isAlive) && r.isAlive()) {
+                boolean leasedSince = leasedAt.getOrDefault(r.name, Long.MIN_VALUE) > listed;
+                if ((leasedSince || users.getOrDefault(r.image, List.of()).stream().anyMatch(RockerRecord::isAlive)) && r.isAlive()) {
                     idleSince.remove(r.name);
                     continue;
                 }
@@ -387,12 +414,18 @@ final class ImageHolders implements AutoCloseable {
                 if (now || left <= 0 || !r.isAlive()) {
                     releasing.add(r.name);
                     idleSince.remove(r.name);
+                    leasedAt.remove(r.name);
                     byKey.values().removeIf(x -> x.name.equals(r.name));
                     due.add(r);
                 } else {
                     next = next < 0 ? left : Math.min(next, left);
                 }
             }
+            Set<String> holders = new HashSet<>();
+            for (RockerRecord r : all) {
+                if (r.state == RockerRecord.State.HOLDER) holders.add(r.name);
+            }
+            leasedAt.entrySet().removeIf(e -> e.getValue() <= listed && !holders.contains(e.getKey()));
         }
         for (RockerRecord r : due) {
             try {

@@ -207,6 +207,55 @@ public class SharedImageTest {
                 KernelView.eventually(EngineFixture.SETTLE, () -> holders().isEmpty() && fx.ourLoops().isEmpty()));
     }
 
+    /**
+     * A check lists the registry without the holders' lock (a start's lease does not wait for a listing of
+     * hundreds of records): a rocker whose record and lease come after the listing still keeps its holder.
+     */
+    @Test
+    public void aHolderLeasedWhileACheckListsTheRegistryIsKept() throws Exception {
+        fx.engine.imageGrace(Duration.ofSeconds(60));
+        Path image = Images.build(fx.work, "race", Map.of("marker", "r\n"));
+        RockerResult first = start(image, "r1", "r\n");
+        String dev = device(imageMount(first, "r1"));
+        RockerRecord holder = holders().get(0);
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(first.guardName()).error());
+        Thread.sleep(300); // the checks after its end: the holder is unused, kept for the grace period
+        assertEquals(1, holders().size());
+        java.util.concurrent.CountDownLatch listed = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        ImageHolders.afterListing = all -> {
+            // a listing in which the holder has no user: with no grace left, that check releases it
+            if (all.stream().noneMatch(r -> r.name.equals(first.guardName())) && listed.getCount() > 0) {
+                listed.countDown();
+                try {
+                    go.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try {
+            fx.engine.imageGrace(Duration.ZERO); // a check now
+            assertTrue("a check listed the registry", listed.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            RockerResult second = start(image, "r2", "r\n"); // its record and lease come after that listing
+            go.countDown();
+            Thread.sleep(300); // the check goes on in the background
+            assertEquals("the holder the second rocker leased stays", List.of(holder.name),
+                    holders().stream().map(h -> h.name).collect(java.util.stream.Collectors.toList()));
+            assertTrue(KernelView.alive(holder.guardPid));
+            RockerResult third = start(image, "r3", "r\n");
+            assertEquals("one mount for both", device(imageMount(second, "r2")), device(imageMount(third, "r3")));
+            assertEquals(dev, device(imageMount(third, "r3")));
+            assertEquals(1, fx.ourLoops().size());
+            for (RockerResult r : List.of(second, third)) {
+                assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+            }
+        } finally {
+            ImageHolders.afterListing = null;
+            go.countDown();
+        }
+    }
+
     @Test
     public void everyRockerKeepsItsImageWhenItsEngineOrTheHolderIsKilled() throws Exception {
         Path image = Images.build(fx.work, "crash", Map.of("marker", "c\n"));
