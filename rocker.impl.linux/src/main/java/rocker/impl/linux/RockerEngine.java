@@ -796,6 +796,10 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
      * observe (unknown rocker, an entered one, one made by an older Rocker).
      */
     private java.util.concurrent.CompletableFuture<Integer> appExit(String guardName) {
+        // the common case first, from memory: a rocker this engine built or adopted, and watches (it knows
+        // which of those were entered); others are looked up in the registry (another engine's, or gone)
+        Optional<ExitWatcher.Watched> mine = guardName == null || entered.contains(guardName) ? Optional.empty() : watcher.find(guardName);
+        if (mine.isPresent()) return mine.get().appExit;
         if (registry.find(guardName).filter(r -> r.state == RockerRecord.State.ENTERED).isPresent()) {
             throw new RockerException(RockerError.SYS, "rocker " + guardName + ": its app was started by its caller "
                     + "(ROCKER_enter_rocker), whose child it is: its exit status is the caller's to read (waitpid)");
