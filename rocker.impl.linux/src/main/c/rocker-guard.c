@@ -72,6 +72,9 @@
  *                      app: the caller joins the namespaces and starts its own process (not our child);
  *                      "J" back when done, or "F" step errno. The guard then keeps guarding when the
  *                      engine's end closes, and takes no "X".
+ *   guard  -> engine   "T" tpl_ns_pid            right after "H" "t", when the app's process was forked ahead (below),
+ *                      with its credentials as for "A": the engine may record the app's host pid while the
+ *                      guard starts it; "A" then names the same process, or "F" says it did not start
  *   guard  -> engine   "A" app_ns_pid forked_ahead | "F" step errno
  *                      (forked_ahead 1: the app's process was forked with "H t", below)
  *                      ("A" carries the app's credentials, SCM_CREDENTIALS with the app's pid: the engine
@@ -203,6 +206,14 @@ static int say_app(pid_t app, int forked_ahead) {
     int n = snprintf(buf, sizeof buf, "A%c%ld%c%d", 0, (long)app, 0, forked_ahead);
     struct ucred cred = {app, getuid(), getgid()};
     if (FAULT(S_REPORT)) return -1;
+    return send_with(CTL, buf, (size_t)n + 1, SCM_CREDENTIALS, &cred, sizeof cred);
+}
+
+/* the app's process forked ahead of need ("T", its credentials as for "A"), so the engine knows its pid before "A" */
+static int say_template(pid_t tpl) {
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "T%c%ld", 0, (long)tpl);
+    struct ucred cred = {tpl, getuid(), getgid()};
     return send_with(CTL, buf, (size_t)n + 1, SCM_CREDENTIALS, &cred, sizeof cred);
 }
 
@@ -1433,7 +1444,15 @@ static void guard(const char *name, const char *hostname, int private_net, int r
                 }
                 status_listen = fds[0];
                 for (int i = 1; i < nfds; i++) held[nheld++] = fds[i];
-                if (n == 4 && !holder) tpl_fork();
+                if (n == 4 && !holder) {
+                    tpl_fork();
+                    /*
+                     * the engine may record this pid as the app's (RUNNING) before "A"; if it dies before the app
+                     * runs, this guard has no app when its control socket closes and ends (below), and the next
+                     * engine removes the record of a rocker whose guard is gone
+                     */
+                    if (tpl_pid > 0 && say_template(tpl_pid) < 0) tpl_discard(); /* the engine learns the app's pid from "A" alone */
+                }
                 continue;
             }
             if (n >= 2 && buf[0] == 'J' && buf[1] == 0) {

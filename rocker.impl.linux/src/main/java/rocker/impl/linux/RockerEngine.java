@@ -520,12 +520,27 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
                 return RockerResult.success(0, guard.guardPid, name, "rocker " + name + " is ready to be entered");
             }
             stdio = AppStdio.open(app, request, caller, data);
-            int appPid = AppStarter.start(guard, name, request, app, stdio.fds(), stdio.readEnds(), !caller.isEngine());
+            // the record of the running rocker is written while the guard starts the app, when the guard forked
+            // its process ahead of need and told us its pid ("T"); else (or for another process) once it runs
+            RockerRecord[] early = {null};
+            IOException[] unrecorded = {null};
+            GuardProcess g = guard;
+            int appPid = AppStarter.start(guard, name, request, app, stdio.fds(), stdio.readEnds(), !caller.isEngine(), pid -> {
+                RockerRecord r = building.with(RockerRecord.State.RUNNING, g, pid, request);
+                try {
+                    registry.record(r);
+                    early[0] = r;
+                } catch (IOException e) {
+                    unrecorded[0] = e; // thrown once the guard answered (the app is torn down with the rocker)
+                }
+            });
+            if (unrecorded[0] != null) throw unrecorded[0];
             stdio.close();
             pumps.addAll(stdio.startPumps(name, stopPumps[0]));
             pumps.removeIf(t -> !t.isAlive());
-            RockerRecord running = building.with(RockerRecord.State.RUNNING, guard, appPid, request);
-            registry.record(running);
+            RockerRecord running = early[0] != null && early[0].appPid == appPid ? early[0]
+                    : building.with(RockerRecord.State.RUNNING, guard, appPid, request);
+            if (running != early[0]) registry.record(running);
             created(running); // before the watcher can see the app's end: CREATED comes first
             watcher.watch(name, guard.control, guard.keeperPid);
             data.commit();

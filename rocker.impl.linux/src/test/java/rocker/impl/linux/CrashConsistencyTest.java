@@ -238,6 +238,45 @@ public class CrashConsistencyTest {
         return Reconciler.stateKey(fx.stateDir);
     }
 
+    /**
+     * A spare told the pid of the app's process it forked ahead ("T"); its engine recorded the rocker as
+     * running with that pid (as it does while the guard starts the app) and died before the app ran: the
+     * guard, with no app, ends with its control socket, and the next engine removes the record.
+     */
+    @Test
+    public void aRunningRecordWrittenBeforeTheAppRanGoesWhenItsEngineDiedFirst() throws Exception {
+        String name = new GuardNames().next(n -> false);
+        Registry registry = new Registry(fx.stateDir);
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        GuardProcess g = spawn(name, key());
+        int appPid;
+        Files.createDirectories(registry.dir());
+        int status = registry.listenStatus(name);
+        try {
+            rocker.impl.linux.sys.Posix.send(g.control, GuardMessage.hold(true), new int[] {status});
+            GuardMessage told = GuardProcess.next(g.control, "the guard");
+            assertEquals(GuardMessage.TEMPLATE, told.kind);
+            appPid = told.senderPid;
+            assertTrue("the process forked ahead, by its host pid", KernelView.alive(appPid) && appPid != g.guardPid);
+            registry.record(new RockerRecord(RockerRecord.State.RUNNING, (int) gone.pid(), 1, 0, name, g.guardPid, g.guardStart,
+                    g.keeperPid, appPid, Instant.now(), RockerRequest.builder().build()));
+        } finally {
+            rocker.impl.linux.sys.Posix.close(status);
+        }
+        rocker.impl.linux.sys.Posix.close(g.control); // the engine dies before "X"
+        assertTrue("the guard without an app ends", KernelView.eventually(EngineFixture.SETTLE, () -> !KernelView.alive(g.guardPid)));
+        assertTrue("and the process it forked ahead", KernelView.eventually(EngineFixture.SETTLE, () -> !KernelView.alive(appPid)));
+        Keepers.reap(g.keeperPid);
+        RockerEngine b = fx.engine(() -> guard, 0);
+        try {
+            assertFalse("its record is gone", registry.contains(name));
+            assertEquals(List.of(), b.list());
+        } finally {
+            b.close();
+        }
+    }
+
     @Test
     public void aNewEngineTearsDownWhatADeadEngineLeftHalfBuiltAndDestroysUnrecordedGuards() throws Exception {
         GuardNames names = new GuardNames();

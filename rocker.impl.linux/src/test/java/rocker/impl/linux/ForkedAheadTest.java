@@ -112,11 +112,32 @@ public class ForkedAheadTest {
 
     @Test
     public void anExecFailureOfAnAppForkedAheadIsReportedAsEver() throws Exception {
+        int told = AppStarter.TOLD_AHEAD.get();
         RockerRequest request = fx.request(image, "noexec").uid(1000).gid(1000).build();
         RockerResult r = fx.engine.enterRocker(request, RockerApp.of("/no/such/app"));
         assertEquals(r.toString(), RockerError.APP_EXEC_FAILED, r.error());
         assertTrue(r.message(), r.message().contains("'/no/such/app'"));
         assertEquals("", r.guardName());
+        assertEquals("its running record was written while the guard started it", told + 1, AppStarter.TOLD_AHEAD.get());
+        assertTrue("and removed with the failure", new Registry(fx.stateDir).all().stream()
+                .noneMatch(x -> x.state == RockerRecord.State.RUNNING));
         assertTrue(fx.engine.list().isEmpty());
+    }
+
+    /** The guard tells the forked-ahead process's pid first ("T"): the running record, written meanwhile, names the app. */
+    @Test
+    public void theRunningRecordOfAnAppForkedAheadNamesItsProcess() throws Exception {
+        int told = AppStarter.TOLD_AHEAD.get();
+        int forked = AppStarter.FORKED_AHEAD.get();
+        RockerResult r = fx.engine.enterRocker(fx.request(image, "record").uid(1000).gid(1000).build(),
+                RockerApp.of("/bin/sleep", "600"));
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        assertEquals(told + 1, AppStarter.TOLD_AHEAD.get());
+        assertEquals(forked + 1, AppStarter.FORKED_AHEAD.get());
+        RockerRecord rec = new Registry(fx.stateDir).find(r.guardName()).orElseThrow();
+        assertEquals(RockerRecord.State.RUNNING, rec.state);
+        assertEquals(r.appPid(), rec.appPid);
+        assertEquals("/bin/sleep\0" + "600\0", Files.readString(Path.of("/proc/" + r.appPid() + "/cmdline")));
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
     }
 }
