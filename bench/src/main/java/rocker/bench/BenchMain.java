@@ -849,7 +849,7 @@ public final class BenchMain {
         r.put("loop_max_part_param", Kernel.sysParam("/sys/module/loop/parameters/max_part"));
         ScaleBench sc = new ScaleBench();
         try {
-            sc.run(eb, ws.dataRoot("scale"), cfg.scaleLevels(), cfg.probes(), cfg.loopLimit());
+            sc.run(eb, ws.dataRoot("scale"), cfg.warmup(), cfg.scaleLevels(), cfg.probes(), cfg.loopLimit());
         } finally {
             r.putAll(sc.figures);
         }

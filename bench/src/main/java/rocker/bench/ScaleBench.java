@@ -16,14 +16,14 @@ import rocker.testsupport.KernelView;
 final class ScaleBench {
     final Map<String, Object> figures = new LinkedHashMap<>();
 
-    void run(ClientBench cb, Path dataRoot, int[] levels, int probes, int limit) throws Exception {
+    void run(ClientBench cb, Path dataRoot, int warmup, int[] levels, int probes, int limit) throws Exception {
         List<String> live = new ArrayList<>();
         int idx = 0;
         try {
             Map<String, Object> perLevel = new LinkedHashMap<>();
             List<Long> fill = new ArrayList<>();
-            // a few starts first, as every other series has a warm-up: level 0 is not measured on a cold engine
-            for (int w = 0; w < Math.min(probes, 10); w++) {
+            // a warm-up first, as every other series has: level 0 is not measured on a cold engine (--only scale)
+            for (int w = 0; w < warmup; w++) {
                 cb.destroy(cb.start(dataRoot.resolve("w" + idx++), true).name());
             }
             for (int level : levels) {

@@ -17,6 +17,9 @@ final class Arch {
     final long sysCapget;
     final long sysCapset;
     final long sysRenameat2;
+    /** {@code struct epoll_event}: packed on x86-64 (12 bytes, data at 4), naturally aligned on the arms (16, at 8). */
+    final int epollEventSize;
+    final int epollDataOffset;
 
     private Arch(String name, int oDirectory, int oNofollow, int oLargefile, long sysSetgroups, long sysStatx, long sysCapget,
             long sysCapset, long sysRenameat2) {
@@ -29,6 +32,9 @@ final class Arch {
         this.sysCapget = sysCapget;
         this.sysCapset = sysCapset;
         this.sysRenameat2 = sysRenameat2;
+        boolean packed = name.equals("x86_64");
+        this.epollEventSize = packed ? 12 : 16;
+        this.epollDataOffset = packed ? 4 : 8;
     }
 
     static Arch of(String osArch) {

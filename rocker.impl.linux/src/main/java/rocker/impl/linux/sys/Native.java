@@ -16,6 +16,7 @@ public final class Native {
         final MountCalls mount = load(MountCalls.class);
         final SocketCalls socket = load(SocketCalls.class);
         final Syscalls syscalls = load(Syscalls.class);
+        final EventCalls events = load(EventCalls.class);
         final Runtime runtime = Runtime.getRuntime(process);
 
         private static <T> T load(Class<T> type) {
@@ -41,6 +42,7 @@ public final class Native {
     static MountCalls mount() { return holder().mount; }
     static SocketCalls socket() { return holder().socket; }
     static Syscalls syscalls() { return holder().syscalls; }
+    static EventCalls events() { return holder().events; }
     public static Runtime runtime() { return holder().runtime; }
 
     /** errno of the last call made on this thread; read it right after the call. */
