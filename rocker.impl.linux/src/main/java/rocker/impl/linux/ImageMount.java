@@ -13,22 +13,25 @@ final class ImageMount implements MountOp {
     private final int imageFd;
     private final String imagePath;
     private final ExecDir target;
-    private final ImageHolders.Lease shared;
+    /** The image's lease comes through the gate (open by the time this step runs). */
+    private final BuildGate gate;
 
-    ImageMount(int imageFd, String imagePath, ExecDir target, ImageHolders.Lease shared) {
+    ImageMount(int imageFd, String imagePath, ExecDir target, BuildGate gate) {
         this.imageFd = imageFd;
         this.imagePath = imagePath;
         this.target = target;
-        this.shared = shared;
+        this.gate = gate;
     }
 
     @Override
     public String describe() {
+        ImageHolders.Lease shared = gate.peek();
         return "mount the image " + imagePath + " on the exec dir" + (shared == null ? "" : " (shared, holder " + shared.holder + ")");
     }
 
     @Override
     public void apply() {
+        ImageHolders.Lease shared = gate.lease();
         try {
             if (shared != null) {
                 shared.attach(target.fd());

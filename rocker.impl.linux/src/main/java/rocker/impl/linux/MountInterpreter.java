@@ -113,10 +113,6 @@ final class MountInterpreter implements AutoCloseable {
         }
     }
 
-    void run(String rocker, int guardPid, MountPlan plan) {
-        run(rocker, guardPid, plan.ops());
-    }
-
     /** Applies {@code ops} in the mount namespace of {@code guardPid} (a rocker's, or an image holder's). */
     void run(String rocker, int guardPid, java.util.List<MountOp> ops) {
         run(rocker, guardPid, -1, ops);
@@ -128,6 +124,11 @@ final class MountInterpreter implements AutoCloseable {
      * -1: not checked (the caller holds the guard's control socket, so the guard lives).
      */
     void run(String rocker, int guardPid, long guardStart, java.util.List<MountOp> ops) {
+        await(start(rocker, guardPid, guardStart, ops));
+    }
+
+    /** {@link #run} without waiting: the plan runs on a worker while the caller goes on; {@link #await} its end. */
+    java.util.concurrent.CompletableFuture<Void> start(String rocker, int guardPid, long guardStart, java.util.List<MountOp> ops) {
         int host = hostNamespace();
         java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
         java.util.concurrent.ThreadPoolExecutor pool;
@@ -139,6 +140,11 @@ final class MountInterpreter implements AutoCloseable {
         } catch (java.util.concurrent.RejectedExecutionException | OutOfMemoryError e) {
             throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "no mount worker could be started: " + e, e);
         }
+        return done;
+    }
+
+    /** Waits for a plan {@link #start}ed (also when interrupted: the mounts must finish or fail before we go on); throws its failure. */
+    static void await(java.util.concurrent.CompletableFuture<Void> done) {
         boolean interrupted = false;
         Throwable failure;
         while (true) {

@@ -36,22 +36,25 @@ final class MountPlan implements AutoCloseable {
     /** Kernel information masked under /sys, as the OCI runtime spec's defaults do. */
     static final List<String> MASKED_SYS = List.of("/sys/firmware", "/sys/devices/virtual/powercap");
 
-    /** {@code lock}: locks the opened data dir right after it is opened, and its layers once they are made. */
     /**
-     * {@code spare}: what the guard's namespace got ahead of need (a spare's: its mounts noted, its /dev and
-     * masks built), or null. A plan that needs the host's /dev (the request's devices are opened there, a
-     * loop device of the rocker's own too) drops the spare's first and builds its own.
+     * {@code lock}: locks the opened data dir right after it is opened, and its layers once they are made.
+     * {@code gate}: where the plan waits for the rocker's record and its image's lease, before its first
+     * mount ({@link BuildGate}). {@code spare}: what the guard's namespace got ahead of need (a spare's: its
+     * mounts noted, its /dev and masks built), or null. A plan that needs the host's /dev (the request's
+     * devices are opened there, a loop device of the rocker's own too) drops the spare's at the gate and
+     * builds its own.
      */
     static MountPlan of(RockerRequest request, RockerCaller caller, DataDir data, DataDirLock lock, int imageFd,
-            ImageHolders.Lease sharedImage, List<MountOp> serverFiles, SpareMounts spare) {
+            BuildGate gate, List<MountOp> serverFiles, SpareMounts spare) {
         List<String> privateDirs = new ArrayList<>(PRIVATE_DIRS);
         privateDirs.removeAll(request.overlayDirs());
         HostPaths host = new HostPaths(request, caller);
         ReadOnlyHost readOnly = new ReadOnlyHost(spare == null ? null : spare.hostMounts);
-        boolean devAhead = spare != null && spare.devBuilt && request.devices().isEmpty() && sharedImage != null;
+        // the spare's /dev serves a request with no devices whose image is leased (else the host's /dev is needed)
+        boolean devBuilt = spare != null && spare.devBuilt;
+        boolean[] devAhead = {false};
         List<MountOp> ops = new ArrayList<>();
         ops.add(readOnly.snapshot());
-        if (spare != null && spare.devBuilt && !devAhead) ops.add(DevDir.dropAhead());
         ops.add(MountOp.of("open the data dir " + data.path(), () -> {
             data.open();
             readOnly.requireHostMount(data.rootFd(), "app_data_dir", data.path());
@@ -59,6 +62,11 @@ final class MountPlan implements AutoCloseable {
         ops.add(lock.dataDirStep());
         ops.add(MountOp.of("prepare the data dir " + data.path(), () -> data.prepare(request.overlayDirs(), privateDirs)));
         ops.add(lock.layersStep());
+        // nothing above mounts or unmounts: the rocker's record is written meanwhile (BuildGate)
+        ops.add(MountOp.of("wait for the rocker's record and its image's lease", () -> {
+            devAhead[0] = devBuilt && request.devices().isEmpty() && gate.lease() != null;
+            if (devBuilt && !devAhead[0]) DevDir.dropAhead().apply();
+        }));
         ops.add(host.step());
         ops.add(MountOp.of("check that the shared dirs are the host's", () -> {
             for (HostPaths.Opened share : host.shares()) {
@@ -74,8 +82,20 @@ final class MountPlan implements AutoCloseable {
         String exec = request.execDir();
         ExecDir execDir = new ExecDir(exec, covered(exec, request), caller.isEngine());
         ops.add(execDir);
-        ops.add(new ImageMount(imageFd, request.pkgPath(), execDir, sharedImage)); // needs the host's /dev/loop*
-        ops.add(devAhead ? DevDir.builtAhead(readOnly) : new DevDir(host, readOnly));
+        ops.add(new ImageMount(imageFd, request.pkgPath(), execDir, gate)); // without a lease: the host's /dev/loop*
+        MountOp ahead = DevDir.builtAhead(readOnly);
+        MountOp fresh = new DevDir(host, readOnly);
+        ops.add(new MountOp() {
+            @Override
+            public String describe() {
+                return (devAhead[0] ? ahead : fresh).describe();
+            }
+
+            @Override
+            public void apply() {
+                (devAhead[0] ? ahead : fresh).apply();
+            }
+        });
         ops.add(MountOp.of("share the shared dirs", () -> {
             for (HostPaths.Opened share : host.shares()) {
                 new ShareMount(share, new ExecDir("shared_dirs", share.path, covered(share.path, request), caller.isEngine()), readOnly).apply();

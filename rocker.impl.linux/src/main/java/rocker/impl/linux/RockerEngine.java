@@ -498,17 +498,34 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             String name = guard.recordName;
             RockerRecord building = RockerRecord.ahead(RockerRecord.State.BUILDING, engineId, name, request)
                     .with(RockerRecord.State.BUILDING, guard, 0, request).withImage(imageKey.toString());
-            registry.record(building);
-            sharedImage = images.lease(imageKey, image, request.pkgPath()); // after the record naming the image
             statusSocket = guard.takeStatusSocket(); // a spare's, made ahead of need
-            if (statusSocket < 0) statusSocket = registry.listenStatus(name);
+            // on a spare the plan starts at once: what it does before its gate mounts nothing, and the record
+            // and the lease are made meanwhile (BuildGate); a new guard gets its status socket once recorded
+            BuildGate gate = new BuildGate();
+            boolean parallel = statusSocket >= 0;
+            if (!parallel) {
+                sharedImage = recordAndLease(building, imageKey, image, request);
+                statusSocket = registry.listenStatus(name);
+                gate.open(sharedImage);
+            }
             // the server's files are resolved here, on the host; the guard's path is known once a guard was taken
             // a spare (in its cgroups already) may fork the app's process while the plan runs, for an app with the
             // default filter and no user namespace: the guard then hands it the request (rocker-guard.c)
             boolean forkAhead = app != null && guard.inCgroup && request.seccomp() == null && !request.userNamespace();
             lock = new DataDirLock(name, data, locksDir(), statusSocket, guard.control, forkAhead);
-            plan = MountPlan.of(request, caller, data, lock, image, sharedImage, serverFiles.ops(guard()), guard.mounts);
-            mounts.run(name, guard.guardPid, plan);
+            plan = MountPlan.of(request, caller, data, lock, image, gate, serverFiles.ops(guard()), guard.mounts);
+            java.util.concurrent.CompletableFuture<Void> planned = mounts.start(name, guard.guardPid, -1, plan.ops());
+            if (parallel) {
+                try {
+                    sharedImage = recordAndLease(building, imageKey, image, request);
+                    gate.open(sharedImage);
+                } catch (RuntimeException | IOException | Error e) {
+                    gate.fail(e);
+                    awaitQuietly(planned); // the plan stops at its gate; its steps are undone below
+                    throw e;
+                }
+            }
+            MountInterpreter.await(planned);
             cgroup = name;
             bound(name, guard, request);
             if (app == null) {
@@ -582,6 +599,21 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             Posix.close(image);
             Posix.close(statusSocket); // the guard holds its own
             if (lock != null) lock.close();
+        }
+    }
+
+    /** The rocker's BUILDING record (naming its image), then its image's lease (null: a loop device of its own). */
+    private ImageHolders.Lease recordAndLease(RockerRecord building, ImageKey key, int image, RockerRequest request) throws IOException {
+        registry.record(building);
+        return images.lease(key, image, request.pkgPath()); // after the record naming the image
+    }
+
+    /** Waits for a plan that is failing anyway (the caller's own failure is the one reported). */
+    private static void awaitQuietly(java.util.concurrent.CompletableFuture<Void> planned) {
+        try {
+            MountInterpreter.await(planned);
+        } catch (RuntimeException e) {
+            LOG.debug("the plan stopped: {}", e.getMessage());
         }
     }
 

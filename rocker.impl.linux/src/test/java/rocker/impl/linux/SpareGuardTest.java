@@ -109,4 +109,41 @@ public class SpareGuardTest {
         fx.engine.close();
         assertTrue("spares end with the engine", KernelView.eventually(EngineFixture.SETTLE, () -> spares().isEmpty()));
     }
+
+    /**
+     * On a spare the plan starts before the rocker's record is written (BuildGate): when that write fails,
+     * the plan stops at its gate, before any mount, and the build is undone like any failed one: the
+     * caller gets the record's error, the data dir the plan made is gone, no guard is left.
+     */
+    @Test
+    public void aRecordThatCannotBeWrittenStopsThePlanAtItsGate() throws Exception {
+        fx.engine.close();
+        fx.engine = fx.engine(() -> System.getProperty("rocker.guard"), 2);
+        Path img = Images.build(fx.work, "gate", Map.of("marker", "g\n"));
+        RockerResult first = fx.engine.enterRocker(fx.request(img, "g1").build(), RockerApp.of("/bin/true"));
+        assertEquals(first.toString(), RockerError.SUCCESS, first.error());
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(first.guardName()).error());
+        assertTrue("spares wait", KernelView.eventually(EngineFixture.SETTLE, () -> spares().size() == 2));
+        List<Integer> waiting = spares();
+        Path records = fx.stateDir.resolve("rockers");
+        int droppedBefore = DevDir.DROPPED_AHEAD.get();
+        assertEquals(0, new ProcessBuilder("chattr", "+i", records.toString()).start().waitFor());
+        RockerResult r;
+        try {
+            r = fx.engine.enterRocker(fx.request(img, "g2").build(), RockerApp.of("/bin/true"));
+        } finally {
+            assertEquals(0, new ProcessBuilder("chattr", "-i", records.toString()).start().waitFor());
+        }
+        assertEquals(r.toString(), RockerError.SYS, r.error());
+        assertTrue(r.message(), r.message().startsWith("cannot record the rocker in " + records));
+        assertEquals("", r.guardName());
+        assertTrue("the data dir the plan made is gone", !Files.exists(fx.work.resolve("data-g2")));
+        assertEquals("nothing was mounted or unmounted in the spare", droppedBefore, DevDir.DROPPED_AHEAD.get());
+        assertTrue("the spare it took is gone", KernelView.eventually(EngineFixture.SETTLE,
+                () -> waiting.stream().filter(KernelView::alive).count() == 1));
+        assertTrue(fx.engine.list().isEmpty());
+        RockerResult again = fx.engine.enterRocker(fx.request(img, "g3").build(), RockerApp.of("/bin/true"));
+        assertEquals(again.toString(), RockerError.SUCCESS, again.error());
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(again.guardName()).error());
+    }
 }
