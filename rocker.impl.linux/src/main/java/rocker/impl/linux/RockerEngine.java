@@ -519,15 +519,19 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
                 try {
                     sharedImage = recordAndLease(building, imageKey, image, request);
                     gate.open(sharedImage);
+                    cgroup = name;
+                    bound(name, guard, request); // the spare's cgroups, while the plan goes on
                 } catch (RuntimeException | IOException | Error e) {
                     gate.fail(e);
-                    awaitQuietly(planned); // the plan stops at its gate; its steps are undone below
+                    awaitQuietly(planned); // the plan stops at its gate (or fails later); its steps are undone below
                     throw e;
                 }
             }
             MountInterpreter.await(planned);
-            cgroup = name;
-            bound(name, guard, request);
+            if (!parallel) {
+                cgroup = name;
+                bound(name, guard, request);
+            }
             if (app == null) {
                 join(guard, name, request);
                 prepared.put(name, new Prepared(guard, building));
