@@ -72,9 +72,10 @@
  *                      app: the caller joins the namespaces and starts its own process (not our child);
  *                      "J" back when done, or "F" step errno. The guard then keeps guarding when the
  *                      engine's end closes, and takes no "X".
- *   guard  -> engine   "T" tpl_ns_pid            right after "H" "t", when the app's process was forked ahead (below),
- *                      with its credentials as for "A": the engine may record the app's host pid while the
- *                      guard starts it; "A" then names the same process, or "F" says it did not start
+ *   guard  -> engine   "T" app_ns_pid            after "X", once the app's process forked ahead (below) took the
+ *                      request (the guard has the rocker's name by then), with its credentials as for "A": the
+ *                      engine may record the app's host pid while it execs; "A" then names the same process,
+ *                      or "F" says its exec failed
  *   guard  -> engine   "A" app_ns_pid forked_ahead | "F" step errno
  *                      (forked_ahead 1: the app's process was forked with "H t", below)
  *                      ("A" carries the app's credentials, SCM_CREDENTIALS with the app's pid: the engine
@@ -209,7 +210,7 @@ static int say_app(pid_t app, int forked_ahead) {
     return send_with(CTL, buf, (size_t)n + 1, SCM_CREDENTIALS, &cred, sizeof cred);
 }
 
-/* the app's process forked ahead of need ("T", its credentials as for "A"), so the engine knows its pid before "A" */
+/* the app's process forked ahead of need took the request ("T", its credentials as for "A"): its pid before "A" */
 static int say_template(pid_t tpl) {
     char buf[32];
     int n = snprintf(buf, sizeof buf, "T%c%ld", 0, (long)tpl);
@@ -1041,6 +1042,11 @@ static pid_t start_app(struct request *r, const char *raw, size_t raw_len) {
         report[0] = tpl_report;
         tpl_report = -1;
         tpl_forget();
+        /*
+         * the process has the request and is the app now, and this guard has the rocker's name: the engine
+         * may record it as running while it execs ("T"; "A" or "F" follow). Quietly none if it cannot be said.
+         */
+        (void)say_template(app);
         goto wait_exec;
     }
     tpl_discard();
@@ -1444,15 +1450,7 @@ static void guard(const char *name, const char *hostname, int private_net, int r
                 }
                 status_listen = fds[0];
                 for (int i = 1; i < nfds; i++) held[nheld++] = fds[i];
-                if (n == 4 && !holder) {
-                    tpl_fork();
-                    /*
-                     * the engine may record this pid as the app's (RUNNING) before "A"; if it dies before the app
-                     * runs, this guard has no app when its control socket closes and ends (below), and the next
-                     * engine removes the record of a rocker whose guard is gone
-                     */
-                    if (tpl_pid > 0 && say_template(tpl_pid) < 0) tpl_discard(); /* the engine learns the app's pid from "A" alone */
-                }
+                if (n == 4 && !holder) tpl_fork();
                 continue;
             }
             if (n >= 2 && buf[0] == 'J' && buf[1] == 0) {

@@ -18,6 +18,8 @@ final class AppStarter {
     static final java.util.concurrent.atomic.AtomicInteger FORKED_AHEAD = new java.util.concurrent.atomic.AtomicInteger();
     /** Pids of apps forked ahead that a guard told before starting them ("T"), counted for tests. */
     static final java.util.concurrent.atomic.AtomicInteger TOLD_AHEAD = new java.util.concurrent.atomic.AtomicInteger();
+    /** Tests only: runs on the building thread once {@code ahead} was told a pid ("T"). */
+    static volatile Runnable afterToldAhead;
 
     private AppStarter() {
     }
@@ -32,8 +34,8 @@ final class AppStarter {
      * With {@code logsAsApp} (a user's rocker) the guard writes and rotates the bounded logs with the app's
      * file credentials and without CAP_SYS_RESOURCE, so the user's disk quota and the file system's
      * reserve for root hold against them. {@code ahead} is told the host pid of the app's process when the
-     * guard forked it ahead of need ("T"), while the guard still starts it: the app runs in that process
-     * if this returns it.
+     * guard forked it ahead of need and handed it the request ("T"), while it execs: the app runs in that
+     * process if this returns it.
      */
     static int start(GuardProcess guard, String name, RockerRequest request, RockerApp app, int[] stdio, int[] drains,
             boolean logsAsApp, java.util.function.IntConsumer ahead) {
@@ -48,6 +50,8 @@ final class AppStarter {
                 if (m.senderPid > 0 && m.senderPid != guard.guardPid) {
                     TOLD_AHEAD.incrementAndGet();
                     ahead.accept(m.senderPid);
+                    Runnable hook = afterToldAhead;
+                    if (hook != null) hook.run();
                 }
             } else if (m.kind.equals(GuardMessage.APP)) {
                 int appPid = m.senderPid; // the app's credentials, translated by the kernel into our pid namespace

@@ -156,8 +156,14 @@ final class ExitWatcher implements AutoCloseable {
             epoll.add(wake[0]);
             while (!closed) {
                 for (Watched w; (w = added.poll()) != null;) {
-                    epoll.add(w.control);
-                    byFd.put(w.control, w);
+                    try {
+                        epoll.add(w.control);
+                        byFd.put(w.control, w);
+                    } catch (SysException e) {
+                        // this rocker is not watched (as one whose guard let this engine go); the others still are
+                        LOG.error("rocker {}: its guard cannot be watched: {}", w.name, e.getMessage());
+                        forget(w);
+                    }
                 }
                 int n = epoll.await(ready, -1);
                 for (int k = 0; k < n; k++) {
@@ -173,7 +179,18 @@ final class ExitWatcher implements AutoCloseable {
             LOG.error("exit watcher cannot wait: {}", e.getMessage());
         } finally {
             byFd.values().forEach(this::forget);
+            if (closed) closeDescriptors(); // after close() gave up waiting for this thread
         }
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean descriptorsClosed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** The wake pipe and the epoll instance, once no thread uses them any more (once). */
+    private void closeDescriptors() {
+        if (!descriptorsClosed.compareAndSet(false, true)) return;
+        Posix.close(wake[0]);
+        Posix.close(wake[1]);
+        epoll.close();
     }
 
     /** Reads what the guard says; false when the guard is gone. */
@@ -241,11 +258,15 @@ final class ExitWatcher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Posix.close(wake[0]);
-        Posix.close(wake[1]);
         for (Watched w; (w = added.poll()) != null;) {
             forget(w);
         }
-        epoll.close();
+        if (thread.isAlive()) {
+            // still telling an end (a cgroup removal retries for seconds): its descriptors are never closed under
+            // it (their numbers could name something else by the time it waits again); it closes them when it ends
+            LOG.warn("the exit watcher did not end within 5 s; it ends on its own");
+            return;
+        }
+        closeDescriptors();
     }
 }

@@ -381,8 +381,10 @@ final class ImageHolders implements AutoCloseable {
      * lock (with hundreds of rockers a listing takes a millisecond, which a start's {@link #lease} must not
      * wait for); users are then counted under it, and a holder leased since the listing began counts as
      * used: {@link #lease} picks a holder under this lock after its caller's record is written, so a record
-     * the listing may have missed belongs to such a lease. A holder is never taken from under a rocker of
-     * this engine.
+     * written after the listing began belongs to such a lease. A record renamed over while the directory is
+     * listed (a rocker's BUILDING record becoming RUNNING) may be missed too (tmpfs lists the new entry at
+     * its new place), with or without the lock: a holder whose grace is over may then go while a rocker
+     * uses it, which keeps its own mount; the next rocker of its image gets a new holder.
      */
     private void check(boolean now) {
         List<RockerRecord> due = new ArrayList<>();

@@ -239,12 +239,14 @@ public class CrashConsistencyTest {
     }
 
     /**
-     * A spare told the pid of the app's process it forked ahead ("T"); its engine recorded the rocker as
-     * running with that pid (as it does while the guard starts the app) and died before the app ran: the
-     * guard, with no app, ends with its control socket, and the next engine removes the record.
+     * A spare's guard tells the pid of the app's process it forked ahead once that process took the request
+     * ("T"); the engine records the rocker as running with that pid while the app execs, and here dies before
+     * the guard's "A". Either "A" went out before the engine's end closed, and the next engine adopts a
+     * running rocker whose app is that very process; or it could not, the guard killed the app and ended, and
+     * the next engine removes the record. Never a record of a running rocker without its app.
      */
     @Test
-    public void aRunningRecordWrittenBeforeTheAppRanGoesWhenItsEngineDiedFirst() throws Exception {
+    public void aRunningRecordWrittenWhileTheAppExecsHoldsWhenItsEngineDiesThen() throws Exception {
         String name = new GuardNames().next(n -> false);
         Registry registry = new Registry(fx.stateDir);
         Process gone = new ProcessBuilder("true").start();
@@ -253,27 +255,41 @@ public class CrashConsistencyTest {
         int appPid;
         Files.createDirectories(registry.dir());
         int status = registry.listenStatus(name);
+        int devNull = rocker.impl.linux.sys.Posix.open("/dev/null", rocker.impl.linux.sys.Posix.O_RDWR, 0);
+        RockerRequest request = RockerRequest.builder().uid(1000).gid(1000).execDir(fx.work.toString()).build();
         try {
             rocker.impl.linux.sys.Posix.send(g.control, GuardMessage.hold(true), new int[] {status});
+            rocker.impl.linux.sys.Posix.send(g.control, GuardMessage.exec(name, request, RockerApp.builder().command("/bin/sleep", "600")
+                    .stdout(rocker.api.Stdio.discard()).stderr(rocker.api.Stdio.discard()).build(),
+                    SeccompProfile.fields(null), false), new int[] {devNull, devNull, devNull});
             GuardMessage told = GuardProcess.next(g.control, "the guard");
-            assertEquals(GuardMessage.TEMPLATE, told.kind);
+            assertEquals(told.isFailure() ? told.failure("the app", null).getMessage() : told.kind, GuardMessage.TEMPLATE, told.kind);
             appPid = told.senderPid;
-            assertTrue("the process forked ahead, by its host pid", KernelView.alive(appPid) && appPid != g.guardPid);
+            assertTrue("the app's process, by its host pid", KernelView.alive(appPid) && appPid != g.guardPid);
             registry.record(new RockerRecord(RockerRecord.State.RUNNING, (int) gone.pid(), 1, 0, name, g.guardPid, g.guardStart,
-                    g.keeperPid, appPid, Instant.now(), RockerRequest.builder().build()));
+                    g.keeperPid, appPid, Instant.now(), request));
         } finally {
+            rocker.impl.linux.sys.Posix.close(devNull);
             rocker.impl.linux.sys.Posix.close(status);
         }
-        rocker.impl.linux.sys.Posix.close(g.control); // the engine dies before "X"
-        assertTrue("the guard without an app ends", KernelView.eventually(EngineFixture.SETTLE, () -> !KernelView.alive(g.guardPid)));
-        assertTrue("and the process it forked ahead", KernelView.eventually(EngineFixture.SETTLE, () -> !KernelView.alive(appPid)));
-        Keepers.reap(g.keeperPid);
+        rocker.impl.linux.sys.Posix.close(g.control); // the engine dies before it reads "A"
+        Thread.sleep(500); // the guard's "A" went out, or it failed and the guard ended
         RockerEngine b = fx.engine(() -> guard, 0);
         try {
-            assertFalse("its record is gone", registry.contains(name));
-            assertEquals(List.of(), b.list());
+            if (registry.contains(name)) {
+                assertTrue("adopted with its guard", KernelView.alive(g.guardPid));
+                assertEquals(List.of(name), b.list().stream().map(i -> i.guardName()).collect(java.util.stream.Collectors.toList()));
+                assertEquals(appPid, b.list().get(0).appPid());
+                assertEquals("/bin/sleep\0" + "600\0", Files.readString(Path.of("/proc/" + appPid + "/cmdline")));
+                assertEquals(RockerError.SUCCESS, b.destroy(name).error());
+            } else {
+                assertFalse("the guard ended", KernelView.alive(g.guardPid));
+                assertFalse("with the app", KernelView.alive(appPid));
+                assertEquals(List.of(), b.list());
+            }
         } finally {
             b.close();
+            Keepers.reap(g.keeperPid);
         }
     }
 

@@ -16,6 +16,7 @@ public final class Epoll implements AutoCloseable {
     public static final int MAX_EVENTS = 64;
 
     private final int fd;
+    private volatile boolean closed;
 
     public Epoll() {
         fd = Native.events().epoll_create1(Posix.O_CLOEXEC);
@@ -34,8 +35,9 @@ public final class Epoll implements AutoCloseable {
         }
     }
 
-    /** Stops reporting {@code target} (before it is closed: a duplicate would keep it registered); quiet. */
+    /** Stops reporting {@code target} (before it is closed: a duplicate would keep it registered); quiet, also once closed. */
     public void remove(int target) {
+        if (closed) return;
         Native.events().epoll_ctl(fd, EPOLL_CTL_DEL, target, Scratch.get(Scratch.STRUCT, Arch.CURRENT.epollEventSize));
     }
 
@@ -54,8 +56,11 @@ public final class Epoll implements AutoCloseable {
         return n;
     }
 
+    /** Closes the instance once (a second call does nothing: its number may name another file by then). */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
         Posix.close(fd);
     }
 }
