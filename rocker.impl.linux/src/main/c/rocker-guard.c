@@ -72,10 +72,6 @@
  *                      app: the caller joins the namespaces and starts its own process (not our child);
  *                      "J" back when done, or "F" step errno. The guard then keeps guarding when the
  *                      engine's end closes, and takes no "X".
- *   guard  -> engine   "T" app_ns_pid            after "X", once the app's process forked ahead (below) took the
- *                      request (the guard has the rocker's name by then), with its credentials as for "A": the
- *                      engine may record the app's host pid while it execs; "A" then names the same process,
- *                      or "F" says its exec failed
  *   guard  -> engine   "A" app_ns_pid forked_ahead | "F" step errno
  *                      (forked_ahead 1: the app's process was forked with "H t", below)
  *                      ("A" carries the app's credentials, SCM_CREDENTIALS with the app's pid: the engine
@@ -207,14 +203,6 @@ static int say_app(pid_t app, int forked_ahead) {
     int n = snprintf(buf, sizeof buf, "A%c%ld%c%d", 0, (long)app, 0, forked_ahead);
     struct ucred cred = {app, getuid(), getgid()};
     if (FAULT(S_REPORT)) return -1;
-    return send_with(CTL, buf, (size_t)n + 1, SCM_CREDENTIALS, &cred, sizeof cred);
-}
-
-/* the app's process forked ahead of need took the request ("T", its credentials as for "A"): its pid before "A" */
-static int say_template(pid_t tpl) {
-    char buf[32];
-    int n = snprintf(buf, sizeof buf, "T%c%ld", 0, (long)tpl);
-    struct ucred cred = {tpl, getuid(), getgid()};
     return send_with(CTL, buf, (size_t)n + 1, SCM_CREDENTIALS, &cred, sizeof cred);
 }
 
@@ -1042,11 +1030,6 @@ static pid_t start_app(struct request *r, const char *raw, size_t raw_len) {
         report[0] = tpl_report;
         tpl_report = -1;
         tpl_forget();
-        /*
-         * the process has the request and is the app now, and this guard has the rocker's name: the engine
-         * may record it as running while it execs ("T"; "A" or "F" follow). Quietly none if it cannot be said.
-         */
-        (void)say_template(app);
         goto wait_exec;
     }
     tpl_discard();
@@ -1293,14 +1276,18 @@ static void become_template(int sock, int report) {
     if (a < 0 || b < 0 || dup2(a, CTL) < 0 || dup2(b, CTL + 1) < 0 || fcntl(CTL + 1, F_SETFD, FD_CLOEXEC) < 0) _exit(1);
     close_from(CTL + 2);
     reset_signals();
-    if (FAULT(S_SETSID) || setsid() < 0) _exit(1);
+    /*
+     * a failure from here on is reported on the report pipe as an app's would be: the guard may have handed
+     * the request over already (it reads the pipe then, and says "F"), else it forgets the pipe with us
+     */
+    if (FAULT(S_SETSID) || setsid() < 0) fail_app(CTL + 1, S_SETSID);
     struct request d;
     memset(&d, 0, sizeof d);
     d.sc_mode = SC_DEFAULT;
     long bad = -1;
-    if (sc_prepare(&d, &bad) != 0 || FAULT(S_SECCOMP) || sc_install() < 0) _exit(1);
+    if (sc_prepare(&d, &bad) != 0 || FAULT(S_SECCOMP) || sc_install() < 0) fail_app(CTL + 1, S_SECCOMP);
     char *buf = malloc(MAX_MSG);
-    if (!buf) _exit(1);
+    if (!buf) fail_app(CTL + 1, S_REQUEST);
     int fds[MAX_FDS], nfds;
     ssize_t n;
     while ((n = receive(buf, fds, &nfds)) < 0 && errno == EINTR) {

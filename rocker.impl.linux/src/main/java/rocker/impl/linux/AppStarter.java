@@ -16,29 +16,23 @@ import rocker.impl.linux.sys.Posix;
 final class AppStarter {
     /** Apps whose process the guard forked ahead of need ("H t"), counted for tests. */
     static final java.util.concurrent.atomic.AtomicInteger FORKED_AHEAD = new java.util.concurrent.atomic.AtomicInteger();
-    /** Pids of apps forked ahead that a guard told before starting them ("T"), counted for tests. */
-    static final java.util.concurrent.atomic.AtomicInteger TOLD_AHEAD = new java.util.concurrent.atomic.AtomicInteger();
-    /** Tests only: runs on the building thread once {@code ahead} was told a pid ("T"). */
-    static volatile Runnable afterToldAhead;
 
     private AppStarter() {
     }
 
     /** Starts the app with {@code stdio} in the rocker {@code name}; returns the app's pid as seen from the host. */
     static int start(GuardProcess guard, String name, RockerRequest request, RockerApp app, int[] stdio) {
-        return start(guard, name, request, app, stdio, new int[0], false, pid -> { });
+        return start(guard, name, request, app, stdio, new int[0], false);
     }
 
     /**
      * {@code drains}: the read ends of the streamed pipes, which the guard drains once the engine is gone.
      * With {@code logsAsApp} (a user's rocker) the guard writes and rotates the bounded logs with the app's
      * file credentials and without CAP_SYS_RESOURCE, so the user's disk quota and the file system's
-     * reserve for root hold against them. {@code ahead} is told the host pid of the app's process when the
-     * guard forked it ahead of need and handed it the request ("T"), while it execs: the app runs in that
-     * process if this returns it.
+     * reserve for root hold against them.
      */
     static int start(GuardProcess guard, String name, RockerRequest request, RockerApp app, int[] stdio, int[] drains,
-            boolean logsAsApp, java.util.function.IntConsumer ahead) {
+            boolean logsAsApp) {
         // a profile file is read (and refused) before anything is sent
         SeccompProfile profile = isProfile(request.seccomp()) ? SeccompProfile.read(request.seccomp()) : null;
         List<String> seccomp = profile != null ? profile.fields() : SeccompProfile.fields(request.seccomp());
@@ -46,14 +40,7 @@ final class AppStarter {
         Posix.send(guard.control, GuardMessage.exec(name, request, app, seccomp, logsAsApp), stdio);
         for (;;) {
             GuardMessage m = GuardProcess.next(guard.control, "the guard");
-            if (m.kind.equals(GuardMessage.TEMPLATE)) {
-                if (m.senderPid > 0 && m.senderPid != guard.guardPid) {
-                    TOLD_AHEAD.incrementAndGet();
-                    ahead.accept(m.senderPid);
-                    Runnable hook = afterToldAhead;
-                    if (hook != null) hook.run();
-                }
-            } else if (m.kind.equals(GuardMessage.APP)) {
+            if (m.kind.equals(GuardMessage.APP)) {
                 int appPid = m.senderPid; // the app's credentials, translated by the kernel into our pid namespace
                 if (m.says(2, "1")) FORKED_AHEAD.incrementAndGet();
                 if (appPid <= 0 || appPid == guard.guardPid) {

@@ -160,9 +160,16 @@ final class ExitWatcher implements AutoCloseable {
                         epoll.add(w.control);
                         byFd.put(w.control, w);
                     } catch (SysException e) {
-                        // this rocker is not watched (as one whose guard let this engine go); the others still are
+                        // this rocker is not watched (as one whose guard let this engine go; its keeper is reaped
+                        // when its record is pruned or it is destroyed); the others still are
                         LOG.error("rocker {}: its guard cannot be watched: {}", w.name, e.getMessage());
-                        forget(w);
+                        if (e.errno() == rocker.impl.linux.sys.Errno.EBADF) {
+                            // not ours to close: the number may name another file by now
+                            byName.remove(w.name);
+                            w.appExit.completeExceptionally(new IllegalStateException("the engine cannot watch rocker " + w.name));
+                        } else {
+                            forget(w);
+                        }
                     }
                 }
                 int n = epoll.await(ready, -1);

@@ -31,8 +31,6 @@ final class GuardMessage {
     static final String HOLD = "H";
     /** guard -> engine: the app runs (its pid in the rocker; the message carries the app's credentials: its host pid). */
     static final String APP = "A";
-    /** guard -> engine: the app's process forked ahead of need (its credentials: its host pid), before {@link #APP}. */
-    static final String TEMPLATE = "T";
     /** guard -> engine: the app ended (its wait status). */
     static final String WAITED = "W";
     /** guard -> a watching engine: too many engines watch; this one is let go. */

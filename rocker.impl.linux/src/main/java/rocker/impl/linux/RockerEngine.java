@@ -523,7 +523,9 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
                     bound(name, guard, request); // the spare's cgroups, while the plan goes on
                 } catch (RuntimeException | IOException | Error e) {
                     gate.fail(e);
-                    awaitQuietly(planned); // the plan stops at its gate (or fails later); its steps are undone below
+                    // the plan stops at its gate, or (a failure after the gate opened: the limits) ends first; then
+                    // its steps are undone below
+                    awaitQuietly(planned);
                     throw e;
                 }
             }
@@ -541,27 +543,12 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
                 return RockerResult.success(0, guard.guardPid, name, "rocker " + name + " is ready to be entered");
             }
             stdio = AppStdio.open(app, request, caller, data);
-            // the record of the running rocker is written while the guard starts the app, when the guard forked
-            // its process ahead of need and told us its pid ("T"); else (or for another process) once it runs
-            RockerRecord[] early = {null};
-            IOException[] unrecorded = {null};
-            GuardProcess g = guard;
-            int appPid = AppStarter.start(guard, name, request, app, stdio.fds(), stdio.readEnds(), !caller.isEngine(), pid -> {
-                RockerRecord r = building.with(RockerRecord.State.RUNNING, g, pid, request);
-                try {
-                    registry.record(r);
-                    early[0] = r;
-                } catch (IOException e) {
-                    unrecorded[0] = e; // thrown once the guard answered (the app is torn down with the rocker)
-                }
-            });
-            if (unrecorded[0] != null) throw unrecorded[0];
+            int appPid = AppStarter.start(guard, name, request, app, stdio.fds(), stdio.readEnds(), !caller.isEngine());
             stdio.close();
             pumps.addAll(stdio.startPumps(name, stopPumps[0]));
             pumps.removeIf(t -> !t.isAlive());
-            RockerRecord running = early[0] != null && early[0].appPid == appPid ? early[0]
-                    : building.with(RockerRecord.State.RUNNING, guard, appPid, request);
-            if (running != early[0]) registry.record(running);
+            RockerRecord running = building.with(RockerRecord.State.RUNNING, guard, appPid, request);
+            registry.record(running);
             created(running); // before the watcher can see the app's end: CREATED comes first
             watcher.watch(name, guard.control, guard.keeperPid);
             data.commit();
@@ -633,8 +620,9 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
 
     /**
      * The rocker's limits hold before the app's first instruction: its cgroups are made and limited, the
-     * keeper and the guard moved in (the guard forks the app only on the app request, sent after this),
-     * and both are out of the OOM killer's reach so that it picks the app.
+     * keeper and the guard moved in (a new guard forks the app only on the app request, sent after this; a
+     * spare is in its cgroups already, and its process forked ahead counts against the limits written here
+     * while the plan runs), and both are out of the OOM killer's reach so that it picks the app.
      */
     private void bound(String name, GuardProcess guard, RockerRequest request) {
         if (guard.inCgroup) {

@@ -238,61 +238,6 @@ public class CrashConsistencyTest {
         return Reconciler.stateKey(fx.stateDir);
     }
 
-    /**
-     * A spare's guard tells the pid of the app's process it forked ahead once that process took the request
-     * ("T"); the engine records the rocker as running with that pid while the app execs, and here dies before
-     * the guard's "A". Either "A" went out before the engine's end closed, and the next engine adopts a
-     * running rocker whose app is that very process; or it could not, the guard killed the app and ended, and
-     * the next engine removes the record. Never a record of a running rocker without its app.
-     */
-    @Test
-    public void aRunningRecordWrittenWhileTheAppExecsHoldsWhenItsEngineDiesThen() throws Exception {
-        String name = new GuardNames().next(n -> false);
-        Registry registry = new Registry(fx.stateDir);
-        Process gone = new ProcessBuilder("true").start();
-        gone.waitFor();
-        GuardProcess g = spawn(name, key());
-        int appPid;
-        Files.createDirectories(registry.dir());
-        int status = registry.listenStatus(name);
-        int devNull = rocker.impl.linux.sys.Posix.open("/dev/null", rocker.impl.linux.sys.Posix.O_RDWR, 0);
-        RockerRequest request = RockerRequest.builder().uid(1000).gid(1000).execDir(fx.work.toString()).build();
-        try {
-            rocker.impl.linux.sys.Posix.send(g.control, GuardMessage.hold(true), new int[] {status});
-            rocker.impl.linux.sys.Posix.send(g.control, GuardMessage.exec(name, request, RockerApp.builder().command("/bin/sleep", "600")
-                    .stdout(rocker.api.Stdio.discard()).stderr(rocker.api.Stdio.discard()).build(),
-                    SeccompProfile.fields(null), false), new int[] {devNull, devNull, devNull});
-            GuardMessage told = GuardProcess.next(g.control, "the guard");
-            assertEquals(told.isFailure() ? told.failure("the app", null).getMessage() : told.kind, GuardMessage.TEMPLATE, told.kind);
-            appPid = told.senderPid;
-            assertTrue("the app's process, by its host pid", KernelView.alive(appPid) && appPid != g.guardPid);
-            registry.record(new RockerRecord(RockerRecord.State.RUNNING, (int) gone.pid(), 1, 0, name, g.guardPid, g.guardStart,
-                    g.keeperPid, appPid, Instant.now(), request));
-        } finally {
-            rocker.impl.linux.sys.Posix.close(devNull);
-            rocker.impl.linux.sys.Posix.close(status);
-        }
-        rocker.impl.linux.sys.Posix.close(g.control); // the engine dies before it reads "A"
-        Thread.sleep(500); // the guard's "A" went out, or it failed and the guard ended
-        RockerEngine b = fx.engine(() -> guard, 0);
-        try {
-            if (registry.contains(name)) {
-                assertTrue("adopted with its guard", KernelView.alive(g.guardPid));
-                assertEquals(List.of(name), b.list().stream().map(i -> i.guardName()).collect(java.util.stream.Collectors.toList()));
-                assertEquals(appPid, b.list().get(0).appPid());
-                assertEquals("/bin/sleep\0" + "600\0", Files.readString(Path.of("/proc/" + appPid + "/cmdline")));
-                assertEquals(RockerError.SUCCESS, b.destroy(name).error());
-            } else {
-                assertFalse("the guard ended", KernelView.alive(g.guardPid));
-                assertFalse("with the app", KernelView.alive(appPid));
-                assertEquals(List.of(), b.list());
-            }
-        } finally {
-            b.close();
-            Keepers.reap(g.keeperPid);
-        }
-    }
-
     @Test
     public void aNewEngineTearsDownWhatADeadEngineLeftHalfBuiltAndDestroysUnrecordedGuards() throws Exception {
         GuardNames names = new GuardNames();

@@ -36,7 +36,7 @@ public final class Epoll implements AutoCloseable {
     }
 
     /** Stops reporting {@code target} (before it is closed: a duplicate would keep it registered); quiet, also once closed. */
-    public void remove(int target) {
+    public synchronized void remove(int target) {
         if (closed) return;
         Native.events().epoll_ctl(fd, EPOLL_CTL_DEL, target, Scratch.get(Scratch.STRUCT, Arch.CURRENT.epollEventSize));
     }
