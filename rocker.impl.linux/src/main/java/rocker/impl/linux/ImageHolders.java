@@ -249,7 +249,7 @@ final class ImageHolders implements AutoCloseable {
             LOG.info("image {} held by {} (guard pid {}): one mount for its rockers", pkgPath, name, g.guardPid);
             return held;
         } catch (RuntimeException e) {
-            Posix.kill(g.guardPid, "image holder " + name);
+            ProcStat.killIfStill(g.guardPid, g.guardStart, "image holder " + name);
             Keepers.reap(g.keeperPid);
             Posix.close(g.control);
             registry.remove(name);
@@ -311,18 +311,7 @@ final class ImageHolders implements AutoCloseable {
      * that pid is still the one with its start time, reaped, its record removed.
      */
     private void discard(GuardProcess g) {
-        int pidfd = -1;
-        try {
-            pidfd = Posix.pidfdOpen(g.guardPid);
-            // the descriptor pins the process it names: if it has the holder's start time, it is the holder
-            if (ProcStat.live(g.guardPid).map(s -> s.startTime == g.guardStart).orElse(false)) {
-                Posix.pidfdSendSignal(pidfd, Posix.SIGKILL, "spare image holder " + g.recordName);
-            }
-        } catch (SysException e) {
-            // gone already
-        } finally {
-            Posix.close(pidfd);
-        }
+        ProcStat.killIfStill(g.guardPid, g.guardStart, "spare image holder " + g.recordName);
         Keepers.reap(g.keeperPid);
         Posix.close(g.control);
         registry.remove(g.recordName);

@@ -50,6 +50,29 @@ final class ProcStat {
         return new ProcStat(pid, name, rest[0].charAt(0), Integer.parseInt(rest[1]), Long.parseLong(rest[19]));
     }
 
+    /**
+     * SIGKILL to process {@code pid} only while it is the one that started at {@code startTime}: checked on a
+     * pidfd that pins it, so a pid reused meanwhile is never signalled ({@code startTime} 0: not known, so
+     * not checked, as {@link #is} does). False when it is gone or another.
+     */
+    static boolean killIfStill(int pid, long startTime, String what) {
+        int pidfd;
+        try {
+            pidfd = rocker.impl.linux.sys.Posix.pidfdOpen(pid);
+        } catch (rocker.impl.linux.sys.SysException e) {
+            return false;
+        }
+        try {
+            if (!live(pid).map(s -> startTime <= 0 || s.startTime == startTime).orElse(false)) return false;
+            rocker.impl.linux.sys.Posix.pidfdSendSignal(pidfd, rocker.impl.linux.sys.Posix.SIGKILL, what);
+            return true;
+        } catch (rocker.impl.linux.sys.SysException e) {
+            return false;
+        } finally {
+            rocker.impl.linux.sys.Posix.close(pidfd);
+        }
+    }
+
     /** Whether this is still the process that had {@code name} and {@code startTime}. */
     boolean is(String expectedName, long expectedStartTime) {
         return name.equals(expectedName) && (expectedStartTime <= 0 || startTime == expectedStartTime);

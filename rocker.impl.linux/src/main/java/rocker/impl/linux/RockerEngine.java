@@ -702,7 +702,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
 
     /** Tears a half-built rocker down: kill its guard, wait until its keeper (and so its mounts) are gone. */
     private void abandon(GuardProcess guard) {
-        if (!Posix.kill(guard.guardPid, "guard " + guard.name)) {
+        if (!ProcStat.killIfStill(guard.guardPid, guard.guardStart, "guard " + guard.name)) {
             LOG.debug("guard {} already gone", guard.name);
         }
         Keepers.reap(guard.keeperPid);
