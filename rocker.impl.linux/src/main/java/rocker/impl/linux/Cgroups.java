@@ -302,9 +302,41 @@ final class Cgroups {
      * true when none is left.
      */
     boolean remove(String name) {
+        removeBusy(false);
+        boolean gone = removeDirs(dirsOf(name));
+        if (!gone) busy.add(name);
+        return gone;
+    }
+
+    /** Rockers whose cgroups still had a process when they were removed: tried again later, never left behind. */
+    private final java.util.Set<String> busy = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private List<Path> dirsOf(String name) {
         List<Path> dirs = new ArrayList<>();
         for (Path h : layout.hierarchies()) dirs.add(dir(h, name));
-        return removeDirs(dirs);
+        return dirs;
+    }
+
+    /**
+     * Tries again to remove the cgroups that were busy (before each removal, once each; with {@code wait},
+     * on the engine's close, waiting briefly as {@link #remove} does). Only an empty cgroup can be removed,
+     * so nothing that still has a process is touched.
+     */
+    void removeBusy(boolean wait) {
+        for (String name : busy) {
+            boolean gone = true;
+            for (Path d : dirsOf(name)) gone &= wait ? rmdir(d) : rmdirOnce(d);
+            if (gone && busy.remove(name)) LOG.info("removed the cgroups of {}, busy before", name);
+        }
+    }
+
+    private static boolean rmdirOnce(Path d) {
+        try {
+            Files.deleteIfExists(d);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**

@@ -913,6 +913,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         hostMounts.close();
         RockerRecord.LIVE_ENGINES.remove(engineId);
         watcher.close();
+        cgroups.removeBusy(true); // a rocker's that still had a process ending when it was removed
         cgroups.removeParentIfEmpty();
         synchronized (this) {
             Posix.close(locksDir);

@@ -224,4 +224,34 @@ public class CgroupTest {
         }
         assertTrue(fx.engine.list().isEmpty());
     }
+
+    /**
+     * A rocker's cgroup that still had a process when it was removed (the removal waits 2 s per hierarchy,
+     * then gives up) is not left behind: the next removal tries it again once it is empty (and so does the
+     * engine's close).
+     */
+    @Test
+    public void aCgroupStillBusyWhenRemovedIsRemovedLater() throws Exception {
+        Cgroups c = new Cgroups(layout, fx.cgroupParent);
+        GuardNames names = new GuardNames();
+        String name = names.next(n -> false);
+        c.create(name, RockerRequest.builder().build());
+        Process p = new ProcessBuilder("sleep", "60").start();
+        try {
+            c.enter(name, (int) p.pid());
+            assertFalse("a process is still in it", c.remove(name));
+            p.destroyForcibly();
+            p.waitFor();
+            String other = names.next(n -> n.equals(name));
+            c.create(other, RockerRequest.builder().build());
+            assertTrue(c.remove(other));
+            for (Path h : layout.hierarchies()) {
+                assertFalse("removed with the next removal: " + h, Files.exists(h.resolve(fx.cgroupParent).resolve(name)));
+            }
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+            c.remove(name);
+        }
+    }
 }
