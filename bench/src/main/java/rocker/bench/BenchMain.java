@@ -503,6 +503,14 @@ public final class BenchMain {
         NativeBench.Series floorShared = new NativeBench.Series();
         NativeBench.Series bwrap = new NativeBench.Series();
         long engineWall = 0;
+        // warm-up, as for the sequential starts: the concurrent paths' JIT (the spare pool growing to the burst,
+        // its refill), page cache; not counted
+        if (cfg.mode != Mode.SMOKE) {
+            eb.concurrent(ws.dataRoot("engine-c8-warmup"), cfg.warmup(), 8);
+            nb.floor("floor-c8-warmup", cfg.warmup(), 8);
+            nb.floor("floor-shared-c8-warmup", cfg.warmup(), 8, "clone");
+            if (sb != null) attempt(broken, "socket (8 concurrent)", () -> sb.concurrent(ws.dataRoot("socket-c8-warmup"), cfg.warmup(), 8));
+        }
         for (int k = 0; k < blocks; k++) {
             ClientBench.Series es = eb.concurrent(ws.dataRoot("engine-c8-" + k), per, 8);
             engine.addAll(es.samples());
