@@ -329,12 +329,20 @@ final class ImageHolders implements AutoCloseable {
     synchronized void changed() {
         if (closed || checkQueued) return; // the check that waits to run sees this change too
         checkQueued = true;
-        schedule(0);
+        // a holder is kept for its grace anyway: one check a little later sees a burst of ends (a busy engine's
+        // every destroy listed the whole registry); with no grace, at once
+        schedule(Math.min(CHECK_DELAY_MILLIS, grace.toMillis() / 10), true);
     }
 
+    /** The longest a check waits after a change (a tenth of the grace when that is shorter). */
+    static final long CHECK_DELAY_MILLIS = 500;
+
     private synchronized void schedule(long delayMillis) {
+        schedule(delayMillis, false);
+    }
+
+    private synchronized void schedule(long delayMillis, boolean queued) {
         if (closed) return;
-        boolean queued = delayMillis == 0;
         executor().schedule(() -> {
             if (queued) {
                 synchronized (this) {
