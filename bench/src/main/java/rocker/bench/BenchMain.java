@@ -353,6 +353,7 @@ public final class BenchMain {
         nb.floor("floor-warmup", cfg.warmup(), 1);
         nb.floor("floor-shared-warmup", cfg.warmup(), 1, "clone");
         nb.floor("floor-shared-loop-warmup", cfg.warmup(), 1, "loop");
+        nb.floorContained("floor-contained-warmup", cfg.warmup(), 1);
         if (bw) attempt(broken, "bwrap", () -> nb.bwrap("bwrap-warmup", cfg.warmup(), 1));
         if (un) attempt(broken, "unshare", () -> nb.unshare("unshare-warmup", Math.min(3, cfg.warmup())));
         // the server's JVM compiles late on purpose (C1 only, 10x the call counts: ./rocker), so its start path
@@ -373,6 +374,7 @@ public final class BenchMain {
         NativeBench.Series floor = new NativeBench.Series();
         NativeBench.Series floorShared = new NativeBench.Series();
         NativeBench.Series floorSharedLoop = new NativeBench.Series();
+        NativeBench.Series floorContained = new NativeBench.Series();
         NativeBench.Series bwrap = new NativeBench.Series();
         NativeBench.Series unshare = new NativeBench.Series();
         for (int k = 0; k < blocks; k++) {
@@ -384,6 +386,8 @@ public final class BenchMain {
             floorShared.add(nb.floor("floor-shared-seq-" + k, per, 1, "clone"));
             settle();
             floorSharedLoop.add(nb.floor("floor-shared-loop-seq-" + k, per, 1, "loop"));
+            settle();
+            floorContained.add(nb.floorContained("floor-contained-seq-" + k, per, 1));
             int block = k;
             if (bw) {
                 settle();
@@ -420,13 +424,17 @@ public final class BenchMain {
         out.printf("   floor: start %s%n", fs);
         putStats("floor_shared", Stats.of(floorShared.starts));
         putStats("floor_shared_loop", Stats.of(floorSharedLoop.starts));
-        for (String[] x : new String[][] {{"floor_shared_steps_p50_ms", "clone"}, {"floor_shared_loop_steps_p50_ms", "loop"}}) {
-            NativeBench.Series s = x[1].equals("clone") ? floorShared : floorSharedLoop;
+        putStats("floor_contained", Stats.of(floorContained.starts));
+        r.put("floor_contained_teardown_p50_ms", Stats.of(floorContained.teardowns).p50);
+        for (String[] x : new String[][] {{"floor_shared_steps_p50_ms", "clone"}, {"floor_shared_loop_steps_p50_ms", "loop"},
+                {"floor_contained_steps_p50_ms", "contained"}}) {
+            NativeBench.Series s = x[1].equals("clone") ? floorShared : x[1].equals("loop") ? floorSharedLoop : floorContained;
             Map<String, Object> st2 = new LinkedHashMap<>();
             for (Map.Entry<String, List<Long>> y : s.steps.entrySet()) st2.put(y.getKey(), Stats.of(y.getValue()).p50);
             r.put(x[0], st2);
         }
-        out.printf("   floor, shared mount: clone %s; the holder's loop device %s%n", Stats.of(floorShared.starts), Stats.of(floorSharedLoop.starts));
+        out.printf("   floor, shared mount: clone %s; the holder's loop device %s; with Rocker's containment %s%n", Stats.of(floorShared.starts),
+                Stats.of(floorSharedLoop.starts), Stats.of(floorContained.starts));
         if (!bwrap.starts.isEmpty()) {
             putStats("bwrap", Stats.of(bwrap.starts));
             out.printf("   %s: run %s%n", r.get("bwrap_version"), Stats.of(bwrap.starts));
@@ -944,6 +952,9 @@ public final class BenchMain {
         ratio("ratio_socket_vs_engine", "start_socket_p50_ms", "start_p50_ms");
         ratio("ratio_concurrent8_vs_floor_concurrent8", "concurrent8_p50_ms", "floor_concurrent8_p50_ms");
         ratio("ratio_start_vs_floor_shared", "start_p50_ms", "floor_shared_p50_ms");
+        // the same job with Rocker's containment, in C with nothing made ahead: what containment itself costs
+        ratio("ratio_start_vs_floor_contained", "start_p50_ms", "floor_contained_p50_ms");
+        ratio("ratio_floor_contained_vs_floor_shared", "floor_contained_p50_ms", "floor_shared_p50_ms");
         ratio("ratio_start_cold_vs_floor", "start_cold_p50_ms", "floor_p50_ms");
         ratio("ratio_concurrent8_vs_floor_shared_concurrent8", "concurrent8_p50_ms", "floor_shared_concurrent8_p50_ms");
         ratio("ratio_app_busybox_warm_vs_cold", "app_busybox_warm_p50_ms", "app_busybox_cold_p50_ms");

@@ -55,9 +55,47 @@ final class NativeBench {
      * holder, each start a clone of that mount (or a mount of the holder's loop device): warm page cache.
      */
     Series floor(String part, int n, int c, String shared) throws IOException, InterruptedException {
+        return floor(part, n, c, shared, false);
+    }
+
+    /**
+     * The shared-mount floor with Rocker's containment too, all of it on the start's path (floor.c, {@code -k}):
+     * records, lock files, private /tmp and /run, a minimal /dev, the /sys masks, the host read-only, cgroups,
+     * /proc with the OCI masks, the bounding set dropped and Rocker's default system call filter (as
+     * {@code rocker-guard --seccomp-dump} prints it) installed before exec.
+     */
+    Series floorContained(String part, int n, int c) throws IOException, InterruptedException {
+        try {
+            return floor(part, n, c, "clone", true);
+        } finally {
+            sweepFloorCgroups(); // a run's cgroups go at its teardown; these are a failed or killed run's
+        }
+    }
+
+    /** The cgroups a contained floor left (rocker-floor-PID-I, under each v1 controller or the v2 root). */
+    static void sweepFloorCgroups() {
+        List<Path> parents = new ArrayList<>(List.of(Path.of("/sys/fs/cgroup")));
+        for (String c : List.of("pids", "memory", "cpu")) parents.add(Path.of("/sys/fs/cgroup", c));
+        for (Path parent : parents) {
+            try (java.util.stream.Stream<Path> s = Files.list(parent)) {
+                for (Path d : (Iterable<Path>) s.filter(p -> p.getFileName().toString().startsWith("rocker-floor-"))::iterator) {
+                    try {
+                        Files.delete(d);
+                    } catch (IOException e) {
+                        // still busy: reported by the before-stop check
+                    }
+                }
+            } catch (IOException e) {
+                // no such hierarchy
+            }
+        }
+    }
+
+    private Series floor(String part, int n, int c, String shared, boolean contained) throws IOException, InterruptedException {
         Path data = ws.dataRoot(part);
         List<String> cmd = new ArrayList<>(List.of(floor.toString(), "run", "-n", Integer.toString(n), "-c", Integer.toString(c)));
         if (shared != null) cmd.addAll(List.of("-s", shared));
+        if (contained) cmd.addAll(List.of("-k", defaultFilter().toString(), ws.state("floor-contained").toString()));
         cmd.addAll(List.of("-i", ws.image.toString(), "-e", ws.exec.toString(), "-d", data.toString(),
                 "-o", String.join(",", Workspace.OVERLAYS), "-u", Integer.toString(Workspace.UID),
                 "-g", Integer.toString(Workspace.GID), "--", ws.exec + "/marker"));
@@ -131,6 +169,20 @@ final class NativeBench {
     static final String UNSHARE_DOES = "unshare -m -p -f -u -i --propagation private --mount-proc, then sh mounts the "
             + "five overlays and the image (mount -o loop: LOOP_CONFIGURE, auto-clear) and execs setpriv -> app as "
             + "uid/gid 1000; timed from posix_spawn to waitpid (teardown included)";
+
+    private Path filter;
+
+    /** Rocker's default system call filter, in the lines the guard prints (made once). */
+    private synchronized Path defaultFilter() throws IOException, InterruptedException {
+        if (filter == null) {
+            Path f = ws.root.resolve("default-filter.txt");
+            Proc.Result r = Proc.run(List.of(ws.nativeDir.resolve("rocker-guard").toString(), "--seccomp-dump"), ws.log("seccomp-dump.err"),
+                    f, 30, TimeUnit.SECONDS);
+            if (r.exit != 0) throw new BenchException("rocker-guard --seccomp-dump failed: " + r.output());
+            filter = f;
+        }
+        return filter;
+    }
 
     private Series run(String part, List<String> cmd, int n) throws IOException, InterruptedException {
         Path out = ws.log(part + ".out");

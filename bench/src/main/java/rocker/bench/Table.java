@@ -20,6 +20,7 @@ final class Table {
         row(out, r, "floor (C, same kernel work)", "floor");
         row(out, r, "floor, shared image mount (clone)", "floor_shared");
         row(out, r, "floor, shared image mount (holder's loop dev)", "floor_shared_loop");
+        row(out, r, "floor, shared mount + Rocker's containment (C)", "floor_contained");
         row(out, r, "rocker, engine, first rocker of an image", "start_cold");
         row(out, r, "busybox app, first output, cold image", "app_busybox_cold");
         row(out, r, "busybox app, first output, warm image", "app_busybox_warm");
@@ -37,6 +38,7 @@ final class Table {
         out.printf("%-52s %9s%n", "rocker cycle: start + destroy (engine)", v(r, "cycle_p50_ms"));
         out.printf("%-52s %9s%n", "floor cycle: start + teardown", v(r, "floor_cycle_p50_ms"));
         out.printf("%-52s %s%n", "floor steps p50 (ms)", v(r, "floor_steps_p50_ms"));
+        out.printf("%-52s %s%n", "contained floor steps p50 (ms)", v(r, "floor_contained_steps_p50_ms"));
         out.println();
         out.printf("%-52s %9s %9s %9s %6s %9s%n", "client commands: ls, a new JVM each (ms)", "p50", "p99", "max", "n", "max RSS");
         cli(out, r, "./rocker ls (plain class path" + (Boolean.TRUE.equals(r.get("cli_ls_cds")) ? ", CDS)" : ")"), "cli_ls");
@@ -46,7 +48,7 @@ final class Table {
         out.println("ratios (same run)");
         for (String k : List.of("ratio_start_vs_floor", "ratio_cycle_vs_floor_cycle", "ratio_start_vs_bwrap", "ratio_cycle_vs_bwrap",
                 "ratio_start_vs_unshare", "ratio_socket_vs_engine", "ratio_concurrent8_vs_floor_concurrent8",
-                "ratio_start_vs_floor_shared", "ratio_start_cold_vs_floor", "ratio_concurrent8_vs_floor_shared_concurrent8",
+                "ratio_start_vs_floor_shared", "ratio_start_vs_floor_contained", "ratio_floor_contained_vs_floor_shared", "ratio_start_cold_vs_floor", "ratio_concurrent8_vs_floor_shared_concurrent8",
                 "ratio_app_busybox_warm_vs_cold", "loops_in_use_100_live_3_images",
                 "ratio_500_live_vs_0_live", "ratio_pg_tps", "ratio_cli_ls_vs_floor", "ratio_cli_launcher_ls_vs_floor")) {
             out.printf("  %-50s %9s%n", k, v(r, k));
