@@ -79,6 +79,27 @@ public class ForkedAheadTest {
                 + "sid 1\ncwd /opt/rocker-test-ahead\nunshare refused\nRead-only file system\ntmp ok\nstderr: err\n", out);
     }
 
+    /**
+     * The template sets the app up while its guard mounts the rocker's /proc, and resolves the app's cwd only
+     * after that: a cwd in /proc is the rocker's own procfs (the app's pid there is its pid in the rocker),
+     * never the host's.
+     */
+    @Test
+    public void theCwdOfAnAppForkedAheadIsResolvedInTheRockersOwnProc() throws Exception {
+        int before = AppStarter.FORKED_AHEAD.get();
+        RockerRequest request = fx.request(image, "procwd").uid(1000).gid(1000).execDir("/opt/rocker-test-procwd").build();
+        RockerResult r = fx.engine.enterRocker(request, RockerApp.builder()
+                .command("/bin/sh", "-c", "read pid rest < stat; echo \"$pid $$\"; echo $(ls .. | grep -c '^[0-9]')").workDir("/proc/self").build());
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        assertEquals(OptionalInt.of(0), fx.engine.waitForApp(r.guardName(), Duration.ofSeconds(20)));
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+        assertEquals("the spare forked the app ahead", before + 1, AppStarter.FORKED_AHEAD.get());
+        String[] out = Files.readString(Path.of(request.dataDir(), "log/stdout.log")).split("\n");
+        String[] pids = out[0].split(" ");
+        assertEquals("the stat of the cwd is the app's own, by its pid in the rocker: " + out[0], pids[1], pids[0]);
+        assertTrue("the cwd's procfs shows the rocker's few processes, not the host's: " + out[1], Integer.parseInt(out[1]) <= 10);
+    }
+
     /** Unbounded stdio (streamed here, no log files): the template gets the pipes and the request without a log dir. */
     @Test
     public void streamedOutputOfAnAppForkedAhead() throws Exception {
