@@ -889,7 +889,7 @@ public final class BenchMain {
             return;
         }
         try {
-            pg.run(10, 4, 2, 15, 3, 8);
+            pg.run(10, 4, 2, 15, 4, 8); // an even number of rounds: each side goes first as often
         } finally {
             r.putAll(pg.figures);
         }

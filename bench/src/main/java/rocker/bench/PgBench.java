@@ -59,6 +59,9 @@ final class PgBench {
             return Optional.of("PostgreSQL server binaries (/usr/lib/postgresql/*/bin/{initdb,postgres}): "
                     + "apt-get install postgresql");
         }
+        if (!Files.isExecutable(bin.resolve("psql"))) {
+            return Optional.of("psql (" + bin.resolve("psql") + "): apt-get install postgresql-client");
+        }
         if (!Files.isExecutable(bin.resolve("pgbench"))) {
             return Optional.of("pgbench (" + bin.resolve("pgbench") + "): apt-get install postgresql-contrib or postgresql-client");
         }
@@ -113,7 +116,7 @@ final class PgBench {
         Path rockerData = pg.resolve("rocker-data");
         figures.put("pg_version", Proc.firstLine(ws.log("pg-version.log"), bin.resolve("postgres").toString(), "--version"));
         figures.put("pg_settings", "pgbench -s " + scale + " -c " + clients + " -j " + threads + " -T " + seconds
-                + " (TPC-B like) and select-only -S -T " + roSeconds + ", " + rounds + " alternating rounds each; unix socket; "
+                + " (TPC-B like) and select-only -S -T " + roSeconds + ", " + rounds + " alternating rounds each (each run after a CHECKPOINT of both clusters and sync); unix socket; "
                 + "PostgreSQL defaults but synchronous_commit=off (commits do not wait for the shared, noisy disk: CPU and "
                 + "file-system bound, which is where overlayfs could cost); both clusters on the work dir's file system; both postmasters in a session of their own");
 
@@ -154,9 +157,14 @@ final class PgBench {
         List<Double> nat = new ArrayList<>();
         List<Double> roc = new ArrayList<>();
         String[] rw = {"-c", Integer.toString(clients), "-j", Integer.toString(threads), "-T", Integer.toString(seconds)};
+        // each run starts from the same state: both clusters checkpointed and the page cache's dirty pages written,
+        // so that no run pays for the writeback of the one before it (the first of a round's two runs was faster:
+        // with 3 rounds native went first twice in read-write and the rocker twice in select-only); rounds is
+        // even, so each side goes first as often
         for (int round = 0; round < rounds; round++) {
             boolean nativeFirst = round % 2 == 0;
             for (int k = 0; k < 2; k++) {
+                settle(nativeSock, rockerSock);
                 if ((k == 0) == nativeFirst) nat.add(pgbench("rw-native-" + round, nativeSock, NATIVE_PORT, rw));
                 else roc.add(pgbench("rw-rocker-" + round, rockerSock, ROCKER_PORT, rw));
             }
@@ -167,6 +175,7 @@ final class PgBench {
         for (int round = 0; round < rounds; round++) {
             boolean nativeFirst = round % 2 == 1;
             for (int k = 0; k < 2; k++) {
+                settle(nativeSock, rockerSock);
                 if ((k == 0) == nativeFirst) roNat.add(pgbench("ro-native-" + round, nativeSock, NATIVE_PORT, ro));
                 else roRoc.add(pgbench("ro-rocker-" + round, rockerSock, ROCKER_PORT, ro));
             }
@@ -219,6 +228,20 @@ final class PgBench {
             Thread.sleep(100);
         }
         throw new BenchException("PostgreSQL on " + s + " not ready in 120 s: " + tail(log));
+    }
+
+    private int settles;
+
+    /** CHECKPOINT in both clusters, then sync(1): no dirty data of an earlier run left to write. */
+    private void settle(Path nativeSock, Path rockerSock) throws Exception {
+        int n = settles++;
+        for (Object[] c : new Object[][] {{nativeSock, NATIVE_PORT}, {rockerSock, ROCKER_PORT}}) {
+            Proc.Result r = Proc.run(List.of(bin.resolve("psql").toString(), "-h", c[0].toString(), "-p", c[1].toString(), "-U", "postgres",
+                    "-X", "-q", "-c", "CHECKPOINT", "postgres"), ws.log("pg-checkpoint-" + n + "-" + c[1] + ".log"), 5, TimeUnit.MINUTES);
+            if (r.exit != 0) throw new BenchException("CHECKPOINT failed: " + r.output());
+        }
+        Proc.Result r = Proc.run(List.of("sync"), ws.log("pg-sync-" + n + ".log"), 5, TimeUnit.MINUTES);
+        if (r.exit != 0) throw new BenchException("sync failed: " + r.output());
     }
 
     private double pgbench(String name, Path sock, int port, String... args) throws Exception {
