@@ -25,8 +25,9 @@
  *   guard (pid 1)         set its name and hostname, report ready, then serve one EXEC request (its
  *                         name, hostname, a fresh /proc with the OCI defaults applied, /dev/mqueue,
  *                         the app) and reap every process of the rocker until it is killed (or,
- *                         with 'r', until the app ends). /proc is mounted only then: the engine's
- *                         mounts before it use the host's /proc/self/fd/N to name the dirs it opened.
+ *                         with 'r', until the app ends). /proc is on /proc only then: the engine's
+ *                         mounts before it use the host's /proc/self/fd/N to name the dirs it opened
+ *                         (a spare mounts it ahead on its own /dev's mqueue dir, "S", and moves it).
  *                         With bounded logs it also pumps the app's output pipes into the log
  *                         files in its poll loop (never blocking on the pipes; a failing disk loses
  *                         output, never blocks the app) and rotates them beneath the log dir's fd.
@@ -49,6 +50,11 @@
  *                      server adopting the rocker) gets "W" when the app ends, at once if it has, and
  *                      end of stream when the guard is gone; when 8 engines are connected already, "Q"
  *                      and the end of its connection.
+ *   engine -> guard    "S"                       a spare's, once its /dev was built ahead (the engine's own tmpfs):
+ *                      the guard mounts the rocker's /proc with the OCI defaults on the empty /dev/mqueue
+ *                      now, and moves it on /proc with "X" or "J"; it answers "S" 1 0 (made) or "S" 0 errno
+ *                      (not made: /proc is mounted with the request, as without "S"), and the engine puts the
+ *                      spare in its pool only then, so no plan runs while it is made
  *   engine -> guard    "D"                       before "X", with SCM_RIGHTS: the read ends (1 or 2) of the pipes the
  *                      engine streams the app's output from; the guard drains and drops them once the
  *                      engine is gone (its control socket closed), so the app never gets SIGPIPE from a
@@ -101,6 +107,7 @@
 #include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -1138,11 +1145,10 @@ wait_exec:;
  */
 #define NO_SUID_DEV_EXEC (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 static const char *const proc_readonly[] = {
-    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL
+    "bus", "fs", "irq", "sys", "sysrq-trigger", NULL
 };
 static const char *const proc_masked[] = {
-    "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-    "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", NULL
+    "acpi", "asound", "kcore", "keys", "latency_stats", "timer_list", "timer_stats", "sched_debug", "scsi", NULL
 };
 
 /* 1: path is there (type in *mode); 0: not on this kernel; -1: error */
@@ -1166,15 +1172,17 @@ static int open_null(void) {
     return fd;
 }
 
-/* the step that failed (errno set), or 0 */
-static int proc_defaults(void) {
+/* the step that failed (errno set), or 0; on the fresh procfs mounted at base ("/proc", or where it is staged) */
+static int proc_defaults(const char *base) {
     mode_t mode;
     int p;
+    char at[64];
     if (FAULT(S_PROC_RO)) return S_PROC_RO;
-    for (const char *const *path = proc_readonly; *path; path++) {
-        if ((p = present(*path, &mode)) < 0) return S_PROC_RO;
-        if (p && (mount(*path, *path, NULL, MS_BIND, NULL) < 0
-                || mount(NULL, *path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | NO_SUID_DEV_EXEC, NULL) < 0)) return S_PROC_RO;
+    for (const char *const *name = proc_readonly; *name; name++) {
+        snprintf(at, sizeof at, "%s/%s", base, *name);
+        if ((p = present(at, &mode)) < 0) return S_PROC_RO;
+        if (p && (mount(at, at, NULL, MS_BIND, NULL) < 0
+                || mount(NULL, at, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | NO_SUID_DEV_EXEC, NULL) < 0)) return S_PROC_RO;
     }
     /* files get the null device (reads give nothing), dirs an empty read-only tmpfs; never left readable */
     int null = FAULT(S_PROC_NULL) ? -1 : open_null();
@@ -1182,15 +1190,135 @@ static int proc_defaults(void) {
     char source[32];
     snprintf(source, sizeof source, "/proc/self/fd/%d", null);
     int step = FAULT(S_PROC_MASK) ? S_PROC_MASK : 0;
-    for (const char *const *path = proc_masked; *path && !step; path++) {
-        if ((p = present(*path, &mode)) < 0) step = S_PROC_MASK;
-        else if (p && (S_ISDIR(mode) ? mount("tmpfs", *path, "tmpfs", MS_RDONLY | NO_SUID_DEV_EXEC, "size=4k,nr_inodes=1,mode=0555")
-                : mount(source, *path, NULL, MS_BIND, NULL)) < 0) step = S_PROC_MASK;
+    for (const char *const *name = proc_masked; *name && !step; name++) {
+        snprintf(at, sizeof at, "%s/%s", base, *name);
+        if ((p = present(at, &mode)) < 0) step = S_PROC_MASK;
+        else if (p && (S_ISDIR(mode) ? mount("tmpfs", at, "tmpfs", MS_RDONLY | NO_SUID_DEV_EXEC, "size=4k,nr_inodes=1,mode=0555")
+                : mount(source, at, NULL, MS_BIND, NULL)) < 0) step = S_PROC_MASK;
     }
     int e = errno;
     close(null);
     errno = e;
     return step;
+}
+
+/*
+ * The rocker's /proc made ahead ("S", a spare's idle time, before the engine puts the spare in its pool:
+ * no plan runs meanwhile): mounted on the empty /dev/mqueue of the /dev the engine built for the spare
+ * (its own tmpfs, checked on the opened dir), then checked to be a procfs of this guard's pid namespace
+ * (its "self" is 1: the guard is PID 1 there), the OCI defaults applied through its opened root, and that
+ * root kept open. With the request it is checked again, moved on /proc (move_mount, Linux 5.2+) and made
+ * writable again where a fresh one is (the plan's last step made every mount of the rocker's tree
+ * read-only; the engine says "S" only where mount_setattr, 5.12+, is there). A staged /proc that is gone
+ * (a plan that needed the host's /dev dropped the spare's, and it with it), no longer checks out or cannot
+ * be moved: it is detached through its descriptor and /proc is mounted as ever.
+ */
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#define ROCKER_MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#define ROCKER_MOUNT_ATTR_RDONLY 0x00000001
+#define ROCKER_AT_EMPTY_PATH 0x1000
+#define ROCKER_PROC_SUPER_MAGIC 0x9fa0
+#define ROCKER_TMPFS_MAGIC 0x01021994
+#define PROC_STAGE "/dev/mqueue"
+struct rocker_mount_attr {
+    uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+static int staged_proc = -1;
+
+/* whether fd is the root of a procfs of this guard's pid namespace */
+static int our_procfs(int fd) {
+    struct statfs sf;
+    char self[8];
+    if (fstatfs(fd, &sf) < 0 || sf.f_type != ROCKER_PROC_SUPER_MAGIC) return 0;
+    ssize_t n = readlinkat(fd, "self", self, sizeof self);
+    return n == 1 && self[0] == '1';
+}
+
+/* detaches the mount (and the mounts on it) that fd is the root of; errno kept */
+static void detach(int fd) {
+    int e = errno;
+    char at[32];
+    snprintf(at, sizeof at, "/proc/self/fd/%d", fd);
+    umount2(at, MNT_DETACH);
+    errno = e;
+}
+
+/* 0, or -1 with errno set (nothing staged then) */
+static int stage_proc(void) {
+    if (staged_proc >= 0) return 0;
+    struct statfs sf;
+    int dir = open(PROC_STAGE, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0) return -1;
+    char at[32];
+    snprintf(at, sizeof at, "/proc/self/fd/%d", dir);
+    int e = fstatfs(dir, &sf) < 0 ? errno : sf.f_type != ROCKER_TMPFS_MAGIC ? EXDEV
+            : mount("proc", at, "proc", NO_SUID_DEV_EXEC, NULL) < 0 ? errno : 0;
+    close(dir);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    /* the mount just made there: it must be a procfs of ours (nothing else mounts in this namespace now) */
+    int root = open(PROC_STAGE, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (root < 0 || !our_procfs(root)) {
+        e = root < 0 ? errno : EXDEV;
+        if (root >= 0) close(root);
+        umount2(PROC_STAGE, MNT_DETACH);
+        errno = e;
+        return -1;
+    }
+    snprintf(at, sizeof at, "/proc/self/fd/%d", root);
+    if (proc_defaults(at) != 0) {
+        detach(root);
+        e = errno;
+        close(root);
+        errno = e;
+        return -1;
+    }
+    staged_proc = root;
+    return 0;
+}
+
+/* the staged /proc, if any, detached (a guard failing anyway) */
+static void drop_staged_proc(void) {
+    if (staged_proc < 0) return;
+    detach(staged_proc);
+    close(staged_proc);
+    staged_proc = -1;
+}
+
+/* writable again: the procfs's root (fd) and its masks of files (the null device bound, writable as on a fresh /proc) */
+static int proc_writable(int fd) {
+    struct rocker_mount_attr rw = {0, ROCKER_MOUNT_ATTR_RDONLY, 0, 0};
+    if (syscall(SYS_mount_setattr, fd, "", ROCKER_AT_EMPTY_PATH, &rw, sizeof rw) < 0) return -1;
+    char at[64];
+    mode_t mode;
+    for (const char *const *name = proc_masked; *name; name++) {
+        snprintf(at, sizeof at, "/proc/self/fd/%d/%s", fd, *name);
+        int p = present(at, &mode);
+        if (p < 0 || (p && !S_ISDIR(mode) && syscall(SYS_mount_setattr, AT_FDCWD, at, 0, &rw, sizeof rw) < 0)) return -1;
+    }
+    return 0;
+}
+
+/* the staged /proc on /proc: 0, or -1 (none is left then: /proc is mounted as ever) */
+static int use_staged_proc(void) {
+    int fd = staged_proc;
+    staged_proc = -1;
+    if (fd < 0) return -1;
+    if (our_procfs(fd) && syscall(SYS_move_mount, fd, "", AT_FDCWD, "/proc", ROCKER_MOVE_MOUNT_F_EMPTY_PATH) == 0
+        && proc_writable(fd) == 0) {
+        close(fd);
+        return 0;
+    }
+    detach(fd); /* wherever it is; gone with the spare's /dev already: EINVAL */
+    close(fd);
+    return -1;
 }
 
 /* the rocker's own POSIX message queues (the guard is in its ipc namespace) where /dev has the dir */
@@ -1298,15 +1426,21 @@ static void watcher_accept(int app_done, int app_status) {
 }
 
 /*
- * The rocker's own name and hostname (a spare was started under a placeholder), and its own /proc:
- * mounted only now, after the engine's mounts, which name the engine's opened dirs as /proc/self/fd/N
- * and so need the host's /proc until then. 0, or the failed step (errno set).
+ * The rocker's own name and hostname (a spare was started under a placeholder), and its own /proc: on
+ * /proc only now, after the engine's mounts, which name the engine's opened dirs as /proc/self/fd/N and
+ * so need the host's /proc until then (the one a spare made ahead is moved there, else one is mounted).
+ * 0, or the failed step (errno set).
  */
 static int become_rocker(const char *name, const char *hostname) {
-    int step = prctl(PR_SET_NAME, name, 0, 0, 0) < 0 ? S_NAME
-            : sethostname(hostname, strlen(hostname)) < 0 ? S_HOSTNAME
-            : (FAULT(S_PROC) || mount("proc", "/proc", "proc", NO_SUID_DEV_EXEC, NULL) < 0) ? S_PROC : 0;
-    if (!step) step = proc_defaults();
+    int step = prctl(PR_SET_NAME, name, 0, 0, 0) < 0 ? S_NAME : sethostname(hostname, strlen(hostname)) < 0 ? S_HOSTNAME : 0;
+    if (!step && FAULT(S_PROC)) {
+        drop_staged_proc();
+        step = S_PROC;
+    }
+    if (!step && use_staged_proc() < 0) {
+        step = mount("proc", "/proc", "proc", NO_SUID_DEV_EXEC, NULL) < 0 ? S_PROC : 0;
+        if (!step) step = proc_defaults("/proc");
+    }
     if (!step) step = mount_mqueue();
     return step;
 }
@@ -1479,6 +1613,17 @@ static void guard(const char *name, const char *hostname, int private_net, int r
                 status_listen = fds[0];
                 for (int i = 1; i < nfds; i++) held[nheld++] = fds[i];
                 if (n == 4 && !holder) tpl_fork();
+                continue;
+            }
+            if (n == 2 && buf[0] == 'S' && buf[1] == 0) {
+                /* a spare's, its /dev built: its /proc made now */
+                close_all(fds, nfds);
+                if (app || joined || holder || status_listen >= 0) {
+                    say_step("F", S_REQUEST, EINVAL);
+                    continue;
+                }
+                int made = stage_proc() == 0;
+                say("S", made, made ? 0 : errno);
                 continue;
             }
             if (n >= 2 && buf[0] == 'J' && buf[1] == 0) {

@@ -29,6 +29,8 @@ final class GuardMessage {
     static final String DRAIN = "D";
     /** engine -> guard: the status socket and the data-dir locks to hold. */
     static final String HOLD = "H";
+    /** engine -> guard: make the rocker's /proc ahead of need; guard -> engine: whether it did (1 0, or 0 errno). */
+    static final String STAGE = "S";
     /** guard -> engine: the app runs (its pid in the rocker; the message carries the app's credentials: its host pid). */
     static final String APP = "A";
     /** guard -> engine: the app ended (its wait status). */
@@ -103,6 +105,14 @@ final class GuardMessage {
     /** "D": the read ends of the streamed pipes go with it. */
     static byte[] drain() {
         return new byte[] {'D', 0};
+    }
+
+    /**
+     * "S": a spare's /dev was built ahead; its guard mounts the rocker's /proc on /dev/mqueue now and moves it on
+     * /proc with the request (rocker-guard.c); it answers "S" 1 0 (made) or "S" 0 errno.
+     */
+    static byte[] stageProc() {
+        return new byte[] {'S', 0};
     }
 
     /**

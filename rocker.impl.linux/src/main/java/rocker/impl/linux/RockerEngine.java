@@ -660,6 +660,23 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         // its mounts are noted, then its /dev (when a request can use it: it needs a shared image) and masks
         // built, in its namespace as the worker pinned it (checked to be this spare's); a failure discards it
         spare.mounts = SpareMounts.build(mounts, spare, images.shares());
+        // its /proc made ahead too, on that /dev (a start then only moves it on /proc: ~0.1 ms less), where the
+        // kernel can move it and make it writable again after the plan's read-only step (5.12+); answered before
+        // the spare goes in the pool, so that no plan runs in its namespace meanwhile
+        if (spare.mounts.devBuilt && ProcAhead.SUPPORTED) {
+            Posix.send(spare.control, GuardMessage.stageProc());
+            GuardMessage m = GuardProcess.next(spare.control, "spare guard " + spare.guardPid);
+            if (!m.kind.equals(GuardMessage.STAGE)) {
+                throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "spare guard " + spare.guardPid + " answered '" + m.kind
+                        + "' to making its /proc ahead");
+            }
+            if (m.number(1) != 1) LOG.debug("spare guard {}: /proc not made ahead (errno {}); it is mounted with the request", spare.guardPid, m.number(2));
+        }
+    }
+
+    /** Whether a spare's guard may mount the rocker's /proc ahead ("P"): move_mount and mount_setattr are there. */
+    private static final class ProcAhead {
+        static final boolean SUPPORTED = rocker.impl.linux.sys.MountApi.available() && rocker.impl.linux.sys.MountApi.setAttrAvailable();
     }
 
     /** A spare discarded unclaimed (and gone): its cgroup and record go. */

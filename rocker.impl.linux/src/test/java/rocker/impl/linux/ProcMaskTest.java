@@ -66,14 +66,14 @@ public class ProcMaskTest {
     public final EngineFixture fx = new EngineFixture();
 
     /** The host's vm.swappiness, in one read (a sysctl read at a non-zero offset gives nothing, so no Files.readString). */
-    private static String swappiness() throws IOException {
+    static String swappiness() throws IOException {
         try (InputStream in = Files.newInputStream(SWAPPINESS)) {
             return new String(in.readNBytes(64), StandardCharsets.US_ASCII).trim();
         }
     }
 
     /** What the probe must print, for this kernel's /proc (the rocker's procfs has the same entries). */
-    private static String expected(int idInside, String hostSwappiness, String mqueueLine) {
+    static String expected(int idInside, String hostSwappiness, String mqueueLine) {
         StringBuilder s = new StringBuilder();
         s.append("id: ").append(idInside).append('\n');
         s.append("write /proc/sys/vm/swappiness: Read-only file system\n");
@@ -97,14 +97,21 @@ public class ProcMaskTest {
 
     /** Runs the probe to its end in a rocker; returns its stdout (DATA/log/stdout.log); the host's swappiness must not change. */
     private String probe(String data, int uid, boolean userNamespace) throws Exception {
+        return probe(data, uid, userNamespace, List.of());
+    }
+
+    /** {@link #probe(String, int, boolean)} with {@code devices} in the rocker's /dev. */
+    String probe(String data, int uid, boolean userNamespace, List<String> devices) throws Exception {
         String host = swappiness();
         String other = host.equals("1") ? "2" : "1";
         Path image = Images.build(fx.work, "procmask", Map.of("probe.sh", PROBE));
-        RockerRequest request = fx.request(image, data).uid(uid).gid(uid).userNamespace(userNamespace).build();
+        RockerRequest request = fx.request(image, data).uid(uid).gid(uid).userNamespace(userNamespace).devices(devices).build();
         try {
+            beforeBuild();
             RockerResult r = fx.engine.enterRocker(request, RockerApp.of("/bin/sh", request.execDir() + "/probe.sh", other));
             assertEquals(r.toString(), RockerError.SUCCESS, r.error());
             assertEquals(0, fx.engine.waitForApp(r.guardName(), Duration.ofSeconds(10)).getAsInt());
+            afterBuild(r, devices);
             Path log = fx.work.resolve("data-" + data).resolve("log");
             assertEquals("stderr", "", Files.readString(log.resolve("stderr.log")));
             return Files.readString(log.resolve("stdout.log"));
@@ -115,7 +122,15 @@ public class ProcMaskTest {
         }
     }
 
-    private static String mqueueAsSeen(String out) {
+    /** Before each probe's build (a subclass makes sure of its spares). */
+    void beforeBuild() throws Exception {
+    }
+
+    /** After each probe's app ended, its rocker still there. */
+    void afterBuild(RockerResult r, List<String> devices) throws Exception {
+    }
+
+    static String mqueueAsSeen(String out) {
         // /dev/mqueue exists inside only when the rocker's /dev has it (the engine's minimal /dev, or the
         // host's /dev having one); when it does, it is the rocker's own mqueue
         return out.contains("/dev/mqueue: none\n") ? "/dev/mqueue: none" : MQUEUE;

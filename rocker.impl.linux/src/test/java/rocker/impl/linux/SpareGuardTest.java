@@ -28,7 +28,8 @@ public class SpareGuardTest {
     @Rule
     public final EngineFixture fx = new EngineFixture();
 
-    private static List<Integer> spares() throws Exception {
+    /** The live spare guards of this JVM's engines (their keepers are our children). */
+    static List<Integer> spares() throws Exception {
         List<Integer> out = new ArrayList<>();
         int self = (int) ProcessHandle.current().pid();
         try (var s = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {

@@ -245,6 +245,23 @@ public final class Fd {
         return mountIdFromFdinfo(fd, what);
     }
 
+    /**
+     * The 64-bit id of the mount {@code fd} is on that the kernel never gives another mount (statx
+     * STATX_MNT_ID_UNIQUE, Linux 6.8+), or -1 on an older kernel. Tests tell a mount that was moved from a
+     * new one with it (a mount's short id is reused once it is freed).
+     */
+    public static long uniqueMountId(int fd) {
+        Pointer buf = Scratch.get(Scratch.STRUCT, STATX_SIZE);
+        Pointer empty = cString("");
+        if (Interrupted.retry(() -> Native.syscalls().syscall(Arch.CURRENT.sysStatx, fd, empty.address(), AT_EMPTY_PATH,
+                STATX_MNT_ID_UNIQUE, buf.address(), 0)) == 0 && (buf.getInt(0) & STATX_MNT_ID_UNIQUE) != 0) {
+            return buf.getLong(144);
+        }
+        return -1;
+    }
+
+    private static final int STATX_MNT_ID_UNIQUE = 0x4000;
+
     /** {@link #mountId} on kernels before 5.8 (package-visible for the test that compares both). */
     static int mountIdFromFdinfo(int fd, String what) {
         try {

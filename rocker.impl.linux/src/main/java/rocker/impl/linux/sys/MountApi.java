@@ -71,6 +71,11 @@ public final class MountApi {
         return r < 0 ? Native.errno() : 0;
     }
 
+    /** Whether this kernel has mount_setattr (Linux 5.12+; a call that changes nothing says 0 or EBADF, an older kernel ENOSYS). */
+    public static boolean setAttrAvailable() {
+        return setAttr(-1, false, 0, 0) != Errno.ENOSYS;
+    }
+
     private static Pointer path(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         Pointer p = Scratch.get(Scratch.PATH, b.length + 1);
