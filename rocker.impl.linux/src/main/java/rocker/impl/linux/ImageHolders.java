@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import rocker.api.RockerError;
 import rocker.api.RockerException;
 import rocker.api.RockerRequest;
+import rocker.impl.linux.sys.Fd;
 import rocker.impl.linux.sys.MountApi;
 import rocker.impl.linux.sys.Posix;
 import rocker.impl.linux.sys.SysException;
@@ -165,7 +166,11 @@ final class ImageHolders implements AutoCloseable {
         return share && Kernel.CLONES;
     }
 
-    Lease lease(ImageKey key, int imageFd, String pkgPath) {
+    /**
+     * {@code appPath}: the app's executable in the image ({@link ImagePrefetch#pathInImage}), read into the
+     * page cache in the background when this lease makes the image's holder; null: none.
+     */
+    Lease lease(ImageKey key, int imageFd, String pkgPath, String appPath) {
         if (!shares()) return null;
         String k = key.toString();
         try {
@@ -175,7 +180,7 @@ final class ImageHolders implements AutoCloseable {
                 if (h == null || releasing.contains(h.name)) h = find(k);
                 Lease l = h == null ? null : open(h);
                 if (l == null) {
-                    h = create(k, imageFd, pkgPath);
+                    h = create(k, imageFd, pkgPath, appPath);
                     l = open(h);
                     if (l == null) throw new RockerException(RockerError.SYS, "image holder " + h.name + " ended at once");
                 }
@@ -219,8 +224,11 @@ final class ImageHolders implements AutoCloseable {
         return new Lease(h.name, ns, at);
     }
 
-    /** A new holder of the image: record written ahead, spawned, recorded with its pids, then the image mounted in it. */
-    private RockerRecord create(String key, int imageFd, String pkgPath) {
+    /**
+     * A new holder of the image: record written ahead, spawned, recorded with its pids, then the image mounted
+     * in it; then the app's executable ({@code appPath}, or none: null) read ahead in the background.
+     */
+    private RockerRecord create(String key, int imageFd, String pkgPath, String appPath) {
         RockerRequest what = RockerRequest.builder().pkgPath(pkgPath).execDir(mountPoint).build();
         GuardProcess g = takeSpare();
         String name;
@@ -236,6 +244,7 @@ final class ImageHolders implements AutoCloseable {
                 throw e;
             }
         }
+        int[] root = {-1}; // the mount's root, opened in the holder's namespace when the app's file is read ahead
         try {
             RockerRecord held = RockerRecord.ahead(RockerRecord.State.HOLDER, engineId, name, what).withImage(key)
                     .with(RockerRecord.State.HOLDER, g, 0, what);
@@ -244,16 +253,40 @@ final class ImageHolders implements AutoCloseable {
                 try (LoopDevice loop = LoopDevice.attach(imageFd, pkgPath)) {
                     Posix.mount(loop.path(), mountPoint, "squashfs", Posix.MS_RDONLY | Posix.MS_NOSUID | Posix.MS_NODEV, null);
                 }
+                if (appPath != null) root[0] = Posix.open(mountPoint, Fd.O_PATH | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, 0);
             })));
             Posix.close(g.control); // a holder needs nobody: it keeps living
+            if (root[0] >= 0) {
+                readAhead(root[0], appPath, pkgPath);
+                root[0] = -1; // the read-ahead closes it
+            }
             LOG.info("image {} held by {} (guard pid {}): one mount for its rockers", pkgPath, name, g.guardPid);
             return held;
         } catch (RuntimeException e) {
+            Posix.close(root[0]);
             ProcStat.killIfStill(g.guardPid, g.guardStart, "image holder " + name);
             Keepers.reap(g.keeperPid);
             Posix.close(g.control);
             registry.remove(name);
             throw e;
+        }
+    }
+
+    /**
+     * The app's executable read into the image's page cache on the background thread (before the spare holder's
+     * refill, which then does not compete with the start for the CPU); the mount's root descriptor is closed after.
+     */
+    private void readAhead(int rootFd, String appPath, String pkgPath) {
+        try {
+            executor().execute(() -> {
+                try {
+                    ImagePrefetch.warm(rootFd, appPath, pkgPath);
+                } finally {
+                    Posix.close(rootFd);
+                }
+            });
+        } catch (RuntimeException e) {
+            Posix.close(rootFd); // the executor is shut down: the engine is closing
         }
     }
 

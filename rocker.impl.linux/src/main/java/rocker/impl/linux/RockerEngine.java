@@ -504,7 +504,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             BuildGate gate = new BuildGate();
             boolean parallel = statusSocket >= 0;
             if (!parallel) {
-                sharedImage = recordAndLease(building, imageKey, image, request);
+                sharedImage = recordAndLease(building, imageKey, image, request, app);
                 statusSocket = registry.listenStatus(name);
                 gate.open(sharedImage);
             }
@@ -517,7 +517,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             java.util.concurrent.CompletableFuture<Void> planned = mounts.start(name, guard.guardPid, -1, plan.ops());
             if (parallel) {
                 try {
-                    sharedImage = recordAndLease(building, imageKey, image, request);
+                    sharedImage = recordAndLease(building, imageKey, image, request, app);
                     gate.open(sharedImage);
                     cgroup = name;
                     bound(name, guard, request); // the spare's cgroups, while the plan goes on
@@ -594,9 +594,11 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     }
 
     /** The rocker's BUILDING record (naming its image), then its image's lease (null: a loop device of its own). */
-    private ImageHolders.Lease recordAndLease(RockerRecord building, ImageKey key, int image, RockerRequest request) throws IOException {
+    private ImageHolders.Lease recordAndLease(RockerRecord building, ImageKey key, int image, RockerRequest request, RockerApp app)
+            throws IOException {
         registry.record(building);
-        return images.lease(key, image, request.pkgPath()); // after the record naming the image
+        // after the record naming the image; a new mount of it gets the app's executable read ahead
+        return images.lease(key, image, request.pkgPath(), ImagePrefetch.pathInImage(request.execDir(), app));
     }
 
     /** Waits for a plan that is failing anyway (the caller's own failure is the one reported). */

@@ -163,6 +163,20 @@ public final class Fd {
         throw new SysException("mkdir", what, e);
     }
 
+    private static final int POSIX_FADV_WILLNEED = 3;
+
+    /**
+     * Reads the first {@code length} bytes of the open file into the page cache now
+     * ({@code posix_fadvise(POSIX_FADV_WILLNEED)}; on squashfs the calling thread decompresses them).
+     */
+    public static void willNeed(int fd, long length, String what) {
+        int e;
+        do {
+            e = Native.file().posix_fadvise64(fd, 0, length, POSIX_FADV_WILLNEED); // the error number itself, not errno
+        } while (e == Errno.EINTR);
+        if (e != 0) throw new SysException("posix_fadvise", what, e);
+    }
+
     /**
      * {@code faccessat(W_OK)} on the open file's {@code /proc/self/fd} path: 0, or the errno. EROFS means a
      * read-only mount or file system (as root, with no struct whose layout differs per architecture);

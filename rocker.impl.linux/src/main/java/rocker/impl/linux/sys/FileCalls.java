@@ -40,6 +40,12 @@ public interface FileCalls {
 
     @ssize_t long pread(int fd, Pointer buf, @size_t long count, @jnr.ffi.types.off_t long offset);
 
+    /**
+     * Advice on a file's pages (the 64-bit offsets on every architecture); returns the error number itself,
+     * not -1 and errno.
+     */
+    int posix_fadvise64(int fd, long offset, long len, int advice);
+
     /** The calling thread's file creation mask, per filesystem context (fs_struct): per thread after unshare(CLONE_FS). */
     int umask(int mask);
 

@@ -20,6 +20,7 @@ public final class Posix {
     public static final int O_EXCL = 0200;
     public static final int O_APPEND = 02000;
     public static final int O_NONBLOCK = 04000;
+    public static final int O_NOCTTY = 0400;
     public static final int O_CLOEXEC = 02000000;
     // clone(2) / setns(2)
     public static final int CLONE_FS = 0x00000200;

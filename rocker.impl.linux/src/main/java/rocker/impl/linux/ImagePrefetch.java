@@ -1,0 +1,65 @@
+package rocker.impl.linux;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import rocker.api.RockerApp;
+import rocker.impl.linux.sys.Fd;
+import rocker.impl.linux.sys.Posix;
+import rocker.impl.linux.sys.Stat;
+import rocker.impl.linux.sys.SysException;
+
+/**
+ * The first rocker of an image finds its app's executable warm (docs/engine.md, "Shared image mounts"):
+ * once a new holder has mounted the image, a background thread has the app's file read into the page
+ * cache through that mount ({@code posix_fadvise(WILLNEED)}: squashfs decompresses it on that thread),
+ * while the rocker's plan goes on; the app's exec then finds it there. The path comes from the client
+ * and names a file in the client's image (hostile): it is opened beneath the mount's root, never following
+ * a symbolic link and refusing "." and ".." ({@link Fd#openBeneath}), only a regular file is read, at most
+ * {@link #MAX_BYTES}, and nothing of it comes into this process.
+ */
+final class ImagePrefetch {
+    private static final Logger LOG = LoggerFactory.getLogger(ImagePrefetch.class);
+    /** The most of a file read ahead (an app's exec rarely touches more at once). */
+    static final long MAX_BYTES = 8L << 20;
+
+    private ImagePrefetch() {
+    }
+
+    /**
+     * The app's executable as a path in its image, relative to the image's root: its command when that is
+     * an absolute path under the exec dir; null otherwise (a command looked up on PATH, a file of the host).
+     */
+    static String pathInImage(String execDir, RockerApp app) {
+        if (app == null || execDir == null || app.command().isEmpty()) return null;
+        String command = app.command().get(0);
+        String dir = execDir.endsWith("/") ? execDir : execDir + "/";
+        if (!command.startsWith(dir) || command.length() == dir.length()) return null;
+        return command.substring(dir.length());
+    }
+
+    /**
+     * Reads the first {@link #MAX_BYTES} of the regular file {@code relative} beneath the mount root
+     * {@code rootFd} into the page cache, on the calling thread. A path that is no regular file in the image
+     * (a symbolic link anywhere, "..", missing) reads nothing; the app's own exec reports what is wrong.
+     */
+    static void warm(int rootFd, String relative, String image) {
+        String what = relative + " in image " + image;
+        int fd;
+        try {
+            fd = Fd.openBeneath(rootFd, relative, Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_NOCTTY, 0, what);
+        } catch (SysException e) {
+            LOG.debug("not read ahead: {}", e.getMessage());
+            return;
+        }
+        try {
+            Stat st = Fd.stat(fd, what);
+            if (!st.isRegular()) return;
+            Fd.willNeed(fd, Math.min(st.size, MAX_BYTES), what);
+        } catch (SysException e) {
+            LOG.debug("not read ahead: {}", e.getMessage());
+        } finally {
+            Posix.close(fd);
+        }
+    }
+}
