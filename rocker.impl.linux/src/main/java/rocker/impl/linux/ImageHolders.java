@@ -19,7 +19,6 @@ import org.slf4j.LoggerFactory;
 import rocker.api.RockerError;
 import rocker.api.RockerException;
 import rocker.api.RockerRequest;
-import rocker.impl.linux.sys.Fd;
 import rocker.impl.linux.sys.MountApi;
 import rocker.impl.linux.sys.Posix;
 import rocker.impl.linux.sys.SysException;
@@ -253,11 +252,11 @@ final class ImageHolders implements AutoCloseable {
                 try (LoopDevice loop = LoopDevice.attach(imageFd, pkgPath)) {
                     Posix.mount(loop.path(), mountPoint, "squashfs", Posix.MS_RDONLY | Posix.MS_NOSUID | Posix.MS_NODEV, null);
                 }
-                if (appPath != null) root[0] = Posix.open(mountPoint, Fd.O_PATH | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, 0);
+                if (appPath != null) root[0] = ImagePrefetch.openRoot(mountPoint); // -1: none (best effort)
             })));
             Posix.close(g.control); // a holder needs nobody: it keeps living
             if (root[0] >= 0) {
-                readAhead(root[0], appPath, pkgPath);
+                ImagePrefetch.start(root[0], appPath, pkgPath); // in the background
                 root[0] = -1; // the read-ahead closes it
             }
             LOG.info("image {} held by {} (guard pid {}): one mount for its rockers", pkgPath, name, g.guardPid);
@@ -269,24 +268,6 @@ final class ImageHolders implements AutoCloseable {
             Posix.close(g.control);
             registry.remove(name);
             throw e;
-        }
-    }
-
-    /**
-     * The app's executable read into the image's page cache on the background thread (before the spare holder's
-     * refill, which then does not compete with the start for the CPU); the mount's root descriptor is closed after.
-     */
-    private void readAhead(int rootFd, String appPath, String pkgPath) {
-        try {
-            executor().execute(() -> {
-                try {
-                    ImagePrefetch.warm(rootFd, appPath, pkgPath);
-                } finally {
-                    Posix.close(rootFd);
-                }
-            });
-        } catch (RuntimeException e) {
-            Posix.close(rootFd); // the executor is shut down: the engine is closing
         }
     }
 

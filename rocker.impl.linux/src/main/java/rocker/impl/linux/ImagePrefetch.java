@@ -23,7 +23,51 @@ final class ImagePrefetch {
     /** The most of a file read ahead (an app's exec rarely touches more at once). */
     static final long MAX_BYTES = 8L << 20;
 
+    /**
+     * At most one read-ahead at a time, on a thread of its own: an image on a file system that stops
+     * answering (a FUSE or network mount its owner controls) holds one thread and one mount, never the
+     * holders' checks or refills, and never a queue of mounts; a new holder's read-ahead is skipped meanwhile.
+     */
+    private static final java.util.concurrent.Semaphore ONE = new java.util.concurrent.Semaphore(1);
+
     private ImagePrefetch() {
+    }
+
+    /** The mount's root (on the caller's thread, in the holder's namespace), or -1 (logged): a read-ahead is best effort. */
+    static int openRoot(String mountPoint) {
+        try {
+            return Posix.open(mountPoint, Fd.O_PATH | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, 0);
+        } catch (SysException e) {
+            LOG.debug("not read ahead: {}", e.getMessage());
+            return -1;
+        }
+    }
+
+    /** {@link #warm} on a new daemon thread, which closes {@code rootFd}; skipped (closed at once) while another runs. */
+    static void start(int rootFd, String relative, String image) {
+        if (!ONE.tryAcquire()) {
+            Posix.close(rootFd);
+            LOG.debug("{} in image {} not read ahead: another read-ahead is under way", relative, image);
+            return;
+        }
+        try {
+            Thread t = new Thread(() -> {
+                try {
+                    warm(rootFd, relative, image);
+                } catch (Throwable e) { // a best effort: a missing libc call, anything, only loses the read-ahead
+                    LOG.debug("{} in image {} not read ahead: {}", relative, image, e.toString());
+                } finally {
+                    Posix.close(rootFd);
+                    ONE.release();
+                }
+            }, "rocker-readahead");
+            t.setDaemon(true);
+            t.start();
+        } catch (Throwable e) { // no thread could be made
+            Posix.close(rootFd);
+            ONE.release();
+            LOG.debug("{} in image {} not read ahead: {}", relative, image, e.toString());
+        }
     }
 
     /**
