@@ -446,6 +446,7 @@ public final class BenchMain {
         if (!socket.isEmpty()) {
             ClientBench.Series ss = new ClientBench.Series(socket, 0);
             putStats("start_socket", Stats.of(ss.starts()));
+            r.put("start_socket_enter_p50_ms", Stats.of(ss.enters()).p50);
             putStats("destroy_socket", Stats.of(ss.destroys()));
             out.printf("   socket (%s server): start %s%n", server.kind, Stats.of(ss.starts()));
             if (!cEnter.isEmpty()) {

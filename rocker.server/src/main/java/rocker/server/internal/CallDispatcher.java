@@ -118,8 +118,7 @@ final class CallDispatcher {
         // the app the engine gets, validated once here (the engine's check of these very objects is then free)
         Streams streams = new Streams(out, spec);
         RockerApp app = spec.toApp(streams.stdout, streams.stderr);
-        String what = "enter app_id=" + request.appId() + " uid=" + request.uid() + " gid=" + request.gid()
-                + " pkg=" + request.pkgPath() + " cmd=" + spec.command();
+        Object what = new EnterWhat(request, spec); // its text is made only when logged, after the answer
         try {
             request.validate();
             app.validate();
@@ -206,14 +205,26 @@ final class CallDispatcher {
         return false;
     }
 
-    private void build(RockerRequest request, RockerApp app, Streams streams, Peer peer, Responder out, String what,
+    /** What an enter asks for, as its log lines name it. */
+    private record EnterWhat(RockerRequest request, AppSpec spec) {
+        @Override
+        public String toString() {
+            return "enter app_id=" + request.appId() + " uid=" + request.uid() + " gid=" + request.gid()
+                    + " pkg=" + request.pkgPath() + " cmd=" + spec.command();
+        }
+    }
+
+    private void build(RockerRequest request, RockerApp app, Streams streams, Peer peer, Responder out, Object what,
             Runnable built) throws IOException, InterruptedException {
         RockerResult result;
         try {
             result = engine.enterRocker(request, app, authorizer.caller(peer));
             built.run();
-            LOG.info("{}: {} -> {}", peer, what, result);
-            out.result(result);
+            try {
+                out.result(result); // the answer first: the log line is not the client's wait
+            } finally {
+                LOG.info("{}: {} -> {}", peer, what, result);
+            }
         } catch (IOException | RuntimeException e) {
             streams.kill();
             throw e;
@@ -375,12 +386,12 @@ final class CallDispatcher {
                 : Optional.of(RockerResult.failure(RockerError.SYS, "permission denied: " + field + ": the rocker is not one of uid " + peer.uid()));
     }
 
-    private static void refuse(Peer peer, String what, RockerResult refusal, Responder out) throws IOException {
+    private static void refuse(Peer peer, Object what, RockerResult refusal, Responder out) throws IOException {
         LOG.warn("{}: {} -> refused: {}", peer, what, refusal.message());
         out.result(refusal);
     }
 
-    private static void refuse(Peer peer, String what, String why, Responder out) throws IOException {
+    private static void refuse(Peer peer, Object what, String why, Responder out) throws IOException {
         LOG.warn("{}: {} -> refused: {}", peer, what, why);
         out.result(RockerResult.failure(RockerError.SYS, "permission denied: " + why));
     }

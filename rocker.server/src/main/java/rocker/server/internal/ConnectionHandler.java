@@ -53,6 +53,11 @@ final class ConnectionHandler implements Runnable {
         channel.shutdown();
     }
 
+    /** Ends a connection that will not be served: closed, its permits given back, unregistered. */
+    void dropUnserved() {
+        end();
+    }
+
     @Override
     public void run() {
         try {
@@ -65,14 +70,18 @@ final class ConnectionHandler implements Runnable {
         } catch (IOException | RuntimeException e) {
             LOG.debug("connection of {} ended: {}", peer, e.toString());
         } finally {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // nothing left to do
-            }
-            permits.release();
-            onEnd.run();
+            end();
         }
+    }
+
+    private void end() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing left to do
+        }
+        permits.release();
+        onEnd.run();
     }
 
     /** A decoded request and the responder that answers in its version. */

@@ -26,7 +26,10 @@ import rocker.client.protocol.ReplyCodec;
 /**
  * The Rocker server: listens on a Unix socket and serves every connection on a thread of its own (from a
  * pool: a thread idle for {@value #IDLE_THREAD_SECONDS} s ends; a thread made per connection cost a call
- * ~0.1 ms), at most
+ * ~0.1 ms). One pool thread at a time accepts (it is named {@value #ACCEPT_NAME}); the one that accepts a
+ * connection it will serve hands the accepting over to another pool thread and serves the connection
+ * itself, so no thread's wake-up lies between the client's connect and its request being read
+ * (leader/follower; a hand-over to a sleeping thread had cost each call ~0.05 ms). At most
  * {@link ServerSettings#maxConcurrentRequests()} at once (plus {@link ServerSettings#maxStreams()}
  * streaming ones); a connection over the limit gets a "server busy" RESULT at once. {@link #close()}
  * stops listening, removes the socket file and ends all connections; rockers are not touched.
@@ -61,7 +64,14 @@ public final class UnixSocketServer implements AutoCloseable {
     private final AtomicInteger connectionCount = new AtomicInteger();
     private volatile boolean stopping;
     private UnixServerSocketChannel listener;
-    private Thread acceptor;
+    /** The accepting thread's name. */
+    static final String ACCEPT_NAME = THREAD_PREFIX + "accept";
+    /**
+     * Threads that are in accept() or about to call it: {@link #close()} closes the listener only when none
+     * is, and a thread counted here checks {@code stopping} before it calls accept(), so no accept() ever
+     * runs on a descriptor number that may have been reused.
+     */
+    private final AtomicInteger accepting = new AtomicInteger();
 
     public UnixSocketServer(ServerSettings settings, RockerClient engine) {
         this.settings = settings;
@@ -89,9 +99,14 @@ public final class UnixSocketServer implements AutoCloseable {
             throw e;
         }
         listener = ch;
-        acceptor = new Thread(this::acceptLoop, THREAD_PREFIX + "accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        try {
+            connectionThreads.execute(this::acceptRole);
+        } catch (OutOfMemoryError | java.util.concurrent.RejectedExecutionException e) {
+            listener = null;
+            closeQuietly(ch);
+            socketFile.remove();
+            throw new IOException("cannot start the accepting thread: " + e, e);
+        }
         LOG.info("listening on {} (mode {}, group '{}')", settings.socketPath(),
                 Integer.toOctalString(settings.socketMode()), settings.socketGroup());
     }
@@ -114,7 +129,7 @@ public final class UnixSocketServer implements AutoCloseable {
         // streamed runs stop waiting for their apps now, not at their next poll (the apps run on)
         streamWaiters.wakeAll();
         stopAccepting();
-        join(acceptor, STOP_GRACE_MILLIS);
+        awaitNoAccept(STOP_GRACE_MILLIS);
         try {
             listener.close();
         } catch (IOException e) {
@@ -132,10 +147,22 @@ public final class UnixSocketServer implements AutoCloseable {
                 removed ? " and removed it" : "", connections.size());
     }
 
-    private void acceptLoop() {
-        while (!stopping) {
+    /**
+     * The accepting role: accepts until a connection is to be served, hands the role over to another pool
+     * thread, then serves that connection on this thread. Connections refused at once (from a rocker not
+     * trusted, over the limits) are answered here without giving up the role. Ends when the server stops.
+     */
+    private void acceptRole() {
+        Thread me = Thread.currentThread();
+        me.setName(ACCEPT_NAME);
+        while (true) {
             UnixSocketChannel ch;
+            accepting.incrementAndGet();
             try {
+                if (stopping) {
+                    me.setName(IDLE_NAME);
+                    return;
+                }
                 ch = listener.accept();
             } catch (IOException | RuntimeException e) {
                 // after shutdown(2) jnr may say NotYetBoundException rather than an IOException
@@ -144,26 +171,74 @@ public final class UnixSocketServer implements AutoCloseable {
                     pause();
                 }
                 continue;
+            } finally {
+                accepting.decrementAndGet();
             }
             if (ch == null) {
                 continue;
             }
             if (stopping) {
                 closeQuietly(ch);
-                break;
+                continue; // ends at the check above
             }
-            serve(ch);
+            ConnectionHandler handler = admit(ch);
+            if (handler == null) {
+                continue; // refused and closed
+            }
+            if (!handOverAccepting(handler)) {
+                continue;
+            }
+            String name = THREAD_PREFIX + "conn-" + connectionCount.incrementAndGet();
+            me.setName(name);
+            try {
+                handler.run();
+            } finally {
+                me.setName(IDLE_NAME);
+            }
+            return;
         }
     }
 
-    private void serve(UnixSocketChannel ch) {
+    /**
+     * Gives the accepting role to another pool thread before this one serves {@code handler}; when no
+     * thread can be had, the connection is closed (its permits given back) and this thread accepts on.
+     */
+    private boolean handOverAccepting(ConnectionHandler handler) {
+        try {
+            connectionThreads.execute(this::acceptRole);
+            return true;
+        } catch (OutOfMemoryError | java.util.concurrent.RejectedExecutionException e) {
+            if (!stopping) LOG.error("cannot start a connection thread: {}", e.toString());
+            handler.dropUnserved();
+            return false;
+        }
+    }
+
+    /** Waits, at most {@code millis}, until no thread is in accept(). */
+    private void awaitNoAccept(long millis) {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        while (accepting.get() > 0 && System.nanoTime() - end < 0) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * The handler of accepted connection {@code ch}, registered and holding its permits; null when the
+     * connection was refused (answered and closed here) or could not be set up.
+     */
+    private ConnectionHandler admit(UnixSocketChannel ch) {
         JnrTransport transport;
         try {
             transport = new JnrTransport(ch, TICK_MILLIS);
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot set up a connection: {}", e.toString());
             closeQuietly(ch);
-            return;
+            return null;
         }
         FrameChannel fc = new FrameChannel(transport);
         Peer peer;
@@ -173,41 +248,25 @@ public final class UnixSocketServer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot read a client's credentials: {}", e.toString());
             closeQuietly(fc);
-            return;
+            return null;
         }
         if (peer.isForeign() && !dispatcher.admits(peer)) {
             // refused before it takes any slot: an app in a rocker (maybe uid 0) must not fill root's
             reject(fc, peer, RockerResult.failure(RockerError.SYS, "permission denied: " + CallDispatcher.FROM_A_ROCKER));
-            return;
+            return null;
         }
         // an app of a trusted rocker gets a user's share, whatever its uid
         boolean privileged = authorizer.privileged(peer) && !peer.isForeign();
         String busy = requestPermits.tryAcquire(peer.uid(), privileged);
         if (busy != null) {
             rejectBusy(fc, peer, busy);
-            return;
+            return null;
         }
         ConnectionPermits permits = new ConnectionPermits(requestPermits, streamPermits, peer.uid(), privileged);
         ConnectionHandler[] self = new ConnectionHandler[1];
         self[0] = new ConnectionHandler(fc, peer, dispatcher, permits, settings, () -> connections.remove(self[0]));
-        String name = THREAD_PREFIX + "conn-" + connectionCount.incrementAndGet();
         connections.put(self[0], Boolean.TRUE);
-        try {
-            connectionThreads.execute(() -> {
-                Thread me = Thread.currentThread();
-                me.setName(name);
-                try {
-                    self[0].run();
-                } finally {
-                    me.setName(IDLE_NAME);
-                }
-            });
-        } catch (OutOfMemoryError | java.util.concurrent.RejectedExecutionException e) {
-            connections.remove(self[0]);
-            permits.release();
-            LOG.error("cannot start a connection thread: {}", e.toString());
-            closeQuietly(fc);
-        }
+        return self[0];
     }
 
     private void rejectBusy(FrameChannel fc, Peer peer, String why) {
@@ -245,14 +304,6 @@ public final class UnixSocketServer implements AutoCloseable {
             LOG.trace("woke the acceptor: {}", wake.isConnected());
         } catch (IOException e) {
             LOG.debug("cannot wake the acceptor by connecting: {}", e.toString());
-        }
-    }
-
-    private static void join(Thread t, long millis) {
-        try {
-            t.join(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
