@@ -16,6 +16,38 @@ import rocker.testsupport.KernelView;
 final class ScaleBench {
     final Map<String, Object> figures = new LinkedHashMap<>();
 
+    /** Calls of each lookup at a level. */
+    private static final int LOOKUPS = 21;
+
+    /**
+     * What the server's checks of whose a rocker is cost at this level (issue 19): {@code list()} reads
+     * every rocker's cgroups, {@code listWithoutStats()} only the records, {@code find} one record.
+     */
+    private static void lookups(ClientBench cb, List<String> live, Map<String, Object> lv) {
+        List<Long> list = new ArrayList<>();
+        List<Long> brief = new ArrayList<>();
+        List<Long> find = new ArrayList<>();
+        for (int i = 0; i < LOOKUPS; i++) {
+            long t0 = System.nanoTime();
+            int n = cb.client.list().size();
+            long t1 = System.nanoTime();
+            int m = cb.client.listWithoutStats().size();
+            long t2 = System.nanoTime();
+            boolean found = live.isEmpty() || cb.client.find(live.get(i % live.size())).isPresent();
+            long t3 = System.nanoTime();
+            if (n < live.size() || m != n || !found) {
+                throw new BenchException("scale: " + live.size() + " rockers kept live, list() has " + n + ", listWithoutStats() " + m
+                        + (found ? "" : ", find() missed one"));
+            }
+            list.add(t1 - t0);
+            brief.add(t2 - t1);
+            find.add(t3 - t2);
+        }
+        lv.put("list_p50_ms", Stats.of(list).p50);
+        lv.put("list_without_stats_p50_ms", Stats.of(brief).p50);
+        lv.put("find_p50_ms", Stats.of(find).p50);
+    }
+
     void run(ClientBench cb, Path dataRoot, int warmup, int[] levels, int probes, int limit) throws Exception {
         List<String> live = new ArrayList<>();
         int idx = 0;
@@ -58,6 +90,7 @@ final class ScaleBench {
                 lv.put("destroy_p50_ms", ds.p50);
                 lv.put("probes", st.n);
                 lv.put("sampled_steps_ms", profile.get("steps_ms"));
+                lookups(cb, live, lv);
                 perLevel.put(Integer.toString(level), lv);
             }
             figures.put("scale_levels", perLevel);

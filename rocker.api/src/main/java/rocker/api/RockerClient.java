@@ -93,6 +93,31 @@ public interface RockerClient {
     List<RockerInfo> list();
 
     /**
+     * The live rocker {@code guardName}, as {@link #list()} has it but maybe without its figures
+     * ({@link RockerInfo#stats()} null); empty when there is no such rocker. For the checks of whose a
+     * rocker is, which must not cost a read of every rocker's cgroups: the local engine looks the one
+     * rocker up. The default filters {@link #list()}.
+     *
+     * @throws RockerException as {@link #list()}
+     * @since 1.3
+     */
+    default java.util.Optional<RockerInfo> find(String guardName) {
+        return list().stream().filter(i -> i.guardName().equals(guardName)).findFirst();
+    }
+
+    /**
+     * The rockers that are alive now, as {@link #list()} but maybe without their figures
+     * ({@link RockerInfo#stats()} null): what counting and ownership checks need, without a read of every
+     * rocker's cgroups. The default is {@link #list()}.
+     *
+     * @throws RockerException as {@link #list()}
+     * @since 1.3
+     */
+    default List<RockerInfo> listWithoutStats() {
+        return list();
+    }
+
+    /**
      * Waits up to {@code timeout} for the app of rocker {@code guardName} to end, and returns its exit
      * status: the exit code, or 128 + the signal number when a signal ended it. Empty when it is still
      * running after the timeout.

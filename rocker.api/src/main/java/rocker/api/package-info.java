@@ -7,5 +7,5 @@
  * {@link rocker.api.RockerError} are the C API's {@code ROCKER_ERR} values.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package rocker.api;

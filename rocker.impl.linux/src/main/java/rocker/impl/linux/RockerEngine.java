@@ -837,6 +837,23 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         return out;
     }
 
+    /** The live rocker {@code guardName} without its figures: its record alone, not the registry's every one. */
+    @Override
+    public Optional<RockerInfo> find(String guardName) {
+        if (guardName == null) return Optional.empty();
+        return registry.find(guardName).map(RockerRecord::toInfo);
+    }
+
+    /** {@link #list()} without the figures: no rocker's cgroups are read. */
+    @Override
+    public List<RockerInfo> listWithoutStats() {
+        List<RockerInfo> out = new ArrayList<>();
+        for (RockerRecord r : registry.live()) {
+            out.add(r.toInfo());
+        }
+        return out;
+    }
+
     /** What the live rocker {@code guardName} uses now, from its cgroups (also one an earlier engine made). */
     @Override
     public Optional<RockerStats> stats(String guardName) {

@@ -190,6 +190,45 @@ public class CgroupTest {
         assertTrue(fx.engine.stats(r.guardName()).isEmpty());
     }
 
+    /**
+     * The server's checks of whose a rocker is (issue 19): find and listWithoutStats give what list gives
+     * without the figures, so that no rocker's cgroups are read for them (the API's defaults would have the
+     * figures: list()).
+     */
+    @Test
+    public void ownershipLookupsReadNoFigures() throws Exception {
+        RockerResult a = start("own-a", b -> b, "exec sleep 1000");
+        RockerResult b = start("own-b", x -> x, "exec sleep 1000");
+        List<RockerInfo> full = fx.engine.list();
+        List<RockerInfo> brief = fx.engine.listWithoutStats();
+        assertEquals(2, full.size());
+        assertEquals(full.size(), brief.size());
+        for (int i = 0; i < full.size(); i++) {
+            RockerInfo f = full.get(i);
+            RockerInfo w = brief.get(i);
+            assertNotNull("list() has the figures", f.stats());
+            assertEquals(null, w.stats());
+            assertEquals(f.guardName(), w.guardName());
+            assertEquals(f.guardPid(), w.guardPid());
+            assertEquals(f.appPid(), w.appPid());
+            assertEquals(f.request().uid(), w.request().uid());
+            assertEquals(f.created(), w.created());
+            RockerInfo found = fx.engine.find(f.guardName()).orElseThrow();
+            assertEquals(null, found.stats());
+            assertEquals(f.guardPid(), found.guardPid());
+            assertEquals(f.request().pkgPath(), found.request().pkgPath());
+        }
+        assertTrue(fx.engine.find("../" + a.guardName()).isEmpty());
+        assertTrue(fx.engine.find("").isEmpty());
+        assertTrue(fx.engine.find(null).isEmpty());
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(a.guardName()).error());
+        assertTrue("a destroyed rocker is not found", fx.engine.find(a.guardName()).isEmpty());
+        assertEquals(List.of(b.guardName()), fx.engine.listWithoutStats().stream().map(RockerInfo::guardName).toList());
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(b.guardName()).error());
+        assertGone(a.guardName());
+        assertGone(b.guardName());
+    }
+
     @Test
     public void theCgroupGoesWhenTheGuardEndsOrTheBuildFails() throws Exception {
         RockerResult r = start("rm", b -> b.removeOnExit(true), "exit 3");

@@ -145,7 +145,7 @@ final class CallDispatcher {
             return;
         }
         String overQuota = quota.tryReserve(peer.uid(), request.pidsLimit(), () -> {
-            List<RockerInfo> mine = engine.list().stream().filter(r -> r.request().uid() == peer.uid()).collect(Collectors.toList());
+            List<RockerInfo> mine = engine.listWithoutStats().stream().filter(r -> r.request().uid() == peer.uid()).collect(Collectors.toList());
             return new RockerQuota.Held(mine.size(), mine.stream().mapToLong(r -> r.request().pidsLimit()).sum());
         });
         if (overQuota != null) {
@@ -197,8 +197,9 @@ final class CallDispatcher {
         if (trustedRockers.isEmpty() || peer.pidNamespace().isEmpty()) {
             return false;
         }
-        for (RockerInfo r : engine.list()) {
-            if (trustedRockers.contains(r.guardName()) && peer.pidNamespace().equals(PeerProcess.namespace(r.guardPid()))) {
+        for (String trusted : trustedRockers) {
+            Optional<RockerInfo> r = engine.find(trusted);
+            if (r.isPresent() && peer.pidNamespace().equals(PeerProcess.namespace(r.get().guardPid()))) {
                 return true;
             }
         }
@@ -300,7 +301,7 @@ final class CallDispatcher {
 
     private void destroy(Call.Destroy call, Peer peer, Responder out) throws IOException {
         String what = "destroy " + call.guardName();
-        Optional<RockerResult> refusal = ownership(peer, i -> i.guardName().equals(call.guardName()), "guard_name '" + call.guardName() + "'");
+        Optional<RockerResult> refusal = ownership(peer, call.guardName());
         if (refusal.isPresent()) {
             refuse(peer, what, refusal.get(), out);
             return;
@@ -312,7 +313,8 @@ final class CallDispatcher {
 
     private void destroyPid(Call.DestroyPid call, Peer peer, Responder out) throws IOException {
         String what = "destroy pid " + call.guardPid() + " name " + call.expectedName();
-        Optional<RockerResult> refusal = ownership(peer, i -> i.guardPid() == call.guardPid(), "guard_pid '" + call.guardPid() + "'");
+        Optional<RockerResult> refusal = ownership(peer, () -> engine.listWithoutStats().stream().filter(i -> i.guardPid() == call.guardPid()).findFirst(),
+                "guard_pid '" + call.guardPid() + "'");
         if (refusal.isPresent()) {
             refuse(peer, what, refusal.get(), out);
             return;
@@ -324,7 +326,7 @@ final class CallDispatcher {
 
     private void await(Call.Wait call, Peer peer, Responder out) throws IOException {
         String what = "wait " + call.guardName();
-        Optional<RockerResult> refusal = ownership(peer, i -> i.guardName().equals(call.guardName()), "guard_name '" + call.guardName() + "'");
+        Optional<RockerResult> refusal = ownership(peer, call.guardName());
         if (refusal.isPresent()) {
             refuse(peer, what, refusal.get(), out);
             return;
@@ -352,7 +354,7 @@ final class CallDispatcher {
         if (authorizer.privileged(peer)) {
             stats = engine.stats(call.guardName());
         } else {
-            Optional<RockerInfo> info = engine.list().stream().filter(i -> i.guardName().equals(call.guardName())).findFirst();
+            Optional<RockerInfo> info = engine.find(call.guardName());
             if (info.isPresent() && !authorizer.owns(peer, info.get())) {
                 refuse(peer, what, field + ": the rocker is not one of uid " + peer.uid(), out);
                 return;
@@ -374,11 +376,16 @@ final class CallDispatcher {
      * For an unprivileged peer: refuses unless the rocker exists ({@code param_invalid} "no such rocker",
      * as the engine answers root) and is the peer's ({@code sys} "permission denied").
      */
-    Optional<RockerResult> ownership(Peer peer, java.util.function.Predicate<RockerInfo> which, String field) {
+    Optional<RockerResult> ownership(Peer peer, String guardName) {
+        return ownership(peer, () -> engine.find(guardName), "guard_name '" + guardName + "'");
+    }
+
+    /** As {@link #ownership(Peer, String)}, for the rocker {@code which} finds (looked up only for an unprivileged peer). */
+    private Optional<RockerResult> ownership(Peer peer, java.util.function.Supplier<Optional<RockerInfo>> which, String field) {
         if (authorizer.privileged(peer)) {
             return Optional.empty();
         }
-        Optional<RockerInfo> info = engine.list().stream().filter(which).findFirst();
+        Optional<RockerInfo> info = which.get();
         if (info.isEmpty()) {
             return Optional.of(RockerResult.failure(RockerError.PARAM_INVALID, field + ": no such rocker of uid " + peer.uid()));
         }

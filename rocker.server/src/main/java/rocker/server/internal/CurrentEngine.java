@@ -109,6 +109,16 @@ final class CurrentEngine implements RockerClient, RockerPreparer {
     }
 
     @Override
+    public Optional<RockerInfo> find(String guardName) {
+        return engine().find(guardName);
+    }
+
+    @Override
+    public List<RockerInfo> listWithoutStats() {
+        return engine().listWithoutStats();
+    }
+
+    @Override
     public OptionalInt waitForApp(String guardName, Duration timeout) {
         return engine().waitForApp(guardName, timeout);
     }

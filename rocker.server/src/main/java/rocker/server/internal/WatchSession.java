@@ -8,7 +8,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import java.util.function.Predicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +15,6 @@ import org.slf4j.LoggerFactory;
 import rocker.api.RockerClient;
 import rocker.api.RockerError;
 import rocker.api.RockerException;
-import rocker.api.RockerInfo;
 import rocker.api.RockerResult;
 import rocker.client.protocol.AppExit;
 import rocker.client.protocol.Call;
@@ -46,7 +44,7 @@ final class WatchSession {
 
     /** Who may watch what: empty, or the refusal (as for WAIT). */
     interface Ownership {
-        Optional<RockerResult> refusal(Peer peer, Predicate<RockerInfo> which, String field);
+        Optional<RockerResult> refusal(Peer peer, String guardName);
     }
 
     private final RockerClient engine;
@@ -123,7 +121,7 @@ final class WatchSession {
                     "guard_name: at most " + RockerResult.MAX_GUARD_NAME + " bytes"));
             return;
         }
-        Optional<RockerResult> refusal = ownership.refusal(peer, i -> i.guardName().equals(name), "guard_name '" + name + "'");
+        Optional<RockerResult> refusal = ownership.refusal(peer, name);
         if (refusal.isPresent()) {
             tell(AppExit.failed(name, refusal.get().error(), refusal.get().message()));
             return;
