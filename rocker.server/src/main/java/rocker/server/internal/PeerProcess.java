@@ -63,6 +63,14 @@ final class PeerProcess {
         if (pidfd == -ENOPROTOOPT) {
             // a kernel before 6.5: the pid as SO_PEERCRED saw it (a small reuse window, docs/security.md)
             pidfd = (int) Holder.C.syscall(SYS_PIDFD_OPEN, pid, 0, 0, 0);
+            if (pidfd < 0) {
+                int errno = jnr.ffi.Runtime.getRuntime(Holder.C).getLastError();
+                if (errno != ENOSYS && errno != EPERM) {
+                    // ESRCH: it has exited, and its pid may be another process's by now
+                    return new Peer(pid, uid, gid, "it is gone", "");
+                }
+                // a kernel before 5.3 (or pidfds filtered): /proc/PID/status below
+            }
         } else if (pidfd < 0) {
             // SO_PEERPIDFD exists but has no process for the peer: it is gone (never fall back to its pid)
             return new Peer(pid, uid, gid, "it is gone", "");
@@ -85,6 +93,8 @@ final class PeerProcess {
     }
 
     private static final int ENOPROTOOPT = 92;
+    private static final int ENOSYS = 38;
+    private static final int EPERM = 1;
 
     /** A pidfd of the process that connected (Linux 6.5+), or minus the errno (-ENOPROTOOPT: no such option). */
     private static int peerPidfd(int fd) {
@@ -97,8 +107,11 @@ final class PeerProcess {
 
     private static final int O_RDONLY_CLOEXEC = 02000000;
     private static final int EINTR = 4;
-    /** /proc/PID/status is ~1.5 KiB, a pidfd's fdinfo ~100 bytes. */
-    private static final int MAX_FILE = 16384;
+    /**
+     * A pidfd's fdinfo is ~100 bytes, /proc/PID/status ~1.5 KiB, but more with many supplementary groups
+     * (its "Groups:" line comes before "NSpid:"); reading stops once the NSpid line is whole.
+     */
+    private static final int MAX_FILE = 1 << 20;
     private static final byte[] NSPID = "\nNSpid:".getBytes(StandardCharsets.US_ASCII);
 
     /** {@code prefix + n + suffix} as NUL-terminated ASCII ({@code n} >= 0), built without the JDK's string code. */
@@ -119,7 +132,7 @@ final class PeerProcess {
 
     /** The ids of the "NSpid:" line of {@code file} (a pidfd's fdinfo or a process's status); empty when it has none. */
     static List<String> nspid(byte[] file) throws IOException {
-        byte[] text = readProcFile(file);
+        byte[] text = readToNSpid(file);
         int at = indexOf(text, NSPID);
         List<String> ids = new ArrayList<>();
         if (at < 0) return ids;
@@ -137,10 +150,10 @@ final class PeerProcess {
     private static final ThreadLocal<java.nio.ByteBuffer> CHUNK = ThreadLocal.withInitial(() -> java.nio.ByteBuffer.allocateDirect(4096));
 
     /**
-     * The whole of a small /proc file (at most {@value #MAX_FILE} bytes) after a '\n' of its own, so its
-     * first line is found as any other; {@code file} NUL-terminated.
+     * A /proc file (at most {@value #MAX_FILE} bytes) after a '\n' of its own, so its first line is found as
+     * any other, up to the end of its NSpid line or the end of the file; {@code file} NUL-terminated.
      */
-    private static byte[] readProcFile(byte[] file) throws IOException {
+    private static byte[] readToNSpid(byte[] file) throws IOException {
         jnr.ffi.Runtime rt = jnr.ffi.Runtime.getRuntime(Holder.C);
         int fd = Holder.C.open(file, O_RDONLY_CLOEXEC);
         if (fd < 0) throw new IOException("open " + name(file) + ": errno " + rt.getLastError());
@@ -149,6 +162,7 @@ final class PeerProcess {
             byte[] text = new byte[1 + chunk.capacity()];
             text[0] = '\n';
             int len = 1;
+            int at = -1; // where "\nNSpid:" starts, once read
             while (true) {
                 chunk.clear();
                 long n = Holder.C.read(fd, chunk, chunk.capacity());
@@ -161,7 +175,12 @@ final class PeerProcess {
                 if (len + n > MAX_FILE) throw new IOException(name(file) + ": more than " + MAX_FILE + " bytes");
                 if (len + n > text.length) text = java.util.Arrays.copyOf(text, Math.min(MAX_FILE, 2 * text.length));
                 chunk.get(text, len, (int) n);
+                int before = len;
                 len += (int) n;
+                if (at < 0) at = indexOf(text, NSPID, Math.max(0, before - NSPID.length + 1), len);
+                if (at >= 0 && indexOf(text, NEWLINE, Math.max(at + NSPID.length, before), len) >= 0) {
+                    return java.util.Arrays.copyOf(text, len); // the line is whole: the rest is not needed
+                }
             }
         } finally {
             Holder.C.close(fd);
@@ -172,9 +191,16 @@ final class PeerProcess {
         return new String(file, 0, file.length - 1, StandardCharsets.US_ASCII);
     }
 
+    private static final byte[] NEWLINE = {'\n'};
+
     private static int indexOf(byte[] text, byte[] what) {
+        return indexOf(text, what, 0, text.length);
+    }
+
+    /** The first index in [from, end) where {@code what} lies whole within [0, end), or -1. */
+    private static int indexOf(byte[] text, byte[] what, int from, int end) {
         outer:
-        for (int i = 0; i + what.length <= text.length; i++) {
+        for (int i = from; i + what.length <= end; i++) {
             for (int k = 0; k < what.length; k++) {
                 if (text[i + k] != what[k]) continue outer;
             }

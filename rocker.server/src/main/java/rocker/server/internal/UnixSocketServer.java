@@ -154,14 +154,50 @@ public final class UnixSocketServer implements AutoCloseable {
      */
     private void acceptRole() {
         Thread me = Thread.currentThread();
-        me.setName(ACCEPT_NAME);
+        ConnectionHandler handler;
+        do {
+            me.setName(ACCEPT_NAME);
+            try {
+                handler = acceptOne();
+            } catch (Throwable t) {
+                // whatever failed, the server does not stop accepting: the role goes on on another thread
+                me.setName(IDLE_NAME);
+                if (!stopping) {
+                    LOG.error("the accepting thread failed; accepting goes on on another: {}", t.toString());
+                    rearm();
+                }
+                throw t;
+            }
+            if (handler == null) {
+                me.setName(IDLE_NAME);
+                return; // stopping
+            }
+            me.setName(THREAD_PREFIX + "conn-" + connectionCount.incrementAndGet());
+        } while (!handOverAccepting(handler)); // no thread to be had: the connection was dropped, this one accepts on
+        try {
+            handler.run();
+        } finally {
+            me.setName(IDLE_NAME);
+        }
+    }
+
+    /** Starts the accepting role on another pool thread (after a failure of the one that had it). */
+    private void rearm() {
+        try {
+            connectionThreads.execute(this::acceptRole);
+        } catch (OutOfMemoryError | java.util.concurrent.RejectedExecutionException e) {
+            LOG.error("cannot start an accepting thread: {}", e.toString());
+        }
+    }
+
+    /** Accepts until a connection is admitted to be served (its handler), or null once the server stops. */
+    private ConnectionHandler acceptOne() {
         while (true) {
             UnixSocketChannel ch;
             accepting.incrementAndGet();
             try {
                 if (stopping) {
-                    me.setName(IDLE_NAME);
-                    return;
+                    return null;
                 }
                 ch = listener.accept();
             } catch (IOException | RuntimeException e) {
@@ -181,21 +217,17 @@ public final class UnixSocketServer implements AutoCloseable {
                 closeQuietly(ch);
                 continue; // ends at the check above
             }
-            ConnectionHandler handler = admit(ch);
-            if (handler == null) {
-                continue; // refused and closed
-            }
-            if (!handOverAccepting(handler)) {
-                continue;
-            }
-            String name = THREAD_PREFIX + "conn-" + connectionCount.incrementAndGet();
-            me.setName(name);
+            ConnectionHandler handler;
             try {
-                handler.run();
-            } finally {
-                me.setName(IDLE_NAME);
+                handler = admit(ch);
+            } catch (RuntimeException | Error e) {
+                closeQuietly(ch); // not registered: nothing else holds it
+                throw e;
             }
-            return;
+            if (handler != null) {
+                return handler;
+            }
+            // refused and closed: accept the next one
         }
     }
 
@@ -250,7 +282,15 @@ public final class UnixSocketServer implements AutoCloseable {
             closeQuietly(fc);
             return null;
         }
-        if (peer.isForeign() && !dispatcher.admits(peer)) {
+        boolean admitted;
+        try {
+            admitted = !peer.isForeign() || dispatcher.admits(peer);
+        } catch (RuntimeException e) {
+            // e.g. no engine in the moment to look the trusted rockers up in: refused (fail closed)
+            LOG.warn("{}: cannot tell whether its rocker is trusted: {}", peer, e.toString());
+            admitted = false;
+        }
+        if (!admitted) {
             // refused before it takes any slot: an app in a rocker (maybe uid 0) must not fill root's
             reject(fc, peer, RockerResult.failure(RockerError.SYS, "permission denied: " + CallDispatcher.FROM_A_ROCKER));
             return null;
@@ -266,6 +306,11 @@ public final class UnixSocketServer implements AutoCloseable {
         ConnectionHandler[] self = new ConnectionHandler[1];
         self[0] = new ConnectionHandler(fc, peer, dispatcher, permits, settings, () -> connections.remove(self[0]));
         connections.put(self[0], Boolean.TRUE);
+        if (stopping) {
+            // close() may have aborted the registered connections before this one was: not served
+            self[0].dropUnserved();
+            return null;
+        }
         return self[0];
     }
 

@@ -124,6 +124,18 @@ public class PeerAndShareTest {
         assertTrue("an app of the trusted rocker is served like any client of its uid: " + out, out.startsWith("LIST 0"));
     }
 
+    /** Whether a peer is in a trusted rocker cannot be told (no engine in the moment): refused, and the server accepts on. */
+    @Test
+    public void aTrustedRockerLookupThatFailsRefusesThePeerAndTheServerAcceptsOn() throws Exception {
+        fixture.engine.failLookups = true;
+        for (int i = 0; i < 2; i++) {
+            String out = run(List.of("unshare", "--pid", "--fork", "--mount-proc"), alice, "list");
+            assertTrue("refused, not dropped: " + out, out.contains("ERROR sys " + FROM_A_ROCKER));
+        }
+        fixture.engine.failLookups = false;
+        assertTrue("the server still accepts", run(List.of(), alice, "list").startsWith("LIST 0"));
+    }
+
     @Test
     public void oneUserHoldingAllItCanLeavesRoomForRootAndOthers() throws Exception {
         String hog = startAndRead(alice, "hold", "12", "20");

@@ -70,6 +70,42 @@ public class PeerProcessTest {
         }
     }
 
+    /**
+     * A status with many supplementary groups has a long "Groups:" line before "NSpid:" (kernels without
+     * pidfds read it): found past the first reads, and wherever the line falls on a read's boundary.
+     */
+    @Test
+    public void theLineIsFoundFarIntoTheFileAndAcrossReads() throws IOException {
+        Path dir = Files.createTempDirectory("peer-process");
+        try {
+            Path f = dir.resolve("status");
+            Files.writeString(f, "Name:\tx\nGroups:\t" + "1234567 ".repeat(40_000) + "\nNSpid:\t7\t1\nTail:\t0\n");
+            assertEquals(List.of("7", "1"), PeerProcess.nspid(path(f)));
+            for (int filler = 4060; filler <= 4110; filler++) {
+                Files.writeString(f, "G:" + "x".repeat(filler) + "\nNSpid:\t12345\t1\n" + "y".repeat(5000) + "\n");
+                assertEquals("filler " + filler, List.of("12345", "1"), PeerProcess.nspid(path(f)));
+            }
+            Files.writeString(f, "G:" + "x".repeat(4085) + "\nNSpid:\t42");
+            assertEquals("a last line without its newline", List.of("42"), PeerProcess.nspid(path(f)));
+            Files.write(f, new byte[(1 << 20) + 1]);
+            try {
+                PeerProcess.nspid(path(f));
+                fail("read more than 1 MiB");
+            } catch (IOException e) {
+                assertTrue(e.getMessage(), e.getMessage().endsWith("status: more than 1048576 bytes"));
+            }
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) files::iterator) Files.delete(p);
+            }
+            Files.delete(dir);
+        }
+    }
+
+    private static byte[] path(Path f) {
+        return (f.toString() + "\0").getBytes(StandardCharsets.UTF_8);
+    }
+
     /** unshare's child once it runs sleep (its command line says so), within 10 s. */
     private static ProcessHandle sleeperOf(Process unshare) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -97,6 +97,9 @@ public final class FakeEngine implements RockerClient, rocker.api.RockerPreparer
     /** The image identity {@link #list()} tells, by guard name; a rocker not here has none (unknown). */
     public final Map<String, String> images = new ConcurrentHashMap<>();
 
+    /** When true, {@link #list()} (and so the default find) fails, as the server's engine does while none is bound. */
+    public volatile boolean failLookups;
+
     /** How many times {@link #list()} was called (a command that needs no list makes none). */
     public final AtomicInteger lists = new AtomicInteger();
 
@@ -190,6 +193,7 @@ public final class FakeEngine implements RockerClient, rocker.api.RockerPreparer
     @Override
     public List<RockerInfo> list() {
         lists.incrementAndGet();
+        if (failLookups) throw new rocker.api.RockerException(rocker.api.RockerError.SYS, "no engine in the moment (FakeEngine.failLookups)");
         List<RockerInfo> list = new ArrayList<>();
         rockers.values().forEach(r -> {
             RockerInfo i = r.info;
