@@ -2,9 +2,7 @@ package rocker.server.internal;
 
 import java.io.IOException;
 
-import jnr.unixsocket.Credentials;
 import jnr.unixsocket.UnixSocketChannel;
-import jnr.unixsocket.UnixSocketOptions;
 import rocker.client.protocol.FrameChannel;
 import rocker.client.protocol.SocketTransport;
 
@@ -21,8 +19,7 @@ final class JnrTransport extends SocketTransport {
     JnrTransport(UnixSocketChannel channel, int tickMillis) throws IOException {
         super(channel);
         this.unix = channel;
-        channel.setOption(UnixSocketOptions.SO_RCVTIMEO, tickMillis);
-        channel.setOption(UnixSocketOptions.SO_SNDTIMEO, tickMillis);
+        SocketOptions.setTimeouts(channel.getFD(), tickMillis);
     }
 
     /** The socket's file descriptor. */
@@ -31,7 +28,7 @@ final class JnrTransport extends SocketTransport {
     }
 
     /** The peer's pid, uid and gid as the kernel saw them at connect time ({@code SO_PEERCRED}). */
-    Credentials peerCredentials() throws IOException {
-        return unix.getOption(UnixSocketOptions.SO_PEERCRED);
+    SocketOptions.Ucred peerCredentials() throws IOException {
+        return SocketOptions.peerCred(unix.getFD());
     }
 }

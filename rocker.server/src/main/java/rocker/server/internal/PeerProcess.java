@@ -9,7 +9,6 @@ import java.util.List;
 
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.annotations.In;
-import jnr.ffi.byref.IntByReference;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
@@ -28,15 +27,11 @@ import jnr.ffi.types.ssize_t;
  * another pid namespace (only {@code trusted.rockers} needs it).
  */
 final class PeerProcess {
-    private static final int SOL_SOCKET = 1;
-    private static final int SO_PEERPIDFD = 77;
     private static final long SYS_PIDFD_OPEN = 434; // the same on x86-64, aarch64 and arm
     private static final long SYS_PIDFD_SEND_SIGNAL = 424;
 
     /** libc, for what jnr-unixsocket does not offer. */
     public interface LibC {
-        int getsockopt(int fd, int level, int name, IntByReference value, IntByReference length);
-
         long syscall(@size_t long number, long a, long b, long c, long d);
 
         int close(int fd);
@@ -59,8 +54,8 @@ final class PeerProcess {
         if (pid <= 0) {
             return new Peer(pid, uid, gid, "its pid is not visible in the server's pid namespace", "");
         }
-        int pidfd = peerPidfd(fd);
-        if (pidfd == -ENOPROTOOPT) {
+        int pidfd = SocketOptions.peerPidfd(fd);
+        if (pidfd == -SocketOptions.ENOPROTOOPT) {
             // a kernel before 6.5: the pid as SO_PEERCRED saw it (a small reuse window, docs/security.md)
             pidfd = (int) Holder.C.syscall(SYS_PIDFD_OPEN, pid, 0, 0, 0);
             if (pidfd < 0) {
@@ -92,18 +87,8 @@ final class PeerProcess {
         }
     }
 
-    private static final int ENOPROTOOPT = 92;
     private static final int ENOSYS = 38;
     private static final int EPERM = 1;
-
-    /** A pidfd of the process that connected (Linux 6.5+), or minus the errno (-ENOPROTOOPT: no such option). */
-    private static int peerPidfd(int fd) {
-        IntByReference value = new IntByReference(-1);
-        IntByReference length = new IntByReference(4);
-        if (Holder.C.getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, value, length) == 0) return value.intValue();
-        int errno = jnr.ffi.Runtime.getRuntime(Holder.C).getLastError();
-        return -(errno > 0 ? errno : ENOPROTOOPT);
-    }
 
     private static final int O_RDONLY_CLOEXEC = 02000000;
     private static final int EINTR = 4;

@@ -275,8 +275,8 @@ public final class UnixSocketServer implements AutoCloseable {
         FrameChannel fc = new FrameChannel(transport);
         Peer peer;
         try {
-            jnr.unixsocket.Credentials c = transport.peerCredentials();
-            peer = PeerProcess.of(transport.fd(), c.getPid(), c.getUid(), c.getGid());
+            SocketOptions.Ucred c = transport.peerCredentials();
+            peer = PeerProcess.of(transport.fd(), c.pid(), c.uid(), c.gid());
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot read a client's credentials: {}", e.toString());
             closeQuietly(fc);
