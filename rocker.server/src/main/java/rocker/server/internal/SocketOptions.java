@@ -23,12 +23,17 @@ final class SocketOptions {
     private static final int SO_SNDTIMEO = 21;
     private static final int SO_PEERPIDFD = 77;
     static final int ENOPROTOOPT = 92;
+    private static final int EINVAL = 22;
+    /** The architectures whose option numbers these are (others, e.g. ppc64le or mips, number them otherwise). */
+    private static final java.util.Set<String> ARCHES = java.util.Set.of("amd64", "x86_64", "aarch64", "arm");
 
     /** libc's setsockopt and getsockopt, with byte arrays for the values. */
     public interface LibC {
         int setsockopt(int fd, int level, int name, @In byte[] value, int length);
 
         int getsockopt(int fd, int level, int name, @Out byte[] value, @In @Out int[] length);
+
+        int close(int fd);
     }
 
     private static final class Holder {
@@ -45,6 +50,10 @@ final class SocketOptions {
 
     /** Sets {@code SO_RCVTIMEO} and {@code SO_SNDTIMEO} of socket {@code fd} to {@code millis}. */
     static void setTimeouts(int fd, int millis) throws IOException {
+        String arch = System.getProperty("os.arch");
+        if (!ARCHES.contains(arch)) {
+            throw new IOException("socket options: their numbers on " + arch + " are not known to this server (" + ARCHES + ")");
+        }
         ByteBuffer tv = ByteBuffer.allocate(2 * Holder.LONG).order(ByteOrder.nativeOrder());
         long sec = millis / 1000;
         long usec = (millis % 1000) * 1000L;
@@ -97,8 +106,11 @@ final class SocketOptions {
     static int peerPidfd(int fd) {
         byte[] value = new byte[4];
         int[] length = {value.length};
-        if (Holder.C.getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, value, length) == 0 && length[0] == value.length) {
-            return ByteBuffer.wrap(value).order(ByteOrder.nativeOrder()).getInt(0);
+        if (Holder.C.getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, value, length) == 0) {
+            int pidfd = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder()).getInt(0);
+            if (length[0] == value.length) return pidfd;
+            if (pidfd >= 0) Holder.C.close(pidfd); // not what the kernel writes: nothing of it is trusted
+            return -EINVAL;
         }
         int errno = Holder.RT.getLastError();
         return -(errno > 0 ? errno : ENOPROTOOPT);

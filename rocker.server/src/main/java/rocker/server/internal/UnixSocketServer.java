@@ -154,26 +154,28 @@ public final class UnixSocketServer implements AutoCloseable {
      */
     private void acceptRole() {
         Thread me = Thread.currentThread();
-        ConnectionHandler handler;
-        do {
+        ConnectionHandler handler = null;
+        while (handler == null) {
             me.setName(ACCEPT_NAME);
             try {
-                handler = acceptOne();
-            } catch (Throwable t) {
-                // whatever failed, the server does not stop accepting: the role goes on on another thread
-                me.setName(IDLE_NAME);
-                if (!stopping) {
-                    LOG.error("the accepting thread failed; accepting goes on on another: {}", t.toString());
-                    rearm();
+                ConnectionHandler next = acceptOne();
+                if (next == null) {
+                    me.setName(IDLE_NAME);
+                    return; // stopping
                 }
-                throw t;
-            }
-            if (handler == null) {
+                me.setName(THREAD_PREFIX + "conn-" + connectionCount.incrementAndGet());
+                if (handOverAccepting(next)) {
+                    handler = next;
+                } // else: no thread to be had, the connection was dropped: this one accepts on
+            } catch (Throwable t) {
+                // whatever failed, the server does not stop accepting: on another thread, or on this one
                 me.setName(IDLE_NAME);
-                return; // stopping
+                if (stopping) throw t;
+                LOG.error("the accepting thread failed: {}", t.toString());
+                if (rearm()) throw t;
+                pause();
             }
-            me.setName(THREAD_PREFIX + "conn-" + connectionCount.incrementAndGet());
-        } while (!handOverAccepting(handler)); // no thread to be had: the connection was dropped, this one accepts on
+        }
         try {
             handler.run();
         } finally {
@@ -181,12 +183,14 @@ public final class UnixSocketServer implements AutoCloseable {
         }
     }
 
-    /** Starts the accepting role on another pool thread (after a failure of the one that had it). */
-    private void rearm() {
+    /** Starts the accepting role on another pool thread; false when no thread can be had. */
+    private boolean rearm() {
         try {
             connectionThreads.execute(this::acceptRole);
+            return true;
         } catch (OutOfMemoryError | java.util.concurrent.RejectedExecutionException e) {
-            LOG.error("cannot start an accepting thread: {}", e.toString());
+            LOG.error("cannot start an accepting thread, this one accepts on: {}", e.toString());
+            return false;
         }
     }
 
@@ -221,7 +225,7 @@ public final class UnixSocketServer implements AutoCloseable {
             try {
                 handler = admit(ch);
             } catch (RuntimeException | Error e) {
-                closeQuietly(ch); // not registered: nothing else holds it
+                closeQuietly(ch); // admit gave its slot back and unregistered it
                 throw e;
             }
             if (handler != null) {
@@ -302,10 +306,23 @@ public final class UnixSocketServer implements AutoCloseable {
             rejectBusy(fc, peer, busy);
             return null;
         }
-        ConnectionPermits permits = new ConnectionPermits(requestPermits, streamPermits, peer.uid(), privileged);
         ConnectionHandler[] self = new ConnectionHandler[1];
-        self[0] = new ConnectionHandler(fc, peer, dispatcher, permits, settings, () -> connections.remove(self[0]));
-        connections.put(self[0], Boolean.TRUE);
+        ConnectionPermits permits = null;
+        try {
+            permits = new ConnectionPermits(requestPermits, streamPermits, peer.uid(), privileged);
+            self[0] = new ConnectionHandler(fc, peer, dispatcher, permits, settings, () -> connections.remove(self[0]));
+            connections.put(self[0], Boolean.TRUE);
+        } catch (RuntimeException | Error e) {
+            // (an OutOfMemoryError) the slot is given back and nothing stays registered; the caller closes
+            if (self[0] != null) {
+                self[0].dropUnserved();
+            } else if (permits != null) {
+                permits.release();
+            } else {
+                requestPermits.release(peer.uid(), privileged);
+            }
+            throw e;
+        }
         if (stopping) {
             // close() may have aborted the registered connections before this one was: not served
             self[0].dropUnserved();

@@ -47,6 +47,14 @@ public class SocketOptionsTest {
                 SocketOptions.setTimeouts(fd, 200);
                 assertEquals(200, SocketOptions.timeoutMillis(fd, 0));
                 assertEquals(200, SocketOptions.timeoutMillis(fd, 1));
+                // what the kernel took: a read that finds nothing returns after the tick (0 bytes), it does not block
+                java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+                try {
+                    java.util.concurrent.Future<Integer> read = reader.submit(() -> accepted.read(java.nio.ByteBuffer.allocate(8)));
+                    assertEquals("nothing read, within the timeout", 0, (int) read.get(10, java.util.concurrent.TimeUnit.SECONDS));
+                } finally {
+                    reader.shutdownNow();
+                }
                 SocketOptions.setTimeouts(fd, 2500);
                 assertEquals(2500, SocketOptions.timeoutMillis(fd, 0));
                 assertEquals(2500, SocketOptions.timeoutMillis(fd, 1));
