@@ -123,4 +123,50 @@ public class AuthorizerTest {
         assertEquals(null, quota.tryReserve(1000, 512, () -> new RockerQuota.Held(2, 2048)));
         assertEquals("another uid has its own budget", null, quota.tryReserve(1001, 1024, () -> new RockerQuota.Held(0, 0)));
     }
+
+    /**
+     * A uid's count (a read of the registry: slow with many live rockers) holds the requests of that uid,
+     * which must not pass the quota together, and no other uid's.
+     */
+    @Test
+    public void aUidsCountHoldsThatUidOnly() throws Exception {
+        RockerQuota quota = new RockerQuota(2, 4096);
+        java.util.concurrent.CountDownLatch counting = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch counted = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.Future<String> slow = pool.submit(() -> quota.tryReserve(1000, 1, () -> {
+                counting.countDown();
+                try {
+                    assertTrue(counted.await(30, java.util.concurrent.TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                return new RockerQuota.Held(1, 1);
+            }));
+            assertTrue(counting.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            Thread[] second = new Thread[1];
+            java.util.concurrent.Future<String> sameUid = pool.submit(() -> {
+                second[0] = Thread.currentThread();
+                return quota.tryReserve(1000, 1, () -> new RockerQuota.Held(1, 1));
+            });
+            assertEquals("another uid is not held by uid 1000's count", null,
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> quota.tryReserve(1001, 1, () -> new RockerQuota.Held(0, 0)))
+                            .get(10, java.util.concurrent.TimeUnit.SECONDS));
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while ((second[0] == null || second[0].getState() != Thread.State.BLOCKED) && System.nanoTime() < end) {
+                Thread.sleep(5);
+            }
+            assertEquals("the same uid waits for the count", Thread.State.BLOCKED, second[0].getState());
+            assertFalse(sameUid.isDone());
+            counted.countDown();
+            assertEquals(null, slow.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals("then sees the rocker being built: 1 live + 1 being built = the quota of 2",
+                    "quota: uid 1000 has 1 live rockers and 1 being built, at most 2 (max.rockers.per.uid): destroy one first",
+                    sameUid.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        } finally {
+            counted.countDown();
+            pool.shutdownNow();
+        }
+    }
 }
