@@ -38,6 +38,8 @@ final class DataDirLock implements AutoCloseable {
     private final int control;
     private final boolean forkAhead;
     private final List<Integer> held = new ArrayList<>();
+    /** The lock files this build made: a refused or failed build removes them ({@link #discard}). */
+    private final List<String> created = new ArrayList<>();
 
     /**
      * For rocker {@code rocker}: {@code locksDir} the opened lock dir, {@code statusSocket} the rocker's
@@ -68,24 +70,21 @@ final class DataDirLock implements AutoCloseable {
         Stat own = Fd.stat(dir, data.path());
         // the whole chain first: nothing is created for a request that is refused for its depth
         List<Stat> above = ancestors(dir, own);
-        LockFiles.Lock l = LockFiles.lock(locksDir, own, Fd.LOCK_EX, false);
-        held.add(l.fd);
+        LockFiles.Lock l = hold(LockFiles.lock(locksDir, own, Fd.LOCK_EX, false));
         if (!l.taken) {
             throw refused(Fd.tryLock(l.fd, Fd.LOCK_SH, data.path()) ? "holds the data dir of a live rocker"
                     : "is in use by rocker " + LockFiles.holder(l.fd));
         }
         l.write(rocker + "\n" + data.path() + "\n", "the lock of " + data.path());
         for (Stat s : above) {
-            LockFiles.Lock a = LockFiles.lock(locksDir, s, Fd.LOCK_SH, true);
-            held.add(a.fd);
+            LockFiles.Lock a = hold(LockFiles.lock(locksDir, s, Fd.LOCK_SH, true));
             if (!a.taken) throw refused("lies in the data dir of rocker " + LockFiles.holder(a.fd));
         }
     }
 
     private void lockLayersAndHandOver() {
         for (Map.Entry<String, Integer> layer : data.layers().entrySet()) {
-            LockFiles.Lock l = LockFiles.lock(locksDir, Fd.stat(layer.getValue(), layer.getKey()), Fd.LOCK_EX, false);
-            held.add(l.fd);
+            LockFiles.Lock l = hold(LockFiles.lock(locksDir, Fd.stat(layer.getValue(), layer.getKey()), Fd.LOCK_EX, false));
             if (!l.taken) throw refused(layer.getKey() + " is in use by rocker " + LockFiles.holder(l.fd));
             l.write(rocker + "\n" + data.path() + "/" + layer.getKey() + "\n", "the lock of " + layer.getKey());
         }
@@ -94,6 +93,12 @@ final class DataDirLock implements AutoCloseable {
         for (int i = 0; i < held.size(); i++) fds[i + 1] = held.get(i);
         Posix.send(control, GuardMessage.hold(forkAhead), fds);
         close(); // the guard has its own copies now
+    }
+
+    private LockFiles.Lock hold(LockFiles.Lock l) {
+        held.add(l.fd);
+        if (l.created) created.add(l.name);
+        return l;
     }
 
     /** The dirs above the data dir (as this namespace has them now: the host's), nearest first. */
@@ -129,5 +134,17 @@ final class DataDirLock implements AutoCloseable {
     public void close() {
         held.forEach(Posix::close);
         held.clear();
+    }
+
+    /**
+     * After a refused or failed build, once its guard is gone (so that no copy of these locks is held by
+     * it): lets go of what the build still holds and removes the lock files it made that nobody holds now
+     * (another build may have locked one meanwhile: that one stays). Costs what the build made, not what
+     * the lock dir holds.
+     */
+    void discard() {
+        close();
+        for (String name : created) LockFiles.removeIfFree(locksDir, name);
+        created.clear();
     }
 }

@@ -18,10 +18,14 @@ import rocker.impl.linux.sys.SysException;
  * The lock files of {@link DataDirLock} in {@code <state dir>/locks/}, one per locked dir
  * ({@code DEV-INO.lock}). They are reused while they stay (a rocker restarted on its data dir makes
  * none, and creating files costs a start milliseconds on a journaling file system), and they do not
- * pile up: {@link #sweep} removes every file nobody holds, taking its exclusive lock first, after a
- * refused or failed build, at reconciliation and once {@value #SWEEP_AFTER} files were made; a locker checks, once it holds a lock, that its file is still linked, and
- * else opens the name again. A sweeper holds a lock for microseconds, so a locker that finds one busy
- * tries again briefly before it reports the dir in use.
+ * pile up: a refused or failed build removes the ones it made ({@link #removeIfFree}), and {@link #sweep}
+ * removes every file nobody holds, at reconciliation and once as many files were made as the last sweep
+ * kept (at least {@value #SWEEP_AFTER}): a sweep reads every lock file, the live rockers' too (~6 each), so
+ * sweeping stays proportional to what is made (with 500 live rockers a sweep every 256 files cost
+ * ~3,000 opens and locks every ~20 starts). A file is removed only by whoever holds its exclusive lock and
+ * sees it still linked, so a name is never unlinked from under another holder; a locker checks, once it
+ * holds a lock, that its file is still linked, and else opens the name again. A remover holds a lock for
+ * microseconds, so a locker that finds one busy tries again briefly before it reports the dir in use.
  */
 final class LockFiles {
     private static final Logger LOG = LoggerFactory.getLogger(LockFiles.class);
@@ -31,16 +35,23 @@ final class LockFiles {
     private LockFiles() {
     }
 
-    /** An open lock file, locked as asked or not (then held by someone else); {@code made}: made by this call (empty). */
+    /**
+     * An open lock file, locked as asked or not (then held by someone else); {@code made}: made by this call
+     * (empty), {@code created}: the file did not exist before this call (whether or not it was then taken).
+     */
     static final class Lock {
+        final String name;
         final int fd;
         final boolean taken;
         final boolean made;
+        final boolean created;
 
-        Lock(int fd, boolean taken, boolean made) {
+        Lock(String name, int fd, boolean taken, boolean made, boolean created) {
+            this.name = name;
             this.fd = fd;
             this.taken = taken;
             this.made = made;
+            this.created = created;
         }
 
         /** Writes the holder's text (rocker name, dir) into the lock file now held. */
@@ -59,12 +70,19 @@ final class LockFiles {
 
     /** Lock files made since the last sweep (in this JVM): a sweep is due once there are many. */
     private static final java.util.concurrent.atomic.AtomicInteger MADE = new java.util.concurrent.atomic.AtomicInteger();
-    /** How many new lock files make a sweep due (they are reused while they stay: a restart makes none). */
+    /** The fewest new lock files that make a sweep due (they are reused while they stay: a restart makes none). */
     static final int SWEEP_AFTER = 256;
+    /** How many new lock files make the next sweep due: as many as the last sweep kept, at least {@link #SWEEP_AFTER}. */
+    private static volatile int sweepAfter = SWEEP_AFTER;
 
     /** Whether enough lock files were made since the last sweep to sweep again. */
     static boolean sweepDue() {
-        return MADE.get() >= SWEEP_AFTER;
+        return MADE.get() >= sweepAfter;
+    }
+
+    /** The number of new lock files that make the next sweep due. */
+    static int sweepAfter() {
+        return sweepAfter;
     }
 
     /**
@@ -74,6 +92,7 @@ final class LockFiles {
      */
     static Lock lock(int locksDir, Stat dir, int operation, boolean likelyThere) {
         String name = name(dir);
+        boolean created = false;
         for (int attempt = 0;; attempt++) {
             int fd = likelyThere ? Fd.tryOpenat(locksDir, name, Posix.O_RDWR | Fd.O_NOFOLLOW, 0) : -Errno.ENOENT;
             boolean made = false;
@@ -82,6 +101,7 @@ final class LockFiles {
                 long opened = open(locksDir, name);
                 fd = (int) opened;
                 made = opened > Integer.MAX_VALUE;
+                created |= made;
             }
             boolean taken = false;
             for (int busy = 0; busy < BUSY_TRIES && !(taken = Fd.tryLock(fd, operation, name)); busy++) {
@@ -90,7 +110,7 @@ final class LockFiles {
             Stat held = taken ? Fd.stat(fd, name) : null;
             if (!taken || held.nlink > 0 || attempt >= 16) {
                 // made by us and still empty: no other build held it between the create and our lock
-                return new Lock(fd, taken, made && taken && held.size == 0);
+                return new Lock(name, fd, taken, made && taken && held.size == 0, created);
             }
             Posix.close(fd); // swept meanwhile: lock the file that now has the name
         }
@@ -136,30 +156,43 @@ final class LockFiles {
         }
     }
 
-    /** Removes the lock files nobody holds; returns how many. */
+    /**
+     * Removes the lock file {@code name} if nobody holds it: opened, locked exclusively without waiting, and
+     * unlinked only while still linked (whoever unlinks a lock file holds its exclusive lock, so while this
+     * call holds it and the file has a link, the name is this file's). True when removed, false when held
+     * (or gone meanwhile).
+     */
+    static boolean removeIfFree(int locksDir, String name) {
+        int fd;
+        try {
+            fd = Fd.openat(locksDir, name, Posix.O_RDONLY | Fd.O_NOFOLLOW, 0, name);
+        } catch (SysException e) {
+            return false; // gone meanwhile
+        }
+        try {
+            return Fd.tryLock(fd, Fd.LOCK_EX, name) && Fd.stat(fd, name).nlink > 0 && Fd.unlinkat(locksDir, name, 0);
+        } catch (SysException e) {
+            if (e.errno() != Errno.ENOENT) LOG.debug("cannot remove the lock {}: {}", name, e.getMessage());
+            return false;
+        } finally {
+            Posix.close(fd);
+        }
+    }
+
+    /** Removes the lock files nobody holds; returns how many. The next sweep is due once as many were made as this one kept. */
     static int sweep(int locksDir) {
         MADE.set(0);
         int removed = 0;
+        int kept = 0;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(Path.of(Fd.procPath(locksDir)), "*" + SUFFIX)) {
             for (Path f : files) {
-                String name = f.getFileName().toString();
-                int fd;
-                try {
-                    fd = Fd.openat(locksDir, name, Posix.O_RDONLY | Fd.O_NOFOLLOW, 0, name);
-                } catch (SysException e) {
-                    continue; // gone meanwhile
-                }
-                try {
-                    if (Fd.tryLock(fd, Fd.LOCK_EX, name) && Fd.unlinkat(locksDir, name, 0)) removed++;
-                } catch (SysException e) {
-                    if (e.errno() != Errno.ENOENT) LOG.debug("cannot sweep the lock {}: {}", name, e.getMessage());
-                } finally {
-                    Posix.close(fd);
-                }
+                if (removeIfFree(locksDir, f.getFileName().toString())) removed++;
+                else kept++;
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot sweep the lock dir: {}", e.toString());
         }
+        sweepAfter = Math.max(SWEEP_AFTER, kept);
         return removed;
     }
 }

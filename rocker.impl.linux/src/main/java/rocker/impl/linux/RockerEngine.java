@@ -265,7 +265,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         abandon(guard);
         registry.remove(name);
         cgroups.remove(name);
-        sweepLocks();
+        if (LockFiles.sweepDue()) sweepLocks(); // its lock files are kept for the next rocker on its data dir, as a destroyed one's
         images.changed();
     }
 
@@ -570,10 +570,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
                 stdio.abort();
             }
             data.rollback();
-            if (lock != null) {
-                lock.close();
-                sweepLocks(); // the lock files a refused or failed build made
-            }
+            if (lock != null) lock.discard(); // its guard is gone: the lock files this build made go
             images.changed();
             if (e instanceof IOException) {
                 throw new RockerException(RockerError.SYS, "cannot record the rocker in " + registry.dir() + ": " + e.getMessage(), e);

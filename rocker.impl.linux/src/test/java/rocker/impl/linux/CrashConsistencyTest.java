@@ -139,6 +139,68 @@ public class CrashConsistencyTest {
         assertTrue("none once no rocker holds them: " + lockFiles(locks), lockFiles(locks).isEmpty());
     }
 
+    /**
+     * A build refused after it made lock files removes the ones it made (and only those), without sweeping
+     * the lock dir: the sweep is due only once as many files were made as the last sweep kept.
+     */
+    @Test
+    public void aRefusedBuildRemovesTheLockFilesItMadeAndNoOthers() throws Exception {
+        Path img = image();
+        Path locks = fx.stateDir.resolve("locks");
+        Path outer = Files.createDirectories(fx.work.resolve("outer"));
+        RockerResult a = start(fx.engine, fx.request(img, "a").dataDir(outer.toString()).build(), "sleep 600");
+        assertEquals(a.toString(), RockerError.SUCCESS, a.error());
+        List<String> before = lockFiles(locks);
+        // an unheld lock file of another dir, left as a destroyed rocker's: a refused build does not sweep it
+        Path stray = locks.resolve("ffff-ffff.lock");
+        Files.writeString(stray, "gone\n");
+        // its own data dir's lock file is made, then the lock of the dir above (rocker a's) is refused
+        Path inner = Files.createDirectories(outer.resolve("x/inner"));
+        RockerResult refused = start(fx.engine, fx.request(img, "b").dataDir(inner.toString()).build(), "sleep 600");
+        assertRefused(refused, "app_data_dir '" + inner + "': lies in the data dir of rocker " + a.guardName());
+        java.util.Set<String> after = new java.util.TreeSet<>(lockFiles(locks));
+        java.util.Set<String> expected = new java.util.TreeSet<>(before);
+        expected.add(stray.getFileName().toString());
+        assertEquals("the refused build's own lock files are gone, the others stay", expected, after);
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(a.guardName()).error());
+    }
+
+    /** A sweep removes what nobody holds, keeps what is held, and is due again once as many files were made as it kept. */
+    @Test
+    public void aSweepKeepsHeldLockFilesAndIsDueInProportionToThem() throws Exception {
+        Path locks = Files.createDirectories(fx.work.resolve("locks"));
+        int dir = rocker.impl.linux.sys.Fd.openNoMagicLinks(locks.toString(), rocker.impl.linux.sys.Posix.O_RDONLY
+                | rocker.impl.linux.sys.Fd.O_DIRECTORY, 0);
+        List<Integer> held = new java.util.ArrayList<>();
+        try {
+            int heldCount = LockFiles.SWEEP_AFTER + 44;
+            for (int i = 0; i < heldCount; i++) {
+                Path d = Files.createDirectories(fx.work.resolve("dirs/d" + i));
+                int dfd = rocker.impl.linux.sys.Fd.openNoMagicLinks(d.toString(), rocker.impl.linux.sys.Fd.O_PATH
+                        | rocker.impl.linux.sys.Fd.O_DIRECTORY, 0);
+                try {
+                    LockFiles.Lock l = LockFiles.lock(dir, rocker.impl.linux.sys.Fd.stat(dfd, d.toString()), rocker.impl.linux.sys.Fd.LOCK_SH, false);
+                    held.add(l.fd);
+                    assertTrue(l.taken && l.created);
+                } finally {
+                    rocker.impl.linux.sys.Posix.close(dfd);
+                }
+            }
+            for (int i = 0; i < 10; i++) Files.writeString(locks.resolve("0-" + Integer.toHexString(10_000 + i) + ".lock"), "");
+            assertEquals(10, LockFiles.sweep(dir));
+            assertEquals(heldCount, lockFiles(locks).size());
+            assertEquals("due again after as many new files as it kept", heldCount, LockFiles.sweepAfter());
+            held.forEach(rocker.impl.linux.sys.Posix::close);
+            held.clear();
+            assertEquals(heldCount, LockFiles.sweep(dir));
+            assertTrue(lockFiles(locks).isEmpty());
+            assertEquals("never due before " + LockFiles.SWEEP_AFTER + " new files", LockFiles.SWEEP_AFTER, LockFiles.sweepAfter());
+        } finally {
+            held.forEach(rocker.impl.linux.sys.Posix::close);
+            rocker.impl.linux.sys.Posix.close(dir);
+        }
+    }
+
     private static List<String> lockFiles(Path locks) throws Exception {
         if (!Files.isDirectory(locks)) return List.of();
         try (var s = Files.list(locks)) {
