@@ -118,6 +118,18 @@ public interface RockerClient {
     }
 
     /**
+     * The live rockers whose app runs as {@code uid}, as {@link #listWithoutStats()} has them: what a
+     * per-user quota counts, at the cost of that user's rockers rather than every rocker's (the local
+     * engine checks the life of that user's rockers only). The default filters {@link #listWithoutStats()}.
+     *
+     * @throws RockerException as {@link #list()}
+     * @since 1.3
+     */
+    default List<RockerInfo> listOfUid(int uid) {
+        return listWithoutStats().stream().filter(i -> i.request().uid() == uid).collect(java.util.stream.Collectors.toList());
+    }
+
+    /**
      * Waits up to {@code timeout} for the app of rocker {@code guardName} to end, and returns its exit
      * status: the exit code, or 128 + the signal number when a signal ended it. Empty when it is still
      * running after the timeout.

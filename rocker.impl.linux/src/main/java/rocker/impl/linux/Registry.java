@@ -146,9 +146,14 @@ final class Registry {
 
     /** Every live running rocker; stale records are pruned. */
     List<RockerRecord> live() {
+        return live(r -> true);
+    }
+
+    /** The live running rockers {@code which} selects (by their records, before their guards are checked for life); stale ones of those are pruned. */
+    List<RockerRecord> live(java.util.function.Predicate<RockerRecord> which) {
         List<RockerRecord> out = new ArrayList<>();
         for (RockerRecord r : all()) {
-            if (r.state.runs() && aliveOrPrune(r)) out.add(r);
+            if (r.state.runs() && which.test(r) && aliveOrPrune(r)) out.add(r);
         }
         out.sort((a, b) -> a.created.compareTo(b.created));
         return out;

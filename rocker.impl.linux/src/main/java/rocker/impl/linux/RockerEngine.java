@@ -851,6 +851,16 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         return out;
     }
 
+    /** {@link #listWithoutStats()} of the rockers whose app runs as {@code uid}: only their guards are checked for life. */
+    @Override
+    public List<RockerInfo> listOfUid(int uid) {
+        List<RockerInfo> out = new ArrayList<>();
+        for (RockerRecord r : registry.live(r -> r.request.uid() == uid)) {
+            out.add(r.toInfo());
+        }
+        return out;
+    }
+
     /** What the live rocker {@code guardName} uses now, from its cgroups (also one an earlier engine made). */
     @Override
     public Optional<RockerStats> stats(String guardName) {

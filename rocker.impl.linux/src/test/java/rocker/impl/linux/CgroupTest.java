@@ -191,14 +191,14 @@ public class CgroupTest {
     }
 
     /**
-     * The server's checks of whose a rocker is (issue 19): find and listWithoutStats give what list gives
-     * without the figures, so that no rocker's cgroups are read for them (the API's defaults would have the
-     * figures: list()).
+     * The server's checks of whose a rocker is (issue 19): find, listWithoutStats and listOfUid give what
+     * list gives without the figures, so that no rocker's cgroups are read for them (the API's defaults
+     * would have the figures: list()); listOfUid only that uid's.
      */
     @Test
     public void ownershipLookupsReadNoFigures() throws Exception {
         RockerResult a = start("own-a", b -> b, "exec sleep 1000");
-        RockerResult b = start("own-b", x -> x, "exec sleep 1000");
+        RockerResult b = start("own-b", x -> x.uid(65534).gid(65534), "exec sleep 1000");
         List<RockerInfo> full = fx.engine.list();
         List<RockerInfo> brief = fx.engine.listWithoutStats();
         assertEquals(2, full.size());
@@ -218,12 +218,20 @@ public class CgroupTest {
             assertEquals(f.guardPid(), found.guardPid());
             assertEquals(f.request().pkgPath(), found.request().pkgPath());
         }
+        // what a uid's quota counts: that uid's rockers alone
+        assertEquals(List.of(a.guardName()), fx.engine.listOfUid(1000).stream().map(RockerInfo::guardName).toList());
+        List<RockerInfo> nobodys = fx.engine.listOfUid(65534);
+        assertEquals(List.of(b.guardName()), nobodys.stream().map(RockerInfo::guardName).toList());
+        assertEquals(null, nobodys.get(0).stats());
+        assertEquals(65534, nobodys.get(0).request().uid());
+        assertTrue(fx.engine.listOfUid(12345).isEmpty());
         assertTrue(fx.engine.find("../" + a.guardName()).isEmpty());
         assertTrue(fx.engine.find("").isEmpty());
         assertTrue(fx.engine.find(null).isEmpty());
         assertEquals(RockerError.SUCCESS, fx.engine.destroy(a.guardName()).error());
         assertTrue("a destroyed rocker is not found", fx.engine.find(a.guardName()).isEmpty());
         assertEquals(List.of(b.guardName()), fx.engine.listWithoutStats().stream().map(RockerInfo::guardName).toList());
+        assertTrue("a destroyed rocker is not its uid's", fx.engine.listOfUid(1000).isEmpty());
         assertEquals(RockerError.SUCCESS, fx.engine.destroy(b.guardName()).error());
         assertGone(a.guardName());
         assertGone(b.guardName());

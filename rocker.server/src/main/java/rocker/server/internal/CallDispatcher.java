@@ -85,7 +85,7 @@ final class CallDispatcher {
             } else if (call instanceof Call.DestroyPid) {
                 destroyPid((Call.DestroyPid) call, peer, out);
             } else if (call instanceof Call.ListRockers) {
-                List<RockerInfo> infos = engine.list().stream().filter(i -> authorizer.owns(peer, i)).collect(Collectors.toList());
+                List<RockerInfo> infos = listFor(peer);
                 String unfit = ReplyCodec.unfit(infos, out.version());
                 if (unfit != null) {
                     // a version-1 INFOS would show the rocker without its devices, shared dirs or seccomp
@@ -145,7 +145,7 @@ final class CallDispatcher {
             return;
         }
         String overQuota = quota.tryReserve(peer.uid(), request.pidsLimit(), () -> {
-            List<RockerInfo> mine = engine.listWithoutStats().stream().filter(r -> r.request().uid() == peer.uid()).collect(Collectors.toList());
+            List<RockerInfo> mine = engine.listOfUid(peer.uid()); // that uid's rockers' life checked, not every one's
             return new RockerQuota.Held(mine.size(), mine.stream().mapToLong(r -> r.request().pidsLimit()).sum());
         });
         if (overQuota != null) {
@@ -290,6 +290,21 @@ final class CallDispatcher {
                 LOG.info("{}: rocker {} was not entered (no STARTED): torn down: {}", peer, name, preparer.abandon(name));
             }
         }
+    }
+
+    /**
+     * What LIST shows {@code peer}: every rocker to a privileged peer; the peer's own otherwise, found
+     * without reading any other rocker's cgroups (with 500 live rockers {@code list()} reads 43 ms of them).
+     */
+    private List<RockerInfo> listFor(Peer peer) {
+        if (authorizer.privileged(peer)) return engine.list();
+        List<RockerInfo> out = new java.util.ArrayList<>();
+        for (RockerInfo i : engine.listOfUid(peer.uid())) {
+            if (!authorizer.owns(peer, i)) continue;
+            out.add(new RockerInfo(i.guardName(), i.guardPid(), i.appPid(), i.created(), i.request(),
+                    engine.stats(i.guardName()).orElse(null), i.image()));
+        }
+        return out;
     }
 
     private void guardName(int pid, Peer peer, Responder out) throws IOException {

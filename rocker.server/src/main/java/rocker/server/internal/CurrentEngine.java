@@ -119,6 +119,11 @@ final class CurrentEngine implements RockerClient, RockerPreparer {
     }
 
     @Override
+    public List<RockerInfo> listOfUid(int uid) {
+        return engine().listOfUid(uid);
+    }
+
+    @Override
     public OptionalInt waitForApp(String guardName, Duration timeout) {
         return engine().waitForApp(guardName, timeout);
     }

@@ -52,6 +52,9 @@ public class NonRootClientTest {
         }
         assertEquals(1, fixture.engine.requests.size());
         assertEquals(NOBODY, fixture.engine.requests.get(0).uid());
+        // its quota and its LIST read its own rockers, not every rocker's figures (docs/performance.md, "Seventh round")
+        assertEquals("list() calls", 0, fixture.engine.lists.get());
+        assertTrue(fixture.engine.uidLists.get() >= 2);
         // the engine is told to open the request's paths as the client (its own checks: docs/security.md)
         assertEquals(rocker.api.RockerCaller.user(NOBODY, NOBODY, java.util.List.of(), 0).uid(), fixture.engine.callers.get(0).uid());
         assertFalse(fixture.engine.callers.get(0).isEngine());

@@ -204,6 +204,23 @@ public final class FakeEngine implements RockerClient, rocker.api.RockerPreparer
         return list;
     }
 
+    /** How many times {@link #listOfUid} was called. */
+    public final AtomicInteger uidLists = new AtomicInteger();
+
+    /** {@link #list()}'s rockers of {@code uid}, without figures, as the engine's (its figures come from {@link #stats}). */
+    @Override
+    public List<RockerInfo> listOfUid(int uid) {
+        uidLists.incrementAndGet();
+        if (failLookups) throw new rocker.api.RockerException(rocker.api.RockerError.SYS, "no engine in the moment (FakeEngine.failLookups)");
+        List<RockerInfo> list = new ArrayList<>();
+        rockers.values().forEach(r -> {
+            RockerInfo i = r.info;
+            if (i.request().uid() == uid) list.add(new RockerInfo(i.guardName(), i.guardPid(), i.appPid(), i.created(), i.request(), null, images.get(i.guardName())));
+        });
+        list.sort((a, b) -> a.guardName().compareTo(b.guardName()));
+        return list;
+    }
+
     /** The figures set in {@link #stats} for a live rocker; empty for an unknown rocker or one without. */
     @Override
     public Optional<RockerStats> stats(String guardName) {
