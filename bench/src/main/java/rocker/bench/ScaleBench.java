@@ -18,15 +18,19 @@ final class ScaleBench {
 
     /** Calls of each lookup at a level. */
     private static final int LOOKUPS = 21;
+    /** A uid the bench's rockers do not run as. */
+    private static final int UID_WITHOUT_ROCKERS = 65533;
 
     /**
      * What the server's checks of whose a rocker is cost at this level (issue 19): {@code list()} reads
-     * every rocker's cgroups, {@code listWithoutStats()} only the records, {@code find} one record.
+     * every rocker's cgroups, {@code listWithoutStats()} only the records, {@code find} one record,
+     * {@code listOfUid} the records and that uid's rockers' guards (an unprivileged client's quota).
      */
     private static void lookups(ClientBench cb, List<String> live, Map<String, Object> lv) {
         List<Long> list = new ArrayList<>();
         List<Long> brief = new ArrayList<>();
         List<Long> find = new ArrayList<>();
+        List<Long> ofUid = new ArrayList<>();
         for (int i = 0; i < LOOKUPS; i++) {
             long t0 = System.nanoTime();
             int n = cb.client.list().size();
@@ -35,17 +39,22 @@ final class ScaleBench {
             long t2 = System.nanoTime();
             boolean found = live.isEmpty() || cb.client.find(live.get(i % live.size())).isPresent();
             long t3 = System.nanoTime();
-            if (n < live.size() || m != n || !found) {
+            // a uid none of them runs as: the quota's count of a user with no rocker here (the records read, no guard checked)
+            boolean none = cb.client.listOfUid(UID_WITHOUT_ROCKERS).isEmpty();
+            long t4 = System.nanoTime();
+            if (n < live.size() || m != n || !found || !none) {
                 throw new BenchException("scale: " + live.size() + " rockers kept live, list() has " + n + ", listWithoutStats() " + m
-                        + (found ? "" : ", find() missed one"));
+                        + (found ? "" : ", find() missed one") + (none ? "" : ", listOfUid(" + UID_WITHOUT_ROCKERS + ") found some"));
             }
             list.add(t1 - t0);
             brief.add(t2 - t1);
             find.add(t3 - t2);
+            ofUid.add(t4 - t3);
         }
         lv.put("list_p50_ms", Stats.of(list).p50);
         lv.put("list_without_stats_p50_ms", Stats.of(brief).p50);
         lv.put("find_p50_ms", Stats.of(find).p50);
+        lv.put("list_of_uid_p50_ms", Stats.of(ofUid).p50);
     }
 
     void run(ClientBench cb, Path dataRoot, int warmup, int[] levels, int probes, int limit) throws Exception {

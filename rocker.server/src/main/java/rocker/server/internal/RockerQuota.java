@@ -7,8 +7,8 @@ import java.util.Map;
  * together ({@code max.pids.per.uid}: the sum of their process limits, so many rockers cannot add up
  * to the host's pid_max): the rockers the engine lists for the uid plus those being built for it now.
  * Counted and reserved under the uid's lock, so concurrent requests of one uid cannot pass the quota
- * together; requests of other uids do not wait for that count (it reads the registry: ~8 ms with 500
- * live rockers, docs/performance.md "Sixth round").
+ * together; requests of other uids do not wait for that count (it reads the registry's records and checks
+ * that uid's rockers for life: {@code RockerClient.listOfUid}, docs/performance.md "Seventh round").
  */
 final class RockerQuota {
     /** What a uid holds: its live rockers and the sum of their process limits. */
