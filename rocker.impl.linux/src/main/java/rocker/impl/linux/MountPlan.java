@@ -38,8 +38,8 @@ final class MountPlan implements AutoCloseable {
 
     /**
      * {@code lock}: locks the opened data dir right after it is opened, and its layers once they are made.
-     * {@code gate}: where the plan waits for the rocker's record and its image's lease, before its first
-     * mount ({@link BuildGate}). {@code spare}: what the guard's namespace got ahead of need (a spare's: its
+     * {@code gate}: where the plan waits for the rocker's record, before its first mount, and for its
+     * image's lease, before the image's mount ({@link BuildGate}). {@code spare}: what the guard's namespace got ahead of need (a spare's: its
      * mounts noted, its /dev and masks built), or null. A plan that needs the host's /dev (the request's
      * devices are opened there, a loop device of the rocker's own too) drops the spare's at the gate and
      * builds its own.
@@ -63,9 +63,10 @@ final class MountPlan implements AutoCloseable {
         ops.add(MountOp.of("prepare the data dir " + data.path(), () -> data.prepare(request.overlayDirs(), privateDirs)));
         ops.add(lock.layersStep());
         // nothing above mounts or unmounts: the rocker's record is written meanwhile (BuildGate)
-        ops.add(MountOp.of("wait for the rocker's record and its image's lease", () -> {
-            devAhead[0] = devBuilt && request.devices().isEmpty() && gate.lease() != null;
-            if (devBuilt && !devAhead[0]) DevDir.dropAhead().apply();
+        ops.add(MountOp.of("wait for the rocker's record", () -> {
+            gate.awaitRecord();
+            // its devices are opened in the host's /dev (the next step)
+            if (devBuilt && !request.devices().isEmpty()) DevDir.dropAhead().apply();
         }));
         ops.add(host.step());
         ops.add(MountOp.of("check that the shared dirs are the host's", () -> {
@@ -82,6 +83,12 @@ final class MountPlan implements AutoCloseable {
         String exec = request.execDir();
         ExecDir execDir = new ExecDir(exec, covered(exec, request), caller.isEngine());
         ops.add(execDir);
+        // nothing above touches /dev (no overlay, exec dir or shared dir lies in it): a new image's holder
+        // mounts it meanwhile
+        ops.add(MountOp.of("wait for the image's lease", () -> {
+            devAhead[0] = devBuilt && request.devices().isEmpty() && gate.lease() != null;
+            if (devBuilt && request.devices().isEmpty() && !devAhead[0]) DevDir.dropAhead().apply();
+        }));
         ops.add(new ImageMount(imageFd, request.pkgPath(), execDir, gate)); // without a lease: the host's /dev/loop*
         MountOp ahead = DevDir.builtAhead(readOnly);
         MountOp fresh = new DevDir(host, readOnly);

@@ -499,7 +499,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             RockerRecord building = RockerRecord.ahead(RockerRecord.State.BUILDING, engineId, name, request)
                     .with(RockerRecord.State.BUILDING, guard, 0, request).withImage(imageKey.toString());
             statusSocket = guard.takeStatusSocket(); // a spare's, made ahead of need
-            // on a spare the plan starts at once: what it does before its gate mounts nothing, and the record
+            // on a spare the plan starts at once: what it does before its first gate mounts nothing, and the record
             // and the lease are made meanwhile (BuildGate); a new guard gets its status socket once recorded
             BuildGate gate = new BuildGate();
             boolean parallel = statusSocket >= 0;
@@ -517,7 +517,9 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             java.util.concurrent.CompletableFuture<Void> planned = mounts.start(name, guard.guardPid, -1, plan.ops());
             if (parallel) {
                 try {
-                    sharedImage = recordAndLease(building, imageKey, image, request, app);
+                    registry.record(building);
+                    gate.recorded(); // the plan mounts its overlays while a new image's holder mounts the image
+                    sharedImage = lease(imageKey, image, request, app);
                     gate.open(sharedImage);
                     cgroup = name;
                     bound(name, guard, request); // the spare's cgroups, while the plan goes on
@@ -594,7 +596,12 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     private ImageHolders.Lease recordAndLease(RockerRecord building, ImageKey key, int image, RockerRequest request, RockerApp app)
             throws IOException {
         registry.record(building);
-        // after the record naming the image; a new mount of it gets the app's executable read ahead
+        return lease(key, image, request, app);
+    }
+
+    /** The image's lease (null: a loop device of its own), after the record naming the image. */
+    private ImageHolders.Lease lease(ImageKey key, int image, RockerRequest request, RockerApp app) {
+        // a new mount of it gets the app's executable read ahead
         return images.lease(key, image, request.pkgPath(), ImagePrefetch.pathInImage(request.execDir(), app));
     }
 
