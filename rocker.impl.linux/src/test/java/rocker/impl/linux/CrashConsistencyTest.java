@@ -140,6 +140,54 @@ public class CrashConsistencyTest {
     }
 
     /**
+     * Two rockers started at once, one on a dir and one inside it, never both run: the dir's lock taken
+     * exclusively by the one and shared by the other (flock(2) decides, whichever comes first). Bounded: 25
+     * rounds of two starts on two threads, fresh dirs each round.
+     */
+    @Test
+    public void aDirAndADirInsideItStartedAtOnceNeverBothRun() throws Exception {
+        Path img = image();
+        java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+        int both = 0;
+        int outerWon = 0;
+        int innerWon = 0;
+        try {
+            for (int round = 0; round < 25; round++) {
+                Path outer = Files.createDirectories(fx.work.resolve("race/" + round + "/outer"));
+                Path inner = Files.createDirectories(outer.resolve("in/inner"));
+                java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(2);
+                String n = Integer.toString(round);
+                java.util.concurrent.Future<RockerResult> o = two.submit(() -> {
+                    go.await();
+                    return start(fx.engine, fx.request(img, "o" + n).dataDir(outer.toString()).build(), "sleep 600");
+                });
+                java.util.concurrent.Future<RockerResult> i = two.submit(() -> {
+                    go.await();
+                    return start(fx.engine, fx.request(img, "i" + n).dataDir(inner.toString()).build(), "sleep 600");
+                });
+                RockerResult ro = o.get();
+                RockerResult ri = i.get();
+                if (ro.isSuccess() && ri.isSuccess()) both++;
+                if (ro.isSuccess()) {
+                    outerWon++;
+                    if (!ri.isSuccess()) assertRefused(ri, "lies in the data dir of rocker " + ro.guardName());
+                }
+                if (ri.isSuccess()) {
+                    innerWon++;
+                    if (!ro.isSuccess()) assertRefused(ro, "holds the data dir of a live rocker");
+                }
+                for (RockerResult r : List.of(ro, ri)) {
+                    if (r.isSuccess()) assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+                }
+            }
+        } finally {
+            two.shutdownNow();
+        }
+        assertEquals("rounds in which a dir and a dir inside it both got a rocker", 0, both);
+        assertEquals("one of the two runs in every round (" + outerWon + " outer, " + innerWon + " inner)", 25, outerWon + innerWon);
+    }
+
+    /**
      * A build refused after it made lock files removes the ones it made (and only those), without sweeping
      * the lock dir: the sweep is due only once as many files were made as the last sweep kept.
      */
