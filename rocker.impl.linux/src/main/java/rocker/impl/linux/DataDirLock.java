@@ -33,16 +33,17 @@ final class DataDirLock implements AutoCloseable {
 
     private final String rocker;
     private final DataDir data;
-    private final int locksDir;
+    private int locksDir;
     private final int statusSocket;
     private final int control;
     private final boolean forkAhead;
     private final List<Integer> held = new ArrayList<>();
-    /** The lock files this build made: a refused or failed build removes them ({@link #discard}). */
-    private final List<String> created = new ArrayList<>();
+    /** The lock files this build locked: a refused or failed build removes those nobody holds ({@link #discard}). */
+    private final List<String> locked = new ArrayList<>();
 
     /**
-     * For rocker {@code rocker}: {@code locksDir} the opened lock dir, {@code statusSocket} the rocker's
+     * For rocker {@code rocker}: {@code locksDir} the opened lock dir (this lock's own copy, closed by
+     * {@link #close}: the build may outlive the engine's), {@code statusSocket} the rocker's
      * listening status socket and {@code control} its guard's control socket (neither is closed here);
      * {@code forkAhead}: the hand-over tells the guard it may fork the app's process now ({@link GuardMessage#hold(boolean)}).
      */
@@ -92,12 +93,12 @@ final class DataDirLock implements AutoCloseable {
         fds[0] = statusSocket;
         for (int i = 0; i < held.size(); i++) fds[i + 1] = held.get(i);
         Posix.send(control, GuardMessage.hold(forkAhead), fds);
-        close(); // the guard has its own copies now
+        letGo(); // the guard has its own copies now
     }
 
     private LockFiles.Lock hold(LockFiles.Lock l) {
         held.add(l.fd);
-        if (l.created) created.add(l.name);
+        locked.add(l.name);
         return l;
     }
 
@@ -129,22 +130,32 @@ final class DataDirLock implements AutoCloseable {
         return new RockerException(RockerError.PARAM_INVALID, "app_data_dir '" + data.path() + "': " + why);
     }
 
-    /** Lets go of what this build still holds (after a failure; after the hand-over, nothing). */
-    @Override
-    public void close() {
+    /** Lets go of the locks this build still holds (after the hand-over, none). */
+    private void letGo() {
         held.forEach(Posix::close);
         held.clear();
     }
 
+    /** The end of the build: what it still holds and its copy of the lock dir. */
+    @Override
+    public void close() {
+        letGo();
+        if (locksDir >= 0) Posix.close(locksDir);
+        locksDir = -1;
+    }
+
     /**
      * After a refused or failed build, once its guard is gone (so that no copy of these locks is held by
-     * it): lets go of what the build still holds and removes the lock files it made that nobody holds now
-     * (another build may have locked one meanwhile: that one stays). Costs what the build made, not what
-     * the lock dir holds.
+     * it): lets go of what the build still holds and removes the lock files it locked that nobody holds now,
+     * those it made and those of the dirs above that others made (a file another rocker holds stays: only
+     * the holder of a file's exclusive lock unlinks it). Costs what the build locked, not what the lock
+     * dir holds.
      */
     void discard() {
-        close();
-        for (String name : created) LockFiles.removeIfFree(locksDir, name);
-        created.clear();
+        letGo();
+        if (locksDir >= 0) {
+            for (String name : locked) LockFiles.removeIfFree(locksDir, name);
+        }
+        locked.clear();
     }
 }

@@ -80,6 +80,11 @@ final class LockFiles {
         return MADE.get() >= sweepAfter;
     }
 
+    /** Lock files made since the last sweep (in this JVM). */
+    static int made() {
+        return MADE.get();
+    }
+
     /** The number of new lock files that make the next sweep due. */
     static int sweepAfter() {
         return sweepAfter;
@@ -104,15 +109,25 @@ final class LockFiles {
                 created |= made;
             }
             boolean taken = false;
-            for (int busy = 0; busy < BUSY_TRIES && !(taken = Fd.tryLock(fd, operation, name)); busy++) {
-                pause();
+            Stat held;
+            try {
+                for (int busy = 0; busy < BUSY_TRIES && !(taken = Fd.tryLock(fd, operation, name)); busy++) {
+                    pause();
+                }
+                held = taken ? Fd.stat(fd, name) : null;
+            } catch (RuntimeException | Error e) {
+                Posix.close(fd); // and the lock, if it was taken
+                throw e;
             }
-            Stat held = taken ? Fd.stat(fd, name) : null;
-            if (!taken || held.nlink > 0 || attempt >= 16) {
+            if (!taken || held.nlink > 0) {
                 // made by us and still empty: no other build held it between the create and our lock
                 return new Lock(name, fd, taken, made && taken && held.size == 0, created);
             }
             Posix.close(fd); // swept meanwhile: lock the file that now has the name
+            if (attempt >= 16) {
+                // never a lock on a file no longer linked: another locker would lock the file that has the name
+                throw new SysException("lock", "the lock " + name + " (removed under this lock 16 times)", Errno.EAGAIN);
+            }
         }
     }
 

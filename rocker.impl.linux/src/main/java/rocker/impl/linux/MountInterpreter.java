@@ -36,7 +36,7 @@ final class MountInterpreter implements AutoCloseable {
         "rocker.impl.linux.SpareMounts",
         "rocker.impl.linux.BindMount", "rocker.impl.linux.DataDir", "rocker.impl.linux.DataDirLock",
         "rocker.impl.linux.GuardMessage", "rocker.impl.linux.LockFiles", "rocker.impl.linux.LockFiles$Lock",
-        "rocker.impl.linux.DevDir", "rocker.impl.linux.ExecDir",
+        "rocker.impl.linux.DevDir", "rocker.impl.linux.ExecDir", "rocker.impl.linux.ImagePrefetch",
         "rocker.impl.linux.HideDir", "rocker.impl.linux.HostPaths", "rocker.impl.linux.HostPaths$Opened",
         "rocker.impl.linux.ImageMount", "rocker.impl.linux.ImageHolders$Lease", "rocker.impl.linux.LoopDevice", "rocker.impl.linux.OverlayMount",
         "rocker.impl.linux.PrivateDir", "rocker.impl.linux.ReadOnlyFile", "rocker.impl.linux.ReadOnlyHost",

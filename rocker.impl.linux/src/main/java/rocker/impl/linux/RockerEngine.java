@@ -359,7 +359,12 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     /** Removes the data-dir lock files no live rocker holds (they would pile up: one per dir ever locked). */
     private void sweepLocks() {
         try {
-            LockFiles.sweep(locksDir());
+            int dir = locksDirCopy();
+            try {
+                LockFiles.sweep(dir);
+            } finally {
+                Posix.close(dir);
+            }
         } catch (RuntimeException e) {
             LOG.debug("cannot sweep the lock files: {}", e.toString());
         }
@@ -430,6 +435,11 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     }
 
     /** {@code <state dir>/locks}, opened once (root only, 0700). */
+    /** A copy of the lock dir's descriptor for one user, who closes it (the engine's own closes with the engine). */
+    private synchronized int locksDirCopy() {
+        return rocker.impl.linux.sys.Fd.dup(locksDir(), stateDir.resolve("locks").toString());
+    }
+
     private synchronized int locksDir() {
         if (locksDir < 0) {
             Path dir = stateDir.resolve("locks");
@@ -512,7 +522,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             // a spare (in its cgroups already) may fork the app's process while the plan runs, for an app with the
             // default filter and no user namespace: the guard then hands it the request (rocker-guard.c)
             boolean forkAhead = app != null && guard.inCgroup && request.seccomp() == null && !request.userNamespace();
-            lock = new DataDirLock(name, data, locksDir(), statusSocket, guard.control, forkAhead);
+            lock = new DataDirLock(name, data, locksDirCopy(), statusSocket, guard.control, forkAhead);
             plan = MountPlan.of(request, caller, data, lock, image, gate, serverFiles.ops(guard()), guard.mounts);
             java.util.concurrent.CompletableFuture<Void> planned = mounts.start(name, guard.guardPid, -1, plan.ops());
             if (parallel) {
@@ -572,7 +582,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
                 stdio.abort();
             }
             data.rollback();
-            if (lock != null) lock.discard(); // its guard is gone: the lock files this build made go
+            if (lock != null) lock.discard(); // its guard is gone: the lock files this build locked go, unless held
+            if (LockFiles.sweepDue()) sweepLocks(); // failed builds count towards the sweep too (they made files)
             images.changed();
             if (e instanceof IOException) {
                 throw new RockerException(RockerError.SYS, "cannot record the rocker in " + registry.dir() + ": " + e.getMessage(), e);

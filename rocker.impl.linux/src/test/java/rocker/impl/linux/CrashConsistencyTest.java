@@ -141,13 +141,33 @@ public class CrashConsistencyTest {
 
     /**
      * Two rockers started at once, one on a dir and one inside it, never both run: the dir's lock taken
-     * exclusively by the one and shared by the other (flock(2) decides, whichever comes first). Bounded: 25
-     * rounds of two starts on two threads, fresh dirs each round.
+     * exclusively by the one and shared by the other (flock(2) decides, whichever comes first), also while
+     * a sweeper removes every lock file nobody holds (each locker then finds its file unlinked and locks the
+     * name's new one). On spares (the plan runs beside the caller's bookkeeping). Bounded: 25 rounds of two
+     * starts on two threads, fresh dirs each round.
      */
     @Test
     public void aDirAndADirInsideItStartedAtOnceNeverBothRun() throws Exception {
+        fx.engine.close();
+        fx.engine = fx.engine(() -> guard, 2);
         Path img = image();
+        Path locks = Files.createDirectories(fx.stateDir.resolve("locks"));
         java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+        java.util.concurrent.atomic.AtomicBoolean sweeping = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger sweeps = new java.util.concurrent.atomic.AtomicInteger();
+        Thread sweeper = new Thread(() -> {
+            int dir = rocker.impl.linux.sys.Fd.openNoMagicLinks(locks.toString(), rocker.impl.linux.sys.Posix.O_RDONLY
+                    | rocker.impl.linux.sys.Fd.O_DIRECTORY, 0);
+            try {
+                while (sweeping.get()) {
+                    LockFiles.sweep(dir);
+                    sweeps.incrementAndGet();
+                }
+            } finally {
+                rocker.impl.linux.sys.Posix.close(dir);
+            }
+        }, "test-lock-sweeper");
+        sweeper.start();
         int both = 0;
         int outerWon = 0;
         int innerWon = 0;
@@ -182,9 +202,14 @@ public class CrashConsistencyTest {
             }
         } finally {
             two.shutdownNow();
+            sweeping.set(false);
+            sweeper.join(10_000);
         }
+        assertTrue("the sweeper swept during the rounds: " + sweeps, sweeps.get() > 25);
         assertEquals("rounds in which a dir and a dir inside it both got a rocker", 0, both);
         assertEquals("one of the two runs in every round (" + outerWon + " outer, " + innerWon + " inner)", 25, outerWon + innerWon);
+        // the starts overlapped: each side won some rounds (16-19 outer, 6-9 inner in runs on a 2-CPU VM)
+        assertTrue("both orders: " + outerWon + " outer, " + innerWon + " inner", outerWon > 0 && innerWon > 0);
     }
 
     /**
@@ -196,6 +221,7 @@ public class CrashConsistencyTest {
         Path img = image();
         Path locks = fx.stateDir.resolve("locks");
         Path outer = Files.createDirectories(fx.work.resolve("outer"));
+        sweptJustNow(); // no sweep falls due in this test: what stays is what the refused build left
         RockerResult a = start(fx.engine, fx.request(img, "a").dataDir(outer.toString()).build(), "sleep 600");
         assertEquals(a.toString(), RockerError.SUCCESS, a.error());
         List<String> before = lockFiles(locks);
@@ -204,13 +230,27 @@ public class CrashConsistencyTest {
         Files.writeString(stray, "gone\n");
         // its own data dir's lock file is made, then the lock of the dir above (rocker a's) is refused
         Path inner = Files.createDirectories(outer.resolve("x/inner"));
+        int madeBefore = LockFiles.made();
         RockerResult refused = start(fx.engine, fx.request(img, "b").dataDir(inner.toString()).build(), "sleep 600");
+        assertEquals("the refused build made the lock files of its data dir and of x", madeBefore + 2, LockFiles.made());
         assertRefused(refused, "app_data_dir '" + inner + "': lies in the data dir of rocker " + a.guardName());
         java.util.Set<String> after = new java.util.TreeSet<>(lockFiles(locks));
         java.util.Set<String> expected = new java.util.TreeSet<>(before);
         expected.add(stray.getFileName().toString());
         assertEquals("the refused build's own lock files are gone, the others stay", expected, after);
         assertEquals(RockerError.SUCCESS, fx.engine.destroy(a.guardName()).error());
+    }
+
+    /** Resets the lock files' counts as a sweep does (a sweep of an empty dir): the next sweep is due after 256 new files. */
+    private void sweptJustNow() throws Exception {
+        Path empty = Files.createDirectories(fx.work.resolve("no-locks"));
+        int dir = rocker.impl.linux.sys.Fd.openNoMagicLinks(empty.toString(), rocker.impl.linux.sys.Posix.O_RDONLY
+                | rocker.impl.linux.sys.Fd.O_DIRECTORY, 0);
+        try {
+            assertEquals(0, LockFiles.sweep(dir));
+        } finally {
+            rocker.impl.linux.sys.Posix.close(dir);
+        }
     }
 
     /** A sweep removes what nobody holds, keeps what is held, and is due again once as many files were made as it kept. */

@@ -26,6 +26,7 @@ public final class Fd {
     private static final int STATX_SIZE = 256;
     private static final int F_GETFL = 3;
     private static final int F_SETFL = 4;
+    private static final int F_DUPFD_CLOEXEC = 1030;
 
     private static volatile boolean openat2 = true;
 
@@ -292,6 +293,13 @@ public final class Fd {
     public static final int LOCK_EX = 2;
     public static final int LOCK_NB = 4;
     public static final int LOCK_UN = 8;
+
+    /** A close-on-exec copy of {@code fd} (fcntl F_DUPFD_CLOEXEC), for a user that outlives the original's owner. */
+    public static int dup(int fd, String what) {
+        int copy = Native.file().fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (copy < 0) throw new SysException("dup", what, Native.errno());
+        return copy;
+    }
 
     /**
      * flock(2) without waiting: true when taken, false when another open file holds a conflicting lock.
