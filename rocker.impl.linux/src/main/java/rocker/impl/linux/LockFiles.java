@@ -18,9 +18,9 @@ import rocker.impl.linux.sys.SysException;
  * The lock files of {@link DataDirLock} in {@code <state dir>/locks/}, one per locked dir
  * ({@code DEV-INO.lock}). They are reused while they stay (a rocker restarted on its data dir makes
  * none, and creating files costs a start milliseconds on a journaling file system), and they do not
- * pile up: a refused or failed build removes the ones it made ({@link #removeIfFree}), and {@link #sweep}
- * removes every file nobody holds, at reconciliation and once as many files were made as the last sweep
- * kept (at least {@value #SWEEP_AFTER}): a sweep reads every lock file, the live rockers' too (~6 each), so
+ * pile up: a refused or failed build removes the ones it locked that nobody holds ({@link #removeIfFree}),
+ * and {@link #sweep} removes every file nobody holds, at reconciliation and once as many files were made
+ * as the last sweep kept (at least {@value #SWEEP_AFTER}): a sweep reads every lock file, the live rockers' too (~6 each), so
  * sweeping stays proportional to what is made (with 500 live rockers a sweep every 256 files cost
  * ~3,000 opens and locks every ~20 starts). A file is removed only by whoever holds its exclusive lock and
  * sees it still linked, so a name is never unlinked from under another holder; a locker checks, once it
@@ -35,23 +35,18 @@ final class LockFiles {
     private LockFiles() {
     }
 
-    /**
-     * An open lock file, locked as asked or not (then held by someone else); {@code made}: made by this call
-     * (empty), {@code created}: the file did not exist before this call (whether or not it was then taken).
-     */
+    /** An open lock file {@code name}, locked as asked or not (then held by someone else); {@code made}: made by this call (empty). */
     static final class Lock {
         final String name;
         final int fd;
         final boolean taken;
         final boolean made;
-        final boolean created;
 
-        Lock(String name, int fd, boolean taken, boolean made, boolean created) {
+        Lock(String name, int fd, boolean taken, boolean made) {
             this.name = name;
             this.fd = fd;
             this.taken = taken;
             this.made = made;
-            this.created = created;
         }
 
         /** Writes the holder's text (rocker name, dir) into the lock file now held. */
@@ -97,7 +92,6 @@ final class LockFiles {
      */
     static Lock lock(int locksDir, Stat dir, int operation, boolean likelyThere) {
         String name = name(dir);
-        boolean created = false;
         for (int attempt = 0;; attempt++) {
             int fd = likelyThere ? Fd.tryOpenat(locksDir, name, Posix.O_RDWR | Fd.O_NOFOLLOW, 0) : -Errno.ENOENT;
             boolean made = false;
@@ -106,7 +100,6 @@ final class LockFiles {
                 long opened = open(locksDir, name);
                 fd = (int) opened;
                 made = opened > Integer.MAX_VALUE;
-                created |= made;
             }
             boolean taken = false;
             Stat held;
@@ -121,7 +114,7 @@ final class LockFiles {
             }
             if (!taken || held.nlink > 0) {
                 // made by us and still empty: no other build held it between the create and our lock
-                return new Lock(name, fd, taken, made && taken && held.size == 0, created);
+                return new Lock(name, fd, taken, made && taken && held.size == 0);
             }
             Posix.close(fd); // swept meanwhile: lock the file that now has the name
             if (attempt >= 16) {

@@ -269,7 +269,7 @@ public class CrashConsistencyTest {
                 try {
                     LockFiles.Lock l = LockFiles.lock(dir, rocker.impl.linux.sys.Fd.stat(dfd, d.toString()), rocker.impl.linux.sys.Fd.LOCK_SH, false);
                     held.add(l.fd);
-                    assertTrue(l.taken && l.created);
+                    assertTrue(l.taken && l.made);
                 } finally {
                     rocker.impl.linux.sys.Posix.close(dfd);
                 }
