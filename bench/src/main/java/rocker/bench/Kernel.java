@@ -48,6 +48,22 @@ final class Kernel {
         }
     }
 
+    /**
+     * The memory controller's cgroups the kernel counts (/proc/cgroups), those that went offline and still
+     * have pages charged included; -1 when it has no memory controller.
+     */
+    static int memoryCgroups() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cgroups"))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 3 && f[0].equals("memory")) return Integer.parseInt(f[2]);
+            }
+        } catch (IOException | RuntimeException e) {
+            // no /proc/cgroups
+        }
+        return -1;
+    }
+
     static String sysParam(String path) {
         try {
             return Files.readString(Path.of(path)).trim();

@@ -98,6 +98,9 @@ final class ScaleBench {
                 lv.put("start_p99_ms", st.p99);
                 lv.put("destroy_p50_ms", ds.p50);
                 lv.put("probes", st.n);
+                // the kernel's memory cgroups, the destroyed rockers' that still have pages charged included: a
+                // full run leaves thousands by this part (docs/performance.md, "Targets and the last full run")
+                lv.put("memory_cgroups", Kernel.memoryCgroups());
                 lv.put("sampled_steps_ms", profile.get("steps_ms"));
                 lookups(cb, live, lv);
                 perLevel.put(Integer.toString(level), lv);
