@@ -1,11 +1,9 @@
 package rocker.impl.linux;
 
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,7 +81,11 @@ final class ExitWatcher implements AutoCloseable {
                     return size() > REMEMBERED;
                 }
             });
-    private final ConcurrentLinkedQueue<Watched> added = new ConcurrentLinkedQueue<>();
+    /** The watched guards by descriptor: registered by {@link #add} on the caller's thread, removed by this watcher's. */
+    private final Map<Integer, Watched> byFd = new ConcurrentHashMap<>();
+    /** Guards {@link #stopped}: a guard is registered, or forgotten when the watcher ends, never both half-way. */
+    private final Object registration = new Object();
+    private boolean stopped;
     private final int[] wake = Posix.pipe();
     /**
      * The watched descriptors, registered once each: a wake-up costs the same with 500 rockers as with one
@@ -133,10 +135,33 @@ final class ExitWatcher implements AutoCloseable {
         return add(new Watched(r.name, connection, r.keeperPid, r.guardPid));
     }
 
+    /**
+     * Registers the guard's descriptor with the epoll instance on the caller's thread: the watcher's wait
+     * reports it from now on, and no wake-up of the watcher's thread is on a start's path.
+     */
     private Watched add(Watched w) {
         byName.put(w.name, w);
-        added.add(w);
-        poke();
+        synchronized (registration) {
+            if (!stopped) {
+                byFd.put(w.control, w);
+                try {
+                    epoll.add(w.control);
+                    return w;
+                } catch (SysException e) {
+                    byFd.remove(w.control, w);
+                    // this rocker is not watched (as one whose guard let this engine go; its keeper is reaped
+                    // when its record is pruned or it is destroyed); the others still are
+                    LOG.error("rocker {}: its guard cannot be watched: {}", w.name, e.getMessage());
+                    if (e.errno() == rocker.impl.linux.sys.Errno.EBADF) {
+                        // not ours to close: the number may name another file by now
+                        byName.remove(w.name);
+                        w.appExit.completeExceptionally(new IllegalStateException("the engine cannot watch rocker " + w.name));
+                        return w;
+                    }
+                }
+            }
+        }
+        forget(w);
         return w;
     }
 
@@ -150,28 +175,10 @@ final class ExitWatcher implements AutoCloseable {
     }
 
     private void loop() {
-        Map<Integer, Watched> byFd = new HashMap<>();
         int[] ready = new int[rocker.impl.linux.sys.Epoll.MAX_EVENTS];
         try {
             epoll.add(wake[0]);
             while (!closed) {
-                for (Watched w; (w = added.poll()) != null;) {
-                    try {
-                        epoll.add(w.control);
-                        byFd.put(w.control, w);
-                    } catch (SysException e) {
-                        // this rocker is not watched (as one whose guard let this engine go; its keeper is reaped
-                        // when its record is pruned or it is destroyed); the others still are
-                        LOG.error("rocker {}: its guard cannot be watched: {}", w.name, e.getMessage());
-                        if (e.errno() == rocker.impl.linux.sys.Errno.EBADF) {
-                            // not ours to close: the number may name another file by now
-                            byName.remove(w.name);
-                            w.appExit.completeExceptionally(new IllegalStateException("the engine cannot watch rocker " + w.name));
-                        } else {
-                            forget(w);
-                        }
-                    }
-                }
                 int n = epoll.await(ready, -1);
                 for (int k = 0; k < n; k++) {
                     if (ready[k] == wake[0]) {
@@ -179,14 +186,19 @@ final class ExitWatcher implements AutoCloseable {
                         continue;
                     }
                     Watched w = byFd.get(ready[k]);
-                    if (w != null && !handle(w)) byFd.remove(ready[k]);
+                    // removed only if still this guard's: once closed, its number may be a new guard's already
+                    if (w != null && !handle(w)) byFd.remove(ready[k], w);
                 }
             }
         } catch (SysException e) {
             LOG.error("exit watcher cannot wait: {}", e.getMessage());
         } finally {
-            byFd.values().forEach(this::forget);
-            if (closed) closeDescriptors(); // after close() gave up waiting for this thread
+            synchronized (registration) {
+                stopped = true; // from now on a guard added is forgotten at once
+                new java.util.ArrayList<>(byFd.values()).forEach(this::forget);
+                byFd.clear();
+                if (closed) closeDescriptors(); // after close() gave up waiting for this thread
+            }
         }
     }
 
@@ -264,9 +276,6 @@ final class ExitWatcher implements AutoCloseable {
             thread.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        for (Watched w; (w = added.poll()) != null;) {
-            forget(w);
         }
         if (thread.isAlive()) {
             // still telling an end (a cgroup removal retries for seconds): its descriptors are never closed under

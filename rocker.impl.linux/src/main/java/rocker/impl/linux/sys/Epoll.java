@@ -23,8 +23,12 @@ public final class Epoll implements AutoCloseable {
         if (fd < 0) throw new SysException("epoll_create1", null, Native.errno());
     }
 
-    /** Reports {@code target} when it is readable, hung up or in error, until {@link #remove} or its close. */
-    public void add(int target) {
+    /**
+     * Reports {@code target} when it is readable, hung up or in error, until {@link #remove} or its close; any
+     * thread may add while another waits.
+     */
+    public synchronized void add(int target) {
+        if (closed) throw new SysException("epoll_ctl(EPOLL_CTL_ADD)", "fd " + target + " (the epoll instance is closed)", Errno.EBADF);
         Arch a = Arch.CURRENT;
         Pointer ev = Scratch.get(Scratch.STRUCT, a.epollEventSize);
         ev.putInt(0, EPOLLIN);
