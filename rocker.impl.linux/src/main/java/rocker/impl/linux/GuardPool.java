@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import rocker.api.RockerRequest;
 import rocker.impl.linux.sys.Posix;
+import rocker.impl.linux.sys.SysException;
 
 /**
  * Spare guards, started ahead of need so that a start does not wait for a keeper and guard to come up,
@@ -98,7 +99,7 @@ final class GuardPool implements AutoCloseable {
                 while ((spare = poll(flags)) != null) {
                     if (!current.test(spare)) {
                         stale.add(spare); // ended in the background: a request never waits for a discard it did not cause
-                    } else if (stillThere(spare)) {
+                    } else if (restore(spare) && stillThere(spare)) {
                         return spare;
                     } else {
                         discard(spare);
@@ -149,6 +150,24 @@ final class GuardPool implements AutoCloseable {
         return d == null ? null : d.pollFirst();
     }
 
+    /**
+     * A spare taken by a request gets the requesting thread's nice value (which a guard spawned for it would
+     * have had), its keeper and guard both, before its guard forks anything for the app; false when it is gone.
+     * Its pid is the one {@link #stillThere} checks next (a keeper is our child, so its pid names it until reaped).
+     */
+    private static boolean restore(GuardProcess g) {
+        try {
+            int nice = Posix.threadNice();
+            Posix.setNice(g.keeperPid, nice, "keeper pid " + g.keeperPid);
+            Posix.setNice(g.guardPid, nice, "spare guard pid " + g.guardPid);
+            return true;
+        } catch (SysException e) {
+            if (e.errno() == rocker.impl.linux.sys.Errno.ESRCH) return false;
+            LOG.debug("a spare keeps the refill's priority: {}", e.getMessage());
+            return true;
+        }
+    }
+
     private static boolean stillThere(GuardProcess g) {
         return ProcStat.live(g.guardPid).map(s -> s.is(SPARE_NAME, g.guardStart)).orElse(false);
     }
@@ -158,7 +177,7 @@ final class GuardPool implements AutoCloseable {
         if (closed || size == 0) return;
         if (refiller == null) {
             ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "rocker-spares");
+                Thread t = new Thread(BackgroundPriority.lowered("the spare refill thread", r), "rocker-spares");
                 t.setDaemon(true);
                 return t;
             });

@@ -375,7 +375,8 @@ final class ImageHolders implements AutoCloseable {
     private synchronized ScheduledExecutorService executor() {
         if (timer == null) {
             java.util.concurrent.ScheduledThreadPoolExecutor t = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
-                Thread th = new Thread(r, "rocker-images");
+                // spare holders and checks are background work: below the starts (BackgroundPriority)
+                Thread th = new Thread(BackgroundPriority.lowered("the image holders' thread", r), "rocker-images");
                 th.setDaemon(true);
                 return th;
             });
