@@ -766,7 +766,11 @@ static void fail_app(int report, enum step s) {
 
 static void drop_capabilities(int report) {
     for (int cap = 0; cap <= 63; cap++) {
-        if (FAULT(S_CAPS) || (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)) fail_app(report, S_CAPS);
+        if (FAULT(S_CAPS)) fail_app(report, S_CAPS);
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+            if (errno == EINVAL) break; /* past this kernel's last capability (they are numbered without gaps) */
+            fail_app(report, S_CAPS);
+        }
     }
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 }
@@ -812,7 +816,8 @@ static void become_app(struct request *r, int report, int sync_to_guard, int syn
 
 /*
  * The app's setup from its stdio to exec. from_template: the process is the app forked ahead of need
- * (below), which reset its signals, took a session of its own and installed the default filter already.
+ * (below), which reset its signals, took a session of its own, raised its OOM score, emptied its bounding
+ * set and installed the default filter already.
  */
 static void app_setup(struct request *r, int report, int sync_to_guard, int sync_from_guard, int from_template) {
     /*
@@ -820,7 +825,7 @@ static void app_setup(struct request *r, int report, int sync_to_guard, int sync
      * score is raised to 0 (raising needs no capability); a positive one, the engine's choice, is kept
      * (lowering it would need CAP_SYS_RESOURCE).
      */
-    if (FAULT(S_OOM) || oom_reset() < 0) fail_app(report, S_OOM);
+    if (!from_template && (FAULT(S_OOM) || oom_reset() < 0)) fail_app(report, S_OOM);
     for (int i = 0; i < 3; i++) {
         if (dup2(r->stdio[i], i) < 0) fail_app(report, S_REQUEST);
     }
@@ -838,7 +843,7 @@ static void app_setup(struct request *r, int report, int sync_to_guard, int sync
         if (FAULT(S_GID) || setresgid(0, 0, 0) < 0) fail_app(report, S_GID);
         if (FAULT(S_UID) || setresuid(0, 0, 0) < 0) fail_app(report, S_UID);
     } else {
-        drop_capabilities(report);
+        if (!from_template) drop_capabilities(report);
         if (FAULT(S_GROUPS) || setgroups((size_t)r->ngroups, r->groups) < 0) fail_app(report, S_GROUPS);
         if (FAULT(S_GID) || setresgid((gid_t)r->gid, (gid_t)r->gid, (gid_t)r->gid) < 0) fail_app(report, S_GID);
         if (FAULT(S_UID) || setresuid((uid_t)r->uid, (uid_t)r->uid, (uid_t)r->uid) < 0) fail_app(report, S_UID);
@@ -1456,6 +1461,13 @@ static void become_template(int sock, int report) {
      * the request over already (it reads the pipe then, and says "F"), else it forgets the pipe with us
      */
     if (FAULT(S_SETSID) || setsid() < 0) fail_app(CTL + 1, S_SETSID);
+    /*
+     * what every app of the template's kind gets, whatever its request: an OOM score of at least 0 and an
+     * empty bounding set (it keeps its other capability sets until the request's identity is taken), done
+     * here, off the start's path (~40 prctl calls)
+     */
+    if (FAULT(S_OOM) || oom_reset() < 0) fail_app(CTL + 1, S_OOM);
+    drop_capabilities(CTL + 1);
     struct request d;
     memset(&d, 0, sizeof d);
     d.sc_mode = SC_DEFAULT;
