@@ -816,8 +816,8 @@ static void become_app(struct request *r, int report, int sync_to_guard, int syn
 
 /*
  * The app's setup from its stdio to exec. from_template: the process is the app forked ahead of need
- * (below), which reset its signals, took a session of its own, raised its OOM score, emptied its bounding
- * set and installed the default filter already.
+ * (below), which reset its signals, took a session of its own, emptied its bounding set and installed the
+ * default filter already.
  */
 static void app_setup(struct request *r, int report, int sync_to_guard, int sync_from_guard, int from_template) {
     /*
@@ -825,7 +825,7 @@ static void app_setup(struct request *r, int report, int sync_to_guard, int sync
      * score is raised to 0 (raising needs no capability); a positive one, the engine's choice, is kept
      * (lowering it would need CAP_SYS_RESOURCE).
      */
-    if (!from_template && (FAULT(S_OOM) || oom_reset() < 0)) fail_app(report, S_OOM);
+    if (FAULT(S_OOM) || oom_reset() < 0) fail_app(report, S_OOM);
     for (int i = 0; i < 3; i++) {
         if (dup2(r->stdio[i], i) < 0) fail_app(report, S_REQUEST);
     }
@@ -1462,11 +1462,12 @@ static void become_template(int sock, int report) {
      */
     if (FAULT(S_SETSID) || setsid() < 0) fail_app(CTL + 1, S_SETSID);
     /*
-     * what every app of the template's kind gets, whatever its request: an OOM score of at least 0 and an
-     * empty bounding set (it keeps its other capability sets until the request's identity is taken), done
-     * here, off the start's path (~40 prctl calls)
+     * what every app of the template's kind gets, whatever its request: an empty bounding set (it keeps its
+     * other capability sets until the request's identity is taken), done here, off the start's path (~40
+     * prctl calls). Not its OOM score: /proc is still the host's here, which the plan makes read-only
+     * meanwhile (the write would fail, or make that remount fail with EBUSY); that waits for the request,
+     * on the rocker's own /proc.
      */
-    if (FAULT(S_OOM) || oom_reset() < 0) fail_app(CTL + 1, S_OOM);
     drop_capabilities(CTL + 1);
     struct request d;
     memset(&d, 0, sizeof d);
