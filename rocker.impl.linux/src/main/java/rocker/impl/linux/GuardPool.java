@@ -99,7 +99,7 @@ final class GuardPool implements AutoCloseable {
                 while ((spare = poll(flags)) != null) {
                     if (!current.test(spare)) {
                         stale.add(spare); // ended in the background: a request never waits for a discard it did not cause
-                    } else if (restore(spare) && stillThere(spare)) {
+                    } else if (restore(spare)) {
                         return spare;
                     } else {
                         discard(spare);
@@ -151,22 +151,39 @@ final class GuardPool implements AutoCloseable {
     }
 
     /**
-     * A spare taken by a request gets the requesting thread's nice value (which a guard spawned for it would
-     * have had), its keeper and guard both, before its guard forks anything for the app; false when it is gone.
-     * Its pid is the one {@link #stillThere} checks next (a keeper is our child, so its pid names it until reaped).
+     * Whether a spare taken by a request is still there, with the requesting thread's nice value (which a
+     * guard spawned for it would have had), its keeper and guard both, before its guard forks anything for
+     * the app. The keeper is our unreaped child: its pid names it. The guard's pid is checked to be the
+     * spare guard's (its start time) while a pidfd of it is held, and that process is checked to be alive
+     * after its value was set: so the pid named it throughout. A spare that cannot be given the value back
+     * is not taken (the request gets a guard of its own): no rocker runs lower than its requester.
      */
-    private static boolean restore(GuardProcess g) {
+    private boolean restore(GuardProcess g) {
+        if (!BackgroundPriority.ENABLED) return stillThere(g); // nothing was lowered
+        int pidfd = -1;
         try {
             int nice = Posix.threadNice();
             Posix.setNice(g.keeperPid, nice, "keeper pid " + g.keeperPid);
+            try {
+                pidfd = Posix.pidfdOpen(g.guardPid);
+            } catch (SysException e) {
+                if (e.errno() != rocker.impl.linux.sys.Errno.ENOSYS) throw e; // before Linux 5.3: the check below only
+            }
+            if (!stillThere(g)) return false;
             Posix.setNice(g.guardPid, nice, "spare guard pid " + g.guardPid);
-            return true;
+            return pidfd < 0 ? stillThere(g) : !Posix.awaitReadable(pidfd, 0);
         } catch (SysException e) {
-            if (e.errno() == rocker.impl.linux.sys.Errno.ESRCH) return false;
-            LOG.debug("a spare keeps the refill's priority: {}", e.getMessage());
-            return true;
+            if (e.errno() != rocker.impl.linux.sys.Errno.ESRCH && !warnedRestore) {
+                warnedRestore = true;
+                LOG.warn("a spare cannot get its requester's priority back ({}): spares are not taken", e.getMessage());
+            }
+            return false;
+        } finally {
+            Posix.close(pidfd);
         }
     }
+
+    private volatile boolean warnedRestore;
 
     private static boolean stillThere(GuardProcess g) {
         return ProcStat.live(g.guardPid).map(s -> s.is(SPARE_NAME, g.guardStart)).orElse(false);

@@ -288,7 +288,8 @@ final class ImageHolders implements AutoCloseable {
     private synchronized void spareLater() {
         if (!keepSpare || closed || spare != null || spawningSpare) return;
         spawningSpare = true;
-        executor().execute(this::spawnSpare);
+        // below the starts (BackgroundPriority); not the checks, which hold the lock a lease waits for
+        executor().execute(() -> BackgroundPriority.whileLowered("a spare image holder's spawn", this::spawnSpare));
     }
 
     /** A holder spawned ahead of need, with a record of a spare's (state SPARE, no image) written before it is spawned. */
@@ -375,8 +376,7 @@ final class ImageHolders implements AutoCloseable {
     private synchronized ScheduledExecutorService executor() {
         if (timer == null) {
             java.util.concurrent.ScheduledThreadPoolExecutor t = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
-                // spare holders and checks are background work: below the starts (BackgroundPriority)
-                Thread th = new Thread(BackgroundPriority.lowered("the image holders' thread", r), "rocker-images");
+                Thread th = new Thread(r, "rocker-images");
                 th.setDaemon(true);
                 return th;
             });
