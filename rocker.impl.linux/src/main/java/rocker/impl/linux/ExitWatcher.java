@@ -186,8 +186,7 @@ final class ExitWatcher implements AutoCloseable {
                         continue;
                     }
                     Watched w = byFd.get(ready[k]);
-                    // removed only if still this guard's: once closed, its number may be a new guard's already
-                    if (w != null && !handle(w)) byFd.remove(ready[k], w);
+                    if (w != null) handle(w); // a guard that is gone left byFd before its descriptor was closed
                 }
             }
         } catch (SysException e) {
@@ -196,7 +195,6 @@ final class ExitWatcher implements AutoCloseable {
             synchronized (registration) {
                 stopped = true; // from now on a guard added is forgotten at once
                 new java.util.ArrayList<>(byFd.values()).forEach(this::forget);
-                byFd.clear();
                 if (closed) closeDescriptors(); // after close() gave up waiting for this thread
             }
         }
@@ -222,6 +220,7 @@ final class ExitWatcher implements AutoCloseable {
         }
         if (d == null) {
             epoll.remove(w.control);
+            byFd.remove(w.control, w); // before the close: nothing later closes this number again
             Posix.close(w.control);
             if (!w.adopted()) Keepers.reap(w.keeperPid); // an adopted one's keeper is not our child
             // the app ended with its rocker (SIGKILL, as every process of its pid namespace), unless it had before
@@ -263,6 +262,7 @@ final class ExitWatcher implements AutoCloseable {
 
     private void forget(Watched w) {
         epoll.remove(w.control);
+        byFd.remove(w.control, w); // before the close: nothing later closes this number again
         Posix.close(w.control);
         byName.remove(w.name);
         w.appExit.completeExceptionally(new IllegalStateException("the engine stopped watching rocker " + w.name));

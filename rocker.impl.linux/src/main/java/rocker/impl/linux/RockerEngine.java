@@ -562,10 +562,11 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             RockerRecord running = building.with(RockerRecord.State.RUNNING, guard, appPid, request);
             registry.record(running);
             created(running); // before the watcher can see the app's end: CREATED comes first
-            watcher.watch(name, guard.control, guard.keeperPid);
             data.commit();
             LOG.info("rocker {} built for {}: guard pid {}, app pid {}, app id {}, image {}", name, caller, guard.guardPid,
                     appPid, request.appId(), request.pkgPath());
+            // last: from here the watcher owns the control socket (a failure before is undone with it closed by us)
+            watcher.watch(name, guard.control, guard.keeperPid);
             return RockerResult.success(appPid, guard.guardPid, name, "rocker " + name + " is running " + app.command().get(0));
         } catch (RuntimeException | IOException | Error e) {
             // an Error too (e.g. no native thread left): a half-built rocker must not stay behind unrecorded
