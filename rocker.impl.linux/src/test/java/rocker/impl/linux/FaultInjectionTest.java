@@ -31,6 +31,15 @@ public class FaultInjectionTest {
     public final EngineFixture fx = new EngineFixture();
 
     private void inject(GuardStep step, RockerError expected, boolean userns, NetworkMode net) throws Exception {
+        inject(step, expected, userns, net, 0);
+    }
+
+    /**
+     * With {@code spares}, a first request (which fails the same way) fills the pool, and the request checked
+     * claims a spare: its app's process is forked ahead by the spare's guard ("H t"), where some steps run
+     * before the request comes.
+     */
+    private void inject(GuardStep step, RockerError expected, boolean userns, NetworkMode net, int spares) throws Exception {
         Path image = fx.work.resolve("fault.squashfs");
         if (!Files.exists(image)) {
             image = Images.build(fx.work, "fault", Map.of("run.sh", "#!/bin/sh\nexec sleep 1000\n"));
@@ -39,11 +48,18 @@ public class FaultInjectionTest {
         Files.writeString(wrapper, "#!/bin/sh\nROCKER_GUARD_FAULT=" + step.wireName() + " exec " + System.getProperty("rocker.guard") + " \"$@\"\n");
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
         fx.engine.close();
-        fx.engine = fx.engine(wrapper::toString, 0);
+        fx.engine = fx.engine(wrapper::toString, spares);
+        if (spares > 0) {
+            RockerRequest first = fx.request(image, "first-" + step.wireName(), "/etc").build();
+            assertEquals(step + ": the first request", expected,
+                    fx.engine.enterRocker(first, RockerApp.of("/bin/sh", first.execDir() + "/run.sh")).error());
+            assertTrue(step + ": a spare waits", KernelView.eventually(EngineFixture.SETTLE, () -> fx.engine.pool.count("-") > 0));
+        }
 
         String data = "d-" + step.wireName();
         RockerRequest request = fx.request(image, data, "/etc", "/var").userNamespace(userns).network(net).build();
         RockerResult r = fx.engine.enterRocker(request, RockerApp.of("/bin/sh", request.execDir() + "/run.sh"));
+        if (spares > 0) fx.engine.close(); // its spares end with it
 
         assertEquals(step + ": " + r, expected, r.error());
         assertTrue(step + ": " + r.message(), r.message().contains("could not " + step.text));
@@ -86,6 +102,20 @@ public class FaultInjectionTest {
         }
         inject(GuardStep.USERNS, RockerError.ENTER_ROCKER_FAILED, true, NetworkMode.HOST);
         inject(GuardStep.IDMAP, RockerError.ENTER_ROCKER_FAILED, true, NetworkMode.HOST);
+    }
+
+    /**
+     * The same steps with spares: the request claims a spare whose guard forks the app's process ahead ("H t").
+     * A step that process takes before the request (its session, its bounding set, its filter) makes it end
+     * early, and the guard forks the app as before, which fails the same step; the others fail after the
+     * request. Either way: the same answer, nothing left.
+     */
+    @Test
+    public void identityStepsOfAnAppForkedAheadFailTheEntry() throws Exception {
+        for (GuardStep s : new GuardStep[] {GuardStep.SETSID, GuardStep.CAPS, GuardStep.SECCOMP, GuardStep.GROUPS,
+                GuardStep.UID, GuardStep.NNP, GuardStep.CHDIR, GuardStep.OOM}) {
+            inject(s, RockerError.ENTER_ROCKER_FAILED, false, NetworkMode.HOST, 2);
+        }
     }
 
     @Test
