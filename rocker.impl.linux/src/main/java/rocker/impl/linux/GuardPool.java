@@ -100,9 +100,13 @@ final class GuardPool implements AutoCloseable {
                     if (!current.test(spare)) {
                         stale.add(spare); // ended in the background: a request never waits for a discard it did not cause
                     } else if (restore(spare)) {
+                        CLAIMED.incrementAndGet();
                         return spare;
                     } else {
                         discard(spare);
+                        if (!BackgroundPriority.enabled()) { // the others are lower too: ended in the background
+                            for (GuardProcess s; (s = poll(flags)) != null;) stale.add(s);
+                        }
                     }
                 }
             } finally {
@@ -159,7 +163,7 @@ final class GuardPool implements AutoCloseable {
      * is not taken (the request gets a guard of its own): no rocker runs lower than its requester.
      */
     private boolean restore(GuardProcess g) {
-        if (!BackgroundPriority.ENABLED) return stillThere(g); // nothing was lowered
+        if (!BackgroundPriority.enabled()) return stillThere(g); // nothing was lowered (or lowering was turned off: see take)
         int pidfd = -1;
         try {
             int nice = Posix.threadNice();
@@ -173,9 +177,10 @@ final class GuardPool implements AutoCloseable {
             Posix.setNice(g.guardPid, nice, "spare guard pid " + g.guardPid);
             return pidfd < 0 ? stillThere(g) : !Posix.awaitReadable(pidfd, 0);
         } catch (SysException e) {
-            if (e.errno() != rocker.impl.linux.sys.Errno.ESRCH && !warnedRestore) {
-                warnedRestore = true;
-                LOG.warn("a spare cannot get its requester's priority back ({}): spares are not taken", e.getMessage());
+            if (e.errno() == rocker.impl.linux.sys.Errno.EPERM || e.errno() == rocker.impl.linux.sys.Errno.EACCES) {
+                BackgroundPriority.turnOff("a spare's priority could not be raised back: " + e.getMessage());
+            } else if (e.errno() != rocker.impl.linux.sys.Errno.ESRCH) {
+                LOG.debug("spare guard {} not taken: {}", g.guardPid, e.getMessage());
             }
             return false;
         } finally {
@@ -183,7 +188,8 @@ final class GuardPool implements AutoCloseable {
         }
     }
 
-    private volatile boolean warnedRestore;
+    /** Spares taken by requests (for tests). */
+    static final java.util.concurrent.atomic.AtomicInteger CLAIMED = new java.util.concurrent.atomic.AtomicInteger();
 
     private static boolean stillThere(GuardProcess g) {
         return ProcStat.live(g.guardPid).map(s -> s.is(SPARE_NAME, g.guardStart)).orElse(false);
