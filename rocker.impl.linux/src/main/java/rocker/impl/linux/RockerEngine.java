@@ -503,6 +503,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         String cgroup = null;
         int statusSocket = -1;
         DataDirLock lock = null;
+        boolean watching = false;
         try {
             guard = pool.take(request);
             String name = guard.recordName;
@@ -563,12 +564,18 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             registry.record(running);
             created(running); // before the watcher can see the app's end: CREATED comes first
             data.commit();
+            // from here the watcher owns the control socket: nothing below is undone (a failure before is, with it closed by us)
+            watcher.watch(name, guard.control, guard.keeperPid);
+            watching = true;
             LOG.info("rocker {} built for {}: guard pid {}, app pid {}, app id {}, image {}", name, caller, guard.guardPid,
                     appPid, request.appId(), request.pkgPath());
-            // last: from here the watcher owns the control socket (a failure before is undone with it closed by us)
-            watcher.watch(name, guard.control, guard.keeperPid);
             return RockerResult.success(appPid, guard.guardPid, name, "rocker " + name + " is running " + app.command().get(0));
         } catch (RuntimeException | IOException | Error e) {
+            if (watching) { // built, recorded and watched (only an Error, e.g. out of memory, gets here): nothing to undo
+                if (e instanceof Error) throw (Error) e;
+                if (e instanceof RuntimeException) throw (RuntimeException) e;
+                throw new java.io.UncheckedIOException((IOException) e);
+            }
             // an Error too (e.g. no native thread left): a half-built rocker must not stay behind unrecorded
             if (guard != null) {
                 abandon(guard);
@@ -964,9 +971,13 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         }
     }
 
-    /** Ends the spares and stops watching; the rockers live on (seed semantics) and a new engine adopts them. */
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Ends the spares and stops watching; the rockers live on (seed semantics) and a new engine adopts them. Once. */
     @Override
     public void close() {
+        // once: a second close would write to and close descriptor numbers that may name other files by then
+        if (!closing.compareAndSet(false, true)) return;
         for (String name : new ArrayList<>(prepared.keySet())) abandon(name);
         Posix.writeByte(stopPumps[1]);
         pool.close();
