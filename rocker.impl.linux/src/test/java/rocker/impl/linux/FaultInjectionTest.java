@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import org.junit.Rule;
 import org.junit.Test;
@@ -58,8 +60,17 @@ public class FaultInjectionTest {
 
         String data = "d-" + step.wireName();
         RockerRequest request = fx.request(image, data, "/etc", "/var").userNamespace(userns).network(net).build();
+        int claimed = GuardPool.CLAIMED.get();
         RockerResult r = fx.engine.enterRocker(request, RockerApp.of("/bin/sh", request.execDir() + "/run.sh"));
-        if (spares > 0) fx.engine.close(); // its spares end with it
+        if (spares > 0) {
+            assertEquals(step + ": the request claimed a spare", claimed + 1, GuardPool.CLAIMED.get());
+            fx.engine.close(); // its spares end with it
+            // the image's holder keeps its record (it outlives engines); no spare's, building or other rocker's is left
+            try (var records = Files.list(fx.stateDir.resolve("rockers"))) {
+                List<String> left = records.filter(p -> !isHolder(p)).map(p -> p.getFileName().toString()).collect(Collectors.toList());
+                assertEquals(step + ": records left", List.of(), left);
+            }
+        }
 
         assertEquals(step + ": " + r, expected, r.error());
         assertTrue(step + ": " + r.message(), r.message().contains("could not " + step.text));
@@ -69,6 +80,14 @@ public class FaultInjectionTest {
         assertTrue(step + ": no keeper left", KernelView.eventually(EngineFixture.SETTLE, () -> keepersOfThisJvm() == 0));
         assertTrue(step + ": no loop device left", KernelView.eventually(EngineFixture.SETTLE, () -> fx.ourLoops().isEmpty()));
         assertFalse(step + ": the data dir made for it is gone", Files.exists(Path.of(request.dataDir())));
+    }
+
+    private static boolean isHolder(Path record) {
+        try {
+            return Files.readString(record).contains("state=HOLDER");
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     private static long keepersOfThisJvm() throws Exception {
