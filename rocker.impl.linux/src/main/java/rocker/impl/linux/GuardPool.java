@@ -16,7 +16,6 @@ import org.slf4j.LoggerFactory;
 
 import rocker.api.RockerRequest;
 import rocker.impl.linux.sys.Posix;
-import rocker.impl.linux.sys.SysException;
 
 /**
  * Spare guards, started ahead of need so that a start does not wait for a keeper and guard to come up,
@@ -99,14 +98,11 @@ final class GuardPool implements AutoCloseable {
                 while ((spare = poll(flags)) != null) {
                     if (!current.test(spare)) {
                         stale.add(spare); // ended in the background: a request never waits for a discard it did not cause
-                    } else if (restore(spare)) {
+                    } else if (stillThere(spare)) {
                         CLAIMED.incrementAndGet();
                         return spare;
                     } else {
                         discard(spare);
-                        if (!BackgroundPriority.enabled()) { // the others are lower too: ended in the background
-                            for (GuardProcess s; (s = poll(flags)) != null;) stale.add(s);
-                        }
                     }
                 }
             } finally {
@@ -154,40 +150,6 @@ final class GuardPool implements AutoCloseable {
         return d == null ? null : d.pollFirst();
     }
 
-    /**
-     * Whether a spare taken by a request is still there, with the requesting thread's nice value (which a
-     * guard spawned for it would have had), its keeper and guard both, before its guard forks anything for
-     * the app. The keeper is our unreaped child: its pid names it. The guard's pid is checked to be the
-     * spare guard's (its start time) while a pidfd of it is held, and that process is checked to be alive
-     * after its value was set: so the pid named it throughout. A spare that cannot be given the value back
-     * is not taken (the request gets a guard of its own): no rocker runs lower than its requester.
-     */
-    private boolean restore(GuardProcess g) {
-        if (!BackgroundPriority.enabled()) return stillThere(g); // nothing was lowered (or lowering was turned off: see take)
-        int pidfd = -1;
-        try {
-            int nice = Posix.threadNice();
-            Posix.setNice(g.keeperPid, nice, "keeper pid " + g.keeperPid);
-            try {
-                pidfd = Posix.pidfdOpen(g.guardPid);
-            } catch (SysException e) {
-                if (e.errno() != rocker.impl.linux.sys.Errno.ENOSYS) throw e; // before Linux 5.3: the check below only
-            }
-            if (!stillThere(g)) return false;
-            Posix.setNice(g.guardPid, nice, "spare guard pid " + g.guardPid);
-            return pidfd < 0 ? stillThere(g) : !Posix.awaitReadable(pidfd, 0);
-        } catch (SysException e) {
-            if (e.errno() == rocker.impl.linux.sys.Errno.EPERM || e.errno() == rocker.impl.linux.sys.Errno.EACCES) {
-                BackgroundPriority.turnOff("a spare's priority could not be raised back: " + e.getMessage());
-            } else if (e.errno() != rocker.impl.linux.sys.Errno.ESRCH) {
-                LOG.debug("spare guard {} not taken: {}", g.guardPid, e.getMessage());
-            }
-            return false;
-        } finally {
-            Posix.close(pidfd);
-        }
-    }
-
     /** Spares taken by requests (for tests). */
     static final java.util.concurrent.atomic.AtomicInteger CLAIMED = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -200,7 +162,7 @@ final class GuardPool implements AutoCloseable {
         if (closed || size == 0) return;
         if (refiller == null) {
             ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(BackgroundPriority.lowered("the spare refill thread", r), "rocker-spares");
+                Thread t = new Thread(r, "rocker-spares");
                 t.setDaemon(true);
                 return t;
             });

@@ -288,8 +288,7 @@ final class ImageHolders implements AutoCloseable {
     private synchronized void spareLater() {
         if (!keepSpare || closed || spare != null || spawningSpare) return;
         spawningSpare = true;
-        // below the starts (BackgroundPriority); not the checks, which hold the lock a lease waits for
-        executor().execute(() -> BackgroundPriority.whileLowered("a spare image holder's spawn", this::spawnSpare));
+        executor().execute(this::spawnSpare);
     }
 
     /** A holder spawned ahead of need, with a record of a spare's (state SPARE, no image) written before it is spawned. */

@@ -130,14 +130,13 @@ final class MountInterpreter implements AutoCloseable {
     /** {@link #run} without waiting: the plan runs on a worker while the caller goes on; {@link #await} its end. */
     java.util.concurrent.CompletableFuture<Void> start(String rocker, int guardPid, long guardStart, java.util.List<MountOp> ops) {
         int host = hostNamespace();
-        int nice = Posix.threadNice();
         java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
         java.util.concurrent.ThreadPoolExecutor pool;
         synchronized (this) {
             pool = workers;
         }
         try {
-            pool.execute(() -> onWorker(rocker, guardPid, guardStart, ops, host, nice, done, pool));
+            pool.execute(() -> onWorker(rocker, guardPid, guardStart, ops, host, done, pool));
         } catch (java.util.concurrent.RejectedExecutionException | OutOfMemoryError e) {
             throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "no mount worker could be started: " + e, e);
         }
@@ -168,11 +167,10 @@ final class MountInterpreter implements AutoCloseable {
     }
 
     /** One plan on a worker; the worker ends (throws) when it cannot return to the engine's namespace. */
-    private void onWorker(String rocker, int guardPid, long guardStart, java.util.List<MountOp> ops, int host, int nice,
+    private void onWorker(String rocker, int guardPid, long guardStart, java.util.List<MountOp> ops, int host,
             java.util.concurrent.CompletableFuture<Void> done, java.util.concurrent.ThreadPoolExecutor pool) {
         Thread me = Thread.currentThread();
         me.setName("rocker-mount-" + rocker);
-        niceAs(nice);
         Throwable failure = null;
         boolean entered = false;
         try {
@@ -215,23 +213,6 @@ final class MountInterpreter implements AutoCloseable {
         if (failure == null) done.complete(null);
         else done.completeExceptionally(failure);
         if (stuck != null) throw stuck; // this worker ends (its pool makes no other)
-    }
-
-    /** This worker's nice value now (a new thread has its creator's). */
-    private static final ThreadLocal<Integer> NICE = ThreadLocal.withInitial(Posix::threadNice);
-
-    /**
-     * A plan runs at its caller's nice value: a spare's (made by the refill thread, {@link BackgroundPriority}
-     * lower) gives way to a start's. Best effort: a worker that cannot change it keeps its own.
-     */
-    private static void niceAs(int nice) {
-        if (NICE.get() == nice) return;
-        try {
-            Posix.setNice(0, nice, "the mount worker");
-            NICE.set(nice);
-        } catch (RuntimeException e) {
-            LOG.debug("a mount worker keeps nice {}: {}", NICE.get(), e.getMessage());
-        }
     }
 
     private static void enter(int guardPid, long guardStart) {

@@ -88,50 +88,6 @@ public class SpareGuardTest {
         assertTrue("spares end with the engine", KernelView.eventually(EngineFixture.SETTLE, () -> spares().isEmpty()));
     }
 
-    /** A process's nice value (/proc/PID/stat, field 19). */
-    static int nice(int pid) throws Exception {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
-    }
-
-    /**
-     * Spares are made below the engine's priority (the refill thread's nice value, inherited by the keeper and
-     * guard), and a request gets the requesting thread's back: the claimed keeper and guard, and the app, which
-     * was forked ahead by that guard.
-     */
-    @Test
-    public void sparesWaitBelowTheEnginesPriorityAndARequestGetsItsOwnBack() throws Exception {
-        fx.engine.close();
-        fx.engine = fx.engine(() -> System.getProperty("rocker.guard"), 2);
-        int mine = rocker.impl.linux.sys.Posix.threadNice();
-        assertTrue("this engine may raise a priority back (root)", BackgroundPriority.enabled());
-        int below = Math.min(19, mine + BackgroundPriority.STEPS);
-        Path img = Images.build(fx.work, "nice", Map.of("nice.sh", "#!/bin/sh\nread -r l < /proc/$$/stat\necho \"$l\"\n"));
-        RockerResult first = fx.engine.enterRocker(fx.request(img, "a").build(), RockerApp.of("/bin/sleep", "1000"));
-        assertEquals(first.toString(), RockerError.SUCCESS, first.error());
-        assertEquals("a guard made for a request", mine, nice(first.guardPid()));
-        assertTrue("two spares wait", KernelView.eventually(EngineFixture.SETTLE, () -> spares().size() == 2));
-        List<Integer> waiting = spares();
-        for (int guard : waiting) {
-            assertEquals("spare guard " + guard, below, nice(guard));
-            assertEquals("the keeper of spare guard " + guard, below, nice(ProcStat.read(guard).get().ppid));
-        }
-
-        Path out = fx.work.resolve("nice.txt");
-        int before = AppStarter.FORKED_AHEAD.get();
-        RockerResult second = fx.engine.enterRocker(fx.request(img, "b").build(), RockerApp.builder()
-                .command("/bin/sh", fx.work.resolve("exec-b") + "/nice.sh").stdout(Stdio.file(out.toString())).build());
-        assertEquals(second.toString(), RockerError.SUCCESS, second.error());
-        assertTrue("a spare was claimed", waiting.contains(second.guardPid()));
-        assertEquals("its app was forked ahead by the spare's guard", before + 1, AppStarter.FORKED_AHEAD.get());
-        assertEquals("the claimed guard", mine, nice(second.guardPid()));
-        assertEquals("the claimed keeper", mine, nice(ProcStat.read(second.guardPid()).get().ppid));
-        assertEquals(0, fx.engine.waitForApp(second.guardName(), Duration.ofSeconds(10)).getAsInt());
-        String stat = Files.readString(out).trim();
-        assertEquals("the app: " + stat, mine, Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]));
-        for (RockerInfo r : fx.engine.list()) fx.engine.destroy(r.guardName());
-    }
-
     @Test
     public void aBurstOfRequestsGrowsThePoolToItsSize() throws Exception {
         fx.engine.close();

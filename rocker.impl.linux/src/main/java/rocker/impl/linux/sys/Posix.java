@@ -345,21 +345,6 @@ public final class Posix {
         }
     }
 
-    private static final int PRIO_PROCESS = 0;
-
-    /** The calling thread's nice value (on Linux, {@code PRIO_PROCESS} 0 names the calling thread, not the process). */
-    public static int threadNice() {
-        Native.runtime().setLastError(0);
-        int n = Native.process().getpriority(PRIO_PROCESS, 0);
-        if (n == -1 && Native.errno() != 0) throw fail("getpriority", "the calling thread");
-        return n;
-    }
-
-    /** Sets the nice value of one thread or single-threaded process ({@code tid} 0: the calling thread). */
-    public static void setNice(int tid, int nice, String what) {
-        if (Native.process().setpriority(PRIO_PROCESS, tid, nice) < 0) throw fail("setpriority(" + nice + ")", what);
-    }
-
     /** SIGKILL through a pidfd; false when the process is gone already. */
     public static boolean kill(int pid, String what) {
         int fd;

@@ -20,10 +20,6 @@ public interface ProcessCalls {
 
     int poll(Pointer fds, int nfds, int timeoutMillis);
 
-    int getpriority(int which, int who);
-
-    int setpriority(int which, int who, int prio);
-
     String strerror(int errno);
 
     int geteuid();
