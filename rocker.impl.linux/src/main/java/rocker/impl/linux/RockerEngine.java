@@ -571,7 +571,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
                     appPid, request.appId(), request.pkgPath());
             return RockerResult.success(appPid, guard.guardPid, name, "rocker " + name + " is running " + app.command().get(0));
         } catch (RuntimeException | IOException | Error e) {
-            if (watching) { // built, recorded and watched (only an Error, e.g. out of memory, gets here): nothing to undo
+            if (watching) { // built, recorded and watched (a failure of the log line, or an Error): the rocker runs, nothing to undo
                 if (e instanceof Error) throw (Error) e;
                 if (e instanceof RuntimeException) throw (RuntimeException) e;
                 throw new java.io.UncheckedIOException((IOException) e);
@@ -978,20 +978,35 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     public void close() {
         // once: a second close would write to and close descriptor numbers that may name other files by then
         if (!closing.compareAndSet(false, true)) return;
-        for (String name : new ArrayList<>(prepared.keySet())) abandon(name);
-        Posix.writeByte(stopPumps[1]);
-        pool.close();
-        images.close();
-        mounts.close();
-        hostMounts.close();
+        // every step runs, also after one failed (a close is not repeated); the first failure is thrown at the end
+        RuntimeException[] first = {null};
+        java.util.function.Consumer<Runnable> step = r -> {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.warn("closing the engine: {}", e.toString());
+                if (first[0] == null) first[0] = e;
+            }
+        };
+        step.accept(() -> new ArrayList<>(prepared.keySet()).forEach(this::abandon));
+        step.accept(() -> Posix.writeByte(stopPumps[1]));
+        step.accept(pool::close);
+        step.accept(images::close);
+        step.accept(mounts::close);
+        step.accept(hostMounts::close);
         RockerRecord.LIVE_ENGINES.remove(engineId);
-        watcher.close();
-        cgroups.removeBusy(true); // a rocker's that still had a process ending when it was removed
-        cgroups.removeParentIfEmpty();
+        step.accept(watcher::close);
+        step.accept(() -> cgroups.removeBusy(true)); // a rocker's that still had a process ending when it was removed
+        step.accept(cgroups::removeParentIfEmpty);
         synchronized (this) {
             Posix.close(locksDir);
             locksDir = -1;
         }
+        joinPumps();
+        if (first[0] != null) throw first[0];
+    }
+
+    private void joinPumps() {
         for (Thread t : pumps) {
             try {
                 t.join(1000);
