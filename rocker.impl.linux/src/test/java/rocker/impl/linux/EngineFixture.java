@@ -18,7 +18,10 @@ import rocker.testsupport.WorkDirs;
 
 /**
  * A real engine on the real kernel (root), in a private work dir under /tmp, that checks after each
- * test that nothing was left behind: no rocker, no loop device on our images, no new host mount.
+ * test that nothing was left behind: no rocker, no loop device on our images, no new host mount. The
+ * exec dirs {@code /opt/rocker-test-*} that tests name outside every overlay are made on the host by the
+ * engine for a root client (docs/engine.md, as the original did): those that were not there before the
+ * test are removed afterwards, and one left with anything in it fails the test.
  */
 final class EngineFixture extends ExternalResource {
     /** How long the engine tests poll the kernel ({@link KernelView#eventually(Duration, java.util.concurrent.Callable)}). */
@@ -29,6 +32,7 @@ final class EngineFixture extends ExternalResource {
     RockerEngine engine;
     private Set<String> mountsBefore;
     private Set<String> loopsBefore;
+    private Set<Path> hostExecDirsBefore;
     private final Path parent;
     /** This fixture's own cgroup parent, removed with everything under it afterwards. */
     final String cgroupParent = "rocker-test-" + Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1, 36);
@@ -57,6 +61,28 @@ final class EngineFixture extends ExternalResource {
         }
         mountsBefore = KernelView.mountPoints();
         loopsBefore = ourLoops();
+        hostExecDirsBefore = hostExecDirs();
+    }
+
+    /** The host's {@code /opt/rocker-test-*} dirs (exec dirs that tests name outside every overlay). */
+    static Set<Path> hostExecDirs() throws IOException {
+        Set<Path> out = new java.util.TreeSet<>();
+        try (var s = Files.newDirectoryStream(Path.of("/opt"), "rocker-test-*")) {
+            s.forEach(out::add);
+        }
+        return out;
+    }
+
+    /** Removes the {@code /opt/rocker-test-*} dirs made since {@link #before()}: empty, or the test fails. */
+    private void removeHostExecDirs() throws IOException {
+        for (Path d : hostExecDirs()) {
+            if (hostExecDirsBefore.contains(d)) continue;
+            try {
+                Files.delete(d);
+            } catch (java.nio.file.DirectoryNotEmptyException e) {
+                throw new AssertionError("the host's exec dir " + d + " is not empty after the test", e);
+            }
+        }
     }
 
     /** An engine on this fixture's state dir and cgroup parent (tests that need another guard or spares). */
@@ -80,6 +106,7 @@ final class EngineFixture extends ExternalResource {
             assertEquals("host mounts are unchanged", mountsBefore, KernelView.mountPoints());
             assertTrue("no loop device left: " + ourLoops(), KernelView.eventually(SETTLE, () -> ourLoops().equals(loopsBefore)));
             assertTrue("no cgroup left: " + cgroupsLeft(), KernelView.eventually(SETTLE, () -> cgroupsLeft().isEmpty()));
+            removeHostExecDirs();
         } catch (Exception e) {
             throw new AssertionError(e);
         } finally {
