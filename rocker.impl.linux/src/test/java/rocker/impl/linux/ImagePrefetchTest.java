@@ -36,14 +36,24 @@ public class ImagePrefetchTest {
         return b.toString();
     }
 
-    /** Whether the file's last page is in the page cache (mincore through a mapping that faults nothing in). */
+    /** Whether the file's last page is in the page cache (mincore through a mapping that faults nothing in, unmapped again). */
     private static boolean lastPageCached(Path file) throws Exception {
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r"); FileChannel c = f.getChannel()) {
             long size = c.size();
             long page = (size - 1) & ~4095L;
             MappedByteBuffer m = c.map(FileChannel.MapMode.READ_ONLY, page, size - page);
-            return m.isLoaded();
+            try {
+                return m.isLoaded();
+            } finally {
+                unmap(m); // now, not at some GC: the mapping holds the image's file, so its mount and loop device would stay
+            }
         }
+    }
+
+    private static void unmap(MappedByteBuffer m) throws Exception {
+        java.lang.reflect.Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+        f.setAccessible(true);
+        ((sun.misc.Unsafe) f.get(null)).invokeCleaner(m);
     }
 
     /** GNU dd with {@code iflag=nocache count=0}: posix_fadvise(DONTNEED) on the whole (clean) file. */
