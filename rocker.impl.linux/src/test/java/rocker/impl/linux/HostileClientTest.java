@@ -289,7 +289,10 @@ public class HostileClientTest {
     public void aUsersGuardWritesItsLogsWithTheUsersFileCredentials() throws Exception {
         RockerResult r = fx.engine.enterRocker(request(home.resolve("g")).build(), RockerApp.of("/bin/sleep", "30"), Attacker.callerOf(user));
         assertEquals(r.toString(), RockerError.SUCCESS, r.error());
-        // the guard bounds the logs: with the user's fsuid/fsgid (quota, root's reserve) and no CAP_SYS_RESOURCE
+        // the guard bounds the logs: with the user's fsuid/fsgid (quota, root's reserve) and no CAP_SYS_RESOURCE;
+        // it takes them right after its "A" (the app runs), before it pumps any log, so the start may return first
+        assertTrue("the guard takes the user's fsuid", KernelView.eventually(EngineFixture.SETTLE,
+                () -> KernelView.status(r.guardPid(), "Uid").trim().split("\\s+")[3].equals(Integer.toString(user.uid))));
         String[] uids = KernelView.status(r.guardPid(), "Uid").trim().split("\\s+");
         String[] gids = KernelView.status(r.guardPid(), "Gid").trim().split("\\s+");
         assertEquals("the guard's fsuid", Integer.toString(user.uid), uids[3]);
