@@ -128,6 +128,28 @@ final class ExitWatcher implements AutoCloseable {
     }
 
     /**
+     * A guard this engine started, made known before its rocker is announced and before it is watched
+     * ({@link #arm}): a {@code waitForApp} in between (a listener of CREATED) gets the app's end, not "cannot
+     * be observed". Its control socket stays the caller's until {@link #arm}; {@link #unexpect} takes it back.
+     */
+    Watched expect(String name, int control, int keeperPid) {
+        Watched w = new Watched(name, control, keeperPid, 0);
+        byName.put(name, w);
+        return w;
+    }
+
+    /** Watches an {@link #expect expected} guard: from now on its control socket is the watcher's. */
+    Watched arm(Watched expected) {
+        return add(expected);
+    }
+
+    /** An {@link #expect expected} guard whose rocker was not built: not watched, and whoever waits for its app is told. */
+    void unexpect(Watched expected) {
+        byName.remove(expected.name, expected);
+        expected.appExit.completeExceptionally(new IllegalStateException("rocker " + expected.name + " was not built"));
+    }
+
+    /**
      * Watches a guard an earlier engine started, through a connection to its status socket: the guard says
      * "W" when the app ends (at once if it has) and the connection ends with the guard.
      */

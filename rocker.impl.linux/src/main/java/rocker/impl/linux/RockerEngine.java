@@ -503,6 +503,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         String cgroup = null;
         int statusSocket = -1;
         DataDirLock lock = null;
+        ExitWatcher.Watched expected = null;
         boolean watching = false;
         try {
             guard = pool.take(request);
@@ -562,10 +563,12 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             pumps.removeIf(t -> !t.isAlive());
             RockerRecord running = building.with(RockerRecord.State.RUNNING, guard, appPid, request);
             registry.record(running);
+            // known before CREATED, so that a listener's waitForApp gets the app's end; watched only after it
+            expected = watcher.expect(name, guard.control, guard.keeperPid);
             created(running); // before the watcher can see the app's end: CREATED comes first
             data.commit();
             // from here the watcher owns the control socket: nothing below is undone (a failure before is, with it closed by us)
-            watcher.watch(name, guard.control, guard.keeperPid);
+            watcher.arm(expected);
             watching = true;
             LOG.info("rocker {} built for {}: guard pid {}, app pid {}, app id {}, image {}", name, caller, guard.guardPid,
                     appPid, request.appId(), request.pkgPath());
@@ -576,6 +579,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
                 if (e instanceof RuntimeException) throw (RuntimeException) e;
                 throw new java.io.UncheckedIOException((IOException) e);
             }
+            if (expected != null) watcher.unexpect(expected);
             // an Error too (e.g. no native thread left): a half-built rocker must not stay behind unrecorded
             if (guard != null) {
                 abandon(guard);

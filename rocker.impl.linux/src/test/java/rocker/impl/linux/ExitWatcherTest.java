@@ -95,4 +95,43 @@ public class ExitWatcherTest {
             Posix.close(pair[1]);
         }
     }
+
+    /**
+     * An expected guard is found (a CREATED listener's wait subscribes to it) but not watched: what it says
+     * waits until it is armed. One whose rocker was not built is forgotten without its socket being closed
+     * (the build's to close), and its waiters are told.
+     */
+    @Test
+    public void anExpectedGuardIsFoundAtOnceToldOnceArmedAndForgottenWithItsSocketLeftAlone() throws Exception {
+        try (ExitWatcher watcher = new ExitWatcher()) {
+            int[] built = Posix.seqpacketPair();
+            ExitWatcher.Watched w = watcher.expect("built", built[0], -1);
+            assertEquals(w, watcher.find("built").orElseThrow());
+            Posix.send(built[1], waited(4));
+            Thread.sleep(50);
+            assertTrue("nothing read before it is armed", !w.appExit.isDone());
+            watcher.arm(w);
+            assertEquals(Integer.valueOf(4), w.appExit.get(10, TimeUnit.SECONDS));
+            Posix.close(built[1]);
+            w.gone.get(10, TimeUnit.SECONDS);
+
+            int[] failed = Posix.seqpacketPair();
+            try {
+                ExitWatcher.Watched f = watcher.expect("failed", failed[0], -1);
+                watcher.unexpect(f);
+                assertTrue(watcher.find("failed").isEmpty());
+                try {
+                    f.appExit.get(1, TimeUnit.SECONDS);
+                    throw new AssertionError("told an exit of a rocker that was not built");
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertTrue(e.getCause().getMessage(), e.getCause().getMessage().contains("rocker failed was not built"));
+                }
+                // its socket is still open (the build closes it): the other end sees no hang-up
+                assertTrue(!Posix.awaitReadable(failed[1], 100));
+            } finally {
+                Posix.close(failed[0]);
+                Posix.close(failed[1]);
+            }
+        }
+    }
 }

@@ -58,6 +58,25 @@ public class LifecycleEventsTest {
         return res;
     }
 
+    /**
+     * A listener that subscribes to the app's end as soon as it is told CREATED (here on the building thread
+     * itself, before the build has handed the guard to the exit watcher) gets the app's status: the rocker is
+     * known to the watcher before CREATED is posted. It used to get "its app's exit status cannot be observed".
+     */
+    @Test
+    public void aListenerOfCreatedThatWaitsAtOnceGetsTheAppsStatus() throws Exception {
+        List<java.util.concurrent.CompletableFuture<Integer>> subscribed = new CopyOnWriteArrayList<>();
+        fx.engine.addEventSink((topic, p) -> {
+            if (topic.equals(RockerEvents.CREATED)) {
+                subscribed.add(fx.engine.onAppExit((String) p.get(RockerEvents.GUARD_NAME)).toCompletableFuture());
+            }
+        });
+        RockerResult r = run(request("w"), "/bin/sh", fx.work.resolve("exec-w") + "/exit.sh", "5");
+        assertEquals(1, subscribed.size());
+        assertEquals(Integer.valueOf(5), subscribed.get(0).get(10, TimeUnit.SECONDS));
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+    }
+
     @Test
     public void anAppThatEndsIsToldOnceWithItsStatus() throws Exception {
         Told told = new Told();
