@@ -28,6 +28,8 @@ final class ExitWatcher implements AutoCloseable {
         final int adoptedGuardPid;
         final CompletableFuture<Integer> appExit = new CompletableFuture<>();
         final CompletableFuture<Void> gone = new CompletableFuture<>();
+        /** Registered with the watcher's epoll: only then is {@link #gone} completed when the guard ends. */
+        volatile boolean armed;
         /** The subscribers' stages ({@link #subscribe}): told when the app ends, dropped when cancelled. */
         private final java.util.Set<CompletableFuture<Integer>> waiters = ConcurrentHashMap.newKeySet();
 
@@ -129,8 +131,9 @@ final class ExitWatcher implements AutoCloseable {
 
     /**
      * A guard this engine started, made known before its rocker is announced and before it is watched
-     * ({@link #arm}): a {@code waitForApp} in between (a listener of CREATED) gets the app's end, not "cannot
+     * ({@link #arm}): an {@code onAppExit} in between (a listener of CREATED) gets the app's end, not "cannot
      * be observed". Its control socket stays the caller's until {@link #arm}; {@link #unexpect} takes it back.
+     * Until it is armed, nothing waits for its {@link Watched#gone} (a destroy waits for the keeper itself).
      */
     Watched expect(String name, int control, int keeperPid) {
         Watched w = new Watched(name, control, keeperPid, 0);
@@ -147,6 +150,7 @@ final class ExitWatcher implements AutoCloseable {
     void unexpect(Watched expected) {
         byName.remove(expected.name, expected);
         expected.appExit.completeExceptionally(new IllegalStateException("rocker " + expected.name + " was not built"));
+        expected.gone.complete(null); // its guard is the build's to end (abandon)
     }
 
     /**
@@ -168,6 +172,7 @@ final class ExitWatcher implements AutoCloseable {
                 byFd.put(w.control, w);
                 try {
                     epoll.add(w.control);
+                    w.armed = true;
                     return w;
                 } catch (SysException e) {
                     byFd.remove(w.control, w);

@@ -563,13 +563,14 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             pumps.removeIf(t -> !t.isAlive());
             RockerRecord running = building.with(RockerRecord.State.RUNNING, guard, appPid, request);
             registry.record(running);
-            // known before CREATED, so that a listener's waitForApp gets the app's end; watched only after it
+            // known before CREATED, so that a listener's onAppExit gets the app's end; watched only after it
             expected = watcher.expect(name, guard.control, guard.keeperPid);
             created(running); // before the watcher can see the app's end: CREATED comes first
             data.commit();
-            // from here the watcher owns the control socket: nothing below is undone (a failure before is, with it closed by us)
-            watcher.arm(expected);
+            // from here the watcher owns the control socket: nothing below is undone (a failure before is, with it
+            // closed by us); marked first, so that nothing here closes it again whatever arm() throws
             watching = true;
+            watcher.arm(expected);
             LOG.info("rocker {} built for {}: guard pid {}, app pid {}, app id {}, image {}", name, caller, guard.guardPid,
                     appPid, request.appId(), request.pkgPath());
             return RockerResult.success(appPid, guard.guardPid, name, "rocker " + name + " is running " + app.command().get(0));
@@ -814,7 +815,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     private void awaitTeardown(String name, RockerRecord record) {
         Optional<ExitWatcher.Watched> w = watcher.find(name);
         try {
-            if (w.isPresent()) {
+            if (w.isPresent() && w.get().armed) { // one only expected (its build not done) is not read yet: its keeper is waited for
                 w.get().gone.get(destroyTimeout.toMillis(), TimeUnit.MILLISECONDS);
                 if (!w.get().adopted()) return; // our child keeper was reaped before "gone"
             }

@@ -67,22 +67,29 @@ final class EngineFixture extends ExternalResource {
     /** The host's {@code /opt/rocker-test-*} dirs (exec dirs that tests name outside every overlay). */
     static Set<Path> hostExecDirs() throws IOException {
         Set<Path> out = new java.util.TreeSet<>();
+        if (!Files.isDirectory(Path.of("/opt"))) return out;
         try (var s = Files.newDirectoryStream(Path.of("/opt"), "rocker-test-*")) {
             s.forEach(out::add);
         }
         return out;
     }
 
-    /** Removes the {@code /opt/rocker-test-*} dirs made since {@link #before()}: empty, or the test fails. */
-    private void removeHostExecDirs() throws IOException {
-        for (Path d : hostExecDirs()) {
-            if (hostExecDirsBefore.contains(d)) continue;
-            try {
-                Files.delete(d);
-            } catch (java.nio.file.DirectoryNotEmptyException e) {
-                throw new AssertionError("the host's exec dir " + d + " is not empty after the test", e);
+    /** Removes the {@code /opt/rocker-test-*} dirs made since {@link #before()}, each one that can be: empty, or the test fails. */
+    private void removeHostExecDirs() {
+        java.util.List<String> left = new java.util.ArrayList<>();
+        try {
+            for (Path d : hostExecDirs()) {
+                if (hostExecDirsBefore.contains(d)) continue;
+                try {
+                    Files.delete(d);
+                } catch (IOException e) {
+                    left.add(d + " (" + e + ")");
+                }
             }
+        } catch (IOException e) {
+            left.add("/opt (" + e + ")");
         }
+        if (!left.isEmpty()) throw new AssertionError("the host's exec dirs made by the test cannot be removed: " + left);
     }
 
     /** An engine on this fixture's state dir and cgroup parent (tests that need another guard or spares). */
@@ -106,7 +113,6 @@ final class EngineFixture extends ExternalResource {
             assertEquals("host mounts are unchanged", mountsBefore, KernelView.mountPoints());
             assertTrue("no loop device left: " + ourLoops(), KernelView.eventually(SETTLE, () -> ourLoops().equals(loopsBefore)));
             assertTrue("no cgroup left: " + cgroupsLeft(), KernelView.eventually(SETTLE, () -> cgroupsLeft().isEmpty()));
-            removeHostExecDirs();
         } catch (Exception e) {
             throw new AssertionError(e);
         } finally {
@@ -116,6 +122,7 @@ final class EngineFixture extends ExternalResource {
             } catch (IOException e) {
                 // reported by the assertions above, if anything was left mounted
             }
+            removeHostExecDirs(); // also after a failed assertion: the next test's listing must not count them
         }
     }
 

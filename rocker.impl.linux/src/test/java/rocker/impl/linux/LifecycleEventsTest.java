@@ -77,6 +77,34 @@ public class LifecycleEventsTest {
         assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
     }
 
+    /**
+     * A listener that destroys the rocker as soon as it is told CREATED (on the building thread, before the
+     * watcher reads the guard): the destroy waits for the keeper itself, not for the watcher's "gone" (which
+     * would come only after the build went on: it waited the whole destroy timeout), and the app's end is told.
+     */
+    @Test
+    public void aListenerOfCreatedThatDestroysAtOnceDoesNotWaitForTheWatcher() throws Exception {
+        List<RockerResult> destroyed = new CopyOnWriteArrayList<>();
+        List<Long> took = new CopyOnWriteArrayList<>();
+        List<java.util.concurrent.CompletableFuture<Integer>> subscribed = new CopyOnWriteArrayList<>();
+        fx.engine.addEventSink((topic, p) -> {
+            if (topic.equals(RockerEvents.CREATED)) {
+                String name = (String) p.get(RockerEvents.GUARD_NAME);
+                subscribed.add(fx.engine.onAppExit(name).toCompletableFuture());
+                long t0 = System.nanoTime();
+                destroyed.add(fx.engine.destroy(name));
+                took.add(System.nanoTime() - t0);
+            }
+        });
+        RockerResult r = run(request("d"), "/bin/sleep", "60");
+        assertEquals(1, destroyed.size());
+        assertEquals(destroyed.get(0).toString(), RockerError.SUCCESS, destroyed.get(0).error());
+        // not a speed figure: the bound is half the fixture's destroy timeout (10 s), which the wait used to take whole
+        assertTrue("destroy took " + took.get(0) / 1_000_000 + " ms", took.get(0) < TimeUnit.SECONDS.toNanos(5));
+        assertEquals("killed with its rocker", Integer.valueOf(137), subscribed.get(0).get(10, TimeUnit.SECONDS));
+        assertTrue(fx.engine.list().stream().noneMatch(i -> i.guardName().equals(r.guardName())));
+    }
+
     @Test
     public void anAppThatEndsIsToldOnceWithItsStatus() throws Exception {
         Told told = new Told();
