@@ -56,13 +56,16 @@ final class RequestRules {
 
     static final long MIN_MEMORY = 4L * 1024 * 1024;
     static final long MIN_LOG = 4096;
+    /** The fewest pids that run an app: the rocker's keeper and guard are in its cgroup too. */
+    static final int MIN_PIDS = 3;
 
     private static void limits(RockerRequest r) {
         if (r.memoryLimit() != 0 && r.memoryLimit() < MIN_MEMORY) {
             fail("memory", r.memoryLimit(), "must be 0 (no limit) or at least " + MIN_MEMORY + " bytes (4 MiB)");
         }
-        if (r.pidsLimit() < 0) {
-            fail("pids", r.pidsLimit(), "must be 0 (no limit) or positive");
+        if (r.pidsLimit() < 0 || (r.pidsLimit() > 0 && r.pidsLimit() < MIN_PIDS)) {
+            fail("pids", r.pidsLimit(), "must be 0 (no limit) or at least " + MIN_PIDS
+                    + " (the rocker's keeper and guard count too)");
         }
         if (Double.isNaN(r.cpus()) || r.cpus() < 0 || r.cpus() > 4096 || (r.cpus() > 0 && r.cpus() < 0.01)) {
             fail("cpus", r.cpus(), "must be 0 (no quota) or between 0.01 and 4096");

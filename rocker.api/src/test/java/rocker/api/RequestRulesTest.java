@@ -286,11 +286,13 @@ public class RequestRulesTest {
         refusedWith(b -> b.memoryLimit(1), "memory '1': must be 0 (no limit) or at least 4194304 bytes (4 MiB)");
         refusedWith(b -> b.memoryLimit(-1), "memory '-1': must be 0 (no limit) or at least 4194304 bytes (4 MiB)");
 
-        // pids: 0 (no limit) or more
+        // pids: 0 (no limit) or enough for keeper, guard and app
         accepted(b -> b.pidsLimit(0));
-        accepted(b -> b.pidsLimit(1));
+        accepted(b -> b.pidsLimit(3));
         accepted(b -> b.pidsLimit(Integer.MAX_VALUE));
-        refusedWith(b -> b.pidsLimit(-1), "pids '-1': must be 0 (no limit) or positive");
+        refusedWith(b -> b.pidsLimit(-1), "pids '-1': must be 0 (no limit) or at least 3 (the rocker's keeper and guard count too)");
+        refusedWith(b -> b.pidsLimit(1), "pids '1': must be 0 (no limit) or at least 3 (the rocker's keeper and guard count too)");
+        refusedWith(b -> b.pidsLimit(2), "pids '2': must be 0 (no limit) or at least 3 (the rocker's keeper and guard count too)");
 
         // cpus: 0 (no quota) or 0.01 to 4096; NaN never
         accepted(b -> b.cpus(0));

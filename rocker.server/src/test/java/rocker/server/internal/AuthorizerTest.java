@@ -63,7 +63,7 @@ public class AuthorizerTest {
             assertEquals(Optional.empty(), auth.enterRefusal(trusted, own));
         }
         // lowering it is everybody's
-        for (int pids : new int[] {1, 100, 1024}) {
+        for (int pids : new int[] {3, 100, 1024}) {
             assertEquals(Optional.empty(), auth.enterRefusal(USER, Requests.valid(1000, 1000).pidsLimit(pids).build()));
         }
         RockerRequest unbounded = Requests.valid(1000, 1000).logLimit(0).build();
