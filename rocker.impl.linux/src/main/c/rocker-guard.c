@@ -50,6 +50,9 @@
  *                      server adopting the rocker) gets "W" when the app ends, at once if it has, and
  *                      end of stream when the guard is gone; when 8 engines are connected already, "Q"
  *                      and the end of its connection.
+ *   engine -> guard    "B"                       a spare's, once it is in its rocker's cgroups: the guard forks the
+ *                      app's process ahead now (below), off every start's path; no answer. "H" without "t"
+ *                      ends it (killed and reaped at once), "H t" forks one if there is none.
  *   engine -> guard    "S"                       a spare's, once its /dev was built ahead (the engine's own tmpfs):
  *                      the guard mounts the rocker's /proc with the OCI defaults on the empty /dev/mqueue
  *                      now, and moves it on /proc with "X" or "J"; it answers "S" 1 0 (made) or "S" 0 errno
@@ -1028,11 +1031,13 @@ static void log_abandon(void) {
 /* ---- the app forked ahead of need ---------------------------------------------------------- */
 
 /*
- * With "H" the engine may say "t": the request will have Rocker's default filter and no user namespace,
- * and this guard is in its rocker's cgroups already (a spare). The guard then forks the app's process at
- * once, while the engine is still mounting (on the other CPU): it resets its signals, takes a session of
- * its own and installs the default filter (~0.3 ms on the kernel's side alone), then waits on a socket of
- * its own for the request. With "X" the guard hands it the request and the app's stdio, and it does the
+ * A spare (in its rocker's cgroups already) forks the app's process when the engine has put it in its
+ * cgroups ("B"), before any request, so that neither the fork nor the process's own set-up is on a start's
+ * path (on a machine with costly system calls the two took ~1-2 ms of CPU while the plan ran). With "H" the
+ * engine says "t" when the request will have Rocker's default filter and no user namespace (one is forked
+ * then if there is none); else the one forked ahead is killed and reaped. The process resets its signals,
+ * takes a session of its own and installs the default filter (~0.3 ms on the kernel's side alone), then
+ * waits on a socket of its own for the request. With "X" the guard hands it the request and the app's stdio, and it does the
  * rest as a forked app would (identity, no capabilities, no_new_privs, chdir, exec), reporting a failure
  * on its close-on-exec pipe the same way. If it died meanwhile, or the request cannot use it, the app is
  * forked as before (and an unused one is killed). Until the request it holds nothing but its socket and
@@ -1050,9 +1055,15 @@ static void tpl_forget(void) {
     tpl_pid = 0;
 }
 
-/* an unused template goes (the reaper collects it) */
+/*
+ * an unused template goes, reaped at once: it must not count against the rocker's pids limit (which may be
+ * as low as 3: keeper, guard, app) when the app is forked next; it waits in recvmsg, so it dies at once
+ */
 static void tpl_discard(void) {
-    if (tpl_pid > 0) kill(tpl_pid, SIGKILL);
+    if (tpl_pid > 0 && kill(tpl_pid, SIGKILL) == 0) {
+        while (waitpid(tpl_pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+    }
     tpl_forget();
 }
 
@@ -1625,7 +1636,19 @@ static void guard(const char *name, const char *hostname, int private_net, int r
                 }
                 status_listen = fds[0];
                 for (int i = 1; i < nfds; i++) held[nheld++] = fds[i];
+                /* a process forked ahead ("B") serves only a request that says "t" */
                 if (n == 4 && !holder) tpl_fork();
+                else tpl_discard();
+                continue;
+            }
+            if (n == 2 && buf[0] == 'B' && buf[1] == 0) {
+                /* a spare's, once in its cgroups: fork the app's process ahead now, off every start's path */
+                close_all(fds, nfds);
+                if (app || joined || holder || status_listen >= 0) {
+                    say_step("F", S_REQUEST, EINVAL);
+                    continue;
+                }
+                tpl_fork();
                 continue;
             }
             if (n == 2 && buf[0] == 'S' && buf[1] == 0) {

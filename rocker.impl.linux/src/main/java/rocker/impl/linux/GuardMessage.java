@@ -116,8 +116,17 @@ final class GuardMessage {
     }
 
     /**
-     * "H" (the descriptors go with it), with {@code forkAhead} "H t": the guard may fork the app's process now (the request will have the
-     * default filter and no user namespace, and the guard is in its rocker's cgroups already).
+     * "B": a spare in its rocker's cgroups forks the app's process ahead now, before any request (rocker-guard.c); no
+     * answer.
+     */
+    static byte[] forkAhead() {
+        return new byte[] {'B', 0};
+    }
+
+    /**
+     * "H" (the descriptors go with it), with {@code forkAhead} "H t": the app's process forked ahead serves the request
+     * (it will have the default filter and no user namespace, and the guard is in its rocker's cgroups already; one is
+     * forked now if there is none); without, one forked ahead ("B") is killed and reaped.
      */
     static byte[] hold(boolean forkAhead) {
         return forkAhead ? new byte[] {'H', 0, 't', 0} : new byte[] {'H', 0};

@@ -521,8 +521,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
                 gate.open(sharedImage);
             }
             // the server's files are resolved here, on the host; the guard's path is known once a guard was taken
-            // a spare (in its cgroups already) may fork the app's process while the plan runs, for an app with the
-            // default filter and no user namespace: the guard then hands it the request (rocker-guard.c)
+            // a spare (in its cgroups already) forked the app's process ahead; an app with the default filter and no
+            // user namespace uses it: the guard hands it the request (rocker-guard.c)
             boolean forkAhead = app != null && guard.inCgroup && request.seccomp() == null && !request.userNamespace();
             lock = new DataDirLock(name, data, locksDirCopy(), statusSocket, guard.control, forkAhead);
             plan = MountPlan.of(request, caller, data, lock, image, gate, serverFiles.ops(guard()), guard.mounts);
@@ -702,6 +702,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             }
             if (m.number(1) != 1) LOG.debug("spare guard {}: /proc not made ahead (errno {}); it is mounted with the request", spare.guardPid, m.number(2));
         }
+        // and the app's process forked ahead, in the spare's cgroups, so that no start waits for that fork ("B")
+        Posix.send(spare.control, GuardMessage.forkAhead());
     }
 
     /** Whether a spare's guard may mount the rocker's /proc ahead ("P"): move_mount and mount_setattr are there. */

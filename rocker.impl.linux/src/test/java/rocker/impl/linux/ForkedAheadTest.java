@@ -21,9 +21,9 @@ import rocker.api.RockerResult;
 import rocker.testsupport.Images;
 
 /**
- * The app's process forked by a spare guard ahead of need ("H t", rocker-guard.c): while the engine
- * mounts, it resets its signals, takes a session and installs the default filter; with the request it
- * does the rest. The app must end up exactly as a freshly forked one: identity, no capabilities,
+ * The app's process forked by a spare guard ahead of need ("B" once the spare is in its cgroups, used
+ * with "H t", rocker-guard.c): before any request it resets its signals, takes a session and installs
+ * the default filter; with the request it does the rest. The app must end up exactly as a freshly forked one: identity, no capabilities,
  * no_new_privs, the filter, its session, cwd, stdio and logs, exit status, and an exec failure's code.
  * Requests that cannot use it (a user namespace, another filter) get a freshly forked app.
  */
@@ -129,6 +129,51 @@ public class ForkedAheadTest {
         out = run(userns, 7);
         assertTrue(out, out.startsWith("id 0 0") && out.contains("Seccomp: 2\n"));
         assertEquals("neither was forked ahead", before, AppStarter.FORKED_AHEAD.get());
+    }
+
+    @Test
+    public void aSpareForksTheAppsProcessBeforeAnyRequest() throws Exception {
+        // the spares of this engine: guards named rocker-spare under keepers that are this JVM's children
+        long me = ProcessHandle.current().pid();
+        assertTrue("the pool has its spares", rocker.testsupport.KernelView.eventually(EngineFixture.SETTLE, () -> {
+            List<Long> guards = spareGuards(me);
+            return guards.size() == 2 && guards.stream().allMatch(g -> childrenNamed(g, GuardPool.SPARE_NAME) == 1);
+        }));
+    }
+
+    @Test
+    public void aRequestThatCannotUseItFitsTheLeastPidsLimit() throws Exception {
+        // the spare's process forked ahead is killed and reaped at the hand-over, before the app is forked: with
+        // pids 3 (keeper, guard, app) a process left over would make the fork fail with EAGAIN
+        int before = AppStarter.FORKED_AHEAD.get();
+        int claimed = GuardPool.CLAIMED.get();
+        RockerRequest request = fx.request(image, "leastpids").uid(0).gid(0).pidsLimit(3)
+                .seccomp(RockerRequest.SECCOMP_UNCONFINED).build();
+        RockerResult r = fx.engine.enterRocker(request, RockerApp.of("/bin/sh", "-c", "exit 5"));
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        assertEquals(OptionalInt.of(5), fx.engine.waitForApp(r.guardName(), Duration.ofSeconds(20)));
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+        assertEquals("a spare was claimed", claimed + 1, GuardPool.CLAIMED.get());
+        assertEquals("it was not forked ahead", before, AppStarter.FORKED_AHEAD.get());
+    }
+
+    private static List<Long> spareGuards(long parent) {
+        return ProcessHandle.allProcesses().filter(p -> p.parent().map(k -> k.pid() == parent).orElse(false))
+                .filter(k -> comm(k.pid()).equals("rocker-keeper"))
+                .flatMap(ProcessHandle::children).map(ProcessHandle::pid)
+                .filter(g -> comm(g).equals(GuardPool.SPARE_NAME)).collect(java.util.stream.Collectors.toList());
+    }
+
+    private static long childrenNamed(long pid, String name) {
+        return ProcessHandle.of(pid).map(p -> p.children().filter(c -> comm(c.pid()).equals(name)).count()).orElse(0L);
+    }
+
+    private static String comm(long pid) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(pid), "comm")).trim();
+        } catch (java.io.IOException e) {
+            return "";
+        }
     }
 
     @Test
