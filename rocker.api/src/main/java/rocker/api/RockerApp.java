@@ -52,6 +52,10 @@ public final class RockerApp {
         return new Builder();
     }
 
+    /** {@link #DEFAULT_ENVIRONMENT} in the order of its names, sorted once (every start asks for it). */
+    private static final Map<String, String> SORTED_DEFAULTS = java.util.Collections.unmodifiableMap(
+            new LinkedHashMap<>(new java.util.TreeMap<>(DEFAULT_ENVIRONMENT)));
+
     /** argv; argv[0] is the program. */
     public List<String> command() { return command; }
     /** Variables added to {@link #DEFAULT_ENVIRONMENT}. */
@@ -64,7 +68,7 @@ public final class RockerApp {
 
     /** The full environment the app gets: the defaults overlaid with {@link #environment()}. */
     public Map<String, String> effectiveEnvironment() {
-        Map<String, String> env = new LinkedHashMap<>(new java.util.TreeMap<>(DEFAULT_ENVIRONMENT));
+        Map<String, String> env = new LinkedHashMap<>(SORTED_DEFAULTS);
         env.putAll(environment);
         return env;
     }

@@ -1,9 +1,5 @@
 package rocker.impl.linux;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -30,13 +26,21 @@ final class ProcStat {
         return read(pid).filter(s -> s.state != 'Z' && s.state != 'X');
     }
 
+    /** A stat line's most: 52 numbers of at most 20 digits and a name of at most 64 bytes, with room to spare. */
+    private static final int STAT_MAX = 4096;
+
     static Optional<ProcStat> read(int pid) {
         if (pid <= 0) return Optional.empty();
+        // three system calls (open, pread, close) where a NIO read makes five: on every start's path (a spare's check)
+        int fd = rocker.impl.linux.sys.Fd.tryOpenat(rocker.impl.linux.sys.Fd.AT_FDCWD, "/proc/" + pid + "/stat",
+                rocker.impl.linux.sys.Posix.O_RDONLY, 0);
+        if (fd < 0) return Optional.empty();
         try {
-            byte[] raw = Files.readAllBytes(Path.of("/proc", Integer.toString(pid), "stat"));
-            return Optional.of(parse(pid, new String(raw, StandardCharsets.UTF_8)));
-        } catch (IOException | RuntimeException e) {
+            return Optional.of(parse(pid, rocker.impl.linux.sys.Fd.readStart(fd, STAT_MAX, "/proc/" + pid + "/stat")));
+        } catch (RuntimeException e) {
             return Optional.empty();
+        } finally {
+            rocker.impl.linux.sys.Posix.close(fd);
         }
     }
 

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
-import java.util.stream.Collectors;
 
 import rocker.api.NetworkMode;
 import rocker.api.RockerInfo;
@@ -129,36 +128,50 @@ final class RockerRecord {
 
     Properties toProperties() {
         Properties p = new Properties();
-        p.setProperty("format", "2");
-        p.setProperty("state", state.name());
-        p.setProperty("owner_pid", Integer.toString(ownerPid));
-        p.setProperty("owner_start", Long.toString(ownerStart));
-        p.setProperty("owner_engine", Long.toString(ownerEngine));
-        p.setProperty("guard_name", name);
-        p.setProperty("guard_pid", Integer.toString(guardPid));
-        p.setProperty("guard_start", Long.toString(guardStart));
-        p.setProperty("keeper_pid", Integer.toString(keeperPid));
-        p.setProperty("app_pid", Integer.toString(appPid));
-        p.setProperty("created", Long.toString(created.toEpochMilli()));
-        p.setProperty("app_id", Integer.toString(request.appId()));
-        p.setProperty("uid", Integer.toString(request.uid()));
-        p.setProperty("gid", Integer.toString(request.gid()));
-        p.setProperty("groups", request.groups().stream().map(String::valueOf).collect(Collectors.joining(",")));
-        if (request.pkgPath() != null) p.setProperty("pkg", request.pkgPath()); // a spare has none yet
-        if (request.execDir() != null) p.setProperty("exec_dir", request.execDir()); // a spare has none yet
-        if (request.dataDir() != null) p.setProperty("data_dir", request.dataDir()); // a spare has none yet
-        p.setProperty("overlays", String.join(":", request.overlayDirs()));
-        if (request.hostname() != null) p.setProperty("hostname", request.hostname());
-        p.setProperty("userns", Boolean.toString(request.userNamespace()));
-        p.setProperty("net", request.network().name());
-        p.setProperty("rm", Boolean.toString(request.removeOnExit()));
-        p.setProperty("memory", Long.toString(request.memoryLimit()));
-        p.setProperty("pids", Integer.toString(request.pidsLimit()));
-        p.setProperty("cpus", Double.toString(request.cpus()));
-        p.setProperty("cpu_weight", Integer.toString(request.cpuWeight()));
-        p.setProperty("log_limit", Long.toString(request.logLimit()));
-        if (image != null) p.setProperty("image", image);
+        fields(p::setProperty);
         return p;
+    }
+
+    /**
+     * Every field of the record, in a fixed order, as key and text (a spare has no package, exec dir or data dir
+     * yet; no hostname or image: none). One list for {@link #toProperties} and {@link #toText}, which is on every
+     * start's path twice (and a spare's once), so it writes the text directly.
+     */
+    private void fields(java.util.function.BiConsumer<String, String> out) {
+        out.accept("format", "2");
+        out.accept("state", state.name());
+        out.accept("owner_pid", Integer.toString(ownerPid));
+        out.accept("owner_start", Long.toString(ownerStart));
+        out.accept("owner_engine", Long.toString(ownerEngine));
+        out.accept("guard_name", name);
+        out.accept("guard_pid", Integer.toString(guardPid));
+        out.accept("guard_start", Long.toString(guardStart));
+        out.accept("keeper_pid", Integer.toString(keeperPid));
+        out.accept("app_pid", Integer.toString(appPid));
+        out.accept("created", Long.toString(created.toEpochMilli()));
+        out.accept("app_id", Integer.toString(request.appId()));
+        out.accept("uid", Integer.toString(request.uid()));
+        out.accept("gid", Integer.toString(request.gid()));
+        StringBuilder groups = new StringBuilder();
+        for (Integer g : request.groups()) {
+            if (groups.length() > 0) groups.append(',');
+            groups.append(g.intValue());
+        }
+        out.accept("groups", groups.toString());
+        if (request.pkgPath() != null) out.accept("pkg", request.pkgPath());
+        if (request.execDir() != null) out.accept("exec_dir", request.execDir());
+        if (request.dataDir() != null) out.accept("data_dir", request.dataDir());
+        out.accept("overlays", String.join(":", request.overlayDirs()));
+        if (request.hostname() != null) out.accept("hostname", request.hostname());
+        out.accept("userns", Boolean.toString(request.userNamespace()));
+        out.accept("net", request.network().name());
+        out.accept("rm", Boolean.toString(request.removeOnExit()));
+        out.accept("memory", Long.toString(request.memoryLimit()));
+        out.accept("pids", Integer.toString(request.pidsLimit()));
+        out.accept("cpus", Double.toString(request.cpus()));
+        out.accept("cpu_weight", Integer.toString(request.cpuWeight()));
+        out.accept("log_limit", Long.toString(request.logLimit()));
+        if (image != null) out.accept("image", image);
     }
 
     /**
@@ -167,14 +180,13 @@ final class RockerRecord {
      * escape, and so are the characters that mean something to the format.
      */
     String toText() {
-        Properties p = toProperties();
         StringBuilder b = new StringBuilder(1024).append("# rocker ").append(name).append('\n');
-        for (String k : p.stringPropertyNames()) {
+        fields((k, v) -> {
             escape(b, k, true);
             b.append('=');
-            escape(b, p.getProperty(k), false);
+            escape(b, v, false);
             b.append('\n');
-        }
+        });
         return b.toString();
     }
 
