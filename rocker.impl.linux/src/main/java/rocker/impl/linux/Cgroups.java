@@ -227,6 +227,8 @@ final class Cgroups {
      * largest process of the cgroup, the app's.
      */
     void protectFromOom(int pid) {
+        // refused once (the engine lacks CAP_SYS_RESOURCE, which it never gains later): not tried again on every spare
+        if (warnedNoOomAdj.get()) return;
         try {
             write(Path.of("/proc", Integer.toString(pid), "oom_score_adj"), "-1000");
         } catch (IOException e) {
