@@ -1642,13 +1642,12 @@ static void guard(const char *name, const char *hostname, int private_net, int r
                 continue;
             }
             if (n == 2 && buf[0] == 'B' && buf[1] == 0) {
-                /* a spare's, once in its cgroups: fork the app's process ahead now, off every start's path */
+                /*
+                 * a spare's, once in its cgroups: fork the app's process ahead now, off every start's path. No
+                 * answer, also not to a "B" out of place (ignored: an "F" would be read as the next message's answer)
+                 */
                 close_all(fds, nfds);
-                if (app || joined || holder || status_listen >= 0) {
-                    say_step("F", S_REQUEST, EINVAL);
-                    continue;
-                }
-                tpl_fork();
+                if (!app && !joined && !holder && status_listen < 0) tpl_fork();
                 continue;
             }
             if (n == 2 && buf[0] == 'S' && buf[1] == 0) {

@@ -145,6 +145,9 @@ public class ForkedAheadTest {
     public void aRequestThatCannotUseItFitsTheLeastPidsLimit() throws Exception {
         // the spare's process forked ahead is killed and reaped at the hand-over, before the app is forked: with
         // pids 3 (keeper, guard, app) a process left over would make the fork fail with EAGAIN
+        long me = ProcessHandle.current().pid();
+        assertTrue("the pool has its spares", rocker.testsupport.KernelView.eventually(EngineFixture.SETTLE,
+                () -> spareGuards(me).size() == 2));
         int before = AppStarter.FORKED_AHEAD.get();
         int claimed = GuardPool.CLAIMED.get();
         RockerRequest request = fx.request(image, "leastpids").uid(0).gid(0).pidsLimit(3)
