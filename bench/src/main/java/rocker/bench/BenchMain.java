@@ -202,7 +202,7 @@ public final class BenchMain {
                 r.put("state_dir_fs", Workspace.fsType(ws.stateRoot));
                 // as the product runs it: the engine component's default of 2 spare guards
                 String guard = cfg.guard;
-                RockerEngine engine = new RockerEngine(ws.state("engine"), () -> guard, Duration.ofSeconds(10), 2);
+                RockerEngine engine = new RockerEngine(ws.state("engine"), () -> guard, Duration.ofSeconds(10), Integer.getInteger("rocker.bench.spares", 2));
                 cleanup.add("engine", engine::close);
                 ClientBench eb = new ClientBench("engine", engine, ws, cleanup);
                 trackers.add(eb.tracker);
