@@ -83,9 +83,8 @@ public final class LauncherCliComponent {
 
     private void run(BundleContext context, String[] command, LauncherTmp tmp) {
         int code;
-        OsgiClients clients = new OsgiClients(local, LOCAL_PATIENCE);
         try {
-            CliEnvironment env = CliEnvironment.of(System.out, System.err, clients, true,
+            CliEnvironment env = CliEnvironment.of(System.out, System.err, new OsgiClients(local, LOCAL_PATIENCE), true,
                     new LauncherServe(context, status, configAdmin, System.err, tmp));
             code = new RockerCli(env).run(command);
         } catch (RuntimeException | Error e) {
@@ -95,25 +94,7 @@ public final class LauncherCliComponent {
         if (code != RockerCli.KEEP_RUNNING) {
             System.out.flush();
             System.err.flush();
-            RockerClient engine = clients.localUsed();
-            if (engine != null) stop(engine);
             System.exit(code);
-        }
-    }
-
-    /**
-     * The in-process engine ({@code --local}) is stopped as a server's is, before System.exit: its bundle is
-     * stopped (transiently), which deactivates it, so that e.g. the shared mount of an image whose last rocker
-     * this command killed is released (its holder and loop device otherwise stayed until a server's stop). The
-     * framework itself is not stopped: that would race the bnd launcher's own exit status.
-     */
-    private static void stop(RockerClient engine) {
-        org.osgi.framework.Bundle b = org.osgi.framework.FrameworkUtil.getBundle(engine.getClass());
-        if (b == null) return;
-        try {
-            b.stop(org.osgi.framework.Bundle.STOP_TRANSIENT);
-        } catch (org.osgi.framework.BundleException | IllegalStateException | SecurityException e) {
-            LOG.debug("the in-process engine was not stopped: {}", e.toString());
         }
     }
 }

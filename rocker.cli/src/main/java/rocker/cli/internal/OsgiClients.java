@@ -18,8 +18,6 @@ final class OsgiClients implements Clients {
     private final ServiceSlot<RockerClient> local;
     private final Duration patience;
     private final Supplier<RockerClient> standard;
-    /** The in-process engine a command used ({@code --local}), or null. */
-    private volatile RockerClient localUsed;
 
     OsgiClients(ServiceSlot<RockerClient> local, Duration patience) {
         this(local, patience, null);
@@ -31,17 +29,11 @@ final class OsgiClients implements Clients {
         this.standard = standard;
     }
 
-    /** The in-process engine a command used ({@code --local}), or null: it is stopped cleanly before the JVM ends. */
-    RockerClient localUsed() {
-        return localUsed;
-    }
-
     @Override
     public RockerClient local() {
         try {
             RockerClient c = local.await(patience);
             if (c != null) {
-                localUsed = c;
                 return c;
             }
         } catch (InterruptedException e) {
