@@ -1033,15 +1033,15 @@ static void log_abandon(void) {
 /*
  * A spare (in its rocker's cgroups already) forks the app's process when the engine has put it in its
  * cgroups ("B"), before any request, so that neither the fork nor the process's own set-up is on a start's
- * path (on a machine with costly system calls the two took ~1-2 ms of CPU while the plan ran). With "H" the
- * engine says "t" when the request will have Rocker's default filter and no user namespace (one is forked
- * then if there is none); else the one forked ahead is killed and reaped. The process resets its signals,
- * takes a session of its own and installs the default filter (~0.3 ms on the kernel's side alone), then
- * waits on a socket of its own for the request. With "X" the guard hands it the request and the app's stdio, and it does the
- * rest as a forked app would (identity, no capabilities, no_new_privs, chdir, exec), reporting a failure
- * on its close-on-exec pipe the same way. If it died meanwhile, or the request cannot use it, the app is
- * forked as before (and an unused one is killed). Until the request it holds nothing but its socket and
- * that pipe (fd 3 and 4) and /dev/null as stdio.
+ * path (on a machine with costly system calls the two took ~1-2 ms of CPU while the plan ran). With "H"
+ * the engine says "t" when the request will have Rocker's default filter and no user namespace (one is
+ * forked then if there is none); else the one forked ahead is killed and reaped. The process resets its
+ * signals, takes a session of its own and installs the default filter (~0.3 ms on the kernel's side
+ * alone), then waits on a socket of its own for the request. With "X" the guard hands it the request and
+ * the app's stdio, and it does the rest as a forked app would (identity, no capabilities, no_new_privs,
+ * chdir, exec), reporting a failure on its close-on-exec pipe the same way. If it died meanwhile, or the
+ * request cannot use it, the app is forked as before (and an unused one is killed). Until the request it
+ * holds nothing but its socket and that pipe (fd 3 and 4) and /dev/null as stdio.
  */
 static pid_t tpl_pid;     /* 0: none */
 static int tpl_sock = -1; /* the guard's end of the template's socket */

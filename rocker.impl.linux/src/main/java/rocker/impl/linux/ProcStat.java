@@ -2,6 +2,9 @@ package rocker.impl.linux;
 
 import java.util.Optional;
 
+import rocker.impl.linux.sys.Fd;
+import rocker.impl.linux.sys.Posix;
+
 /**
  * One process's {@code /proc/<pid>/stat}: its name ({@code comm}), state and start time. The name
  * may contain spaces and parentheses, so it is what lies between the first '(' and the LAST ')'.
@@ -32,15 +35,15 @@ final class ProcStat {
     static Optional<ProcStat> read(int pid) {
         if (pid <= 0) return Optional.empty();
         // three system calls (open, pread, close) where a NIO read makes five: on every start's path (a spare's check)
-        int fd = rocker.impl.linux.sys.Fd.tryOpenat(rocker.impl.linux.sys.Fd.AT_FDCWD, "/proc/" + pid + "/stat",
-                rocker.impl.linux.sys.Posix.O_RDONLY, 0);
+        int fd = Fd.tryOpenat(Fd.AT_FDCWD, "/proc/" + pid + "/stat",
+                Posix.O_RDONLY, 0);
         if (fd < 0) return Optional.empty();
         try {
-            return Optional.of(parse(pid, rocker.impl.linux.sys.Fd.readStart(fd, STAT_MAX, "/proc/" + pid + "/stat")));
+            return Optional.of(parse(pid, Fd.readStart(fd, STAT_MAX, "/proc/" + pid + "/stat")));
         } catch (RuntimeException e) {
             return Optional.empty();
         } finally {
-            rocker.impl.linux.sys.Posix.close(fd);
+            Posix.close(fd);
         }
     }
 
@@ -62,18 +65,18 @@ final class ProcStat {
     static boolean killIfStill(int pid, long startTime, String what) {
         int pidfd;
         try {
-            pidfd = rocker.impl.linux.sys.Posix.pidfdOpen(pid);
+            pidfd = Posix.pidfdOpen(pid);
         } catch (rocker.impl.linux.sys.SysException e) {
             return false;
         }
         try {
             if (!live(pid).map(s -> startTime <= 0 || s.startTime == startTime).orElse(false)) return false;
-            rocker.impl.linux.sys.Posix.pidfdSendSignal(pidfd, rocker.impl.linux.sys.Posix.SIGKILL, what);
+            Posix.pidfdSendSignal(pidfd, Posix.SIGKILL, what);
             return true;
         } catch (rocker.impl.linux.sys.SysException e) {
             return false;
         } finally {
-            rocker.impl.linux.sys.Posix.close(pidfd);
+            Posix.close(pidfd);
         }
     }
 
