@@ -482,9 +482,18 @@ final class ImageHolders implements AutoCloseable {
         LOG.info("image {} released: its holder {} ended", r.request.pkgPath(), r.name);
     }
 
-    /** Stops the timer, ends the spare holder and releases the holders nobody uses now; the others stay (their rockers live on). */
+    /** {@link #close(boolean)} as the last engine on the state dir. */
     @Override
     public void close() {
+        close(true);
+    }
+
+    /**
+     * Stops the timer, ends the spare holder and releases the holders nobody uses now when {@code last} (no
+     * other engine lives on the state dir), else only those whose grace is over: the others are another
+     * live engine's to time. Holders in use stay (their rockers live on).
+     */
+    public void close(boolean last) {
         ScheduledExecutorService t;
         GuardProcess unused;
         synchronized (this) {
@@ -502,6 +511,6 @@ final class ImageHolders implements AutoCloseable {
             }
         }
         if (unused != null) discard(unused);
-        check(true);
+        check(last);
     }
 }

@@ -55,6 +55,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     private final ServerFiles serverFiles;
     /** The images' shared mounts (docs/engine.md, "Shared image mounts"). */
     private final ImageHolders images;
+    /** Its shared lock on the state dir's engines file, held until its close: see {@link EnginePresence}. */
+    private final EnginePresence presence;
     private final Path stateDir;
     /** This engine among the engines of this JVM (records it sets up name it as their owner). */
     private final long engineId = new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
@@ -129,6 +131,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         this.images = new ImageHolders(registry, engineId, this::newName, this::startHolder, stateDir.toString(), destroyTimeout,
                 spareGuards > 0, mounts);
         RockerRecord.LIVE_ENGINES.add(engineId);
+        this.presence = presence(stateDir);
         reconcile();
         for (RockerRecord r : registry.live()) {
             if (watcher.find(r.name).map(ExitWatcher.Watched::adopted).orElse(false)) {
@@ -998,7 +1001,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         step.accept(() -> new ArrayList<>(prepared.keySet()).forEach(this::abandon));
         step.accept(() -> Posix.writeByte(stopPumps[1]));
         step.accept(pool::close);
-        step.accept(images::close);
+        // the shared mounts nobody uses go now only if no other engine lives on this state dir (else they are its)
+        step.accept(() -> images.close(presence == null || presence.last()));
         step.accept(mounts::close);
         step.accept(hostMounts::close);
         RockerRecord.LIVE_ENGINES.remove(engineId);
@@ -1009,8 +1013,19 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             Posix.close(locksDir);
             locksDir = -1;
         }
+        if (presence != null) presence.close();
         joinPumps();
         if (first[0] != null) throw first[0];
+    }
+
+    /** This engine's presence on its state dir, or null (then it counts as the last at its close, as before there was one). */
+    private static EnginePresence presence(Path stateDir) {
+        try {
+            return new EnginePresence(stateDir);
+        } catch (RuntimeException e) {
+            LOG.warn("cannot mark this engine present on {}: {}", stateDir, e.toString());
+            return null;
+        }
     }
 
     private void joinPumps() {

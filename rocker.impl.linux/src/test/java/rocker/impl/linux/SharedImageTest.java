@@ -200,6 +200,29 @@ public class SharedImageTest {
         return dev;
     }
 
+    /**
+     * Engines on one state dir (a server and {@code --local} commands): one that stops while another lives
+     * leaves that one's idle holders to it (their grace is its to time); the last one to stop releases them.
+     */
+    @Test
+    public void anEngineThatStopsBesideALiveOneLeavesTheIdleHoldersToIt() throws Exception {
+        RockerEngine other = fx.engine(() -> guard, 0);
+        engines.add(other);
+        other.imageGrace(Duration.ofSeconds(60));
+        Path image = Images.build(fx.work, "beside", Map.of("marker", "b\n"));
+        startAndEnd(image, "b1", "b\n");
+        engines.remove(other);
+        other.close();
+        Thread.sleep(300);
+        assertEquals("the live engine's idle holder stays", 1, holders().size());
+        assertTrue(KernelView.alive(holders().get(0).guardPid));
+        assertEquals(1, fx.ourLoops().size());
+
+        fx.engine.close(); // the last engine on the state dir: nobody else would time the grace
+        assertTrue("released by the last engine's stop",
+                KernelView.eventually(EngineFixture.SETTLE, () -> holders().isEmpty() && fx.ourLoops().isEmpty()));
+    }
+
     @Test
     public void anUnusedImageIsKeptForTheGracePeriodThenReleased() throws Exception {
         Path image = Images.build(fx.work, "grace", Map.of("marker", "g\n"));
