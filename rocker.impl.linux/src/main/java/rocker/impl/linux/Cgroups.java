@@ -86,17 +86,20 @@ final class Cgroups {
         List<Path> made = new ArrayList<>();
         try {
             for (Path h : layout.hierarchies()) {
-                if (layout.isV2(h)) enableV2Controllers(h);
-                mkdirs(h.resolve(parent));
                 Path d = dir(h, name);
-                try {
-                    Files.createDirectory(d);
-                } catch (FileAlreadyExistsException e) {
-                    // a leftover of a crashed engine (names are unique among live rockers): reused
-                } catch (java.nio.file.NoSuchFileException e) {
-                    // another engine removed the parent while it was empty: make it again
-                    mkdirs(h.resolve(parent));
-                    Files.createDirectory(d);
+                for (int attempt = 1;; attempt++) {
+                    makeParent(h);
+                    try {
+                        Files.createDirectory(d);
+                    } catch (FileAlreadyExistsException e) {
+                        // a leftover of a crashed engine (names are unique among live rockers): reused
+                    } catch (java.nio.file.NoSuchFileException e) {
+                        // another engine removed the parent while it was empty (its close): make it again, on
+                        // v2 with its controllers enabled again (a new parent gives its children none)
+                        if (attempt < 3) continue;
+                        throw e;
+                    }
+                    break;
                 }
                 made.add(d);
             }
@@ -125,6 +128,12 @@ final class Cgroups {
     private void missing(String controller, String what) {
         throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot apply " + what + ": this host has no "
                 + controller + " cgroup controller (" + layout + ")");
+    }
+
+    /** Makes the parent in hierarchy {@code h} when missing; on v2 also enables its children's controllers. */
+    private void makeParent(Path h) throws IOException {
+        mkdirs(h.resolve(parent));
+        if (layout.isV2(h)) enableV2Controllers(h);
     }
 
     /** v2 gives a child a controller only when every ancestor enabled it for its children. */

@@ -21,7 +21,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     int spareGuards() default 2;
 
     @AttributeDefinition(name = "Cgroup parent", description = "Each rocker's cgroup is PARENT/NAME in every cgroup hierarchy"
-            + " (v1 controllers' and v2's): a relative path of plain names. Kept when the engine stops (other engines may use it).")
+            + " (v1 controllers' and v2's): a relative path of plain names. An engine that stops removes it where it is empty (another engine makes it again).")
     String cgroupParent() default "rocker";
 
     @AttributeDefinition(name = "Image grace (s)", description = "How long an image's shared mount is kept once no rocker uses it,"
