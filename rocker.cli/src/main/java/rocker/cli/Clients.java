@@ -8,9 +8,10 @@ public interface Clients {
     /**
      * The in-process engine ({@code rocker.transport=local}).
      *
-     * @throws rocker.api.RockerException when there is none
+     * @param stateDir its state dir ({@code --state-dir}), or null for the configured one
+     * @throws rocker.api.RockerException when there is none, or {@code stateDir} cannot be honoured
      */
-    RockerClient local();
+    RockerClient local(String stateDir);
 
     /** A client of the server at {@code socketPath}. */
     RockerClient remote(String socketPath);

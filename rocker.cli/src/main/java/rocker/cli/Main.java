@@ -53,7 +53,7 @@ public final class Main {
     /** Remote clients only: the in-process engine is the launcher's ({@code --local}). */
     static final class PlainClients implements Clients {
         @Override
-        public RockerClient local() {
+        public RockerClient local(String stateDir) {
             throw new RockerException(RockerError.SYS,
                     "no in-process engine without the launcher: java -jar rocker.jar (./rocker starts it for --local)");
         }

@@ -121,7 +121,7 @@ final class RunOptions {
                 default: throw c.unknown();
             }
         }
-        o.target = target[0];
+        o.target = target[0].checked();
         o.command = new ArrayList<>(c.rest());
         o.required();
         return Optional.of(o);

@@ -12,10 +12,14 @@ import rocker.client.RemoteRockerClient;
  *
  * @param socket the socket path or null for the default
  * @param local whether to use the in-process engine
+ * @param stateDir the in-process engine's state dir ({@code --state-dir}, only with {@code --local}), or null for
+ *            its configured one (by default {@code /run/rocker}, a server's)
  */
-record Target(String socket, boolean local) {
+record Target(String socket, boolean local, String stateDir) {
     static final String USAGE = "  --socket PATH     talk to the server at PATH (default " + RemoteRockerClient.DEFAULT_SOCKET + ")\n"
-            + "  --local           use the engine in this process instead of a server (root only)";
+            + "  --local           use the engine in this process instead of a server (root only)\n"
+            + "  --state-dir DIR   with --local: the engine's state dir, i.e. that of the server whose rockers it\n"
+            + "                    shares (default /run/rocker)";
 
     /** Handles {@code --socket}/{@code --local} at the cursor; false when the option is another one. */
     static boolean accept(String option, ArgCursor c, Target[] target) throws UsageException {
@@ -31,27 +35,42 @@ record Target(String socket, boolean local) {
                 c.flag();
                 target[0] = target[0].withLocal();
                 return true;
+            case "--state-dir":
+                String d = c.value();
+                if (!d.startsWith("/")) {
+                    throw new UsageException("option --state-dir: '" + d + "' is not an absolute path");
+                }
+                target[0] = new Target(target[0].socket, target[0].local, d);
+                return true;
             default:
                 return false;
         }
     }
 
     static Target initial() {
-        return new Target(null, false);
+        return new Target(null, false, null);
     }
 
     private Target withSocket(String s) throws UsageException {
         if (local) {
             throw new UsageException("--socket and --local exclude each other");
         }
-        return new Target(s, false);
+        return new Target(s, false, stateDir);
     }
 
     private Target withLocal() throws UsageException {
         if (socket != null) {
             throw new UsageException("--socket and --local exclude each other");
         }
-        return new Target(null, true);
+        return new Target(null, true, stateDir);
+    }
+
+    /** This target once every option is read: {@code --state-dir} only with {@code --local}. */
+    Target checked() throws UsageException {
+        if (stateDir != null && !local) {
+            throw new UsageException("--state-dir needs --local (a server's state dir is its own: rocker serve --state-dir)");
+        }
+        return this;
     }
 
     /** The client; for {@code --local} only when the caller is root. */
@@ -61,7 +80,7 @@ record Target(String socket, boolean local) {
                 throw new RockerException(RockerError.SYS,
                         "--local needs root (the engine runs in this process); use the server instead");
             }
-            return env.clients().local();
+            return env.clients().local(stateDir);
         }
         return socket != null ? env.clients().remote(socket) : env.clients().standard();
     }

@@ -21,6 +21,8 @@ final class CliHarness {
 
     final FakeEngine local = new FakeEngine();
     final List<String> remoteSockets = new ArrayList<>();
+    /** The state dir each use of the in-process engine asked for (null: the configured one). */
+    final List<String> localStateDirs = new ArrayList<>();
     final List<ServeOptions> served = new ArrayList<>();
     Identity identity = new Identity(0, 0);
     Path proc = Path.of("/proc");
@@ -37,7 +39,8 @@ final class CliHarness {
         err = new ByteArrayOutputStream();
         Clients clients = new Clients() {
             @Override
-            public RockerClient local() {
+            public RockerClient local(String stateDir) {
+                localStateDirs.add(stateDir);
                 return local;
             }
 

@@ -63,6 +63,28 @@ public class OtherCommandsTest {
     }
 
     @Test
+    public void stateDirGoesToTheInProcessEngineAndNeedsLocal() {
+        CliHarness cli = new CliHarness();
+        cli.local.adopt("rk-alpha", 300, Requests.valid(1, 1).build(), CliHarness.NOW);
+        cli.expect(0, "ls", "--local", "--state-dir", "/srv/rocker-state");
+        cli.expect(0, "kill", "--state-dir", "/srv/rocker-state", "--local", "rk-alpha");
+        assertEquals(java.util.List.of("/srv/rocker-state", "/srv/rocker-state"), cli.localStateDirs);
+        cli.expect(0, "ls", "--local");
+        assertEquals(null, cli.localStateDirs.get(2));
+
+        cli.expect(125, "ls", "--state-dir", "/srv/rocker-state");
+        assertEquals("rocker: param_invalid: --state-dir needs --local (a server's state dir is its own: rocker serve --state-dir)\n"
+                + "See 'rocker ls --help'.\n", cli.err());
+        cli.expect(125, "run", "--socket", "/tmp/s", "--state-dir", "/srv/x", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a",
+                "--data-dir", "/var/a", "--", "/opt/a/bin/app");
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: --state-dir needs --local"));
+        cli.expect(125, "stats", "--local", "--state-dir", "srv/rocker-state", "rk-alpha");
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: option --state-dir: 'srv/rocker-state' is not an absolute path"));
+        assertEquals("no engine was asked for after a usage error", 3, cli.localStateDirs.size());
+        assertTrue(cli.remoteSockets.isEmpty());
+    }
+
+    @Test
     public void lsJsonShowsDevicesAndSharedDirsWhenThereAreSome() {
         cli.local.adopt("rk-plain", 300, Requests.valid(1, 1).build(), CliHarness.NOW);
         cli.local.adopt("rk-usb", 301, Requests.valid(1, 1).devices(java.util.List.of("/dev/ttyUSB0", "/dev/ttyACM0"))

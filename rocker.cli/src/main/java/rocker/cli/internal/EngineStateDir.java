@@ -31,6 +31,29 @@ final class EngineStateDir {
     /** The engine's property for {@code serve --image-grace} (EngineConfig in rocker.impl.linux). */
     static final String IMAGE_GRACE = "imageGraceSeconds";
 
+    /** The engine's property for the guards it starts ahead of need (EngineConfig in rocker.impl.linux). */
+    static final String SPARE_GUARDS = "spareGuards";
+
+    /**
+     * Makes the engine a one-shot command's ({@code --local}): on {@code stateDir} when not null
+     * ({@code --state-dir}), and with no spare guard and no spare image holder, which the command would
+     * only make to end them again when it stops its engine (or, before it did, leave behind).
+     */
+    static void oneShot(ConfigurationAdmin cm, String stateDir) throws IOException {
+        Configuration c = cm.getConfiguration(ENGINE_PID, "?");
+        Dictionary<String, Object> props = c.getProperties() != null ? c.getProperties() : new Hashtable<>();
+        boolean changed = false;
+        if (stateDir != null && !stateDir.equals(props.get(PROPERTY))) {
+            props.put(PROPERTY, stateDir);
+            changed = true;
+        }
+        if (!Integer.valueOf(0).equals(props.get(SPARE_GUARDS))) {
+            props.put(SPARE_GUARDS, 0);
+            changed = true;
+        }
+        if (changed) c.update(props);
+    }
+
     static void apply(ConfigurationAdmin cm, String stateDir) throws IOException {
         apply(cm, stateDir, null, null);
     }

@@ -39,8 +39,13 @@ public final class LauncherCliComponent {
         args = LauncherArguments.of(properties);
     }
 
-    @Reference(name = "local", target = "(rocker.transport=local)", cardinality = ReferenceCardinality.OPTIONAL,
-            policy = ReferencePolicy.DYNAMIC)
+    /**
+     * Only a one-shot engine (no spares, see {@link #oneShotEngine}): so the engine is not activated with its
+     * defaults when this component starts (a command that never says {@code --local} activates none), and a
+     * {@code --local} command's engine is activated once, as configured.
+     */
+    @Reference(name = "local", target = "(&(rocker.transport=local)(" + EngineStateDir.SPARE_GUARDS + "=0))",
+            cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     void bindLocal(RockerClient client) {
         local.set(client);
     }
@@ -83,8 +88,9 @@ public final class LauncherCliComponent {
 
     private void run(BundleContext context, String[] command, LauncherTmp tmp) {
         int code;
+        OsgiClients clients = new OsgiClients(local, LOCAL_PATIENCE).beforeLocal(this::oneShotEngine);
         try {
-            CliEnvironment env = CliEnvironment.of(System.out, System.err, new OsgiClients(local, LOCAL_PATIENCE), true,
+            CliEnvironment env = CliEnvironment.of(System.out, System.err, clients, true,
                     new LauncherServe(context, status, configAdmin, System.err, tmp));
             code = new RockerCli(env).run(command);
         } catch (RuntimeException | Error e) {
@@ -94,7 +100,43 @@ public final class LauncherCliComponent {
         if (code != RockerCli.KEEP_RUNNING) {
             System.out.flush();
             System.err.flush();
+            RockerClient engine = clients.localUsed();
+            if (engine != null) stop(engine);
             System.exit(code);
+        }
+    }
+
+    /**
+     * Configures the in-process engine for one command ({@code --local}): its state dir when the command gives
+     * one ({@code --state-dir}), and no spare guards and no spare image holder, which it would make after its
+     * first build only to end them at its stop. The engine's service then carries {@code spareGuards=0},
+     * which the {@code local} reference waits for.
+     */
+    private void oneShotEngine(String stateDir) {
+        try {
+            ConfigurationAdmin cm = configAdmin.await(LOCAL_PATIENCE);
+            if (cm != null) EngineStateDir.oneShot(cm, stateDir);
+        } catch (java.io.IOException e) {
+            LOG.warn("cannot configure the in-process engine: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The in-process engine ({@code --local}) is stopped as a server's is, before System.exit: its bundle is
+     * stopped (transiently), which deactivates it, so that e.g. the shared mount of an image whose last rocker
+     * this command killed is released when no other engine (a server) lives on the state dir: its holder and
+     * loop device otherwise stayed until some server's stop. The framework itself is not stopped: that would
+     * race the bnd launcher's own exit status.
+     */
+    private static void stop(RockerClient engine) {
+        org.osgi.framework.Bundle b = org.osgi.framework.FrameworkUtil.getBundle(engine.getClass());
+        if (b == null) return;
+        try {
+            b.stop(org.osgi.framework.Bundle.STOP_TRANSIENT);
+        } catch (org.osgi.framework.BundleException | IllegalStateException | SecurityException e) {
+            LOG.debug("the in-process engine was not stopped: {}", e.toString());
         }
     }
 }

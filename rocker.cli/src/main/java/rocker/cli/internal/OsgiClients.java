@@ -18,6 +18,14 @@ final class OsgiClients implements Clients {
     private final ServiceSlot<RockerClient> local;
     private final Duration patience;
     private final Supplier<RockerClient> standard;
+    /** The in-process engine a command used ({@code --local}), or null. */
+    private volatile RockerClient localUsed;
+
+    /**
+     * Runs once, with the command's {@code --state-dir} (or null), before the in-process engine is first
+     * awaited: the launcher makes it a one-shot engine there. Null: the framework's engine as configured.
+     */
+    private java.util.function.Consumer<String> beforeLocal;
 
     OsgiClients(ServiceSlot<RockerClient> local, Duration patience) {
         this(local, patience, null);
@@ -29,11 +37,34 @@ final class OsgiClients implements Clients {
         this.standard = standard;
     }
 
+    /** {@code before} runs once, with the command's state dir (or null), before the in-process engine is first awaited. */
+    OsgiClients beforeLocal(java.util.function.Consumer<String> before) {
+        this.beforeLocal = before;
+        return this;
+    }
+
+    /** The in-process engine a command used ({@code --local}), or null: it is stopped cleanly before the JVM ends. */
+    RockerClient localUsed() {
+        return localUsed;
+    }
+
     @Override
-    public RockerClient local() {
+    public RockerClient local(String stateDir) {
+        java.util.function.Consumer<String> before;
+        synchronized (this) {
+            before = beforeLocal;
+            beforeLocal = null;
+        }
+        if (before != null) {
+            before.accept(stateDir);
+        } else if (stateDir != null) {
+            throw new RockerException(RockerError.SYS, "--state-dir '" + stateDir + "': only the command line's own engine takes one;"
+                    + " this framework's engine has its state dir configured (PID rocker.engine, stateDir)");
+        }
         try {
             RockerClient c = local.await(patience);
             if (c != null) {
+                localUsed = c;
                 return c;
             }
         } catch (InterruptedException e) {
