@@ -54,6 +54,6 @@ record ClientOptions(Target target, boolean json, String operand) {
         if (operand != null && (value == null || value.isEmpty())) {
             throw new UsageException("missing " + operand);
         }
-        return Optional.of(new ClientOptions(target[0].checked(), json, value));
+        return Optional.of(new ClientOptions(target[0].checked(true), json, value));
     }
 }

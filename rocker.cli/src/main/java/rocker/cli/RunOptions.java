@@ -121,7 +121,7 @@ final class RunOptions {
                 default: throw c.unknown();
             }
         }
-        o.target = target[0].checked();
+        o.target = target[0].checked(false);
         o.command = new ArrayList<>(c.rest());
         o.required();
         return Optional.of(o);

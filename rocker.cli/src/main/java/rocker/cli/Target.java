@@ -37,8 +37,11 @@ record Target(String socket, boolean local, String stateDir) {
                 return true;
             case "--state-dir":
                 String d = c.value();
-                if (!d.startsWith("/")) {
-                    throw new UsageException("option --state-dir: '" + d + "' is not an absolute path");
+                java.nio.file.Path p = java.nio.file.Path.of(d).normalize();
+                if (!p.isAbsolute() || p.getNameCount() < 2) {
+                    // the engine keeps files there and hides it in every rocker: never "/" or a top-level dir
+                    throw new UsageException("option --state-dir: '" + d + "' is not an absolute path below a top-level dir"
+                            + " (e.g. /run/rocker)");
                 }
                 target[0] = new Target(target[0].socket, target[0].local, d);
                 return true;
@@ -65,10 +68,17 @@ record Target(String socket, boolean local, String stateDir) {
         return new Target(null, true, stateDir);
     }
 
-    /** This target once every option is read: {@code --state-dir} only with {@code --local}. */
-    Target checked() throws UsageException {
+    /**
+     * This target once every option is read: {@code --state-dir} only with {@code --local}, and for a command
+     * that only looks ({@code mustExist}: ls, stats, kill) a dir that is there (a typo would make a new, empty
+     * state dir).
+     */
+    Target checked(boolean mustExist) throws UsageException {
         if (stateDir != null && !local) {
             throw new UsageException("--state-dir needs --local (a server's state dir is its own: rocker serve --state-dir)");
+        }
+        if (stateDir != null && mustExist && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(stateDir))) {
+            throw new UsageException("option --state-dir: '" + stateDir + "' is no dir");
         }
         return this;
     }

@@ -63,14 +63,22 @@ public class OtherCommandsTest {
     }
 
     @Test
-    public void stateDirGoesToTheInProcessEngineAndNeedsLocal() {
+    public void stateDirGoesToTheInProcessEngineAndNeedsLocal() throws java.io.IOException {
         CliHarness cli = new CliHarness();
         cli.local.adopt("rk-alpha", 300, Requests.valid(1, 1).build(), CliHarness.NOW);
-        cli.expect(0, "ls", "--local", "--state-dir", "/srv/rocker-state");
-        cli.expect(0, "kill", "--state-dir", "/srv/rocker-state", "--local", "rk-alpha");
-        assertEquals(java.util.List.of("/srv/rocker-state", "/srv/rocker-state"), cli.localStateDirs);
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("/tmp"), "rocker-state-");
+        String state = dir.toString(); // a dir that is there
+        cli.expect(0, "ls", "--local", "--state-dir", state);
+        cli.expect(0, "kill", "--state-dir", state, "--local", "rk-alpha");
+        assertEquals(java.util.List.of(state, state), cli.localStateDirs);
         cli.expect(0, "ls", "--local");
         assertEquals(null, cli.localStateDirs.get(2));
+        cli.expect(125, "ls", "--local", "--state-dir", "/srv/no-such-rocker-state");
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: option --state-dir: '/srv/no-such-rocker-state' is no dir"));
+        cli.expect(125, "run", "--local", "--state-dir", "/run/../run", "--pkg", "/tmp/a.squashfs", "--exec-dir", "/opt/a",
+                "--data-dir", "/var/a", "--", "/opt/a/bin/app");
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: option --state-dir: '/run/../run' is not an absolute path"
+                + " below a top-level dir (e.g. /run/rocker)"));
 
         cli.expect(125, "ls", "--state-dir", "/srv/rocker-state");
         assertEquals("rocker: param_invalid: --state-dir needs --local (a server's state dir is its own: rocker serve --state-dir)\n"
@@ -80,8 +88,11 @@ public class OtherCommandsTest {
         assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: --state-dir needs --local"));
         cli.expect(125, "stats", "--local", "--state-dir", "srv/rocker-state", "rk-alpha");
         assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: option --state-dir: 'srv/rocker-state' is not an absolute path"));
+        cli.expect(125, "ls", "--local", "--state-dir", "/");
+        assertTrue(cli.err(), cli.err().startsWith("rocker: param_invalid: option --state-dir: '/' is not an absolute path below"));
         assertEquals("no engine was asked for after a usage error", 3, cli.localStateDirs.size());
         assertTrue(cli.remoteSockets.isEmpty());
+        java.nio.file.Files.delete(dir);
     }
 
     @Test

@@ -51,14 +51,22 @@ public class LauncherLocalIT {
 
     @After
     public void tearDown() throws Exception {
+        if (work == null) return;
         try {
-            server.stop();
+            if (server != null) server.stop();
             // what a failed test left: the rockers on its state dir, then (this state dir's last engine releases
             // the shared mounts nobody uses when it stops) its image's mount
-            Launcher.Run left = local("ls", "--json");
-            for (Matcher m = Launcher.NAME.matcher(left.out()); m.find();) made.add(m.group(1));
-            for (String n : new TreeSet<>(made)) local("kill", n);
-            local("ls");
+            if (Files.isDirectory(state)) {
+                Launcher.Run left = local("ls", "--json");
+                for (Matcher m = Launcher.NAME.matcher(left.out()); m.find();) made.add(m.group(1));
+                for (String n : new TreeSet<>(made)) local("kill", n);
+                local("ls");
+            }
+            // and if what is tested failed: its processes killed (their namespaces, mounts and loop devices go with them)
+            if (Files.isDirectory(state) && !processes().isEmpty()) {
+                for (String p : processes()) new ProcessBuilder("kill", "-9", p.substring(0, p.indexOf(':'))).start().waitFor();
+                KernelView.eventually(() -> processes().isEmpty() && KernelView.loopsOn(image.toString()).isEmpty());
+            }
         } finally {
             WorkDirs.deleteQuietly(work);
         }
@@ -103,7 +111,7 @@ public class LauncherLocalIT {
         assertEquals(kill.toString(), name + "\n", kill.out());
         made.remove(name);
         assertTrue("no loop device of the image is left once its last rocker was killed: " + KernelView.loopsOn(image.toString()),
-                KernelView.loopsOn(image.toString()).isEmpty());
+                KernelView.eventually(() -> KernelView.loopsOn(image.toString()).isEmpty()));
         assertEquals("no record is left", List.of(), records());
         assertTrue("no process of the state dir is left: " + processes(), KernelView.eventually(() -> processes().isEmpty()));
         Launcher.Run ls = local("ls", "--json");
@@ -130,7 +138,7 @@ public class LauncherLocalIT {
 
         server.stop();
         assertTrue("the server, the last engine, releases the image's mount when it stops: " + KernelView.loopsOn(image.toString()),
-                KernelView.loopsOn(image.toString()).isEmpty());
+                KernelView.eventually(() -> KernelView.loopsOn(image.toString()).isEmpty()));
         assertEquals("no record is left", List.of(), records());
         assertTrue("no process of the state dir is left: " + processes(), KernelView.eventually(() -> processes().isEmpty()));
     }

@@ -14,6 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import rocker.api.RockerClient;
+import rocker.api.RockerError;
+import rocker.api.RockerException;
 import rocker.cli.CliEnvironment;
 import rocker.cli.RockerCli;
 import rocker.server.ServerStatus;
@@ -100,9 +102,12 @@ public final class LauncherCliComponent {
         if (code != RockerCli.KEEP_RUNNING) {
             System.out.flush();
             System.err.flush();
-            RockerClient engine = clients.localUsed();
-            if (engine != null) stop(engine);
-            System.exit(code);
+            try {
+                RockerClient engine = clients.localUsed();
+                if (engine != null) stop(engine);
+            } finally {
+                System.exit(code);
+            }
         }
     }
 
@@ -115,11 +120,14 @@ public final class LauncherCliComponent {
     private void oneShotEngine(String stateDir) {
         try {
             ConfigurationAdmin cm = configAdmin.await(LOCAL_PATIENCE);
-            if (cm != null) EngineStateDir.oneShot(cm, stateDir);
-        } catch (java.io.IOException e) {
-            LOG.warn("cannot configure the in-process engine: {}", e.toString());
+            if (cm == null) throw new RockerException(RockerError.SYS, "cannot configure the in-process engine: no ConfigurationAdmin");
+            EngineStateDir.oneShot(cm, stateDir);
+        } catch (java.io.IOException | RuntimeException e) {
+            if (e instanceof RockerException) throw (RockerException) e;
+            throw new RockerException(RockerError.SYS, "cannot configure the in-process engine: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            throw new RockerException(RockerError.SYS, "interrupted while configuring the in-process engine");
         }
     }
 
@@ -135,8 +143,8 @@ public final class LauncherCliComponent {
         if (b == null) return;
         try {
             b.stop(org.osgi.framework.Bundle.STOP_TRANSIENT);
-        } catch (org.osgi.framework.BundleException | IllegalStateException | SecurityException e) {
-            LOG.debug("the in-process engine was not stopped: {}", e.toString());
+        } catch (org.osgi.framework.BundleException | RuntimeException e) {
+            LOG.warn("the in-process engine was not stopped: {}", e.toString());
         }
     }
 }

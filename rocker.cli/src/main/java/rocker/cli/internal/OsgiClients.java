@@ -58,7 +58,7 @@ final class OsgiClients implements Clients {
         if (before != null) {
             before.accept(stateDir);
         } else if (stateDir != null) {
-            throw new RockerException(RockerError.SYS, "--state-dir '" + stateDir + "': only the command line's own engine takes one;"
+            throw new RockerException(RockerError.PARAM_INVALID, "--state-dir '" + stateDir + "': only the command line's own engine takes one;"
                     + " this framework's engine has its state dir configured (PID rocker.engine, stateDir)");
         }
         try {

@@ -78,14 +78,19 @@ public class GogoCommandsTest {
     }
 
     @Test
-    public void aFrameworksEngineTakesNoStateDirFromACommand() {
+    public void aFrameworksEngineTakesNoStateDirFromACommand() throws java.io.IOException {
         FakeEngine engine = new FakeEngine();
         engine.adopt("rk-one", 321, Requests.valid(0, 0).build(), java.time.Instant.now());
         GogoCommands gogo = onLocal(engine);
         ByteArrayOutputStream errors = new ByteArrayOutputStream();
         System.setErr(new PrintStream(errors, true, StandardCharsets.UTF_8));
-        assertExits("rocker:ls exited with status 125", () -> gogo.ls("--local", "--state-dir", "/srv/other", "--json"));
-        assertEquals("rocker: sys: --state-dir '/srv/other': only the command line's own engine takes one; this framework's engine"
+        java.nio.file.Path other = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("/tmp"), "rocker-state-");
+        try {
+            assertExits("rocker:ls exited with status 125", () -> gogo.ls("--local", "--state-dir", other.toString(), "--json"));
+        } finally {
+            java.nio.file.Files.delete(other);
+        }
+        assertEquals("rocker: param_invalid: --state-dir '" + other + "': only the command line's own engine takes one; this framework's engine"
                 + " has its state dir configured (PID rocker.engine, stateDir)\n", errors.toString(StandardCharsets.UTF_8));
         assertEquals("nothing was listed", "", out.toString(StandardCharsets.UTF_8));
     }

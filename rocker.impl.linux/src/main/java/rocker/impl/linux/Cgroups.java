@@ -88,15 +88,20 @@ final class Cgroups {
             for (Path h : layout.hierarchies()) {
                 Path d = dir(h, name);
                 for (int attempt = 1;; attempt++) {
-                    makeParent(h);
                     try {
-                        Files.createDirectory(d);
-                    } catch (FileAlreadyExistsException e) {
-                        // a leftover of a crashed engine (names are unique among live rockers): reused
-                    } catch (java.nio.file.NoSuchFileException e) {
-                        // another engine removed the parent while it was empty (its close): make it again, on
-                        // v2 with its controllers enabled again (a new parent gives its children none)
-                        if (attempt < 3) continue;
+                        mkdirs(h.resolve(parent));
+                        try {
+                            Files.createDirectory(d);
+                        } catch (FileAlreadyExistsException e) {
+                            // a leftover of a crashed engine (names are unique among live rockers): reused
+                        }
+                        // on v2 the controllers are enabled once the child is there: the parent cannot go any more (it
+                        // is not empty), and enabling them gives them to the existing child too, also when another
+                        // engine made the parent again meanwhile (a new parent gives its children none)
+                        if (layout.isV2(h)) enableV2Controllers(h);
+                    } catch (IOException e) {
+                        // another engine removed the parent while it was empty (its stop): make it again
+                        if (attempt < 3 && missing(e)) continue;
                         throw e;
                     }
                     break;
@@ -130,10 +135,12 @@ final class Cgroups {
                 + controller + " cgroup controller (" + layout + ")");
     }
 
-    /** Makes the parent in hierarchy {@code h} when missing; on v2 also enables its children's controllers. */
-    private void makeParent(Path h) throws IOException {
-        mkdirs(h.resolve(parent));
-        if (layout.isV2(h)) enableV2Controllers(h);
+    /** Whether {@code e} (or what it wraps) says a file or dir on the way is missing. */
+    private static boolean missing(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.file.NoSuchFileException) return true;
+        }
+        return false;
     }
 
     /** v2 gives a child a controller only when every ancestor enabled it for its children. */

@@ -132,13 +132,20 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
                 spareGuards > 0, mounts);
         RockerRecord.LIVE_ENGINES.add(engineId);
         this.presence = presence(stateDir);
-        reconcile();
-        for (RockerRecord r : registry.live()) {
-            if (watcher.find(r.name).map(ExitWatcher.Watched::adopted).orElse(false)) {
-                if (r.state == RockerRecord.State.ENTERED) entered.add(r.name);
-                announced.put(r.name, r.toInfo());
-                adoptedUntold.add(r.toInfo());
+        try {
+            reconcile();
+            for (RockerRecord r : registry.live()) {
+                if (watcher.find(r.name).map(ExitWatcher.Watched::adopted).orElse(false)) {
+                    if (r.state == RockerRecord.State.ENTERED) entered.add(r.name);
+                    announced.put(r.name, r.toInfo());
+                    adoptedUntold.add(r.toInfo());
+                }
             }
+        } catch (RuntimeException | Error e) {
+            // no close will come: this engine is not present any more
+            if (presence != null) presence.close();
+            RockerRecord.LIVE_ENGINES.remove(engineId);
+            throw e;
         }
         images.changed(); // the holders an engine before this one left: kept while used, then for their grace period
         try {
@@ -1001,30 +1008,51 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         step.accept(() -> new ArrayList<>(prepared.keySet()).forEach(this::abandon));
         step.accept(() -> Posix.writeByte(stopPumps[1]));
         step.accept(pool::close);
-        // the shared mounts nobody uses go now only if no other engine lives on this state dir (else they are its)
-        step.accept(() -> images.close(presence == null || presence.last()));
+        // the shared mounts nobody uses go now only if no other engine lives on this state dir (else they are its);
+        // the last one holds the presence file exclusively while it releases them (an engine starting waits)
+        boolean last = false;
+        try {
+            last = lastEngine();
+            boolean l = last;
+            step.accept(() -> images.close(l));
+        } finally {
+            if (presence != null) presence.close();
+        }
         step.accept(mounts::close);
         step.accept(hostMounts::close);
         RockerRecord.LIVE_ENGINES.remove(engineId);
         step.accept(watcher::close);
         step.accept(() -> cgroups.removeBusy(true)); // a rocker's that still had a process ending when it was removed
-        step.accept(cgroups::removeParentIfEmpty);
+        // the parent is shared: only the last engine removes it (a build of another one makes it again if need be)
+        if (last) step.accept(cgroups::removeParentIfEmpty);
         synchronized (this) {
             Posix.close(locksDir);
             locksDir = -1;
         }
-        if (presence != null) presence.close();
         joinPumps();
         if (first[0] != null) throw first[0];
     }
 
-    /** This engine's presence on its state dir, or null (then it counts as the last at its close, as before there was one). */
+    /**
+     * This engine's presence on its state dir, or null when it cannot be had (then it never counts as the
+     * last at its close: the holders it leaves are the next engine's).
+     */
     private static EnginePresence presence(Path stateDir) {
         try {
-            return new EnginePresence(stateDir);
+            return new EnginePresence(stateDir, EnginePresence.PATIENCE);
         } catch (RuntimeException e) {
             LOG.warn("cannot mark this engine present on {}: {}", stateDir, e.toString());
             return null;
+        }
+    }
+
+    /** Whether no other engine lives on the state dir ({@link EnginePresence#last}); false when that cannot be told. */
+    private boolean lastEngine() {
+        try {
+            return presence != null && presence.last();
+        } catch (RuntimeException e) {
+            LOG.warn("cannot tell whether another engine lives on {}: {}", stateDir, e.toString());
+            return false;
         }
     }
 

@@ -312,11 +312,6 @@ public final class Fd {
         throw new SysException("flock", what, e);
     }
 
-    /** flock(2), waiting while another open file holds a conflicting lock (EINTR retried). */
-    public static void lock(int fd, int operation, String what) {
-        if (Interrupted.retry(() -> Native.file().flock(fd, operation)) != 0) throw new SysException("flock", what, Native.errno());
-    }
-
     /** Writes all of {@code bytes} to {@code fd} (short writes continued, EINTR retried). */
     public static void writeAll(int fd, byte[] bytes, String what) {
         Pointer buf = Scratch.get(Scratch.DATA, Math.max(1, bytes.length));
