@@ -10,9 +10,25 @@ src=$(dirname "$0")/rocker-guard.c
 mkdir -p "$(dirname "$out")"
 gen=$(mktemp -d)
 trap 'rm -rf "$gen"' EXIT
-echo '#include <asm/unistd.h>' | "$cc" -dM -E -x c - \
+# musl (musl-gcc, Debian's musl-tools): a libc whose start-up costs next to nothing, where glibc's static
+# start-up runs hundreds of CPUID instructions (its cache and CPU feature probes), each a trap to the
+# hypervisor in a VM (~7 us here): a glibc guard's exec took 1.6-2.4 ms, a musl one's 0.8-0.9 ms. The
+# wrapper sees no kernel headers: the system's (linux-libc-dev) are given, the kernel's <asm/unistd.h>
+# first (musl's own list of system call numbers lags the kernel's).
+set --
+case $(basename "$cc") in
+    musl-gcc | *-musl-gcc)
+        multiarch=$(gcc -print-multiarch)
+        mkdir "$gen/kernel"
+        ln -s /usr/include/linux "$gen/kernel/linux"
+        ln -s /usr/include/asm-generic "$gen/kernel/asm-generic"
+        ln -s "/usr/include/$multiarch/asm" "$gen/kernel/asm"
+        set -- -isystem "$gen/kernel" -include asm/unistd.h
+        ;;
+esac
+echo '#include <asm/unistd.h>' | "$cc" "$@" -dM -E -x c - \
   | sed -n 's/^#define __\(ARM_\)\{0,1\}NR_\([a-z0-9_]*\) .*/{"\2", __\1NR_\2},/p' \
   | grep -v -e '^{"syscalls"' -e '^{"arch_specific_syscall"' | LC_ALL=C sort > "$gen/rocker-syscalls.h"
 test -s "$gen/rocker-syscalls.h"
-"$cc" -std=gnu11 -Os -Wall -Wextra -Werror -static -s -fno-asynchronous-unwind-tables \
+"$cc" "$@" -std=gnu11 -Os -Wall -Wextra -Werror -static -s -fno-asynchronous-unwind-tables \
   -I "$gen" -o "$out" "$src"
