@@ -148,15 +148,30 @@ final class LauncherServe implements CliEnvironment.ServeHandler {
     }
 
     /**
-     * The bnd launcher's main thread calls System.exit(117, "stopped") once it sees the framework stop. While
-     * the hooks run, that call waits for the exit under way (the signal's: 130, 129, 143); made after the
-     * hooks ended it would halt at once with 117 instead. So the hook ends only once the main thread is
-     * blocked in that call (or gone), within a second.
+     * The bnd launcher's main thread calls System.exit(117, "stopped") once it leaves its run body. While the
+     * hooks run, that call waits for the exit under way (the signal's: 130, 129, 143); made after the hooks
+     * ended it would halt at once with 117 instead. So the hook ends only once the main thread is blocked in
+     * that call (or gone), within a second; or at once while it still waits for a main callable (the bnd
+     * launcher's {@code handleMainCallable}, an {@code Object.wait} that nothing wakes: no Rocker bundle
+     * registers one), where it stays until the JVM is gone. That wait made every stop a second longer.
      */
     private static void awaitExitCall(Thread main) throws InterruptedException {
         long end = System.nanoTime() + 1_000_000_000L;
         while (main != null && main.isAlive() && main.getState() != Thread.State.BLOCKED && System.nanoTime() < end) {
+            if (waitsForMainCallable(main)) return;
             Thread.sleep(5);
         }
+    }
+
+    /** Whether {@code main} waits in the bnd launcher's {@code handleMainCallable} (for a callable no bundle registers). */
+    static boolean waitsForMainCallable(Thread main) {
+        if (main.getState() != Thread.State.WAITING) return false;
+        StackTraceElement[] stack = main.getStackTrace();
+        for (int i = 0; i < Math.min(stack.length, 4); i++) {
+            if (stack[i].getMethodName().equals("handleMainCallable") && stack[i].getClassName().equals("aQute.launcher.Launcher")) {
+                return true;
+            }
+        }
+        return false;
     }
 }
