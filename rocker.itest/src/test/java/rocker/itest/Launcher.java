@@ -66,9 +66,11 @@ final class Launcher {
         return r;
     }
 
-    /** `rocker serve` on {@code socket} and {@code state}, its output in {@code log}; returns once it listens. */
-    static Process serve(Path socket, Path state, Path log) throws Exception {
-        Process server = new ProcessBuilder(command("serve", "--socket", socket.toString(), "--state-dir", state.toString()))
+    /** `rocker serve` on {@code socket} and {@code state} (and {@code more} options), its output in {@code log}; returns once it listens. */
+    static Process serve(Path socket, Path state, Path log, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("serve", "--socket", socket.toString(), "--state-dir", state.toString()));
+        args.addAll(List.of(more));
+        Process server = new ProcessBuilder(command(args.toArray(new String[0])))
                 .redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

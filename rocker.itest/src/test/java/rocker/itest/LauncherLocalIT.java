@@ -143,6 +143,29 @@ public class LauncherLocalIT {
         assertTrue("no process of the state dir is left: " + processes(), KernelView.eventually(() -> processes().isEmpty()));
     }
 
+    /**
+     * A rocker that a one-shot engine made beside a server is not the server's to watch: when another
+     * one-shot engine kills it, the server still finds its image's holder idle within its periodic look
+     * (30 s) and releases it after its grace (here none).
+     */
+    @Test
+    public void aServerReleasesTheIdleMountOfALocalRockerKilledBesideIt() throws Exception {
+        Path socket = work.resolve("sock").resolve("rocker.sock");
+        Process graceless = Launcher.serve(socket, state, work.resolve("graceless.log"), "--image-grace", "0");
+        try {
+            String name = runSleeper("run", "--local", "--state-dir", state.toString());
+            Launcher.Run kill = local("kill", name);
+            assertEquals(kill.toString(), 0, kill.code());
+            made.remove(name);
+            assertEquals("the one-shot engine left the idle holder to the live server", 1, holders());
+            assertTrue("the server released it within its periodic look: " + KernelView.loopsOn(image.toString()),
+                    KernelView.eventually(java.time.Duration.ofSeconds(45), () -> KernelView.loopsOn(image.toString()).isEmpty()
+                            && holders() == 0));
+        } finally {
+            Launcher.stop(graceless);
+        }
+    }
+
     /** The names in the state dir's registry. */
     private List<String> records() throws IOException {
         Path dir = state.resolve("rockers");

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -117,8 +118,23 @@ final class ExitWatcher implements AutoCloseable {
     }
 
     ExitWatcher(java.util.function.Consumer<String> onGone, Exits onExit) {
+        this(onGone, onExit, null, 0);
+    }
+
+    /** Runs every {@code tickMillis} on this watcher's thread, or null: see {@link #ExitWatcher(java.util.function.Consumer, Exits, Runnable, long)}. */
+    private final Runnable onTick;
+    private final long tickMillis;
+
+    /**
+     * Also runs {@code onTick} (when not null) on this watcher's thread every {@code tickMillis}, however
+     * busy it is: a serving engine looks again at what it does not see end (an image's holder whose last
+     * rocker another engine killed).
+     */
+    ExitWatcher(java.util.function.Consumer<String> onGone, Exits onExit, Runnable onTick, long tickMillis) {
         this.onGone = onGone;
         this.onExit = onExit;
+        this.onTick = onTick;
+        this.tickMillis = tickMillis;
         thread = new Thread(this::loop, "rocker-exit-watcher");
         thread.setDaemon(true);
         thread.start();
@@ -205,8 +221,19 @@ final class ExitWatcher implements AutoCloseable {
         int[] ready = new int[rocker.impl.linux.sys.Epoll.MAX_EVENTS];
         try {
             epoll.add(wake[0]);
+            long nextTick = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(tickMillis);
             while (!closed) {
-                int n = epoll.await(ready, -1);
+                int timeout = -1;
+                if (onTick != null) {
+                    long left = nextTick - System.nanoTime();
+                    if (left <= 0) {
+                        tick();
+                        nextTick = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(tickMillis);
+                        left = TimeUnit.MILLISECONDS.toNanos(tickMillis);
+                    }
+                    timeout = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left));
+                }
+                int n = epoll.await(ready, timeout);
                 for (int k = 0; k < n; k++) {
                     if (ready[k] == wake[0]) {
                         Posix.read(wake[0], 4096);
@@ -224,6 +251,14 @@ final class ExitWatcher implements AutoCloseable {
                 new java.util.ArrayList<>(byFd.values()).forEach(this::forget);
                 if (closed) closeDescriptors(); // after close() gave up waiting for this thread
             }
+        }
+    }
+
+    private void tick() {
+        try {
+            onTick.run();
+        } catch (RuntimeException e) {
+            LOG.warn("exit watcher's periodic task failed: {}", e.toString());
         }
     }
 

@@ -122,7 +122,9 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         this.guardLocator = guardLocator;
         this.cgroups = cgroups;
         this.stateDir = stateDir;
-        this.watcher = new ExitWatcher(this::gone, this::exited);
+        // a serving engine (one that keeps spares) looks at the image holders again every so often: a holder's
+        // last rocker may end unseen by it (made and killed by rocker ... --local beside it)
+        this.watcher = new ExitWatcher(this::gone, this::exited, spareGuards > 0 ? this::holdersAgain : null, HOLDERS_AGAIN_MILLIS);
         this.pool = new GuardPool(spareGuards, this::startGuard, this::prepareSpare, this::releaseSpare,
                 g -> g.hostGeneration == hostMounts.generation());
         this.registry = new Registry(stateDir, this::pruned);
@@ -1031,6 +1033,14 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         }
         joinPumps();
         if (first[0] != null) throw first[0];
+    }
+
+    /** How often a serving engine checks the image holders with no end seen (then their grace begins). */
+    static final long HOLDERS_AGAIN_MILLIS = 30_000;
+
+    private void holdersAgain() {
+        ImageHolders h = images; // null while the constructor runs
+        if (h != null) h.changed();
     }
 
     /**

@@ -101,6 +101,26 @@ public class ExitWatcherTest {
      * waits until it is armed. One whose rocker was not built is forgotten without its socket being closed
      * (the build's to close), and its waiters are told.
      */
+    /** The periodic task runs however busy the watcher is: a guard that talks all the time does not hold it off. */
+    @Test
+    public void itsPeriodicTaskRunsWhileGuardsKeepItBusy() throws Exception {
+        CountDownLatch ticks = new CountDownLatch(3);
+        try (ExitWatcher watcher = new ExitWatcher(name -> { }, (name, code, signal) -> { }, ticks::countDown, 100)) {
+            int[] chatty = Posix.seqpacketPair();
+            try {
+                watcher.watch("chatty", chatty[0], -1);
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (ticks.getCount() > 0 && System.nanoTime() < end) {
+                    Posix.send(chatty[1], "x".getBytes(StandardCharsets.US_ASCII)); // an event every 20 ms, shorter than the tick
+                    Thread.sleep(20);
+                }
+                assertEquals("three ticks of 100 ms within 10 s, with an event every 20 ms", 0, ticks.getCount());
+            } finally {
+                Posix.close(chatty[1]);
+            }
+        }
+    }
+
     @Test
     public void anExpectedGuardIsFoundAtOnceToldOnceArmedAndForgottenWithItsSocketLeftAlone() throws Exception {
         try (ExitWatcher watcher = new ExitWatcher()) {
