@@ -40,18 +40,7 @@ final class EngineStateDir {
      * only make to end them again when it stops its engine (or, before it did, leave behind).
      */
     static void oneShot(ConfigurationAdmin cm, String stateDir) throws IOException {
-        Configuration c = cm.getConfiguration(ENGINE_PID, "?");
-        Dictionary<String, Object> props = c.getProperties() != null ? c.getProperties() : new Hashtable<>();
-        boolean changed = false;
-        if (stateDir != null && !stateDir.equals(props.get(PROPERTY))) {
-            props.put(PROPERTY, stateDir);
-            changed = true;
-        }
-        if (!Integer.valueOf(0).equals(props.get(SPARE_GUARDS))) {
-            props.put(SPARE_GUARDS, 0);
-            changed = true;
-        }
-        if (changed) c.update(props);
+        update(cm, stateDir, null, null, 0);
     }
 
     static void apply(ConfigurationAdmin cm, String stateDir) throws IOException {
@@ -68,6 +57,12 @@ final class EngineStateDir {
      * configuration only when something changed.
      */
     static void apply(ConfigurationAdmin cm, String stateDir, String socketDir, Integer imageGrace) throws IOException {
+        update(cm, stateDir, socketDir, imageGrace, null);
+    }
+
+    /** {@link #apply(ConfigurationAdmin, String, String, Integer)}, and the spare guards when not null. */
+    private static void update(ConfigurationAdmin cm, String stateDir, String socketDir, Integer imageGrace, Integer spareGuards)
+            throws IOException {
         Configuration c = cm.getConfiguration(ENGINE_PID, "?");
         Dictionary<String, Object> props = c.getProperties() != null ? c.getProperties() : new Hashtable<>();
         boolean changed = false;
@@ -85,6 +80,10 @@ final class EngineStateDir {
         }
         if (imageGrace != null && !imageGrace.equals(props.get(IMAGE_GRACE))) {
             props.put(IMAGE_GRACE, imageGrace);
+            changed = true;
+        }
+        if (spareGuards != null && !spareGuards.equals(props.get(SPARE_GUARDS))) {
+            props.put(SPARE_GUARDS, spareGuards);
             changed = true;
         }
         if (changed) {
