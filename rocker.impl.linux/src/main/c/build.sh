@@ -15,15 +15,26 @@ trap 'rm -rf "$gen"' EXIT
 # hypervisor in a VM (~7 us here): a glibc guard's exec took 1.6-2.4 ms, a musl one's 0.8-0.9 ms. The
 # wrapper sees no kernel headers: the system's (linux-libc-dev) are given, the kernel's <asm/unistd.h>
 # first (musl's own list of system call numbers lags the kernel's).
+# The headers are the build machine's (Debian's musl-gcc is a native compiler only): a musl compiler for
+# another CPU would get this CPU's system call numbers, so it is refused. -I: searched before the
+# compiler's own dirs.
 set --
 case $(basename "$cc") in
     musl-gcc | *-musl-gcc)
+        target=$("$cc" -dumpmachine)
         multiarch=$(gcc -print-multiarch)
+        if [ "${target%%-*}" != "${multiarch%%-*}" ]; then
+            echo "build.sh: $cc builds for $target, but the kernel headers here are $multiarch's" >&2
+            exit 1
+        fi
+        for d in /usr/include/linux /usr/include/asm-generic "/usr/include/$multiarch/asm"; do
+            [ -d "$d" ] || { echo "build.sh: $d is missing (Debian: linux-libc-dev)" >&2; exit 1; }
+        done
         mkdir "$gen/kernel"
         ln -s /usr/include/linux "$gen/kernel/linux"
         ln -s /usr/include/asm-generic "$gen/kernel/asm-generic"
         ln -s "/usr/include/$multiarch/asm" "$gen/kernel/asm"
-        set -- -isystem "$gen/kernel" -include asm/unistd.h
+        set -- -I "$gen/kernel" -include asm/unistd.h
         ;;
 esac
 echo '#include <asm/unistd.h>' | "$cc" "$@" -dM -E -x c - \

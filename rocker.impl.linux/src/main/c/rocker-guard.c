@@ -94,6 +94,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
@@ -817,6 +818,76 @@ static void become_app(struct request *r, int report, int sync_to_guard, int syn
     app_setup(r, report, sync_to_guard, sync_from_guard, 0);
 }
 
+
+/* Runs FILE with /bin/sh, as glibc's execvp does for a file the kernel cannot run (ENOEXEC). */
+static void exec_script(const char *file, char *const argv[]) {
+    size_t n = 0;
+    while (argv[n]) n++;
+    char *sh[n + 2];
+    sh[0] = "/bin/sh";
+    sh[1] = (char *)file;
+    for (size_t i = 1; i <= n; i++) sh[i + 1] = argv[i];
+    extern char **environ;
+    execve("/bin/sh", sh, environ);
+    errno = ENOEXEC; /* the file's own failure, not the shell's */
+}
+
+static void exec_file(const char *path, char *const argv[]) {
+    extern char **environ;
+    execve(path, argv, environ);
+    if (errno == ENOEXEC) exec_script(path, argv);
+}
+
+/*
+ * execvp(3) with glibc's semantics whatever the libc (the x86-64 guard is built against musl, whose
+ * execvp neither runs a script without "#!" by /bin/sh nor goes on past a dir that fails with ESTALE,
+ * ENODEV or ETIMEDOUT): a name without '/' is looked for in PATH (the app's environment; unset:
+ * /bin:/usr/bin), going on past EACCES (reported if nothing runs), ENOENT, ENOTDIR, ESTALE, ENODEV and
+ * ETIMEDOUT. Returns only on failure, errno set.
+ */
+static void app_exec(char *const argv[]) {
+    const char *file = argv[0];
+    if (!*file) {
+        errno = ENOENT;
+        return;
+    }
+    if (strchr(file, '/')) {
+        exec_file(file, argv);
+        return;
+    }
+    const char *path = getenv("PATH");
+    if (!path) path = "/bin:/usr/bin";
+    size_t flen = strlen(file);
+    int eacces = 0;
+    for (const char *p = path;; ) {
+        const char *end = strchrnul(p, ':');
+        size_t dlen = (size_t)(end - p);
+        char buf[PATH_MAX];
+        if (dlen + 1 + flen + 1 <= sizeof buf) {
+            if (dlen) {
+                memcpy(buf, p, dlen);
+                buf[dlen] = '/';
+                memcpy(buf + dlen + 1, file, flen + 1);
+            } else {
+                memcpy(buf, file, flen + 1); /* an empty entry: the working dir */
+            }
+            exec_file(buf, argv);
+            switch (errno) {
+            case EACCES:
+                eacces = 1;
+                break;
+            case ENOENT: case ENOTDIR: case ESTALE: case ENODEV: case ETIMEDOUT:
+                break;
+            default:
+                return;
+            }
+        }
+        if (!*end) break;
+        p = end + 1;
+    }
+    errno = eacces ? EACCES : ENOENT;
+}
+
 /*
  * The app's setup from its stdio to exec. from_template: the process is the app forked ahead of need
  * (below), which reset its signals, took a session of its own, emptied its bounding set and installed the
@@ -862,7 +933,7 @@ static void app_setup(struct request *r, int report, int sync_to_guard, int sync
     environ = r->envp;
     /* last: after no_new_privs (no capability needed) and after the user namespace was made */
     if (!from_template && r->sc_mode != SC_UNCONFINED && (FAULT(S_SECCOMP) || sc_install() < 0)) fail_app(report, S_SECCOMP);
-    if (!FAULT(S_EXEC)) execvp(r->argv[0], r->argv);
+    if (!FAULT(S_EXEC)) app_exec(r->argv);
     fail_app(report, S_EXEC);
 }
 

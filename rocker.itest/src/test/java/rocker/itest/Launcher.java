@@ -73,17 +73,22 @@ final class Launcher {
         Process server = new ProcessBuilder(command(args.toArray(new String[0])))
                 .redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < end && !Files.exists(socket)) {
-            Thread.sleep(50);
+        try {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < end && !Files.exists(socket)) {
+                Thread.sleep(50);
+            }
+            assertTrue("the server listens on " + socket + ": " + (Files.exists(log) ? Files.readString(log) : ""), Files.exists(socket));
+            String output = Files.readString(log, StandardCharsets.ISO_8859_1);
+            for (String jvmComplaint : JVM_OPTION_ERRORS) {
+                // a JVM ignores some options it cannot parse (CompileCommand) and goes on: ./rocker's defaults must all take
+                assertFalse("the JVM took every option of ./rocker serve: " + output, output.contains(jvmComplaint));
+            }
+            return server;
+        } catch (Exception | AssertionError e) {
+            stop(server); // nobody else has it to stop
+            throw e;
         }
-        assertTrue("the server listens on " + socket + ": " + (Files.exists(log) ? Files.readString(log) : ""), Files.exists(socket));
-        String output = Files.readString(log, StandardCharsets.ISO_8859_1);
-        for (String jvmComplaint : JVM_OPTION_ERRORS) {
-            // a JVM ignores some options it cannot parse (CompileCommand) and goes on: ./rocker's defaults must all take
-            assertFalse("the JVM took every option of ./rocker serve: " + output, output.contains(jvmComplaint));
-        }
-        return server;
     }
 
     /** What a JVM prints about an option of ./rocker's it did not take. */

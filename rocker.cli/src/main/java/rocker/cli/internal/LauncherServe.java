@@ -132,15 +132,13 @@ final class LauncherServe implements CliEnvironment.ServeHandler {
         if (tmp != null && system instanceof Framework) {
             tmp.afterStopOf((Framework) system);
         }
-        Thread launcherMain = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("main"))
-                .findFirst().orElse(null);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 system.stop();
                 if (system instanceof Framework) {
                     ((Framework) system).waitForStop(STOP_MILLIS);
                 }
-                awaitExitCall(launcherMain);
+                awaitExitCall(frameworkWaiter());
             } catch (BundleException | InterruptedException | IllegalStateException e) {
                 // the JVM is going down anyway
             }
@@ -148,30 +146,23 @@ final class LauncherServe implements CliEnvironment.ServeHandler {
     }
 
     /**
-     * The bnd launcher's main thread calls System.exit(117, "stopped") once it leaves its run body. While the
-     * hooks run, that call waits for the exit under way (the signal's: 130, 129, 143); made after the hooks
-     * ended it would halt at once with 117 instead. So the hook ends only once the main thread is blocked in
-     * that call (or gone), within a second; or at once while it still waits for a main callable (the bnd
-     * launcher's {@code handleMainCallable}, an {@code Object.wait} that nothing wakes: no Rocker bundle
-     * registers one), where it stays until the JVM is gone. That wait made every stop a second longer.
+     * The bnd launcher's thread that waits for the framework to stop ({@code FrameworkWaiter}) then calls
+     * System.exit(117). While the hooks run, that call waits for the exit under way (the signal's: 130, 129,
+     * 143); made after the hooks ended it would halt at once with 117 instead. So the hook ends only once that
+     * thread is blocked in the call (or gone), within a second: the framework has stopped by then, so it
+     * takes microseconds. (Until 2026-12-01 the hook watched the launcher's main thread, which waits in
+     * {@code handleMainCallable} for a callable no bundle registers: it waited out the second every time.)
      */
-    private static void awaitExitCall(Thread main) throws InterruptedException {
+    private static void awaitExitCall(Thread waiter) throws InterruptedException {
         long end = System.nanoTime() + 1_000_000_000L;
-        while (main != null && main.isAlive() && main.getState() != Thread.State.BLOCKED && System.nanoTime() < end) {
-            if (waitsForMainCallable(main)) return;
-            Thread.sleep(5);
+        while (waiter != null && waiter.isAlive() && waiter.getState() != Thread.State.BLOCKED && System.nanoTime() < end) {
+            Thread.sleep(1);
         }
     }
 
-    /** Whether {@code main} waits in the bnd launcher's {@code handleMainCallable} (for a callable no bundle registers). */
-    static boolean waitsForMainCallable(Thread main) {
-        if (main.getState() != Thread.State.WAITING) return false;
-        StackTraceElement[] stack = main.getStackTrace();
-        for (int i = 0; i < Math.min(stack.length, 4); i++) {
-            if (stack[i].getMethodName().equals("handleMainCallable") && stack[i].getClassName().equals("aQute.launcher.Launcher")) {
-                return true;
-            }
-        }
-        return false;
+    /** The bnd launcher's {@code FrameworkWaiter} thread, or null. */
+    private static Thread frameworkWaiter() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("FrameworkWaiter")).findFirst()
+                .orElse(null);
     }
 }

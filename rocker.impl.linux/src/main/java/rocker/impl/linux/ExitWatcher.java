@@ -102,6 +102,9 @@ final class ExitWatcher implements AutoCloseable {
     private final java.util.function.Consumer<String> onGone;
     /** Told each app's end, on this watcher's thread. */
     private final Exits onExit;
+    /** Runs every {@link #tickMillis} on this watcher's thread, or null. */
+    private final Runnable onTick;
+    private final long tickMillis;
 
     /** What an app's end is told to. */
     interface Exits {
@@ -121,16 +124,15 @@ final class ExitWatcher implements AutoCloseable {
         this(onGone, onExit, null, 0);
     }
 
-    /** Runs every {@code tickMillis} on this watcher's thread, or null: see {@link #ExitWatcher(java.util.function.Consumer, Exits, Runnable, long)}. */
-    private final Runnable onTick;
-    private final long tickMillis;
-
     /**
      * Also runs {@code onTick} (when not null) on this watcher's thread every {@code tickMillis}, however
      * busy it is: a serving engine looks again at what it does not see end (an image's holder whose last
      * rocker another engine killed).
      */
     ExitWatcher(java.util.function.Consumer<String> onGone, Exits onExit, Runnable onTick, long tickMillis) {
+        if (onTick != null && (tickMillis < 1 || tickMillis > Integer.MAX_VALUE)) {
+            throw new IllegalArgumentException("tick " + tickMillis + " ms: from 1 ms to " + Integer.MAX_VALUE + " ms");
+        }
         this.onGone = onGone;
         this.onExit = onExit;
         this.onTick = onTick;
@@ -257,7 +259,8 @@ final class ExitWatcher implements AutoCloseable {
     private void tick() {
         try {
             onTick.run();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // not this thread's end: it watches every guard (an Error here is e.g. a thread that could not start)
             LOG.warn("exit watcher's periodic task failed: {}", e.toString());
         }
     }

@@ -144,9 +144,15 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
                 }
             }
         } catch (RuntimeException | Error e) {
-            // no close will come: this engine is not present any more
+            // no close will come: this engine is not present any more, and nothing of it may go on (its watcher ticks)
             if (presence != null) presence.close();
             RockerRecord.LIVE_ENGINES.remove(engineId);
+            try {
+                watcher.close();
+                images.close(false);
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
             throw e;
         }
         images.changed(); // the holders an engine before this one left: kept while used, then for their grace period

@@ -96,11 +96,6 @@ public class ExitWatcherTest {
         }
     }
 
-    /**
-     * An expected guard is found (a CREATED listener's wait subscribes to it) but not watched: what it says
-     * waits until it is armed. One whose rocker was not built is forgotten without its socket being closed
-     * (the build's to close), and its waiters are told.
-     */
     /** The periodic task runs however busy the watcher is: a guard that talks all the time does not hold it off. */
     @Test
     public void itsPeriodicTaskRunsWhileGuardsKeepItBusy() throws Exception {
@@ -121,6 +116,11 @@ public class ExitWatcherTest {
         }
     }
 
+    /**
+     * An expected guard is found (a CREATED listener's wait subscribes to it) but not watched: what it says
+     * waits until it is armed. One whose rocker was not built is forgotten without its socket being closed
+     * (the build's to close), and its waiters are told.
+     */
     @Test
     public void anExpectedGuardIsFoundAtOnceToldOnceArmedAndForgottenWithItsSocketLeftAlone() throws Exception {
         try (ExitWatcher watcher = new ExitWatcher()) {

@@ -44,6 +44,32 @@ public class LifecycleTest {
         return r;
     }
 
+    /**
+     * A script without a "#!" line runs by /bin/sh, named by its path or found through PATH, as glibc's
+     * execvp has it, whatever libc the guard is built with (musl's execvp does not: the x86-64 guard's).
+     */
+    @Test
+    public void aScriptWithoutAnInterpreterLineRunsByTheShell() throws Exception {
+        Path img = Images.build(fx.work, "plain", Map.of("plain", "echo plain \"$@\"\nexec sleep 1000\n"));
+        Path byPath = fx.work.resolve("by-path.txt");
+        RockerResult a = fx.engine.enterRocker(fx.request(img, "pa", "/var").build(), RockerApp.builder()
+                .command(fx.work.resolve("exec-pa") + "/plain", "by", "path").stdout(Stdio.file(byPath.toString())).build());
+        assertEquals(a.toString(), RockerError.SUCCESS, a.error());
+        assertEquals("plain by path\n", Apps.awaitOutput(byPath, "plain by path"));
+
+        Path throughPath = fx.work.resolve("through-path.txt");
+        RockerResult b = fx.engine.enterRocker(fx.request(img, "pb", "/var").build(), RockerApp.builder()
+                .command("plain", "through", "PATH").env("PATH", "/nonexistent:" + fx.work.resolve("exec-pb"))
+                .stdout(Stdio.file(throughPath.toString())).build());
+        assertEquals(b.toString(), RockerError.SUCCESS, b.error());
+        assertEquals("plain through PATH\n", Apps.awaitOutput(throughPath, "plain through PATH"));
+
+        RockerResult c = fx.engine.enterRocker(fx.request(img, "pc", "/var").build(), RockerApp.builder()
+                .command("no-such-app").env("PATH", fx.work.resolve("exec-pc").toString()).build());
+        assertEquals(c.toString(), RockerError.APP_EXEC_FAILED, c.error());
+        assertTrue(c.message(), c.message().contains("ENOENT") || c.message().contains("No such file"));
+    }
+
     @Test
     public void guardReapsOrphanedGrandchildren() throws Exception {
         Path out = fx.work.resolve("orphans.txt");
