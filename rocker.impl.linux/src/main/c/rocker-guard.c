@@ -818,7 +818,6 @@ static void become_app(struct request *r, int report, int sync_to_guard, int syn
     app_setup(r, report, sync_to_guard, sync_from_guard, 0);
 }
 
-
 /* Runs FILE with /bin/sh, as glibc's execvp does for a file the kernel cannot run (ENOEXEC). */
 static void exec_script(const char *file, char *const argv[]) {
     size_t n = 0;
