@@ -14,10 +14,11 @@
  *   device go with it (the "teardown").
  *
  * Usage:
- *   floor run  -n N [-c C] [-s clone|loop] [-k FILTER STATEDIR] -i IMAGE -e EXECDIR -d DATAROOT -o /usr,/var,... -u UID -g GID -- APP ARGS...
+ *   floor run  -n N [-c C] [-p MS] [-s clone|loop] [-k FILTER STATEDIR] -i IMAGE -e EXECDIR -d DATAROOT -o /usr,/var,... -u UID -g GID -- APP ARGS...
  *   floor time -n N [-c C] -d DATAROOT -o /usr,/var,... [-x SUBDIR] -- CMD ARGS...
  *
  * run:  N starts, by C concurrent worker processes (default 1); run i uses the data dir DATAROOT/i.
+ *       -p MS: each worker pauses MS milliseconds after each run's teardown (the "spaced" series).
  *       -s: the shared-mount job (issue 19): a holder process mounts the image once (one loop device,
  *       one squashfs superblock) in a private mount namespace of its own before the runs; each run then
  *       gets, instead of its own loop device, a clone of that mount ("clone": setns into the holder's
@@ -99,6 +100,7 @@ static const char *step_names[] = {"start", "prepare", "unshare", "private", "ov
 static struct {
     int run_mode;
     long n, c;
+    long pause_ms; /* -p: after each run */
     const char *image, *exec_dir, *data_root;
     char *overlays[MAX_OVERLAYS];
     int n_overlays;
@@ -149,7 +151,7 @@ static void out(const char *fmt, ...) {
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: floor run  -n N [-c C] [-s clone|loop] [-k FILTER STATEDIR] -i IMAGE -e EXECDIR -d DATAROOT -o DIRS -u UID -g GID -- APP ARGS...\n"
+            "usage: floor run  -n N [-c C] [-p MS] [-s clone|loop] [-k FILTER STATEDIR] -i IMAGE -e EXECDIR -d DATAROOT -o DIRS -u UID -g GID -- APP ARGS...\n"
             "       floor time -n N [-c C] -d DATAROOT -o DIRS [-x SUBDIR] -- CMD ARGS...   ({} = the run's data dir)\n");
     exit(2);
 }
@@ -703,6 +705,9 @@ static void stop_holder(void) {
 static int worker(long w) {
     for (long i = w; i < opt.n; i += opt.c) {
         if (one_run(i) < 0) return 1;
+        struct timespec pause = {opt.pause_ms / 1000, (opt.pause_ms % 1000) * 1000000L};
+        while (opt.pause_ms > 0 && i + opt.c < opt.n && nanosleep(&pause, &pause) < 0 && errno == EINTR) {
+        }
     }
     return 0;
 }
@@ -733,6 +738,7 @@ int main(int argc, char **argv) {
         const char *v = argv[++a];
         if (strcmp(o, "-n") == 0) opt.n = atol(v);
         else if (strcmp(o, "-c") == 0) opt.c = atol(v);
+        else if (strcmp(o, "-p") == 0) opt.pause_ms = atol(v);
         else if (strcmp(o, "-i") == 0) opt.image = v;
         else if (strcmp(o, "-e") == 0) opt.exec_dir = v;
         else if (strcmp(o, "-d") == 0) opt.data_root = v;
@@ -746,7 +752,7 @@ int main(int argc, char **argv) {
             opt.state_dir = argv[++a];
         } else usage();
     }
-    if (a >= argc || opt.n < 1 || opt.c < 1 || !opt.data_root) usage();
+    if (a >= argc || opt.n < 1 || opt.c < 1 || opt.pause_ms < 0 || opt.pause_ms > 60000 || !opt.data_root) usage();
     if (opt.run_mode && (!opt.image || !opt.exec_dir)) usage();
     /* every path built from these stays far below PATH_LEN (snprintf truncation cannot happen) */
     if (strlen(opt.data_root) > 1024 || (opt.exec_dir && strlen(opt.exec_dir) > 1024)) usage();

@@ -188,6 +188,12 @@ public final class BenchMain {
     }
 
     static final int SETTLE_MS = 150;
+    /**
+     * The pause after each start of the spaced series (engine and floor alike): long enough for the
+     * engine to have made the spare the start took (13 ms a spare on the VMs of docs/performance.md,
+     * twelfth round), as on a gateway whose starts are not back to back.
+     */
+    static final int SPACED_PAUSE_MS = 60;
 
     private int execute() throws Exception {
         for (String k : REQUIRED_KEYS) r.put(k, null);
@@ -379,6 +385,9 @@ public final class BenchMain {
         NativeBench.Series floorContained = new NativeBench.Series();
         NativeBench.Series bwrap = new NativeBench.Series();
         NativeBench.Series unshare = new NativeBench.Series();
+        int spacedPer = Math.max(3, per / 3);
+        List<ClientBench.Sample> engineSpaced = new ArrayList<>();
+        NativeBench.Series floorSpaced = new NativeBench.Series();
         for (int k = 0; k < blocks; k++) {
             settle();
             engine.addAll(eb.sequential(ws.dataRoot("engine-seq-" + k), per).samples());
@@ -390,6 +399,10 @@ public final class BenchMain {
             floorSharedLoop.add(nb.floor("floor-shared-loop-seq-" + k, per, 1, "loop"));
             settle();
             floorContained.add(nb.floorContained("floor-contained-seq-" + k, per, 1));
+            settle();
+            engineSpaced.addAll(eb.sequential(ws.dataRoot("engine-spaced-" + k), spacedPer, SPACED_PAUSE_MS).samples());
+            settle();
+            floorSpaced.add(nb.floorSpaced("floor-spaced-" + k, spacedPer, SPACED_PAUSE_MS));
             int block = k;
             if (bw) {
                 settle();
@@ -435,6 +448,11 @@ public final class BenchMain {
             for (Map.Entry<String, List<Long>> y : s.steps.entrySet()) st2.put(y.getKey(), Stats.of(y.getValue()).p50);
             r.put(x[0], st2);
         }
+        putStats("start_spaced", Stats.of(new ClientBench.Series(engineSpaced, 0).starts()));
+        putStats("floor_spaced", Stats.of(floorSpaced.starts));
+        r.put("spaced_pause_ms", SPACED_PAUSE_MS);
+        out.printf("   spaced (%d ms after each start's destroy or teardown): engine %s; floor %s%n", SPACED_PAUSE_MS,
+                Stats.of(new ClientBench.Series(engineSpaced, 0).starts()), Stats.of(floorSpaced.starts));
         out.printf("   floor, shared mount: clone %s; the holder's loop device %s; with Rocker's containment %s%n", Stats.of(floorShared.starts),
                 Stats.of(floorSharedLoop.starts), Stats.of(floorContained.starts));
         if (!bwrap.starts.isEmpty()) {
@@ -955,6 +973,7 @@ public final class BenchMain {
         ratio("ratio_socket_vs_engine", "start_socket_p50_ms", "start_p50_ms");
         ratio("ratio_concurrent8_vs_floor_concurrent8", "concurrent8_p50_ms", "floor_concurrent8_p50_ms");
         ratio("ratio_start_vs_floor_shared", "start_p50_ms", "floor_shared_p50_ms");
+        ratio("ratio_start_spaced_vs_floor_spaced", "start_spaced_p50_ms", "floor_spaced_p50_ms");
         // the same job with Rocker's containment, in C with nothing made ahead: what containment itself costs
         ratio("ratio_start_vs_floor_contained", "start_p50_ms", "floor_contained_p50_ms");
         ratio("ratio_floor_contained_vs_floor_shared", "floor_contained_p50_ms", "floor_shared_p50_ms");

@@ -105,6 +105,15 @@ final class ClientBench {
 
     /** {@code n} starts one after the other; the first one's marker is checked. */
     Series sequential(Path dataRoot, int n) {
+        return sequential(dataRoot, n, 0);
+    }
+
+    /**
+     * {@code n} starts one after the other, with a pause of {@code pauseMs} after each one's destroy (the
+     * spaced series: what the engine does between starts, such as making the next spare, is done by then);
+     * the first one's marker is checked.
+     */
+    Series sequential(Path dataRoot, int n, long pauseMs) {
         List<Sample> out = new ArrayList<>();
         long w0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
@@ -113,8 +122,18 @@ final class ClientBench {
             if (i == 0 && !Workspace.markerWritten(data)) {
                 throw new BenchException(label + ": the app ran but its marker is not in " + data.resolve("upper" + Workspace.MARKER));
             }
+            if (pauseMs > 0 && i + 1 < n) pause(pauseMs);
         }
         return new Series(out, System.nanoTime() - w0);
+    }
+
+    private static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BenchException("interrupted");
+        }
     }
 
     /** {@code n} starts by {@code clients} threads at once, each start in its own data dir. */

@@ -55,7 +55,12 @@ final class NativeBench {
      * holder, each start a clone of that mount (or a mount of the holder's loop device): warm page cache.
      */
     Series floor(String part, int n, int c, String shared) throws IOException, InterruptedException {
-        return floor(part, n, c, shared, false);
+        return floor(part, n, c, shared, false, 0);
+    }
+
+    /** The seed's floor, one start at a time with a pause of {@code pauseMs} after each (its teardown done): the spaced series. */
+    Series floorSpaced(String part, int n, long pauseMs) throws IOException, InterruptedException {
+        return floor(part, n, 1, null, false, pauseMs);
     }
 
     /**
@@ -66,7 +71,7 @@ final class NativeBench {
      */
     Series floorContained(String part, int n, int c) throws IOException, InterruptedException {
         try {
-            return floor(part, n, c, "clone", true);
+            return floor(part, n, c, "clone", true, 0);
         } finally {
             sweepFloorCgroups(); // a run's cgroups go at its teardown; these are a failed or killed run's
         }
@@ -91,9 +96,10 @@ final class NativeBench {
         }
     }
 
-    private Series floor(String part, int n, int c, String shared, boolean contained) throws IOException, InterruptedException {
+    private Series floor(String part, int n, int c, String shared, boolean contained, long pauseMs) throws IOException, InterruptedException {
         Path data = ws.dataRoot(part);
         List<String> cmd = new ArrayList<>(List.of(floor.toString(), "run", "-n", Integer.toString(n), "-c", Integer.toString(c)));
+        if (pauseMs > 0) cmd.addAll(List.of("-p", Long.toString(pauseMs)));
         if (shared != null) cmd.addAll(List.of("-s", shared));
         if (contained) cmd.addAll(List.of("-k", defaultFilter().toString(), ws.state("floor-contained").toString()));
         cmd.addAll(List.of("-i", ws.image.toString(), "-e", ws.exec.toString(), "-d", data.toString(),

@@ -21,6 +21,8 @@ final class Table {
         row(out, r, "floor, shared image mount (clone)", "floor_shared");
         row(out, r, "floor, shared image mount (holder's loop dev)", "floor_shared_loop");
         row(out, r, "floor, shared mount + Rocker's containment (C)", "floor_contained");
+        row(out, r, "rocker, engine, spaced (" + BenchMain.SPACED_PAUSE_MS + " ms after each)", "start_spaced");
+        row(out, r, "floor, spaced (" + BenchMain.SPACED_PAUSE_MS + " ms after each)", "floor_spaced");
         row(out, r, "rocker, engine, first rocker of an image", "start_cold");
         row(out, r, "busybox app, first output, cold image", "app_busybox_cold");
         row(out, r, "busybox app, first output, warm image", "app_busybox_warm");
@@ -48,7 +50,7 @@ final class Table {
         out.println("ratios (same run)");
         for (String k : List.of("ratio_start_vs_floor", "ratio_cycle_vs_floor_cycle", "ratio_start_vs_bwrap", "ratio_cycle_vs_bwrap",
                 "ratio_start_vs_unshare", "ratio_socket_vs_engine", "ratio_concurrent8_vs_floor_concurrent8",
-                "ratio_start_vs_floor_shared", "ratio_start_vs_floor_contained", "ratio_floor_contained_vs_floor_shared", "ratio_start_cold_vs_floor", "ratio_concurrent8_vs_floor_shared_concurrent8",
+                "ratio_start_vs_floor_shared", "ratio_start_spaced_vs_floor_spaced", "ratio_start_vs_floor_contained", "ratio_floor_contained_vs_floor_shared", "ratio_start_cold_vs_floor", "ratio_concurrent8_vs_floor_shared_concurrent8",
                 "ratio_app_busybox_warm_vs_cold", "loops_in_use_100_live_3_images",
                 "ratio_500_live_vs_0_live", "ratio_pg_tps", "ratio_cli_ls_vs_floor", "ratio_cli_launcher_ls_vs_floor")) {
             out.printf("  %-50s %9s%n", k, v(r, k));
