@@ -34,13 +34,17 @@ final class EngineStateDir {
     /** The engine's property for the guards it starts ahead of need (EngineConfig in rocker.impl.linux). */
     static final String SPARE_GUARDS = "spareGuards";
 
+    /** The engine's property saying that it serves one command (EngineConfig in rocker.impl.linux). */
+    static final String ONE_SHOT = "oneShot";
+
     /**
      * Makes the engine a one-shot command's ({@code --local}): on {@code stateDir} when not null
      * ({@code --state-dir}), and with no spare guard and no spare image holder, which the command would
-     * only make to end them again when it stops its engine (or, before it did, leave behind).
+     * only make to end them again when it stops its engine (or, before it did, leave behind); nor does it look
+     * at the image holders every 30 s, as a serving engine does: their grace is the server's.
      */
     static void oneShot(ConfigurationAdmin cm, String stateDir) throws IOException {
-        update(cm, stateDir, null, null, 0);
+        update(cm, stateDir, null, null, 0, true);
     }
 
     static void apply(ConfigurationAdmin cm, String stateDir) throws IOException {
@@ -57,12 +61,12 @@ final class EngineStateDir {
      * configuration only when something changed.
      */
     static void apply(ConfigurationAdmin cm, String stateDir, String socketDir, Integer imageGrace) throws IOException {
-        update(cm, stateDir, socketDir, imageGrace, null);
+        update(cm, stateDir, socketDir, imageGrace, null, null);
     }
 
-    /** {@link #apply(ConfigurationAdmin, String, String, Integer)}, and the spare guards when not null. */
-    private static void update(ConfigurationAdmin cm, String stateDir, String socketDir, Integer imageGrace, Integer spareGuards)
-            throws IOException {
+    /** {@link #apply(ConfigurationAdmin, String, String, Integer)}, and the spare guards and one-shot setting when not null. */
+    private static void update(ConfigurationAdmin cm, String stateDir, String socketDir, Integer imageGrace, Integer spareGuards,
+            Boolean oneShot) throws IOException {
         Configuration c = cm.getConfiguration(ENGINE_PID, "?");
         Dictionary<String, Object> props = c.getProperties() != null ? c.getProperties() : new Hashtable<>();
         boolean changed = false;
@@ -84,6 +88,10 @@ final class EngineStateDir {
         }
         if (spareGuards != null && !spareGuards.equals(props.get(SPARE_GUARDS))) {
             props.put(SPARE_GUARDS, spareGuards);
+            changed = true;
+        }
+        if (oneShot != null && !oneShot.equals(props.get(ONE_SHOT))) {
+            props.put(ONE_SHOT, oneShot);
             changed = true;
         }
         if (changed) {

@@ -46,7 +46,7 @@ public final class LauncherCliComponent {
      * defaults when this component starts (a command that never says {@code --local} activates none), and a
      * {@code --local} command's engine is activated once, as configured.
      */
-    @Reference(name = "local", target = "(&(rocker.transport=local)(" + EngineStateDir.SPARE_GUARDS + "=0))",
+    @Reference(name = "local", target = "(&(rocker.transport=local)(" + EngineStateDir.SPARE_GUARDS + "=0)(" + EngineStateDir.ONE_SHOT + "=true))",
             cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     void bindLocal(RockerClient client) {
         local.set(client);
@@ -114,8 +114,9 @@ public final class LauncherCliComponent {
     /**
      * Configures the in-process engine for one command ({@code --local}): its state dir when the command gives
      * one ({@code --state-dir}), and no spare guards and no spare image holder, which it would make after its
-     * first build only to end them at its stop. The engine's service then carries {@code spareGuards=0},
-     * which the {@code local} reference waits for.
+     * first build only to end them at its stop, and no look at the image holders every 30 s (their grace is a
+     * server's). The engine's service then carries {@code spareGuards=0} and {@code oneShot=true}, which the
+     * {@code local} reference waits for.
      */
     private void oneShotEngine(String stateDir) {
         try {

@@ -20,6 +20,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Spare guards", description = "Guards started ahead of need (host network, no --rm), so that a start does not wait for one; 0: none.")
     int spareGuards() default 2;
 
+    @AttributeDefinition(name = "One shot", description = "An engine for one command (the launcher's --local commands set it, with"
+            + " spareGuards 0): it does not look at the image holders every 30 s, which a serving engine does to find a holder whose last"
+            + " rocker ended unseen by it; its image grace is not the serving engine's.")
+    boolean oneShot() default false;
+
     @AttributeDefinition(name = "Cgroup parent", description = "Each rocker's cgroup is PARENT/NAME in every cgroup hierarchy"
             + " (v1 controllers' and v2's): a relative path of plain names. An engine that stops removes it where it is empty (another engine makes it again).")
     String cgroupParent() default "rocker";

@@ -122,9 +122,10 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         this.guardLocator = guardLocator;
         this.cgroups = cgroups;
         this.stateDir = stateDir;
-        // a serving engine (one that keeps spares) looks at the image holders again every so often: a holder's
-        // last rocker may end unseen by it (made and killed by rocker ... --local beside it)
-        this.watcher = new ExitWatcher(this::gone, this::exited, spareGuards > 0 ? this::holdersAgain : null, HOLDERS_AGAIN_MILLIS);
+        // a serving engine looks at the image holders again every so often: a holder's last rocker may end unseen
+        // by it (made and killed by rocker ... --local beside it). Until told (oneShot), one that keeps spares serves
+        this.lookAgain = spareGuards > 0;
+        this.watcher = new ExitWatcher(this::gone, this::exited, this::holdersAgain, HOLDERS_AGAIN_MILLIS);
         this.pool = new GuardPool(spareGuards, this::startGuard, this::prepareSpare, this::releaseSpare,
                 g -> g.hostGeneration == hostMounts.generation());
         this.registry = new Registry(stateDir, this::pruned);
@@ -1044,9 +1045,22 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     /** How often a serving engine checks the image holders with no end seen (then their grace begins). */
     static final long HOLDERS_AGAIN_MILLIS = 30_000;
 
+    /** Whether the look every {@link #HOLDERS_AGAIN_MILLIS} is this engine's to make (a serving one's). */
+    private volatile boolean lookAgain;
+
     private void holdersAgain() {
         ImageHolders h = images; // null while the constructor runs
-        if (h != null) h.changed();
+        if (h != null && lookAgain) h.changed();
+    }
+
+    /**
+     * Whether this engine serves one command only (the launcher's {@code --local} commands, configuration
+     * {@code oneShot}): such an engine leaves the image holders whose end it did not see to the serving
+     * engines, which look at them every {@link #HOLDERS_AGAIN_MILLIS} (docs/engine.md, "Shared image
+     * mounts"): its image grace is not theirs. Until set: one-shot when it keeps no spare guards.
+     */
+    public void oneShot(boolean oneShot) {
+        lookAgain = !oneShot;
     }
 
     /**

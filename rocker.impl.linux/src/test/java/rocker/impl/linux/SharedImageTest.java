@@ -223,6 +223,36 @@ public class SharedImageTest {
                 KernelView.eventually(EngineFixture.SETTLE, () -> holders().isEmpty() && fx.ourLoops().isEmpty()));
     }
 
+    /**
+     * A serving engine looks at the holders every {@link RockerEngine#HOLDERS_AGAIN_MILLIS}, also with no spare
+     * guards (configuration spareGuards 0, not oneShot): it finds the holder of a rocker that another engine made
+     * and destroyed beside it (rocker run and kill --local next to a server) and releases it after its own grace.
+     * A one-shot engine (the default of one with no spares) leaves it.
+     */
+    @Test
+    public void aServingEngineWithoutSparesFindsAHolderWhoseRockerEndedUnseen() throws Exception {
+        fx.engine.oneShot(false); // spareGuards 0, grace 0: the server
+        // the check every engine makes after it starts (ImageHolders.CHECK_DELAY_MILLIS) is done before the holder is
+        // made: else that check, not the look every 30 s, would find it idle
+        Thread.sleep(ImageHolders.CHECK_DELAY_MILLIS + 1000);
+        RockerEngine other = fx.engine(() -> guard, 0);
+        engines.add(other);
+        other.imageGrace(Duration.ofSeconds(60));
+        Path image = Images.build(fx.work, "unseen", Map.of("marker", "u\n"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        RockerResult r = start(other, image, "u1", out);
+        assertTrue("read: " + out, KernelView.eventually(EngineFixture.SETTLE, () -> out.toString().equals("u\n")));
+        assertEquals(RockerError.SUCCESS, other.destroy(r.guardName()).error());
+        Thread.sleep(300); // the check after a rocker's end runs in the background
+        engines.remove(other);
+        other.close(); // not the last engine: its idle holder is left to the live one, which did not see the end
+        assertEquals("left to the serving engine", 1, holders().size());
+        assertEquals(1, fx.ourLoops().size());
+        assertTrue("found idle by the serving engine's look and released (its grace is 0)",
+                KernelView.eventually(Duration.ofMillis(RockerEngine.HOLDERS_AGAIN_MILLIS + 10_000),
+                        () -> holders().isEmpty() && fx.ourLoops().isEmpty()));
+    }
+
     @Test
     public void anUnusedImageIsKeptForTheGracePeriodThenReleased() throws Exception {
         Path image = Images.build(fx.work, "grace", Map.of("marker", "g\n"));
