@@ -754,6 +754,7 @@ int main(int argc, char **argv) {
     }
     if (a >= argc || opt.n < 1 || opt.c < 1 || opt.pause_ms < 0 || opt.pause_ms > 60000 || !opt.data_root) usage();
     if (opt.run_mode && (!opt.image || !opt.exec_dir)) usage();
+    if (!opt.run_mode && opt.pause_ms) usage();
     /* every path built from these stays far below PATH_LEN (snprintf truncation cannot happen) */
     if (strlen(opt.data_root) > 1024 || (opt.exec_dir && strlen(opt.exec_dir) > 1024)) usage();
     for (int k = 0; k < opt.n_overlays; k++) {

@@ -61,10 +61,13 @@ final class EngineStateDir {
      * configuration only when something changed.
      */
     static void apply(ConfigurationAdmin cm, String stateDir, String socketDir, Integer imageGrace) throws IOException {
-        update(cm, stateDir, socketDir, imageGrace, null, null);
+        update(cm, stateDir, socketDir, imageGrace, null, false); // a one-shot command's setting, kept in a lasting store, goes
     }
 
-    /** {@link #apply(ConfigurationAdmin, String, String, Integer)}, and the spare guards and one-shot setting when not null. */
+    /**
+     * {@link #apply(ConfigurationAdmin, String, String, Integer)}, and the spare guards when not null; {@code oneShot}
+     * true sets the one-shot setting, false removes it, null leaves it.
+     */
     private static void update(ConfigurationAdmin cm, String stateDir, String socketDir, Integer imageGrace, Integer spareGuards,
             Boolean oneShot) throws IOException {
         Configuration c = cm.getConfiguration(ENGINE_PID, "?");
@@ -90,8 +93,12 @@ final class EngineStateDir {
             props.put(SPARE_GUARDS, spareGuards);
             changed = true;
         }
-        if (oneShot != null && !oneShot.equals(props.get(ONE_SHOT))) {
-            props.put(ONE_SHOT, oneShot);
+        if (oneShot != null && oneShot != Boolean.TRUE.equals(props.get(ONE_SHOT))) {
+            if (oneShot) {
+                props.put(ONE_SHOT, Boolean.TRUE);
+            } else {
+                props.remove(ONE_SHOT);
+            }
             changed = true;
         }
         if (changed) {

@@ -136,6 +136,27 @@ public class LauncherServeTest {
         assertEquals("/var/st/rocker.sock", configs.get("rocker.server").get("socket.path"));
     }
 
+    /**
+     * A {@code --local} command makes its engine one-shot (no spares, no look at the image holders every 30 s);
+     * a {@code serve} after it on a lasting configuration store (felix.cm.dir) is not one-shot. The spare guards
+     * stay as configured: a server may be meant to have none.
+     */
+    @Test
+    public void aServeAfterALocalCommandOnALastingStoreIsNotOneShot() throws Exception {
+        ConfigurationAdmin admin = proxy(ConfigurationAdmin.class, (m, a) -> "getConfiguration".equals(m) ? configuration((String) a[0]) : null);
+        EngineStateDir.oneShot(admin, "/var/st");
+        Dictionary<String, Object> engine = configs.get(EngineStateDir.ENGINE_PID);
+        assertEquals(Boolean.TRUE, engine.get(EngineStateDir.ONE_SHOT));
+        assertEquals(0, engine.get(EngineStateDir.SPARE_GUARDS));
+        assertEquals("/var/st", engine.get("stateDir"));
+
+        status.set(status(ServerStatus.State.LISTENING, "/var/st/rocker.sock"));
+        assertEquals(RockerCli.KEEP_RUNNING, serve().serve(new ServeOptions(null, "/var/st")));
+        engine = configs.get(EngineStateDir.ENGINE_PID);
+        assertNull("serve's engine is not one-shot", engine.get(EngineStateDir.ONE_SHOT));
+        assertEquals(0, engine.get(EngineStateDir.SPARE_GUARDS));
+    }
+
     private static Map<String, Object> toMap(Dictionary<String, Object> d) {
         Map<String, Object> m = new HashMap<>();
         for (String k : java.util.Collections.list(d.keys())) {

@@ -243,9 +243,8 @@ public class SharedImageTest {
         RockerResult r = start(other, image, "u1", out);
         assertTrue("read: " + out, KernelView.eventually(EngineFixture.SETTLE, () -> out.toString().equals("u\n")));
         assertEquals(RockerError.SUCCESS, other.destroy(r.guardName()).error());
-        Thread.sleep(300); // the check after a rocker's end runs in the background
         engines.remove(other);
-        other.close(); // not the last engine: its idle holder is left to the live one, which did not see the end
+        other.close(); // not the last engine: its idle holder (grace 60 s) is left to the live one, which did not see the end
         assertEquals("left to the serving engine", 1, holders().size());
         assertEquals(1, fx.ourLoops().size());
         assertTrue("found idle by the serving engine's look and released (its grace is 0)",
