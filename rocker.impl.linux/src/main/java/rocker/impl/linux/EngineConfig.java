@@ -33,6 +33,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + " so that a restarted app finds it warm; 0: released with its last rocker.")
     int imageGraceSeconds() default 60;
 
+    @AttributeDefinition(name = "Image copy limit (MiB)", description = "An image that someone besides root can change (not owned by"
+            + " root, writable by its group or others, with an ACL, or on a file system such as FUSE or NFS) is copied into an unnamed"
+            + " file of the state dir before a loop device reads it; a larger one is refused. Install images owned by root and"
+            + " writable by root only to have none copied.")
+    int imageCopyMaxMiB() default 1024;
+
     @AttributeDefinition(name = "Destroy timeout (ms)", description = "How long destroy waits for a rocker to be gone.")
     int destroyTimeoutMillis() default 10_000;
 }

@@ -169,7 +169,7 @@ final class ImageHolders implements AutoCloseable {
      * {@code appPath}: the app's executable in the image ({@link ImagePrefetch#pathInImage}), read into the
      * page cache in the background when this lease makes the image's holder; null: none.
      */
-    Lease lease(ImageKey key, int imageFd, String pkgPath, String appPath) {
+    Lease lease(ImageKey key, ImageSource image, String pkgPath, String appPath) {
         if (!shares()) return null;
         String k = key.toString();
         try {
@@ -179,7 +179,7 @@ final class ImageHolders implements AutoCloseable {
                 if (h == null || releasing.contains(h.name)) h = find(k);
                 Lease l = h == null ? null : open(h);
                 if (l == null) {
-                    h = create(k, imageFd, pkgPath, appPath);
+                    h = create(k, image, pkgPath, appPath);
                     l = open(h);
                     if (l == null) throw new RockerException(RockerError.SYS, "image holder " + h.name + " ended at once");
                 }
@@ -193,6 +193,15 @@ final class ImageHolders implements AutoCloseable {
             LOG.warn("image {}: no shared mount ({}); the rocker gets a loop device of its own", pkgPath, e.getMessage());
             return null;
         }
+    }
+
+    /**
+     * Whether this engine knows a holder of {@code key} that is still alive (a lease will most likely find it;
+     * false also when another engine's holder would be found).
+     */
+    synchronized boolean holds(ImageKey key) {
+        RockerRecord h = byKey.get(key.toString());
+        return h != null && !releasing.contains(h.name) && h.isAlive();
     }
 
     /** A live holder of {@code key} in the registry (another engine's, or one an earlier engine left). */
@@ -227,7 +236,8 @@ final class ImageHolders implements AutoCloseable {
      * A new holder of the image: record written ahead, spawned, recorded with its pids, then the image mounted
      * in it; then the app's executable ({@code appPath}, or none: null) read ahead in the background.
      */
-    private RockerRecord create(String key, int imageFd, String pkgPath, String appPath) {
+    private RockerRecord create(String key, ImageSource image, String pkgPath, String appPath) {
+        int imageFd = image.loopFd(); // the image, or its copy when someone besides root may change it (made by the caller)
         RockerRequest what = RockerRequest.builder().pkgPath(pkgPath).execDir(mountPoint).build();
         GuardProcess g = takeSpare();
         String name;

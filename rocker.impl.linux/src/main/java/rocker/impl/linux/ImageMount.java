@@ -10,14 +10,14 @@ import rocker.impl.linux.sys.Posix;
  * the kernel detaches it), a shared one as long as any mount of its superblock.
  */
 final class ImageMount implements MountOp {
-    private final int imageFd;
+    private final ImageSource image;
     private final String imagePath;
     private final ExecDir target;
     /** The image's lease comes through the gate (open by the time this step runs). */
     private final BuildGate gate;
 
-    ImageMount(int imageFd, String imagePath, ExecDir target, BuildGate gate) {
-        this.imageFd = imageFd;
+    ImageMount(ImageSource image, String imagePath, ExecDir target, BuildGate gate) {
+        this.image = image;
         this.imagePath = imagePath;
         this.target = target;
         this.gate = gate;
@@ -37,7 +37,8 @@ final class ImageMount implements MountOp {
                 shared.attach(target.fd());
                 return;
             }
-            try (LoopDevice loop = LoopDevice.attach(imageFd, imagePath)) {
+            // the image, or its copy (made by the caller before it opened the gate without a lease)
+            try (LoopDevice loop = LoopDevice.attach(image.loopFd(), imagePath)) {
                 Posix.mount(loop.path(), target.target(), "squashfs", Posix.MS_RDONLY | Posix.MS_NOSUID | Posix.MS_NODEV, null);
             }
         } finally {

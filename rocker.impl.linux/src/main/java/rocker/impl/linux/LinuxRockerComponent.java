@@ -31,6 +31,7 @@ public final class LinuxRockerComponent extends RockerEngine {
                 config.hiddenPaths() == null ? List.of() : List.of(config.hiddenPaths()),
                 config.cgroupParent() == null || config.cgroupParent().isEmpty() ? "rocker" : config.cgroupParent());
         imageGrace(Duration.ofSeconds(config.imageGraceSeconds()));
+        imageCopyLimit(Math.max(0, (long) config.imageCopyMaxMiB()) << 20);
         oneShot(config.oneShot());
         events = new EventAdminEvents(context, this);
     }

@@ -44,7 +44,7 @@ final class MountPlan implements AutoCloseable {
      * devices are opened there, a loop device of the rocker's own too) drops the spare's at the gate and
      * builds its own.
      */
-    static MountPlan of(RockerRequest request, RockerCaller caller, DataDir data, DataDirLock lock, int imageFd,
+    static MountPlan of(RockerRequest request, RockerCaller caller, DataDir data, DataDirLock lock, ImageSource image,
             BuildGate gate, List<MountOp> serverFiles, SpareMounts spare) {
         List<String> privateDirs = new ArrayList<>(PRIVATE_DIRS);
         privateDirs.removeAll(request.overlayDirs());
@@ -89,7 +89,7 @@ final class MountPlan implements AutoCloseable {
             devAhead[0] = devBuilt && request.devices().isEmpty() && gate.lease() != null;
             if (devBuilt && request.devices().isEmpty() && !devAhead[0]) DevDir.dropAhead().apply();
         }));
-        ops.add(new ImageMount(imageFd, request.pkgPath(), execDir, gate)); // without a lease: the host's /dev/loop*
+        ops.add(new ImageMount(image, request.pkgPath(), execDir, gate)); // without a lease: the host's /dev/loop*
         MountOp ahead = DevDir.builtAhead(readOnly);
         MountOp fresh = new DevDir(host, readOnly);
         ops.add(new MountOp() {

@@ -65,6 +65,9 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     private final int[] stopPumps = Posix.pipe();
     private final java.util.Queue<Thread> pumps = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private int locksDir = -1;
+    private int copiesDir = -1;
+    /** The largest image copied before a loop device reads it (imageCopyMaxMiB). */
+    private volatile long imageCopyLimit = 1024L << 20;
     /** Rockers built to be entered (ROCKER_enter_rocker) whose caller has not started its app yet, by name. */
     private final java.util.Map<String, Prepared> prepared = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -453,6 +456,24 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         }
     }
 
+    /** {@code <state dir>/copies} (root only, 0700), opened once: where images only root can change are copied (ImageSource). */
+    private synchronized int copiesDir() {
+        if (copiesDir < 0) copiesDir = rootOnlyDir("copies");
+        return copiesDir;
+    }
+
+    /** {@code <state dir>/NAME}, made root only (0700) when missing, and opened. */
+    private int rootOnlyDir(String name) {
+        Path dir = stateDir.resolve(name);
+        try {
+            Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new RockerException(RockerError.SYS, "cannot create the dir " + dir + ": " + e.getMessage(), e);
+        }
+        return rocker.impl.linux.sys.Fd.openNoMagicLinks(dir.toString(), Posix.O_RDONLY | rocker.impl.linux.sys.Fd.O_DIRECTORY, 0);
+    }
+
     /** {@code <state dir>/locks}, opened once (root only, 0700). */
     /** A copy of the lock dir's descriptor for one user, who closes it (the engine's own closes with the engine). */
     private synchronized int locksDirCopy() {
@@ -460,16 +481,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     }
 
     private synchronized int locksDir() {
-        if (locksDir < 0) {
-            Path dir = stateDir.resolve("locks");
-            try {
-                Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-            } catch (IOException e) {
-                throw new RockerException(RockerError.SYS, "cannot create the lock dir " + dir + ": " + e.getMessage(), e);
-            }
-            locksDir = rocker.impl.linux.sys.Fd.openNoMagicLinks(dir.toString(), Posix.O_RDONLY | rocker.impl.linux.sys.Fd.O_DIRECTORY, 0);
-        }
+        if (locksDir < 0) locksDir = rootOnlyDir("locks");
         return locksDir;
     }
 
@@ -506,14 +518,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     }
 
     private RockerResult build(RockerRequest request, RockerApp app, RockerCaller caller) {
-        int image = ImageFile.open(request.pkgPath(), caller);
-        ImageKey imageKey;
-        try {
-            imageKey = ImageKey.of(rocker.impl.linux.sys.Fd.stat(image, request.pkgPath()));
-        } catch (RuntimeException e) {
-            Posix.close(image);
-            throw e;
-        }
+        ImageSource image = ImageSource.open(request.pkgPath(), caller);
+        ImageKey imageKey = image.key;
         ImageHolders.Lease sharedImage = null;
         DataDir data = new DataDir(request, caller);
         MountPlan plan = null;
@@ -629,23 +635,31 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
             if (plan != null) plan.close();
             if (sharedImage != null) sharedImage.close(); // the rocker's mount is its own reference
             data.close();
-            Posix.close(image);
+            image.close(); // a loop device holds its own reference to the file (the image or its copy)
             Posix.close(statusSocket); // the guard holds its own
             if (lock != null) lock.close();
         }
     }
 
     /** The rocker's BUILDING record (naming its image), then its image's lease (null: a loop device of its own). */
-    private ImageHolders.Lease recordAndLease(RockerRecord building, ImageKey key, int image, RockerRequest request, RockerApp app)
+    private ImageHolders.Lease recordAndLease(RockerRecord building, ImageKey key, ImageSource image, RockerRequest request, RockerApp app)
             throws IOException {
         registry.record(building);
         return lease(key, image, request, app);
     }
 
-    /** The image's lease (null: a loop device of its own), after the record naming the image. */
-    private ImageHolders.Lease lease(ImageKey key, int image, RockerRequest request, RockerApp app) {
+    /**
+     * The image's lease (null: a loop device of its own), after the record naming the image. An image that
+     * someone besides root may change is copied first where a loop device will read it: for a new holder (here,
+     * on the caller's thread, outside the holders' lock, so that a slow copy holds up nobody else's lease) and
+     * for the rocker's own loop device (the plan's image step waits at its gate, opened after this).
+     */
+    private ImageHolders.Lease lease(ImageKey key, ImageSource image, RockerRequest request, RockerApp app) {
+        if (image.needsCopy() && images.shares() && !images.holds(key)) image.copy(copiesDir(), imageCopyLimit);
         // a new mount of it gets the app's executable read ahead
-        return images.lease(key, image, request.pkgPath(), ImagePrefetch.pathInImage(request.execDir(), app));
+        ImageHolders.Lease lease = images.lease(key, image, request.pkgPath(), ImagePrefetch.pathInImage(request.execDir(), app));
+        if (lease == null) image.copy(copiesDir(), imageCopyLimit);
+        return lease;
     }
 
     /** Waits for a plan that is failing anyway (the caller's own failure is the one reported). */
@@ -743,6 +757,16 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
      */
     public void imageGrace(Duration grace) {
         images.grace(grace);
+    }
+
+    /**
+     * The largest image the engine copies before a loop device reads it (default 1024 MiB): an image that
+     * someone besides root can change (docs/security.md, "Images only root can change"); a larger one is
+     * refused with {@code param_invalid}. The copies are unnamed files in the state dir's {@code copies}.
+     */
+    public void imageCopyLimit(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("imageCopyLimit: " + bytes + " bytes");
+        imageCopyLimit = bytes;
     }
 
     /**
@@ -1037,6 +1061,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         synchronized (this) {
             Posix.close(locksDir);
             locksDir = -1;
+            Posix.close(copiesDir);
+            copiesDir = -1;
         }
         joinPumps();
         if (first[0] != null) throw first[0];

@@ -17,12 +17,14 @@ final class Arch {
     final long sysCapget;
     final long sysCapset;
     final long sysRenameat2;
+    /** copy_file_range(2) (Linux 4.5+), called by number: a libc older than glibc 2.27 has no wrapper. */
+    final long sysCopyFileRange;
     /** {@code struct epoll_event}: packed on x86-64 (12 bytes, data at 4), naturally aligned on the arms (16, at 8). */
     final int epollEventSize;
     final int epollDataOffset;
 
     private Arch(String name, int oDirectory, int oNofollow, int oLargefile, long sysSetgroups, long sysStatx, long sysCapget,
-            long sysCapset, long sysRenameat2) {
+            long sysCapset, long sysRenameat2, long sysCopyFileRange) {
         this.name = name;
         this.oDirectory = oDirectory;
         this.oNofollow = oNofollow;
@@ -32,6 +34,7 @@ final class Arch {
         this.sysCapget = sysCapget;
         this.sysCapset = sysCapset;
         this.sysRenameat2 = sysRenameat2;
+        this.sysCopyFileRange = sysCopyFileRange;
         boolean packed = name.equals("x86_64");
         this.epollEventSize = packed ? 12 : 16;
         this.epollDataOffset = packed ? 4 : 8;
@@ -41,13 +44,13 @@ final class Arch {
         switch (osArch) {
             case "amd64":
             case "x86_64":
-                return new Arch("x86_64", 0200000, 0400000, 0, 116, 332, 125, 126, 316);
+                return new Arch("x86_64", 0200000, 0400000, 0, 116, 332, 125, 126, 316, 326);
             case "aarch64":
-                return new Arch("aarch64", 040000, 0100000, 0, 159, 291, 90, 91, 276);
+                return new Arch("aarch64", 040000, 0100000, 0, 159, 291, 90, 91, 276, 285);
             case "arm":
             case "armhf":
                 // setgroups32: the 32-bit gid variant
-                return new Arch("armhf", 040000, 0100000, 0400000, 206, 397, 184, 185, 382);
+                return new Arch("armhf", 040000, 0100000, 0400000, 206, 397, 184, 185, 382, 391);
             default:
                 throw new UnsupportedOperationException("Rocker does not know the CPU architecture '" + osArch + "'");
         }

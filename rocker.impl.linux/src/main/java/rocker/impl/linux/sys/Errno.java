@@ -26,6 +26,8 @@ public final class Errno {
     public static final int ENOTEMPTY = 39;
     public static final int ENAMETOOLONG = 36;
     public static final int ECONNREFUSED = 111;
+    public static final int EOPNOTSUPP = 95;
+    public static final int EDQUOT = 122;
 
     private Errno() {
     }

@@ -40,6 +40,8 @@ public interface FileCalls {
 
     @ssize_t long pread(int fd, Pointer buf, @size_t long count, @jnr.ffi.types.off_t long offset);
 
+    @ssize_t long pwrite(int fd, Pointer buf, @size_t long count, @jnr.ffi.types.off_t long offset);
+
     /**
      * Advice on a file's pages (the 64-bit offsets on every architecture); returns the error number itself,
      * not -1 and errno.
@@ -54,4 +56,7 @@ public interface FileCalls {
 
     /** Per thread (not broadcast by glibc); returns the previous fsgid. */
     int setfsgid(int gid);
+
+    /** The file system of an open file ({@code struct statfs}: {@code f_type} first, the magic in its low 32 bits). */
+    int fstatfs(int fd, Pointer buf);
 }

@@ -1,0 +1,211 @@
+package rocker.impl.linux;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.RuleChain;
+
+import rocker.api.RockerApp;
+import rocker.api.RockerCaller;
+import rocker.api.RockerError;
+import rocker.api.RockerRequest;
+import rocker.api.RockerResult;
+import rocker.impl.linux.sys.Fd;
+import rocker.impl.linux.sys.Posix;
+import rocker.impl.linux.sys.Stat;
+import rocker.testsupport.Images;
+import rocker.testsupport.KernelView;
+
+/**
+ * A loop device only ever reads a file that only root can change (docs/security.md, "Images only root can
+ * change"): a user's own image (or one writable by a group, by every user, through an ACL) is copied first,
+ * so that rewriting it under a live rocker changes nothing mounted; an image owned by root and writable by
+ * root only is mounted as it is. Real users, real loop devices; the page cache is dropped so that the
+ * mount reads its device again.
+ */
+public class ImageCopyTest {
+    private final EngineFixture fx = new EngineFixture();
+    private final Attacker attacker = new Attacker(fx);
+
+    @Rule
+    public final RuleChain rules = RuleChain.outerRule(fx).around(attacker);
+
+    private static final String EXEC = "/srv/rocker-test-exec";
+
+    /** An image of one file, "marker", with {@code marker} in it (all the same length: one layout). */
+    private Path image(String name, String marker) throws Exception {
+        return Images.build(fx.work, name, Map.of("marker", marker));
+    }
+
+    /** A rocker of {@code image} for the attacker, its app a shell that sleeps (it reads nothing of the image). */
+    private RockerResult usersRocker(Path image, String data) throws Exception {
+        Path dir = Files.createDirectory(attacker.home.resolve(data));
+        attacker.user.chown(dir);
+        RockerRequest request = RockerRequest.builder().appId(9).uid(attacker.user.uid).gid(attacker.user.gid)
+                .pkgPath(image.toString()).execDir(EXEC).dataDir(dir.toString()).overlayDirs("/srv").build();
+        return fx.engine.enterRocker(request, RockerApp.of("/bin/sh", "-c", "exec sleep 600"), Attacker.callerOf(attacker.user));
+    }
+
+    /** The marker as the rocker's app sees it now, or the error reading it. */
+    private static String seenBy(RockerResult r) {
+        try {
+            return Files.readString(Path.of("/proc/" + r.appPid() + "/root" + EXEC + "/marker"));
+        } catch (IOException e) {
+            return "unreadable: " + e;
+        }
+    }
+
+    /** The file behind the one loop device of this test ("loopN=FILE"). */
+    private String onlyLoop() throws IOException {
+        Set<String> loops = fx.ourLoops();
+        assertEquals("one loop device: " + loops, 1, loops.size());
+        String l = loops.iterator().next();
+        return l.substring(l.indexOf('=') + 1);
+    }
+
+    /** Overwrites {@code image} in place (same inode) with {@code with}, as the attacker, then drops the page cache. */
+    private void rewriteAsTheUser(Path image, Path with) throws Exception {
+        Files.setPosixFilePermissions(with, PosixFilePermissions.fromString("rw-r--r--"));
+        String[] done = attacker.user.runAs("sh", "-c", "cat '" + with + "' > '" + image + "'");
+        assertEquals(done[1], "0", done[0]);
+        dropPageCache();
+    }
+
+    private static void dropPageCache() throws IOException {
+        Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3");
+    }
+
+    @Test
+    public void aUsersOwnImageIsCopiedSoItsRewriteUnderALiveRockerChangesNothingMounted() throws Exception {
+        Path image = image("mine", "mine\n");
+        Path other = image("evil", "evil\n");
+        assertEquals("the test rewrites with the same size", Files.size(image), Files.size(other));
+        attacker.user.chown(image);
+        RockerResult r = usersRocker(image, "data");
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        String backing = onlyLoop();
+        assertTrue("the loop device reads an unnamed copy in the state dir: " + backing,
+                backing.startsWith(fx.stateDir.resolve("copies") + "/") && backing.endsWith(" (deleted)"));
+
+        rewriteAsTheUser(image, other);
+        assertEquals("the rocker's mount still reads what was copied", "mine\n", seenBy(r));
+        assertEquals("the copy is gone with its last loop device", RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+        assertTrue(KernelView.eventually(EngineFixture.SETTLE, () -> fx.ourLoops().isEmpty()));
+        try (var names = Files.list(fx.stateDir.resolve("copies"))) {
+            assertEquals("no name was ever made for a copy", List.of(), names.toList());
+        }
+    }
+
+    /** A root client's image that a user can write is copied too: no loop device reads a file a user can change. */
+    @Test
+    public void aRootClientsImageThatAUserCanWriteIsCopiedToo() throws Exception {
+        Path image = image("users", "mine\n");
+        attacker.user.chown(image);
+        RockerResult r = fx.engine.enterRocker(fx.request(image, "root").build(), RockerApp.of("/bin/sh", "-c", "exec sleep 600"));
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        String backing = onlyLoop();
+        assertTrue("a copy backs it: " + backing, backing.startsWith(fx.stateDir.resolve("copies") + "/") && backing.endsWith(" (deleted)"));
+        assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
+    }
+
+    /** The control of the test above: the same rewrite of an image mounted as it is reaches the rocker. */
+    @Test
+    public void anImageOnlyRootCanChangeIsMountedAsItIs() throws Exception {
+        Path image = image("roots", "mine\n");
+        Path other = image("evil", "evil\n");
+        assertEquals(Files.size(image), Files.size(other));
+        RockerResult r = usersRocker(image, "data");
+        assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+        assertEquals("no copy: the image itself backs the loop device", image.toString(), onlyLoop());
+
+        Files.write(image, Files.readAllBytes(other)); // only root can: the same inode, rewritten
+        dropPageCache();
+        assertNotEquals("the rewrite reaches the mount (why a file others can change is copied)", "mine\n", seenBy(r));
+    }
+
+    @Test
+    public void aUsersImageOverTheCopyLimitIsRefusedAndChangesNothing() throws Exception {
+        Path image = image("big", "mine\n");
+        attacker.user.chown(image);
+        long size = Files.size(image);
+        fx.engine.imageCopyLimit(size - 1);
+        RockerResult r = usersRocker(image, "data");
+        assertEquals(r.toString(), RockerError.PARAM_INVALID, r.error());
+        assertEquals("app_pkg_path '" + image + "': it is owned by uid " + attacker.user.uid + ", so root mounts a copy of it, and its "
+                + size + " bytes are more than imageCopyMaxMiB (" + (size - 1) + " bytes): install it owned by root and writable by root only",
+                r.message());
+        assertEquals(List.of(), fx.engine.list());
+        assertEquals(Set.of(), fx.ourLoops());
+    }
+
+    /** Who besides root may change an open image, in the words of the refusal; null: nobody. */
+    private String whyCopied(Path file) {
+        int fd = Posix.open(file.toString(), Posix.O_RDONLY, 0);
+        try {
+            return ImageSource.whyCopied(fd, Fd.stat(fd, file.toString()), file.toString());
+        } finally {
+            Posix.close(fd);
+        }
+    }
+
+    @Test
+    public void anImageIsCopiedUnlessOnlyRootCanChangeIt() throws Exception {
+        Path f = image("modes", "mine\n");
+        assertNull(whyCopied(f));
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-rw-r--"));
+        assertEquals("it is writable by group 0", whyCopied(f));
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--rw-"));
+        assertEquals("it is writable by every user", whyCopied(f));
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+        attacker.user.chown(f);
+        assertEquals("it is owned by uid " + attacker.user.uid, whyCopied(f));
+        Files.setAttribute(f, "unix:uid", 0);
+        Files.setAttribute(f, "unix:gid", 0);
+        assertNull(whyCopied(f));
+        // an ACL that lets a user write it: the group bits are the ACL's mask, which then has write
+        Process p = new ProcessBuilder("setfacl", "-m", "u:" + attacker.user.uid + ":rw", f.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals("setfacl: " + out, 0, p.waitFor());
+        assertEquals("it is writable by group 0", whyCopied(f));
+    }
+
+    /** The copy itself: unnamed, read-only, the user's (its blocks count against the user), the image's bytes. */
+    @Test
+    public void aUsersCopyIsAnUnnamedReadOnlyFileOfTheUserWithTheImagesBytes() throws Exception {
+        Path image = image("copied", "mine\n");
+        attacker.user.chown(image);
+        Path dir = Files.createDirectory(fx.work.resolve("copies"));
+        RockerCaller user = Attacker.callerOf(attacker.user);
+        int dirFd = Posix.open(dir.toString(), Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
+        try (ImageSource source = ImageSource.open(image.toString(), user)) {
+            assertTrue(source.needsCopy());
+            source.copy(dirFd, 1L << 20);
+            Stat s = Fd.stat(source.loopFd(), "the copy");
+            assertEquals(attacker.user.uid, s.uid);
+            assertEquals(attacker.user.gid, s.gid);
+            assertEquals(0400, s.permissions());
+            assertEquals("no name", 0, s.nlink);
+            assertEquals(Files.size(image), s.size);
+            byte[] copied = Files.readAllBytes(Path.of(Fd.procPath(source.loopFd())));
+            assertArrayEquals(Files.readAllBytes(image), copied);
+        } finally {
+            Posix.close(dirFd);
+        }
+        try (var names = Files.list(dir)) {
+            assertEquals(List.of(), names.toList());
+        }
+    }
+}
