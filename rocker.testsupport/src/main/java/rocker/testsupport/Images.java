@@ -32,6 +32,8 @@ public final class Images {
         if (p.waitFor() != 0) {
             throw new IOException("mksquashfs failed: " + out);
         }
+        // whatever the umask: a group-writable image would be copied before it is mounted (docs/security.md)
+        Files.setPosixFilePermissions(image, PosixFilePermissions.fromString("rw-r--r--"));
         return image;
     }
 

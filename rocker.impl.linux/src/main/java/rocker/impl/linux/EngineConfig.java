@@ -34,10 +34,16 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     int imageGraceSeconds() default 60;
 
     @AttributeDefinition(name = "Image copy limit (MiB)", description = "An image that someone besides root can change (not owned by"
-            + " root, writable by its group or others, with an ACL, or on a file system such as FUSE or NFS) is copied into an unnamed"
-            + " file of the state dir before a loop device reads it; a larger one is refused. Install images owned by root and"
-            + " writable by root only to have none copied.")
+            + " root, writable by its group or others, open for writing, on a file system such as FUSE or NFS, or on a mount with"
+            + " nosuid or nodev) is copied into a file with no name in the image copy dir before a loop device reads it; a larger"
+            + " one is refused. Install images owned by root and writable by root only, on a local file system mounted without"
+            + " nosuid and nodev, to have none copied.")
     int imageCopyMaxMiB() default 1024;
+
+    @AttributeDefinition(name = "Image copy dir", description = "Where such images are copied, to files with no name: a user's copy"
+            + " is the user's (its blocks count against the user's quota, and it cannot use root's reserved blocks). A dir owned by"
+            + " root; made (0700) when missing.")
+    String imageCopyDir() default "/var/tmp";
 
     @AttributeDefinition(name = "Destroy timeout (ms)", description = "How long destroy waits for a rocker to be gone.")
     int destroyTimeoutMillis() default 10_000;

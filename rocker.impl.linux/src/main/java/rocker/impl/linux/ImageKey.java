@@ -13,9 +13,14 @@ record ImageKey(long dev, long ino, long size, long mtimeSeconds, int mtimeNanos
         return new ImageKey(s.dev, s.ino, s.size, s.mtimeSeconds, s.mtimeNanos, s.ctimeSeconds, s.ctimeNanos);
     }
 
-    /** The key as records keep it: "dev:ino:size:mtime.ns:ctime.ns". */
+    /**
+     * The key as records keep it: "2/dev:ino:size:mtime.ns:ctime.ns". "2/": its holder's loop device reads a file
+     * that only root can change (the image, or its copy: ImageSource); a holder made by an engine from before
+     * that (key "dev:ino:...") may read a file its user can rewrite, and is never leased again (it is released
+     * once its last rocker is gone).
+     */
     @Override
     public String toString() {
-        return dev + ":" + ino + ":" + size + ":" + mtimeSeconds + "." + mtimeNanos + ":" + ctimeSeconds + "." + ctimeNanos;
+        return "2/" + dev + ":" + ino + ":" + size + ":" + mtimeSeconds + "." + mtimeNanos + ":" + ctimeSeconds + "." + ctimeNanos;
     }
 }

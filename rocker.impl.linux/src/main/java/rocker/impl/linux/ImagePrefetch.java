@@ -54,6 +54,11 @@ final class ImagePrefetch {
     private ImagePrefetch() {
     }
 
+    /** How many read-aheads have ended (run or failed) since this class was loaded: for tests, which wait for one. */
+    static long ended() {
+        return READER.getCompletedTaskCount();
+    }
+
     /** The mount's root (on the caller's thread, in the holder's namespace), or -1 (logged): a read-ahead is best effort. */
     static int openRoot(String mountPoint) {
         try {

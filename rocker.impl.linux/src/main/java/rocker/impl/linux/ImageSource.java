@@ -20,10 +20,12 @@ import rocker.impl.linux.sys.SysException;
  * file while it is mounted has the kernel parse, as root, data that changed after the mount checked it.
  * So the opened file itself backs a loop device only when nobody but root can change it: owned by root, not
  * writable by its group or others (with an access control list the group bits are its mask, which bounds every
- * named user and group), on a local file system whose owners and modes the kernel enforces. Any other image is first copied ({@link #copy}) into an unnamed file of the
- * engine's root-only {@code copies} dir, which nobody can open and which goes with the last loop device
- * on it; a copy of a user's image is charged to the user (its owner) and written with no capability, so
- * it cannot use root's reserved blocks.
+ * named user and group), open for writing by nobody, on a local file system whose owners and modes the
+ * kernel enforces, on a mount without nosuid and nodev (every mount a user can make has both: udisks,
+ * {@code user} in fstab, FUSE). Any other image is first copied ({@link #copy}) into a file of the copy dir
+ * ({@code imageCopyDir}) that has no name, which nobody can open and which goes with the last loop device on
+ * it; a copy of a user's image is the user's (its blocks count against the user) and is written with no
+ * capability, so it cannot use root's reserved blocks.
  */
 final class ImageSource implements AutoCloseable {
     /** File systems whose files only change through their owners and modes (and ACLs) on this host. */
@@ -36,9 +38,14 @@ final class ImageSource implements AutoCloseable {
             0x858458F6L, // ramfs
             0x73717368L, // squashfs (read-only)
             0xE0F5E1E2L, // erofs (read-only)
-            0x794C7630L, // overlayfs
+            0x794C7630L, // overlayfs (only root mounts one on the host; its layers are root's choice)
             0x72B6L, // jffs2
-            0x24051905L); // ubifs
+            0x24051905L, // ubifs
+            0x2FC12FC1L, // zfs
+            0xCA451A4EL); // bcachefs
+
+    /** What a refusal to copy tells the client to do instead. */
+    static final String ADVICE = "install it owned by root, writable by root only, on a local file system mounted without nosuid and nodev";
 
     final int fd;
     final String path;
@@ -73,9 +80,15 @@ final class ImageSource implements AutoCloseable {
         if (s.uid != 0) return "it is owned by uid " + s.uid;
         if ((s.mode & 020) != 0) return "it is writable by group " + s.gid;
         if ((s.mode & 02) != 0) return "it is writable by every user";
-        long type = FileCopy.fileSystemType(fd, path);
-        if (!LOCAL.contains(type)) return "it is on a file system (type 0x" + Long.toHexString(type) + ") whose files may change beyond its owners and modes";
-        return null; // an ACL gives write to nobody else: with named entries the group bits are its mask, which limits them all
+        FileCopy.FileSystem fs = FileCopy.fileSystem(fd, path);
+        if (!LOCAL.contains(fs.type())) {
+            return "it is on a file system (type 0x" + Long.toHexString(fs.type()) + ") whose files may change beyond their owners and modes";
+        }
+        if ((fs.flags() & (FileCopy.ST_NOSUID | FileCopy.ST_NODEV)) != 0) return "it is on a mount with nosuid or nodev, as a user's mounts are";
+        int writers = FileCopy.writers(fd); // an ACL gives write to nobody else: with named entries the group bits are its mask
+        if (writers == Errno.EAGAIN || writers == Errno.EBUSY) return "it is open for writing";
+        if (writers != 0) return "who has it open for writing cannot be told (F_SETLEASE: " + Errno.describe(writers) + ")";
+        return null;
     }
 
     boolean copied() {
@@ -105,16 +118,18 @@ final class ImageSource implements AutoCloseable {
         String what = "app_pkg_path '" + path + "'";
         if (key.size() > maxBytes) {
             throw new RockerException(RockerError.PARAM_INVALID, what + ": " + copyReason + ", so root mounts a copy of it, and its "
-                    + key.size() + " bytes are more than imageCopyMaxMiB (" + maxBytes + " bytes): install it owned by root and writable by root only");
+                    + key.size() + " bytes are more than imageCopyMaxMiB (" + maxBytes + " bytes): " + ADVICE);
         }
-        int out = FileCopy.unnamedFile(dirFd, 0400, "a copy of " + what);
+        int out = -1;
         try {
+            out = FileCopy.unnamedFile(dirFd, 0400, "a copy of " + what);
+            int target = out;
             if (caller.isEngine()) {
-                FileCopy.copy(fd, out, key.size(), what);
+                FileCopy.copy(fd, target, key.size(), what);
             } else {
                 Posix.fchown(out, caller.uid(), caller.gid(), "a copy of " + what); // its blocks are the user's
                 Credentials.as(caller.uid(), caller.gid(), caller.groups(), () -> {
-                    FileCopy.copy(fd, out, key.size(), what);
+                    FileCopy.copy(fd, target, key.size(), what);
                     return null;
                 });
             }

@@ -32,6 +32,7 @@ public final class LinuxRockerComponent extends RockerEngine {
                 config.cgroupParent() == null || config.cgroupParent().isEmpty() ? "rocker" : config.cgroupParent());
         imageGrace(Duration.ofSeconds(config.imageGraceSeconds()));
         imageCopyLimit(Math.max(0, (long) config.imageCopyMaxMiB()) << 20);
+        if (config.imageCopyDir() != null && !config.imageCopyDir().isEmpty()) imageCopyDir(Path.of(config.imageCopyDir()));
         oneShot(config.oneShot());
         events = new EventAdminEvents(context, this);
     }

@@ -68,6 +68,8 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     private int copiesDir = -1;
     /** The largest image copied before a loop device reads it (imageCopyMaxMiB). */
     private volatile long imageCopyLimit = 1024L << 20;
+    /** Where such an image is copied (imageCopyDir). */
+    private Path imageCopyDir = Path.of("/var/tmp");
     /** Rockers built to be entered (ROCKER_enter_rocker) whose caller has not started its app yet, by name. */
     private final java.util.Map<String, Prepared> prepared = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -456,22 +458,41 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
         }
     }
 
-    /** {@code <state dir>/copies} (root only, 0700), opened once: where images only root can change are copied (ImageSource). */
+    /**
+     * The copy dir ({@link #imageCopyDir}), opened once: where an image that someone besides root can change is
+     * copied to a file with no name (ImageSource). Made root only (0700) when missing; it must be root's.
+     */
     private synchronized int copiesDir() {
-        if (copiesDir < 0) copiesDir = rootOnlyDir("copies");
+        if (copiesDir < 0) {
+            int fd = openDir(imageCopyDir, 0); // root's own setting: a link to its dir is followed
+            try {
+                rocker.impl.linux.sys.Stat st = rocker.impl.linux.sys.Fd.stat(fd, imageCopyDir.toString());
+                if (!st.isDir() || st.uid != 0) {
+                    throw new RockerException(RockerError.SYS, "imageCopyDir '" + imageCopyDir + "': must be a dir owned by root");
+                }
+            } catch (RuntimeException e) {
+                Posix.close(fd);
+                throw e;
+            }
+            copiesDir = fd;
+        }
         return copiesDir;
     }
 
     /** {@code <state dir>/NAME}, made root only (0700) when missing, and opened. */
     private int rootOnlyDir(String name) {
-        Path dir = stateDir.resolve(name);
+        return openDir(stateDir.resolve(name), rocker.impl.linux.sys.Fd.O_NOFOLLOW);
+    }
+
+    /** {@code dir}, made root only (0700) when missing, and opened with {@code flags} besides O_RDONLY and O_DIRECTORY. */
+    private static int openDir(Path dir, int flags) {
         try {
             Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                     java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {
             throw new RockerException(RockerError.SYS, "cannot create the dir " + dir + ": " + e.getMessage(), e);
         }
-        return rocker.impl.linux.sys.Fd.openNoMagicLinks(dir.toString(), Posix.O_RDONLY | rocker.impl.linux.sys.Fd.O_DIRECTORY, 0);
+        return rocker.impl.linux.sys.Fd.openNoMagicLinks(dir.toString(), Posix.O_RDONLY | rocker.impl.linux.sys.Fd.O_DIRECTORY | flags, 0);
     }
 
     /** {@code <state dir>/locks}, opened once (root only, 0700). */
@@ -655,11 +676,24 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
      * for the rocker's own loop device (the plan's image step waits at its gate, opened after this).
      */
     private ImageHolders.Lease lease(ImageKey key, ImageSource image, RockerRequest request, RockerApp app) {
-        if (image.needsCopy() && images.shares() && !images.holds(key)) image.copy(copiesDir(), imageCopyLimit);
+        if (image.needsCopy() && images.shares() && !images.holds(key)) copy(image);
         // a new mount of it gets the app's executable read ahead
         ImageHolders.Lease lease = images.lease(key, image, request.pkgPath(), ImagePrefetch.pathInImage(request.execDir(), app));
-        if (lease == null) image.copy(copiesDir(), imageCopyLimit);
+        if (lease == null && image.needsCopy()) copy(image);
         return lease;
+    }
+
+    /** The image's copy made (ImageSource#copy), in a descriptor of the copy dir of its own (a new setting closes the engine's). */
+    private void copy(ImageSource image) {
+        int dir;
+        synchronized (this) {
+            dir = rocker.impl.linux.sys.Fd.dup(copiesDir(), imageCopyDir.toString());
+        }
+        try {
+            image.copy(dir, imageCopyLimit);
+        } finally {
+            Posix.close(dir);
+        }
     }
 
     /** Waits for a plan that is failing anyway (the caller's own failure is the one reported). */
@@ -762,11 +796,25 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     /**
      * The largest image the engine copies before a loop device reads it (default 1024 MiB): an image that
      * someone besides root can change (docs/security.md, "Images only root can change"); a larger one is
-     * refused with {@code param_invalid}. The copies are unnamed files in the state dir's {@code copies}.
+     * refused with {@code param_invalid}. The copies are files with no name in {@link #imageCopyDir}.
      */
     public void imageCopyLimit(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("imageCopyLimit: " + bytes + " bytes");
         imageCopyLimit = bytes;
+    }
+
+    /**
+     * The dir where such images are copied (default {@code /var/tmp}), to files with no name: a user's copy is
+     * the user's, on a file system where the user could write as much anyway; a root client's is root's. A dir
+     * owned by root; made (0700) when missing. Takes effect for the next copy when none was made yet.
+     */
+    public synchronized void imageCopyDir(Path dir) {
+        if (!dir.isAbsolute()) throw new IllegalArgumentException("imageCopyDir: '" + dir + "' is not an absolute path");
+        if (!dir.equals(imageCopyDir)) {
+            Posix.close(copiesDir);
+            copiesDir = -1;
+            imageCopyDir = dir;
+        }
     }
 
     /**

@@ -93,6 +93,11 @@ final class EngineFixture extends ExternalResource {
     }
 
     /** An engine on this fixture's state dir and cgroup parent (tests that need another guard or spares). */
+    /** Where the engines copy images that someone besides root can change (ImageSource). */
+    Path copies() {
+        return work.resolve("copies");
+    }
+
     RockerEngine engine(java.util.function.Supplier<String> guard, int spares) {
         return engine(guard, spares, RockerEngine.DEFAULT_HIDDEN_PATHS);
     }
@@ -100,6 +105,7 @@ final class EngineFixture extends ExternalResource {
     RockerEngine engine(java.util.function.Supplier<String> guard, int spares, java.util.List<String> hidden) {
         RockerEngine e = new RockerEngine(stateDir, guard, Duration.ofSeconds(10), spares, hidden, cgroupParent);
         e.imageGrace(Duration.ZERO); // an image's shared mount goes with its last rocker: nothing is left after a test
+        e.imageCopyDir(copies()); // in the work dir, so that a loop device left on a copy counts as the test's
         return e;
     }
 

@@ -2,7 +2,6 @@ package rocker.impl.linux;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
@@ -76,16 +75,22 @@ public class ImageCopyTest {
         return l.substring(l.indexOf('=') + 1);
     }
 
-    /** Overwrites {@code image} in place (same inode) with {@code with}, as the attacker, then drops the page cache. */
+    /** Overwrites {@code image} in place (same inode) with {@code with}, as the attacker, then drops the loop device's cache. */
     private void rewriteAsTheUser(Path image, Path with) throws Exception {
-        Files.setPosixFilePermissions(with, PosixFilePermissions.fromString("rw-r--r--"));
         String[] done = attacker.user.runAs("sh", "-c", "cat '" + with + "' > '" + image + "'");
         assertEquals(done[1], "0", done[0]);
-        dropPageCache();
+        dropLoopCache();
     }
 
-    private static void dropPageCache() throws IOException {
-        Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3");
+    /**
+     * The page cache of the test's loop device dropped ({@code blockdev --flushbufs}: the blocks its mount read
+     * ahead), so that the mount reads its file again; the app read nothing of the image, so squashfs caches none of it.
+     */
+    private void dropLoopCache() throws Exception {
+        String loop = fx.ourLoops().iterator().next();
+        Process p = new ProcessBuilder("blockdev", "--flushbufs", "/dev/" + loop.substring(0, loop.indexOf('='))).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals("blockdev: " + out, 0, p.waitFor());
     }
 
     @Test
@@ -98,13 +103,13 @@ public class ImageCopyTest {
         assertEquals(r.toString(), RockerError.SUCCESS, r.error());
         String backing = onlyLoop();
         assertTrue("the loop device reads an unnamed copy in the state dir: " + backing,
-                backing.startsWith(fx.stateDir.resolve("copies") + "/") && backing.endsWith(" (deleted)"));
+                backing.startsWith(fx.copies() + "/") && backing.endsWith(" (deleted)"));
 
         rewriteAsTheUser(image, other);
         assertEquals("the rocker's mount still reads what was copied", "mine\n", seenBy(r));
         assertEquals("the copy is gone with its last loop device", RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
         assertTrue(KernelView.eventually(EngineFixture.SETTLE, () -> fx.ourLoops().isEmpty()));
-        try (var names = Files.list(fx.stateDir.resolve("copies"))) {
+        try (var names = Files.list(fx.copies())) {
             assertEquals("no name was ever made for a copy", List.of(), names.toList());
         }
     }
@@ -117,7 +122,7 @@ public class ImageCopyTest {
         RockerResult r = fx.engine.enterRocker(fx.request(image, "root").build(), RockerApp.of("/bin/sh", "-c", "exec sleep 600"));
         assertEquals(r.toString(), RockerError.SUCCESS, r.error());
         String backing = onlyLoop();
-        assertTrue("a copy backs it: " + backing, backing.startsWith(fx.stateDir.resolve("copies") + "/") && backing.endsWith(" (deleted)"));
+        assertTrue("a copy backs it: " + backing, backing.startsWith(fx.copies() + "/") && backing.endsWith(" (deleted)"));
         assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
     }
 
@@ -132,8 +137,8 @@ public class ImageCopyTest {
         assertEquals("no copy: the image itself backs the loop device", image.toString(), onlyLoop());
 
         Files.write(image, Files.readAllBytes(other)); // only root can: the same inode, rewritten
-        dropPageCache();
-        assertNotEquals("the rewrite reaches the mount (why a file others can change is copied)", "mine\n", seenBy(r));
+        dropLoopCache();
+        assertEquals("the rewrite reaches the mount (why a file others can change is copied)", "evil\n", seenBy(r));
     }
 
     @Test
@@ -145,7 +150,8 @@ public class ImageCopyTest {
         RockerResult r = usersRocker(image, "data");
         assertEquals(r.toString(), RockerError.PARAM_INVALID, r.error());
         assertEquals("app_pkg_path '" + image + "': it is owned by uid " + attacker.user.uid + ", so root mounts a copy of it, and its "
-                + size + " bytes are more than imageCopyMaxMiB (" + (size - 1) + " bytes): install it owned by root and writable by root only",
+                + size + " bytes are more than imageCopyMaxMiB (" + (size - 1) + " bytes): install it owned by root, writable by root only,"
+                + " on a local file system mounted without nosuid and nodev",
                 r.message());
         assertEquals(List.of(), fx.engine.list());
         assertEquals(Set.of(), fx.ourLoops());
@@ -180,6 +186,34 @@ public class ImageCopyTest {
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals("setfacl: " + out, 0, p.waitFor());
         assertEquals("it is writable by group 0", whyCopied(f));
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--")); // the ACL's mask: no write
+        assertNull(whyCopied(f));
+
+        // open for writing by someone (root made it read-only since: its writer keeps writing)
+        try (java.io.RandomAccessFile writer = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+            assertEquals("it is open for writing", whyCopied(f));
+        }
+        assertNull(whyCopied(f));
+
+        // on a mount a user could have made (udisks, fstab's "user", FUSE: all nosuid, nodev)
+        Path mnt = Files.createDirectory(fx.work.resolve("nosuid"));
+        mount("-t", "tmpfs", "-o", "nosuid,nodev,size=1m", "tmpfs", mnt.toString());
+        try {
+            Path there = Files.copy(f, mnt.resolve("image.squashfs"));
+            Files.setPosixFilePermissions(there, PosixFilePermissions.fromString("rw-r--r--"));
+            assertEquals("it is on a mount with nosuid or nodev, as a user's mounts are", whyCopied(there));
+        } finally {
+            mount("umount", mnt.toString());
+        }
+    }
+
+    /** mount(8) with {@code args}, or umount(8) when the first is "umount". */
+    private static void mount(String... args) throws Exception {
+        List<String> argv = new java.util.ArrayList<>(List.of(args));
+        if (!argv.get(0).equals("umount")) argv.add(0, "mount");
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(argv + ": " + out, 0, p.waitFor());
     }
 
     /** The copy itself: unnamed, read-only, the user's (its blocks count against the user), the image's bytes. */
@@ -206,6 +240,32 @@ public class ImageCopyTest {
         }
         try (var names = Files.list(dir)) {
             assertEquals(List.of(), names.toList());
+        }
+    }
+
+    /** A copy onto another file system (copy_file_range says EXDEV there since Linux 5.19: sendfile then): the image's bytes, no name. */
+    @Test
+    public void aCopyOntoAnotherFileSystemHasTheImagesBytesAndNoName() throws Exception {
+        Path image = image("across", "mine\n");
+        attacker.user.chown(image);
+        for (String type : List.of("tmpfs")) {
+            Path dir = Files.createDirectory(fx.work.resolve("copies-" + type));
+            mount("-t", type, "-o", "mode=0700", type, dir.toString());
+            try {
+                int dirFd = Posix.open(dir.toString(), Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
+                try (ImageSource source = ImageSource.open(image.toString(), Attacker.callerOf(attacker.user))) {
+                    source.copy(dirFd, 1L << 20);
+                    assertEquals(type + ": no name", 0, Fd.stat(source.loopFd(), "the copy").nlink);
+                    assertArrayEquals(type, Files.readAllBytes(image), Files.readAllBytes(Path.of(Fd.procPath(source.loopFd()))));
+                } finally {
+                    Posix.close(dirFd);
+                }
+                try (var names = Files.list(dir)) {
+                    assertEquals(type, List.of(), names.toList());
+                }
+            } finally {
+                mount("umount", dir.toString());
+            }
         }
     }
 }

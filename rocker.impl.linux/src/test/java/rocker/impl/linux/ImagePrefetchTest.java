@@ -9,6 +9,7 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.Rule;
@@ -95,10 +96,40 @@ public class ImagePrefetchTest {
         dropFromPageCache(canary);
         assertFalse("the canary starts out of the page cache", lastPageCached(canary));
         String exec = fx.work.resolve("exec-linked").toString();
+        long ended = ImagePrefetch.ended();
         RockerResult r = fx.engine.enterRocker(fx.request(image, "linked").build(), RockerApp.of(exec + "/app"));
         // the app itself cannot run (the canary is no program); what matters is what was read ahead
         if (r.isSuccess()) fx.engine.destroy(r.guardName());
-        Thread.sleep(300); // the read-ahead runs in the background: give it the time it would take
+        assertTrue("the new image's read-ahead ran", KernelView.eventually(EngineFixture.SETTLE, () -> ImagePrefetch.ended() > ended));
         assertFalse("the host file behind the image's link was not read ahead", lastPageCached(canary));
+    }
+
+    /** {@link ImagePrefetch#warm} itself, on a host dir: a regular file is read ahead (the control), no link to one, nor through one. */
+    @Test
+    public void theReadAheadReadsARegularFileButNoLinkToOne() throws Exception {
+        Path dir = Files.createDirectories(fx.work.resolve("prefetch"));
+        Path outside = Files.createDirectories(fx.work.resolve("outside"));
+        Path regular = dir.resolve("app");
+        Path canary = outside.resolve("canary");
+        for (Path f : List.of(regular, canary)) {
+            Files.write(f, new byte[1 << 20]);
+            try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+                raf.getFD().sync();
+            }
+            dropFromPageCache(f);
+            assertFalse(f + " starts out of the page cache", lastPageCached(f));
+        }
+        Files.createSymbolicLink(dir.resolve("link"), canary);
+        Files.createSymbolicLink(dir.resolve("linked-dir"), outside);
+        int root = rocker.impl.linux.sys.Posix.open(dir.toString(), rocker.impl.linux.sys.Fd.O_PATH | rocker.impl.linux.sys.Fd.O_DIRECTORY, 0);
+        try {
+            ImagePrefetch.warm(root, "link", "the test's dir");
+            ImagePrefetch.warm(root, "linked-dir/canary", "the test's dir");
+            ImagePrefetch.warm(root, "app", "the test's dir");
+        } finally {
+            rocker.impl.linux.sys.Posix.close(root);
+        }
+        assertTrue("the regular file is read ahead", KernelView.eventually(EngineFixture.SETTLE, () -> lastPageCached(regular)));
+        assertFalse("neither the link nor a path through a linked dir was followed", lastPageCached(canary));
     }
 }

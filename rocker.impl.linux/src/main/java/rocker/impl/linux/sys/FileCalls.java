@@ -40,8 +40,6 @@ public interface FileCalls {
 
     @ssize_t long pread(int fd, Pointer buf, @size_t long count, @jnr.ffi.types.off_t long offset);
 
-    @ssize_t long pwrite(int fd, Pointer buf, @size_t long count, @jnr.ffi.types.off_t long offset);
-
     /**
      * Advice on a file's pages (the 64-bit offsets on every architecture); returns the error number itself,
      * not -1 and errno.
