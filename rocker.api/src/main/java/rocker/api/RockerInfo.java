@@ -49,7 +49,7 @@ public final class RockerInfo {
     public RockerStats stats() { return stats; }
     /**
      * The identity of the image file the rocker runs, as the engine opened it (device, inode, size, mtime,
-     * ctime): rockers with the same identity share one read-only mount of it, one loop device and one page
+     * ctime, in a text to compare, not to parse: its format can change): rockers with the same identity share one read-only mount of it, one loop device and one page
      * cache (docs/engine.md, "Shared image mounts"); null when unknown (an older server or engine).
      *
      * @since 1.2

@@ -34,10 +34,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     int imageGraceSeconds() default 60;
 
     @AttributeDefinition(name = "Image copy limit (MiB)", description = "An image that someone besides root can change (not owned by"
-            + " root, writable by its group or others, open for writing, on a file system such as FUSE or NFS, or on a mount with"
-            + " nosuid or nodev) is copied into a file with no name in the image copy dir before a loop device reads it; a larger"
-            + " one is refused. Install images owned by root and writable by root only, on a local file system mounted without"
-            + " nosuid and nodev, to have none copied.")
+            + " root, writable by its group or others, open for writing, on a file system such as FUSE or NFS, or on a file system"
+            + " on a loop device) is copied into a file with no name in the image copy dir before a loop device reads it; a larger"
+            + " one is refused (0: every such image is). Install images owned by root and writable by root only, on a local file"
+            + " system, to have none copied.")
     int imageCopyMaxMiB() default 1024;
 
     @AttributeDefinition(name = "Image copy dir", description = "Where such images are copied, to files with no name: a user's copy"

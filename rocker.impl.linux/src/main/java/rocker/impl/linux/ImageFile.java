@@ -12,7 +12,8 @@ import rocker.impl.linux.sys.SysException;
 
 /**
  * The app's image, opened once with the caller's credentials ({@code O_RDONLY | O_NOFOLLOW |
- * O_NONBLOCK}: a symlink as the last component is refused and a FIFO cannot block the open), then
+ * O_NONBLOCK}: a symlink as the last component is refused and a FIFO cannot block the open; no /proc magic
+ * link is followed, whoever the caller), then
  * checked on the descriptor (a regular file that starts with the squashfs magic) before it backs a
  * loop device. Nothing is ever opened again by its path.
  */
@@ -28,7 +29,9 @@ final class ImageFile {
         int flags = Posix.O_RDONLY | Fd.O_NOFOLLOW | Posix.O_NONBLOCK | Fd.O_LARGEFILE;
         int fd;
         try {
-            fd = caller.isEngine() ? Posix.open(path, flags, 0)
+            // no /proc magic link, for root clients too: through /proc/PID/root a path reaches a mount of another
+            // namespace, a user's own (docs/security.md, "Images only root can change")
+            fd = caller.isEngine() ? Fd.openNoMagicLinks(path, flags, 0)
                     : Credentials.as(caller.uid(), caller.gid(), caller.groups(), () -> Fd.openNoMagicLinks(path, flags, 0));
         } catch (SysException e) {
             throw refused(path, caller, e);

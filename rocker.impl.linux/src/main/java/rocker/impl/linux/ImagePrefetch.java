@@ -59,6 +59,11 @@ final class ImagePrefetch {
         return READER.getCompletedTaskCount();
     }
 
+    /** Whether no read-ahead is under way or waiting (so the next new image's is not skipped): for tests. */
+    static boolean idle() {
+        return ONE.availablePermits() == 1;
+    }
+
     /** The mount's root (on the caller's thread, in the holder's namespace), or -1 (logged): a read-ahead is best effort. */
     static int openRoot(String mountPoint) {
         try {

@@ -21,13 +21,17 @@ import rocker.impl.linux.sys.SysException;
  * So the opened file itself backs a loop device only when nobody but root can change it: owned by root, not
  * writable by its group or others (with an access control list the group bits are its mask, which bounds every
  * named user and group), open for writing by nobody, on a local file system whose owners and modes the
- * kernel enforces, on a mount without nosuid and nodev (every mount a user can make has both: udisks,
- * {@code user} in fstab, FUSE). Any other image is first copied ({@link #copy}) into a file of the copy dir
+ * kernel enforces, not on a loop or network block device (udisks and fstab's {@code user} loop-mount a
+ * user's own image file, whose root-owned files the user can then rewrite from outside). Any other image is first copied ({@link #copy}) into a file of the copy dir
  * ({@code imageCopyDir}) that has no name, which nobody can open and which goes with the last loop device on
  * it; a copy of a user's image is the user's (its blocks count against the user) and is written with no
  * capability, so it cannot use root's reserved blocks.
  */
 final class ImageSource implements AutoCloseable {
+    /** Block devices whose content a file or a process behind them supplies: loop, nbd. */
+    private static final long LOOP_MAJOR = 7;
+    private static final long NBD_MAJOR = 43;
+
     /** File systems whose files only change through their owners and modes (and ACLs) on this host. */
     private static final Set<Long> LOCAL = Set.of(
             0xEF53L, // ext2, ext3, ext4
@@ -45,7 +49,7 @@ final class ImageSource implements AutoCloseable {
             0xCA451A4EL); // bcachefs
 
     /** What a refusal to copy tells the client to do instead. */
-    static final String ADVICE = "install it owned by root, writable by root only, on a local file system mounted without nosuid and nodev";
+    static final String ADVICE = "install it owned by root and writable by root only, on a local file system";
 
     final int fd;
     final String path;
@@ -80,11 +84,14 @@ final class ImageSource implements AutoCloseable {
         if (s.uid != 0) return "it is owned by uid " + s.uid;
         if ((s.mode & 020) != 0) return "it is writable by group " + s.gid;
         if ((s.mode & 02) != 0) return "it is writable by every user";
-        FileCopy.FileSystem fs = FileCopy.fileSystem(fd, path);
-        if (!LOCAL.contains(fs.type())) {
-            return "it is on a file system (type 0x" + Long.toHexString(fs.type()) + ") whose files may change beyond their owners and modes";
+        long type = FileCopy.fileSystemType(fd, path);
+        if (!LOCAL.contains(type)) return "it is on a file system (type 0x" + Long.toHexString(type) + ") whose files may change beyond their owners and modes";
+        long major = s.dev >>> 32;
+        if (major == LOOP_MAJOR || major == NBD_MAJOR) {
+            // a file system on a loop device, as udisks or fstab's "user" loop-mount a user's own image file
+            return "it is on a file system on a " + (major == LOOP_MAJOR ? "loop" : "network block") + " device (" + major + ":"
+                    + (s.dev & 0xffffffffL) + "), whose backing file may be someone else's";
         }
-        if ((fs.flags() & (FileCopy.ST_NOSUID | FileCopy.ST_NODEV)) != 0) return "it is on a mount with nosuid or nodev, as a user's mounts are";
         int writers = FileCopy.writers(fd); // an ACL gives write to nobody else: with named entries the group bits are its mask
         if (writers == Errno.EAGAIN || writers == Errno.EBUSY) return "it is open for writing";
         if (writers != 0) return "who has it open for writing cannot be told (F_SETLEASE: " + Errno.describe(writers) + ")";
@@ -122,7 +129,13 @@ final class ImageSource implements AutoCloseable {
         }
         int out = -1;
         try {
-            out = FileCopy.unnamedFile(dirFd, 0400, "a copy of " + what);
+            try {
+                out = FileCopy.unnamedFile(dirFd, 0400, "a copy of " + what);
+            } catch (SysException e) {
+                if (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EISDIR) throw e;
+                throw new RockerException(RockerError.SYS, "imageCopyDir: its file system makes no file without a name (O_TMPFILE), where "
+                        + what + " is to be copied (" + copyReason + "): " + e.getMessage(), e);
+            }
             int target = out;
             if (caller.isEngine()) {
                 FileCopy.copy(fd, target, key.size(), what);
@@ -133,7 +146,7 @@ final class ImageSource implements AutoCloseable {
                     return null;
                 });
             }
-            if (!ImageKey.of(Fd.stat(fd, path)).equals(key)) {
+            if (changed()) {
                 throw new RockerException(RockerError.PARAM_INVALID, what + ": changed while it was copied");
             }
             copy = out;
@@ -142,11 +155,17 @@ final class ImageSource implements AutoCloseable {
             if (e.errno() == Errno.ENOSPC || e.errno() == Errno.EDQUOT) {
                 throw new RockerException(RockerError.SYS, "cannot copy " + what + " (" + copyReason + "): " + e.getMessage(), e);
             }
-            throw e;
+            if (!changed()) throw e; // a read that failed (EIO) of an image that was cut short meanwhile is the change's
+            throw new RockerException(RockerError.PARAM_INVALID, what + ": changed while it was copied", e);
         } catch (RuntimeException | Error e) {
             Posix.close(out);
             throw e;
         }
+    }
+
+    /** Whether the image's identity is no longer the one it was opened with. */
+    private boolean changed() {
+        return !ImageKey.of(Fd.stat(fd, path)).equals(key);
     }
 
     @Override

@@ -796,7 +796,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     /**
      * The largest image the engine copies before a loop device reads it (default 1024 MiB): an image that
      * someone besides root can change (docs/security.md, "Images only root can change"); a larger one is
-     * refused with {@code param_invalid}. The copies are files with no name in {@link #imageCopyDir}.
+     * refused with {@code param_invalid} (0: every such image is). The copies are files with no name in {@link #imageCopyDir}.
      */
     public void imageCopyLimit(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("imageCopyLimit: " + bytes + " bytes");
@@ -806,7 +806,7 @@ public class RockerEngine implements RockerClient, RockerPreparer, AutoCloseable
     /**
      * The dir where such images are copied (default {@code /var/tmp}), to files with no name: a user's copy is
      * the user's, on a file system where the user could write as much anyway; a root client's is root's. A dir
-     * owned by root; made (0700) when missing. Takes effect for the next copy when none was made yet.
+     * owned by root; made (0700) when missing. Takes effect for the next copy.
      */
     public synchronized void imageCopyDir(Path dir) {
         if (!dir.isAbsolute()) throw new IllegalArgumentException("imageCopyDir: '" + dir + "' is not an absolute path");

@@ -92,11 +92,12 @@ final class EngineFixture extends ExternalResource {
         if (!left.isEmpty()) throw new AssertionError("the host's exec dirs made by the test cannot be removed: " + left);
     }
 
-    /** An engine on this fixture's state dir and cgroup parent (tests that need another guard or spares). */
     /** Where the engines copy images that someone besides root can change (ImageSource). */
     Path copies() {
         return work.resolve("copies");
     }
+
+    /** An engine on this fixture's state dir and cgroup parent (tests that need another guard or spares). */
 
     RockerEngine engine(java.util.function.Supplier<String> guard, int spares) {
         return engine(guard, spares, RockerEngine.DEFAULT_HIDDEN_PATHS);

@@ -150,8 +150,8 @@ public class ImageCopyTest {
         RockerResult r = usersRocker(image, "data");
         assertEquals(r.toString(), RockerError.PARAM_INVALID, r.error());
         assertEquals("app_pkg_path '" + image + "': it is owned by uid " + attacker.user.uid + ", so root mounts a copy of it, and its "
-                + size + " bytes are more than imageCopyMaxMiB (" + (size - 1) + " bytes): install it owned by root, writable by root only,"
-                + " on a local file system mounted without nosuid and nodev",
+                + size + " bytes are more than imageCopyMaxMiB (" + (size - 1) + " bytes): install it owned by root and writable by root only,"
+                + " on a local file system",
                 r.message());
         assertEquals(List.of(), fx.engine.list());
         assertEquals(Set.of(), fx.ourLoops());
@@ -195,16 +195,75 @@ public class ImageCopyTest {
         }
         assertNull(whyCopied(f));
 
-        // on a mount a user could have made (udisks, fstab's "user", FUSE: all nosuid, nodev)
-        Path mnt = Files.createDirectory(fx.work.resolve("nosuid"));
-        mount("-t", "tmpfs", "-o", "nosuid,nodev,size=1m", "tmpfs", mnt.toString());
+        // on a file system on a loop device, as udisks loop-mounts a user's own image file (which the user can
+        // rewrite from outside, root-owned files and all)
+        Path fsImage = fx.work.resolve("ext4.img");
+        try (java.io.RandomAccessFile img = new java.io.RandomAccessFile(fsImage.toFile(), "rw")) {
+            img.setLength(8 << 20);
+        }
+        run("mkfs.ext4", "-q", "-F", fsImage.toString());
+        Path mnt = Files.createDirectory(fx.work.resolve("loop-mounted"));
+        mount("-o", "loop", fsImage.toString(), mnt.toString());
         try {
             Path there = Files.copy(f, mnt.resolve("image.squashfs"));
             Files.setPosixFilePermissions(there, PosixFilePermissions.fromString("rw-r--r--"));
-            assertEquals("it is on a mount with nosuid or nodev, as a user's mounts are", whyCopied(there));
+            String why = whyCopied(there);
+            assertTrue(why, why.startsWith("it is on a file system on a loop device (7:") && why.endsWith("), whose backing file may be someone else's"));
         } finally {
-            mount("umount", mnt.toString());
+            mount("umount", mnt.toString()); // the loop device goes with it (auto-clear)
         }
+    }
+
+    /**
+     * Whoever opens the image for writing while the check holds its read lease breaks the lease, and the kernel
+     * signals the lease's holder, the engine's JVM: with SIGIO, the default, that would end it.
+     */
+    @Test
+    public void aWriterThatBreaksTheCheckersLeaseLeavesTheEngineRunning() throws Exception {
+        Path f = image("leased", "mine\n");
+        Process[] writer = new Process[1];
+        rocker.impl.linux.sys.FileCopy.whileLeased = () -> {
+            try {
+                writer[0] = new ProcessBuilder("sh", "-c", "echo >> '" + f + "'").redirectErrorStream(true).start();
+                Thread.sleep(500); // its open waits for the lease to be given back; meanwhile the break's signal came
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        try {
+            assertNull("nobody had it open for writing when the lease was taken", whyCopied(f));
+        } finally {
+            rocker.impl.linux.sys.FileCopy.whileLeased = null;
+        }
+        assertTrue(writer[0].waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals("the writer went on once the lease was given back", 0, writer[0].exitValue());
+        assertTrue("the engine's JVM is still here", fx.engine.list().isEmpty());
+    }
+
+    /** A rocker's own loop device (no shared mount) reads the copy too. */
+    @Test
+    public void aRockersOwnLoopDeviceReadsTheCopyToo() throws Exception {
+        ImageHolders.share(false);
+        try {
+            Path image = image("own", "mine\n");
+            Path other = image("evil", "evil\n");
+            assertEquals(Files.size(image), Files.size(other));
+            attacker.user.chown(image);
+            RockerResult r = usersRocker(image, "data");
+            assertEquals(r.toString(), RockerError.SUCCESS, r.error());
+            String backing = onlyLoop();
+            assertTrue("a copy backs it: " + backing, backing.startsWith(fx.copies() + "/") && backing.endsWith(" (deleted)"));
+            rewriteAsTheUser(image, other);
+            assertEquals("mine\n", seenBy(r));
+        } finally {
+            ImageHolders.share(true);
+        }
+    }
+
+    private static void run(String... argv) throws Exception {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(String.join(" ", argv) + ": " + out, 0, p.waitFor());
     }
 
     /** mount(8) with {@code args}, or umount(8) when the first is "umount". */

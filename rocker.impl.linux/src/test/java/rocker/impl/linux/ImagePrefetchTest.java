@@ -96,11 +96,14 @@ public class ImagePrefetchTest {
         dropFromPageCache(canary);
         assertFalse("the canary starts out of the page cache", lastPageCached(canary));
         String exec = fx.work.resolve("exec-linked").toString();
+        // none under way (an earlier test's), so this image's is not skipped: it is the one that ends next
+        assertTrue(KernelView.eventually(EngineFixture.SETTLE, ImagePrefetch::idle));
         long ended = ImagePrefetch.ended();
         RockerResult r = fx.engine.enterRocker(fx.request(image, "linked").build(), RockerApp.of(exec + "/app"));
         // the app itself cannot run (the canary is no program); what matters is what was read ahead
         if (r.isSuccess()) fx.engine.destroy(r.guardName());
-        assertTrue("the new image's read-ahead ran", KernelView.eventually(EngineFixture.SETTLE, () -> ImagePrefetch.ended() > ended));
+        assertTrue("the new image's read-ahead ran", KernelView.eventually(EngineFixture.SETTLE,
+                () -> ImagePrefetch.ended() > ended && ImagePrefetch.idle()));
         assertFalse("the host file behind the image's link was not read ahead", lastPageCached(canary));
     }
 

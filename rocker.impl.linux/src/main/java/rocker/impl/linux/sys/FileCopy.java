@@ -3,7 +3,7 @@ package rocker.impl.linux.sys;
 import jnr.ffi.Pointer;
 
 /**
- * What copying a file on the descriptors needs: the file system an open file is on (type and mount flags),
+ * What copying a file on the descriptors needs: the file system an open file is on,
  * whether anyone has it open for writing, a file of a dir that has no name, and a copy from one descriptor
  * to another in the kernel ({@code copy_file_range}, Linux 4.5+; {@code sendfile} where it says no, as
  * between two file systems since 5.19). EINTR is retried; every failure names the operation and the file.
@@ -12,10 +12,10 @@ public final class FileCopy {
     /** {@code __O_TMPFILE}: the same on x86-64, aarch64 and arm; O_TMPFILE is it with O_DIRECTORY. */
     private static final int O_TMPFILE_BIT = 020000000;
     private static final int O_EXCL = 0200;
-    /** statfs f_flags (the same bits as the mount flags). */
-    public static final long ST_NOSUID = 2;
-    public static final long ST_NODEV = 4;
     private static final int F_SETLEASE = 1024;
+    private static final int F_SETSIG = 10;
+    /** SIGURG: ignored unless handled (the JVM does not), the signal a lease break sends instead of SIGIO, which would end the JVM. */
+    private static final int SIGURG = 23;
     private static final int F_RDLCK = 0;
     private static final int F_UNLCK = 2;
     private static final int CHUNK = 8 << 20;
@@ -23,15 +23,11 @@ public final class FileCopy {
     private FileCopy() {
     }
 
-    /** The file system of an open file: its magic number ({@code f_type}) and mount flags ({@code f_flags}). */
-    public record FileSystem(long type, long flags) {
-    }
-
-    public static FileSystem fileSystem(int fd, String what) {
+    /** The magic number of the file system the open file is on ({@code f_type} of fstatfs), as an unsigned value. */
+    public static long fileSystemType(int fd, String what) {
         Pointer buf = Scratch.get(Scratch.STRUCT, 256);
         if (Interrupted.retry(() -> Native.file().fstatfs(fd, buf)) < 0) throw new SysException("fstatfs", what, Native.errno());
-        // little-endian on every architecture Rocker runs on: the low 32 bits of a 64-bit word come first
-        return new FileSystem(buf.getInt(0) & 0xffffffffL, buf.getInt(Arch.CURRENT.statfsFlagsOffset) & 0xffffffffL);
+        return buf.getInt(0) & 0xffffffffL; // little-endian on every architecture Rocker runs on: the low 32 bits first
     }
 
     /**
@@ -40,12 +36,25 @@ public final class FileCopy {
      * root may take on any file); it is refused with EAGAIN while the file has a writer.
      */
     public static int writers(int fd) {
+        // an opening for writing while the lease is held breaks it, and the kernel signals this process: SIGIO
+        // by default, whose default action ends it; SIGURG's is to ignore it
+        if (Interrupted.retry(() -> Native.file().fcntl(fd, F_SETSIG, SIGURG)) < 0) {
+            throw new SysException("fcntl F_SETSIG", "the image", Native.errno());
+        }
         if (Interrupted.retry(() -> Native.file().fcntl(fd, F_SETLEASE, F_RDLCK)) < 0) return Native.errno();
-        if (Interrupted.retry(() -> Native.file().fcntl(fd, F_SETLEASE, F_UNLCK)) < 0) {
-            throw new SysException("fcntl F_SETLEASE F_UNLCK", "the image", Native.errno());
+        try {
+            Runnable hook = whileLeased;
+            if (hook != null) hook.run();
+        } finally {
+            if (Interrupted.retry(() -> Native.file().fcntl(fd, F_SETLEASE, F_UNLCK)) < 0) {
+                throw new SysException("fcntl F_SETLEASE F_UNLCK", "the image", Native.errno());
+            }
         }
         return 0;
     }
+
+    /** Tests only: runs while {@link #writers} holds its lease. */
+    public static volatile Runnable whileLeased;
 
     /**
      * A new regular file of mode {@code mode} in the open dir {@code dirFd} that has no name, close-on-exec:
