@@ -46,7 +46,7 @@ final class ImageBench {
      * file), which is the copy's cost, not the first rocker's (docs/performance.md, "Sixth round").
      */
     private Path copy(Path image) throws IOException {
-        Path copy = Files.copy(image, dir.resolve("copy-" + copies++ + ".squashfs"), StandardCopyOption.REPLACE_EXISTING);
+        Path copy = Workspace.installed(Files.copy(image, dir.resolve("copy-" + copies++ + ".squashfs"), StandardCopyOption.REPLACE_EXISTING));
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(copy, java.nio.file.StandardOpenOption.WRITE)) {
             ch.force(true);
         }
@@ -118,6 +118,7 @@ final class ImageBench {
         Proc.Result made = Proc.run(List.of("mksquashfs", src.toString(), image.toString(), "-noappend", "-quiet", "-no-progress",
                 "-all-root"), ws.log("mksquashfs-busybox.log"), 60, TimeUnit.SECONDS);
         if (made.exit != 0) throw new BenchException("images: mksquashfs of busybox failed: " + made.output());
+        Workspace.installed(image);
         Path root = ws.dataRoot("images-busybox");
         List<Long> cold = new ArrayList<>();
         List<Long> warm = new ArrayList<>();

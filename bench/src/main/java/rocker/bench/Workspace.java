@@ -56,6 +56,7 @@ final class Workspace {
         Proc.Result r = Proc.run(List.of("mksquashfs", src.toString(), image.toString(), "-noappend", "-quiet",
                 "-no-progress", "-all-root"), root.resolve("mksquashfs.log"), 60, TimeUnit.SECONDS);
         if (r.exit != 0) throw new IOException("mksquashfs failed: " + r.output());
+        installed(image);
         Path exec = Files.createDirectories(root.resolve("exec"));
         Files.createDirectories(root.resolve("data"));
         Files.createDirectories(root.resolve("logs"));
@@ -64,6 +65,16 @@ final class Workspace {
                 : WorkDirs.create(parent, "rocker-bench-state-");
         if (!stateRoot.startsWith(root)) cleanup.add("state dir " + stateRoot, () -> WorkDirs.delete(stateRoot));
         return new Workspace(root, stateRoot, image, exec, nativeDir);
+    }
+
+    /**
+     * {@code image} as an app manager installs it: root's and 0644 whatever the umask. An image that someone
+     * besides root can change is copied before a loop device reads it (docs/security.md), which is not what the
+     * bench measures.
+     */
+    static Path installed(Path image) throws IOException {
+        Files.setPosixFilePermissions(image, PosixFilePermissions.fromString("rw-r--r--"));
+        return image;
     }
 
     /**
