@@ -21,8 +21,9 @@ import rocker.impl.linux.sys.SysException;
  * So the opened file itself backs a loop device only when nobody but root can change it: owned by root, not
  * writable by its group or others (with an access control list the group bits are its mask, which bounds every
  * named user and group), open for writing by nobody, on a local file system whose owners and modes the
- * kernel enforces, not on a loop or network block device (udisks and fstab's {@code user} loop-mount a
- * user's own image file, whose root-owned files the user can then rewrite from outside). Any other image is first copied ({@link #copy}) into a file of the copy dir
+ * kernel enforces, on a mount without nosuid and nodev (every mount a user can make has both: udisks, fstab's
+ * {@code user}, FUSE; a user's own loop-mounted file system image has root-owned files the user can rewrite from
+ * outside), not on a loop or network block device. Any other image is first copied ({@link #copy}) into a file of the copy dir
  * ({@code imageCopyDir}) that has no name, which nobody can open and which goes with the last loop device on
  * it; a copy of a user's image is the user's (its blocks count against the user) and is written with no
  * capability, so it cannot use root's reserved blocks.
@@ -49,7 +50,8 @@ final class ImageSource implements AutoCloseable {
             0xCA451A4EL); // bcachefs
 
     /** What a refusal to copy tells the client to do instead. */
-    static final String ADVICE = "install it owned by root and writable by root only, on a local file system";
+    static final String ADVICE = "install it owned by root and writable by root only, on a local file system mounted"
+            + " without nosuid and nodev, not on a loop or network block device";
 
     final int fd;
     final String path;
@@ -84,15 +86,22 @@ final class ImageSource implements AutoCloseable {
         if (s.uid != 0) return "it is owned by uid " + s.uid;
         if ((s.mode & 020) != 0) return "it is writable by group " + s.gid;
         if ((s.mode & 02) != 0) return "it is writable by every user";
-        long type = FileCopy.fileSystemType(fd, path);
-        if (!LOCAL.contains(type)) return "it is on a file system (type 0x" + Long.toHexString(type) + ") whose files may change beyond their owners and modes";
+        FileCopy.FileSystem fs = FileCopy.fileSystem(fd, path);
+        if (!LOCAL.contains(fs.type())) {
+            return "it is on a file system (type 0x" + Long.toHexString(fs.type()) + ") whose files may change beyond their owners and modes";
+        }
+        // every mount a user can make in this namespace has both (udisks, fstab's "user", FUSE): a user's own file
+        // system image, partitioned, encrypted (dm), btrfs, whatever its device, in which root-owned files are the
+        // user's to rewrite from outside
+        if ((fs.flags() & (FileCopy.ST_NOSUID | FileCopy.ST_NODEV)) != 0) return "it is on a mount with nosuid or nodev, as a user's mounts are";
         long major = s.dev >>> 32;
         if (major == LOOP_MAJOR || major == NBD_MAJOR) {
-            // a file system on a loop device, as udisks or fstab's "user" loop-mount a user's own image file
+            // a file system on a loop device (one root mounted: a user's would have nosuid and nodev), whose backing file may
+            // be a user's
             return "it is on a file system on a " + (major == LOOP_MAJOR ? "loop" : "network block") + " device (" + major + ":"
                     + (s.dev & 0xffffffffL) + "), whose backing file may be someone else's";
         }
-        int writers = FileCopy.writers(fd); // an ACL gives write to nobody else: with named entries the group bits are its mask
+        int writers = FileCopy.writers(fd, path); // an ACL gives write to nobody else: with named entries the group bits are its mask
         if (writers == Errno.EAGAIN || writers == Errno.EBUSY) return "it is open for writing";
         if (writers != 0) return "who has it open for writing cannot be told (F_SETLEASE: " + Errno.describe(writers) + ")";
         return null;

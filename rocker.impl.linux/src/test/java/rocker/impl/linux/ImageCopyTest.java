@@ -126,6 +126,17 @@ public class ImageCopyTest {
         assertEquals(RockerError.SUCCESS, fx.engine.destroy(r.guardName()).error());
     }
 
+    /** Nor through a /proc magic link, for a root client either: /proc/PID/root leads into other mount namespaces, a user's own. */
+    @Test
+    public void aRootClientsImagePathThroughAProcMagicLinkIsRefused() throws Exception {
+        Path image = image("magic", "mine\n");
+        String through = "/proc/self/root" + image;
+        RockerResult r = fx.engine.enterRocker(fx.request(image, "magic").pkgPath(through).build(), RockerApp.of("/bin/true"));
+        assertEquals(r.toString(), RockerError.PARAM_INVALID, r.error());
+        assertEquals("app_pkg_path '" + through + "': is a symbolic link: name the image file itself", r.message());
+        assertEquals(Set.of(), fx.ourLoops());
+    }
+
     /** The control of the test above: the same rewrite of an image mounted as it is reaches the rocker. */
     @Test
     public void anImageOnlyRootCanChangeIsMountedAsItIs() throws Exception {
@@ -151,7 +162,7 @@ public class ImageCopyTest {
         assertEquals(r.toString(), RockerError.PARAM_INVALID, r.error());
         assertEquals("app_pkg_path '" + image + "': it is owned by uid " + attacker.user.uid + ", so root mounts a copy of it, and its "
                 + size + " bytes are more than imageCopyMaxMiB (" + (size - 1) + " bytes): install it owned by root and writable by root only,"
-                + " on a local file system",
+                + " on a local file system mounted without nosuid and nodev, not on a loop or network block device",
                 r.message());
         assertEquals(List.of(), fx.engine.list());
         assertEquals(Set.of(), fx.ourLoops());
@@ -195,8 +206,18 @@ public class ImageCopyTest {
         }
         assertNull(whyCopied(f));
 
-        // on a file system on a loop device, as udisks loop-mounts a user's own image file (which the user can
-        // rewrite from outside, root-owned files and all)
+        // on a mount a user could have made (udisks, fstab's "user", FUSE: all nosuid, nodev), whatever its device
+        Path nosuid = Files.createDirectory(fx.work.resolve("nosuid"));
+        mount("-t", "tmpfs", "-o", "nosuid,nodev,size=1m", "tmpfs", nosuid.toString());
+        try {
+            Path there = Files.copy(f, nosuid.resolve("image.squashfs"));
+            Files.setPosixFilePermissions(there, PosixFilePermissions.fromString("rw-r--r--"));
+            assertEquals("it is on a mount with nosuid or nodev, as a user's mounts are", whyCopied(there));
+        } finally {
+            mount("umount", nosuid.toString());
+        }
+
+        // on a file system on a loop device that root mounted (no nosuid, no nodev): its backing file may be a user's
         Path fsImage = fx.work.resolve("ext4.img");
         try (java.io.RandomAccessFile img = new java.io.RandomAccessFile(fsImage.toFile(), "rw")) {
             img.setLength(8 << 20);
@@ -222,10 +243,14 @@ public class ImageCopyTest {
     public void aWriterThatBreaksTheCheckersLeaseLeavesTheEngineRunning() throws Exception {
         Path f = image("leased", "mine\n");
         Process[] writer = new Process[1];
+        assertEquals("leases are on (fs.leases-enable)", "1", Files.readString(Path.of("/proc/sys/fs/leases-enable")).trim());
+        boolean[] broken = {false};
         rocker.impl.linux.sys.FileCopy.whileLeased = () -> {
             try {
                 writer[0] = new ProcessBuilder("sh", "-c", "echo >> '" + f + "'").redirectErrorStream(true).start();
-                Thread.sleep(500); // its open waits for the lease to be given back; meanwhile the break's signal came
+                // its open waits for the lease to be given back; the break (and its signal) comes first
+                broken[0] = KernelView.eventually(java.time.Duration.ofSeconds(10),
+                        () -> Files.readString(Path.of("/proc/locks")).contains("BREAKING"));
             } catch (Exception e) {
                 throw new AssertionError(e);
             }
@@ -235,6 +260,7 @@ public class ImageCopyTest {
         } finally {
             rocker.impl.linux.sys.FileCopy.whileLeased = null;
         }
+        assertTrue("the writer broke the lease while it was held", broken[0]);
         assertTrue(writer[0].waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
         assertEquals("the writer went on once the lease was given back", 0, writer[0].exitValue());
         assertTrue("the engine's JVM is still here", fx.engine.list().isEmpty());

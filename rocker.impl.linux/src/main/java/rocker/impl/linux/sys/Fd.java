@@ -119,7 +119,8 @@ public final class Fd {
      * Opens a path a user named, on that user's credentials thread: symlinks are followed as the user,
      * but no /proc magic link (/proc/PID/fd/N, /proc/PID/root, /proc/PID/cwd), which would jump past
      * dirs the user cannot search into files a process of the same thread group (the engine) holds.
-     * Before Linux 5.6 (no openat2) a path under /proc is refused instead (ELOOP).
+     * Before Linux 5.6 (no openat2) the path is walked here one name at a time ({@link #walkOutsideProc}),
+     * and any path that leads into a procfs, by its name or through a symlink, is refused (ELOOP).
      */
     public static int openNoMagicLinks(String path, int flags, int mode) {
         if (openat2) {
@@ -129,8 +130,92 @@ public final class Fd {
             if (e != Errno.ENOSYS) throw new SysException("open", path, e);
             openat2 = false;
         }
-        if (path.equals("/proc") || path.startsWith("/proc/")) throw new SysException("open", path, Errno.ELOOP);
-        return Posix.open(path, flags, mode);
+        return walkOutsideProc(path, flags, mode);
+    }
+
+    private static final long PROC_SUPER_MAGIC = 0x9fa0;
+    private static final int MAX_LINKS = 40;
+
+    /**
+     * The fallback of {@link #openNoMagicLinks}: the path resolved as the kernel would, one name at a time
+     * from "/" (or the working dir), each name opened {@code O_PATH | O_NOFOLLOW} with this thread's
+     * credentials (so every dir's search permission is checked as before), a symlink's target read and walked
+     * in its place (at most 40), ".." taken physically; a dir on a procfs anywhere on the way is ELOOP (a
+     * magic link leads only from there, and a symlink to /proc is caught where it lands). The last name is
+     * opened with {@code flags | O_NOFOLLOW}: a link swapped in meanwhile is ELOOP, never followed.
+     */
+    static int walkOutsideProc(String path, int flags, int mode) {
+        java.util.ArrayDeque<String> names = new java.util.ArrayDeque<>();
+        push(names, path);
+        int cur = openat(AT_FDCWD, path.startsWith("/") ? "/" : ".", O_PATH | O_DIRECTORY, 0, path);
+        int links = 0;
+        try {
+            while (true) {
+                notProc(cur, path);
+                String name = names.pollFirst();
+                while (name != null && (name.isEmpty() || name.equals("."))) name = names.pollFirst();
+                if (name == null) return openat(cur, ".", flags | O_LARGEFILE, mode, path); // "/", a trailing ".."
+                boolean last = names.stream().allMatch(n -> n.isEmpty() || n.equals("."));
+                int next = tryOpenat(cur, name, O_PATH | O_NOFOLLOW, 0);
+                if (next == -Errno.ENOENT && last && (flags & Posix.O_CREAT) != 0) {
+                    return openat(cur, name, flags | O_NOFOLLOW | O_LARGEFILE, mode, path);
+                }
+                if (next < 0) throw new SysException("open", path, -next);
+                boolean symlink;
+                try {
+                    symlink = (stat(next, path).mode & Stat.S_IFMT) == Stat.S_IFLNK;
+                    if (symlink) {
+                        if (last && (flags & O_NOFOLLOW) != 0) throw new SysException("open", path, Errno.ELOOP);
+                        if (++links > MAX_LINKS) throw new SysException("open", path, Errno.ELOOP);
+                        String target = readlink(next, path);
+                        if (target.startsWith("/")) {
+                            int root = openat(AT_FDCWD, "/", O_PATH | O_DIRECTORY, 0, path);
+                            Posix.close(cur);
+                            cur = root;
+                        }
+                        push(names, target);
+                        continue;
+                    }
+                    if (!last) {
+                        Posix.close(cur);
+                        cur = next;
+                        next = -1;
+                        continue;
+                    }
+                } finally {
+                    Posix.close(next);
+                }
+                int fd = openat(cur, name, flags | O_NOFOLLOW | O_LARGEFILE, mode, path);
+                try {
+                    notProc(fd, path);
+                } catch (SysException e) {
+                    Posix.close(fd);
+                    throw e;
+                }
+                return fd;
+            }
+        } finally {
+            Posix.close(cur);
+        }
+    }
+
+    /** {@code path}'s names put in front of those still to walk. */
+    private static void push(java.util.ArrayDeque<String> names, String path) {
+        String[] parts = path.split("/", -1);
+        for (int i = parts.length - 1; i >= 0; i--) names.addFirst(parts[i]);
+    }
+
+    private static void notProc(int fd, String path) {
+        if (FileCopy.fileSystem(fd, path).type() == PROC_SUPER_MAGIC) throw new SysException("open", path, Errno.ELOOP);
+    }
+
+    private static String readlink(int linkFd, String what) {
+        Pointer buf = Scratch.get(Scratch.PATH, 4097);
+        long n = Interrupted.retry(() -> Native.file().readlinkat(linkFd, "", buf, 4096));
+        if (n < 0) throw new SysException("readlink", what, Native.errno());
+        byte[] b = new byte[(int) n];
+        buf.get(0, b, 0, b.length);
+        return new String(b, StandardCharsets.UTF_8);
     }
 
     /** Returns the new fd, or minus the errno. */

@@ -55,6 +55,9 @@ public interface FileCalls {
     /** Per thread (not broadcast by glibc); returns the previous fsgid. */
     int setfsgid(int gid);
 
+    /** The target of a symbolic link ({@code path} "" with an O_PATH descriptor of the link itself); not NUL-terminated. */
+    @ssize_t long readlinkat(int dirfd, String path, Pointer buf, @size_t long size);
+
     /** The file system of an open file ({@code struct statfs}: {@code f_type} first, the magic in its low 32 bits). */
     int fstatfs(int fd, Pointer buf);
 }

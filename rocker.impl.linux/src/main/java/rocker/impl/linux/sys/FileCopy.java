@@ -3,7 +3,7 @@ package rocker.impl.linux.sys;
 import jnr.ffi.Pointer;
 
 /**
- * What copying a file on the descriptors needs: the file system an open file is on,
+ * What copying a file on the descriptors needs: the file system an open file is on (type, mount flags),
  * whether anyone has it open for writing, a file of a dir that has no name, and a copy from one descriptor
  * to another in the kernel ({@code copy_file_range}, Linux 4.5+; {@code sendfile} where it says no, as
  * between two file systems since 5.19). EINTR is retried; every failure names the operation and the file.
@@ -23,11 +23,19 @@ public final class FileCopy {
     private FileCopy() {
     }
 
-    /** The magic number of the file system the open file is on ({@code f_type} of fstatfs), as an unsigned value. */
-    public static long fileSystemType(int fd, String what) {
+    /** statfs f_flags (the same bits as the mount flags). */
+    public static final long ST_NOSUID = 2;
+    public static final long ST_NODEV = 4;
+
+    /** The file system of an open file: its magic number ({@code f_type}) and its mount's flags ({@code f_flags}). */
+    public record FileSystem(long type, long flags) {
+    }
+
+    public static FileSystem fileSystem(int fd, String what) {
         Pointer buf = Scratch.get(Scratch.STRUCT, 256);
         if (Interrupted.retry(() -> Native.file().fstatfs(fd, buf)) < 0) throw new SysException("fstatfs", what, Native.errno());
-        return buf.getInt(0) & 0xffffffffL; // little-endian on every architecture Rocker runs on: the low 32 bits first
+        // little-endian on every architecture Rocker runs on: the low 32 bits of a 64-bit word come first
+        return new FileSystem(buf.getInt(0) & 0xffffffffL, buf.getInt(Arch.CURRENT.statfsFlagsOffset) & 0xffffffffL);
     }
 
     /**
@@ -35,11 +43,11 @@ public final class FileCopy {
      * errno that says otherwise: a read lease is taken and given back at once ({@code F_SETLEASE}, which
      * root may take on any file); it is refused with EAGAIN while the file has a writer.
      */
-    public static int writers(int fd) {
+    public static int writers(int fd, String what) {
         // an opening for writing while the lease is held breaks it, and the kernel signals this process: SIGIO
         // by default, whose default action ends it; SIGURG's is to ignore it
         if (Interrupted.retry(() -> Native.file().fcntl(fd, F_SETSIG, SIGURG)) < 0) {
-            throw new SysException("fcntl F_SETSIG", "the image", Native.errno());
+            throw new SysException("fcntl F_SETSIG", what, Native.errno());
         }
         if (Interrupted.retry(() -> Native.file().fcntl(fd, F_SETLEASE, F_RDLCK)) < 0) return Native.errno();
         try {
@@ -47,13 +55,13 @@ public final class FileCopy {
             if (hook != null) hook.run();
         } finally {
             if (Interrupted.retry(() -> Native.file().fcntl(fd, F_SETLEASE, F_UNLCK)) < 0) {
-                throw new SysException("fcntl F_SETLEASE F_UNLCK", "the image", Native.errno());
+                throw new SysException("fcntl F_SETLEASE F_UNLCK", what, Native.errno());
             }
         }
         return 0;
     }
 
-    /** Tests only: runs while {@link #writers} holds its lease. */
+    /** Tests only (ImageCopyTest, in another package): runs while {@link #writers} holds its lease. */
     public static volatile Runnable whileLeased;
 
     /**

@@ -16,7 +16,9 @@ public interface ProcessCalls {
 
     int waitpid(int pid, IntByReference status, int options);
 
-    long syscall(@size_t long number, long a, long b, long c, long d);
+    /** Arguments and result are C {@code long}s (32 bits on arm: see {@link Syscalls}). */
+    @jnr.ffi.types.ssize_t long syscall(@size_t long number, @jnr.ffi.types.ssize_t long a, @jnr.ffi.types.ssize_t long b,
+            @jnr.ffi.types.ssize_t long c, @jnr.ffi.types.ssize_t long d);
 
     int poll(Pointer fds, int nfds, int timeoutMillis);
 
