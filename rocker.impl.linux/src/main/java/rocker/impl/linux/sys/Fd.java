@@ -135,16 +135,25 @@ public final class Fd {
 
     private static final long PROC_SUPER_MAGIC = 0x9fa0;
     private static final int MAX_LINKS = 40;
+    private static final int PATH_MAX = 4096;
+    private static final int O_EXCL = 0200;
+    private static final int S_ISVTX = 01000;
 
     /**
      * The fallback of {@link #openNoMagicLinks}: the path resolved as the kernel would, one name at a time
-     * from "/" (or the working dir), each name opened {@code O_PATH | O_NOFOLLOW} with this thread's
-     * credentials (so every dir's search permission is checked as before), a symlink's target read and walked
-     * in its place (at most 40), ".." taken physically; a dir on a procfs anywhere on the way is ELOOP (a
-     * magic link leads only from there, and a symlink to /proc is caught where it lands). The last name is
-     * opened with {@code flags | O_NOFOLLOW}: a link swapped in meanwhile is ELOOP, never followed.
+     * from "/" (or the working dir), with this thread's credentials (so every dir's search permission is
+     * checked as before): a dir opened {@code O_PATH | O_DIRECTORY | O_NOFOLLOW} (which triggers an automount),
+     * anything else {@code O_PATH | O_NOFOLLOW}, a symlink's target read and walked in its place (at most 40),
+     * ".." taken physically; a dir on a procfs anywhere on the way is ELOOP (a magic link leads only from
+     * there, and a symlink to /proc is caught where it lands). The last name keeps the kernel's rules: a
+     * trailing "/" (or "/.") asks for a dir and follows a link; a link there is not followed with
+     * {@code O_NOFOLLOW}, is EEXIST with {@code O_CREAT | O_EXCL}, and is refused (EACCES) as
+     * {@code fs.protected_symlinks} does: another user's link in a sticky world-writable dir whose owner is not
+     * the link's. The last name itself is opened with {@code flags | O_NOFOLLOW}: a link swapped in meanwhile is
+     * ELOOP, never followed.
      */
     static int walkOutsideProc(String path, int flags, int mode) {
+        if (path.getBytes(StandardCharsets.UTF_8).length >= PATH_MAX) throw new SysException("open", path, Errno.ENAMETOOLONG);
         java.util.ArrayDeque<String> names = new java.util.ArrayDeque<>();
         push(names, path);
         int cur = openat(AT_FDCWD, path.startsWith("/") ? "/" : ".", O_PATH | O_DIRECTORY, 0, path);
@@ -154,18 +163,38 @@ public final class Fd {
                 notProc(cur, path);
                 String name = names.pollFirst();
                 while (name != null && (name.isEmpty() || name.equals("."))) name = names.pollFirst();
-                if (name == null) return openat(cur, ".", flags | O_LARGEFILE, mode, path); // "/", a trailing ".."
-                boolean last = names.stream().allMatch(n -> n.isEmpty() || n.equals("."));
-                int next = tryOpenat(cur, name, O_PATH | O_NOFOLLOW, 0);
+                if (name == null) { // "/", or a path that ended in ".." or a dir's trailing "/"
+                    if ((flags & Posix.O_CREAT) != 0) throw new SysException("open", path, Errno.EISDIR);
+                    return openat(cur, ".", flags & ~O_NOFOLLOW | O_LARGEFILE, mode, path);
+                }
+                boolean last = true;
+                boolean dirWanted = false; // a trailing "/" or "/.": the last name must be a dir
+                for (String n : names) {
+                    if (!n.isEmpty() && !n.equals(".")) {
+                        last = false;
+                        break;
+                    }
+                    dirWanted = true;
+                }
+                int next = tryOpenat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0); // a dir (an automount is mounted)
+                if (next == -Errno.ENOTDIR) next = tryOpenat(cur, name, O_PATH | O_NOFOLLOW, 0); // a link, or a file
                 if (next == -Errno.ENOENT && last && (flags & Posix.O_CREAT) != 0) {
-                    return openat(cur, name, flags | O_NOFOLLOW | O_LARGEFILE, mode, path);
+                    if (dirWanted) throw new SysException("open", path, Errno.EISDIR);
+                    return notProcOrClose(openat(cur, name, flags | O_NOFOLLOW | O_LARGEFILE, mode, path), path);
                 }
                 if (next < 0) throw new SysException("open", path, -next);
-                boolean symlink;
                 try {
-                    symlink = (stat(next, path).mode & Stat.S_IFMT) == Stat.S_IFLNK;
-                    if (symlink) {
-                        if (last && (flags & O_NOFOLLOW) != 0) throw new SysException("open", path, Errno.ELOOP);
+                    Stat st = stat(next, path);
+                    if ((st.mode & Stat.S_IFMT) == Stat.S_IFLNK) {
+                        if (last && !dirWanted) {
+                            if ((flags & O_NOFOLLOW) != 0) {
+                                throw new SysException("open", path, (flags & O_DIRECTORY) != 0 ? Errno.ENOTDIR : Errno.ELOOP);
+                            }
+                            if ((flags & (Posix.O_CREAT | O_EXCL)) == (Posix.O_CREAT | O_EXCL)) {
+                                throw new SysException("open", path, Errno.EEXIST);
+                            }
+                        }
+                        if (last) protectedSymlink(cur, st, path); // a trailing link, as the kernel checks it
                         if (++links > MAX_LINKS) throw new SysException("open", path, Errno.ELOOP);
                         String target = readlink(next, path);
                         if (target.startsWith("/")) {
@@ -185,17 +214,45 @@ public final class Fd {
                 } finally {
                     Posix.close(next);
                 }
-                int fd = openat(cur, name, flags | O_NOFOLLOW | O_LARGEFILE, mode, path);
-                try {
-                    notProc(fd, path);
-                } catch (SysException e) {
-                    Posix.close(fd);
-                    throw e;
-                }
-                return fd;
+                if (dirWanted && (flags & Posix.O_CREAT) != 0) throw new SysException("open", path, Errno.EISDIR);
+                int extra = dirWanted ? O_DIRECTORY : 0;
+                return notProcOrClose(openat(cur, name, flags | extra | O_NOFOLLOW | O_LARGEFILE, mode, path), path);
             }
         } finally {
             Posix.close(cur);
+        }
+    }
+
+    /**
+     * fs.protected_symlinks, which a walk in user space does not get from the kernel (readlinkat skips it): a
+     * link in the last position is followed only when the sysctl is off, or the link is this thread's fsuid's,
+     * or its dir is not sticky and world-writable, or that dir's owner owns the link.
+     */
+    private static void protectedSymlink(int dirFd, Stat link, String path) {
+        if (!protectedSymlinks()) return;
+        int fsuid = Native.file().setfsuid(-1);
+        if (link.uid == fsuid) return;
+        Stat dir = stat(dirFd, path);
+        if ((dir.mode & S_ISVTX) == 0 || (dir.mode & 02) == 0 || dir.uid == link.uid) return;
+        throw new SysException("open", path + " (another user's link in a sticky dir: fs.protected_symlinks)", Errno.EACCES);
+    }
+
+    /** The sysctl as it is now (read when a trailing link is followed, on kernels without openat2 only). */
+    private static boolean protectedSymlinks() {
+        try {
+            return !"0".equals(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/fs/protected_symlinks")).trim());
+        } catch (java.io.IOException | RuntimeException e) {
+            return true; // unknown: as most systems have it
+        }
+    }
+
+    private static int notProcOrClose(int fd, String path) {
+        try {
+            notProc(fd, path);
+            return fd;
+        } catch (RuntimeException e) {
+            Posix.close(fd);
+            throw e;
         }
     }
 
@@ -210,9 +267,10 @@ public final class Fd {
     }
 
     private static String readlink(int linkFd, String what) {
-        Pointer buf = Scratch.get(Scratch.PATH, 4097);
-        long n = Interrupted.retry(() -> Native.file().readlinkat(linkFd, "", buf, 4096));
+        Pointer buf = Scratch.get(Scratch.PATH, PATH_MAX + 1);
+        long n = Interrupted.retry(() -> Native.file().readlinkat(linkFd, "", buf, PATH_MAX));
         if (n < 0) throw new SysException("readlink", what, Native.errno());
+        if (n >= PATH_MAX) throw new SysException("readlink", what, Errno.ENAMETOOLONG);
         byte[] b = new byte[(int) n];
         buf.get(0, b, 0, b.length);
         return new String(b, StandardCharsets.UTF_8);
