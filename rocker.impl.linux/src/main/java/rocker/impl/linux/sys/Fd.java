@@ -153,14 +153,15 @@ public final class Fd {
      * ELOOP, never followed.
      */
     static int walkOutsideProc(String path, int flags, int mode) {
+        if (path.isEmpty()) throw new SysException("open", path, Errno.ENOENT);
         if (path.getBytes(StandardCharsets.UTF_8).length >= PATH_MAX) throw new SysException("open", path, Errno.ENAMETOOLONG);
         java.util.ArrayDeque<String> names = new java.util.ArrayDeque<>();
         push(names, path);
         int cur = openat(AT_FDCWD, path.startsWith("/") ? "/" : ".", O_PATH | O_DIRECTORY, 0, path);
         int links = 0;
         try {
+            notProc(cur, path);
             while (true) {
-                notProc(cur, path);
                 String name = names.pollFirst();
                 while (name != null && (name.isEmpty() || name.equals("."))) name = names.pollFirst();
                 if (name == null) { // "/", or a path that ended in ".." or a dir's trailing "/"
@@ -168,18 +169,18 @@ public final class Fd {
                     return openat(cur, ".", flags & ~O_NOFOLLOW | O_LARGEFILE, mode, path);
                 }
                 boolean last = true;
-                boolean dirWanted = false; // a trailing "/" or "/.": the last name must be a dir
+                boolean dirWanted = false; // a trailing "/": the last name must be a dir (a "." after it is walked into)
                 for (String n : names) {
-                    if (!n.isEmpty() && !n.equals(".")) {
+                    if (!n.isEmpty()) {
                         last = false;
                         break;
                     }
                     dirWanted = true;
                 }
+                if (last && dirWanted && (flags & Posix.O_CREAT) != 0) throw new SysException("open", path, Errno.EISDIR);
                 int next = tryOpenat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0); // a dir (an automount is mounted)
                 if (next == -Errno.ENOTDIR) next = tryOpenat(cur, name, O_PATH | O_NOFOLLOW, 0); // a link, or a file
                 if (next == -Errno.ENOENT && last && (flags & Posix.O_CREAT) != 0) {
-                    if (dirWanted) throw new SysException("open", path, Errno.EISDIR);
                     return notProcOrClose(openat(cur, name, flags | O_NOFOLLOW | O_LARGEFILE, mode, path), path);
                 }
                 if (next < 0) throw new SysException("open", path, -next);
@@ -187,11 +188,11 @@ public final class Fd {
                     Stat st = stat(next, path);
                     if ((st.mode & Stat.S_IFMT) == Stat.S_IFLNK) {
                         if (last && !dirWanted) {
-                            if ((flags & O_NOFOLLOW) != 0) {
-                                throw new SysException("open", path, (flags & O_DIRECTORY) != 0 ? Errno.ENOTDIR : Errno.ELOOP);
-                            }
                             if ((flags & (Posix.O_CREAT | O_EXCL)) == (Posix.O_CREAT | O_EXCL)) {
                                 throw new SysException("open", path, Errno.EEXIST);
+                            }
+                            if ((flags & O_NOFOLLOW) != 0) {
+                                throw new SysException("open", path, (flags & O_DIRECTORY) != 0 ? Errno.ENOTDIR : Errno.ELOOP);
                             }
                         }
                         if (last) protectedSymlink(cur, st, path); // a trailing link, as the kernel checks it
@@ -201,6 +202,7 @@ public final class Fd {
                             int root = openat(AT_FDCWD, "/", O_PATH | O_DIRECTORY, 0, path);
                             Posix.close(cur);
                             cur = root;
+                            notProc(cur, path);
                         }
                         push(names, target);
                         continue;
@@ -209,12 +211,12 @@ public final class Fd {
                         Posix.close(cur);
                         cur = next;
                         next = -1;
+                        notProc(cur, path);
                         continue;
                     }
                 } finally {
                     Posix.close(next);
                 }
-                if (dirWanted && (flags & Posix.O_CREAT) != 0) throw new SysException("open", path, Errno.EISDIR);
                 int extra = dirWanted ? O_DIRECTORY : 0;
                 return notProcOrClose(openat(cur, name, flags | extra | O_NOFOLLOW | O_LARGEFILE, mode, path), path);
             }

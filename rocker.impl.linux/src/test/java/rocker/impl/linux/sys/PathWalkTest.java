@@ -101,9 +101,27 @@ public class PathWalkTest {
         int create = Posix.O_WRONLY | Posix.O_CREAT | 0200 /* O_EXCL */;
         same(dir + "/dangling", create);
         assertFalse("nothing made through the link", Files.exists(dir.resolve("nowhere")));
+        same(dir + "/dangling", create | Fd.O_NOFOLLOW);
         same(dir + "/new-dir/", Posix.O_WRONLY | Posix.O_CREAT);
+        same(dir + "/to-sub/", Posix.O_WRONLY | Posix.O_CREAT);
+        same(dir + "/to-sub/.", rd | nofollow);
+        same(sub + "/.", Posix.O_WRONLY | Posix.O_CREAT);
+        same("", rd);
         assertEquals("file", outcome(() -> Fd.walkOutsideProc(dir + "/made-by-the-walk", Posix.O_WRONLY | Posix.O_CREAT, 0600)));
         assertEquals("file", outcome(() -> Posix.open(dir + "/made-by-the-kernel", Posix.O_WRONLY | Posix.O_CREAT, 0600)));
+    }
+
+    /** The same, as a user: a dir it may read but not search is no way in ("." in it is looked up, as the kernel does). */
+    @Test
+    public void theWalkChecksSearchPermissionAsTheKernelDoes() throws Exception {
+        Path closed = Files.createDirectory(dir.resolve("closed"));
+        Files.writeString(closed.resolve("file"), "x");
+        Files.setPosixFilePermissions(closed, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        for (String path : List.of(closed + "/.", closed + "/file", closed.toString())) {
+            String kernel = Credentials.as(user.uid, user.gid, List.of(), () -> outcome(() -> Posix.open(path, Posix.O_RDONLY, 0)));
+            String walk = Credentials.as(user.uid, user.gid, List.of(), () -> outcome(() -> Fd.walkOutsideProc(path, Posix.O_RDONLY, 0)));
+            assertEquals(path, kernel, walk);
+        }
     }
 
     @Test
