@@ -197,13 +197,27 @@ final class AppStdio implements AutoCloseable {
         return caller.isEngine() ? Posix.open(path, flags, mode) : Fd.openNoMagicLinks(path, flags, mode);
     }
 
+    /**
+     * Unlinks the file this build made at {@code path} while it is empty: its dir opened as the caller
+     * opened the file (a user's with no /proc magic link followed), and the name unlinked there only
+     * while it is still that file.
+     */
     private void removeIfEmpty(int fd, String path) {
-        if (Fd.stat(fd, path).size != 0) return;
-        if (caller.isEngine()) {
-            Fd.unlinkat(Fd.AT_FDCWD, path, 0);
-        } else {
-            Credentials.as(caller.uid(), caller.gid(), caller.groups(), () -> Fd.unlinkat(Fd.AT_FDCWD, path, 0));
-        }
+        Stat made = Fd.stat(fd, path);
+        if (made.size != 0) return;
+        int slash = path.lastIndexOf('/');
+        String dir = slash == 0 ? "/" : path.substring(0, slash);
+        String name = path.substring(slash + 1);
+        java.util.function.Supplier<Boolean> unlink = () -> {
+            int parent = openAsCaller(dir, Fd.O_PATH | Fd.O_DIRECTORY, 0);
+            try {
+                return Fd.unlinkIfStill(parent, name, made, 0, path);
+            } finally {
+                Posix.close(parent);
+            }
+        };
+        if (caller.isEngine()) unlink.get();
+        else Credentials.as(caller.uid(), caller.gid(), caller.groups(), unlink);
     }
 
     /**

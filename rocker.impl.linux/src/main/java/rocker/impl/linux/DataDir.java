@@ -107,24 +107,39 @@ final class DataDir implements AutoCloseable {
      * paths are its own; existing components are followed as the host has them.
      */
     private int createParents(String parentPath) {
+        // one name at a time through the libc bindings (java.nio cannot name a non-ASCII path in a JVM
+        // without a UTF-8 locale); mode 0755 under the mount worker's umask 022
+        int dir = Posix.open("/", Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
         try {
-            java.nio.file.Files.createDirectories(java.nio.file.Path.of(parentPath));
-            return Posix.open(parentPath, Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
-        } catch (java.io.IOException e) {
-            throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot create " + parentPath + " for the data dir "
-                    + path + ": " + e, e);
+            for (String name : parentPath.split("/")) {
+                if (name.isEmpty()) continue;
+                Fd.mkdirat(dir, name, 0755, parentPath);
+                int next = Fd.openat(dir, name, Posix.O_RDONLY | Fd.O_DIRECTORY, 0, parentPath);
+                Posix.close(dir);
+                dir = next;
+            }
+            return dir;
         } catch (SysException e) {
-            throw pathError(e, "its parent dir " + parentPath);
+            Posix.close(dir);
+            if (e.errno() == Errno.ENOTDIR || e.errno() == Errno.ELOOP) throw pathError(e, "its parent dir " + parentPath);
+            throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot create " + parentPath + " for the data dir "
+                    + path + ": " + e.getMessage(), e);
         }
     }
 
     /** The data dir this build made, removed while empty, by its name in its parent, with the caller's credentials. */
     private void removeEmptyDataDir() {
         int slash = path.lastIndexOf('/');
+        String parentPath = slash == 0 ? "/" : path.substring(0, slash);
+        String leaf = path.substring(slash + 1);
+        Stat made = Fd.stat(root, path);
         java.util.function.Supplier<Boolean> rmdir = () -> {
-            int parent = Posix.open(slash == 0 ? "/" : path.substring(0, slash), Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
+            // the host's view (the rocker's mounts of it may be read-only by now), its parent opened as when it
+            // was made (a user's with no /proc magic link followed); the name removed only while it is that dir
+            int parent = caller.isEngine() ? Posix.open(parentPath, Posix.O_RDONLY | Fd.O_DIRECTORY, 0)
+                    : Fd.openNoMagicLinks(parentPath, Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
             try {
-                return Fd.unlinkat(parent, path.substring(slash + 1), Fd.AT_REMOVEDIR);
+                return Fd.unlinkIfStill(parent, leaf, made, Fd.AT_REMOVEDIR, path);
             } finally {
                 Posix.close(parent);
             }
@@ -148,11 +163,11 @@ final class DataDir implements AutoCloseable {
             return false;
         }
         boolean empty = true;
-        try (java.util.stream.Stream<java.nio.file.Path> children = java.nio.file.Files.list(java.nio.file.Path.of(Fd.procPath(fd)))) {
-            for (java.nio.file.Path c : (Iterable<java.nio.file.Path>) children::iterator) {
-                empty &= removeEmptyTree(fd, c.getFileName().toString(), levels - 1);
+        try {
+            for (String child : Fd.names(fd, name)) {
+                empty &= removeEmptyTree(fd, child, levels - 1);
             }
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             empty = false;
         } finally {
             Posix.close(fd);

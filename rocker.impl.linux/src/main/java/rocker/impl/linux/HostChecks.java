@@ -1,12 +1,12 @@
 package rocker.impl.linux;
 
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-
 import rocker.api.RockerError;
 import rocker.api.RockerException;
 import rocker.api.RockerRequest;
+import rocker.impl.linux.sys.Fd;
+import rocker.impl.linux.sys.Posix;
+import rocker.impl.linux.sys.Stat;
+import rocker.impl.linux.sys.SysException;
 
 /**
  * What a valid request must also be on this host, checked before anything is changed: the overlay
@@ -21,9 +21,20 @@ final class HostChecks {
 
     static void check(RockerRequest r) {
         for (String dir : r.overlayDirs()) {
-            Path p = Path.of(dir);
-            if (Files.isSymbolicLink(p)) fail("app_overlay_dirs", dir, "is a symbolic link; name the real dir");
-            if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) fail("app_overlay_dirs", dir, "is not a dir on this host");
+            // the libc bindings, not java.nio: a JVM without a UTF-8 locale cannot name a non-ASCII path there
+            Stat st;
+            try {
+                int fd = Posix.open(dir, Fd.O_PATH | Fd.O_NOFOLLOW, 0);
+                try {
+                    st = Fd.stat(fd, dir);
+                } finally {
+                    Posix.close(fd);
+                }
+            } catch (SysException e) {
+                st = null;
+            }
+            if (st != null && st.isSymlink()) fail("app_overlay_dirs", dir, "is a symbolic link; name the real dir");
+            if (st == null || !st.isDir()) fail("app_overlay_dirs", dir, "is not a dir on this host");
         }
     }
 

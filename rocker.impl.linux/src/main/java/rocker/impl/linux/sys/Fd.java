@@ -301,6 +301,46 @@ public final class Fd {
         return p;
     }
 
+    /**
+     * The names in the open dir {@code dirFd} (its position moves to the end), without "." and "..", read
+     * with getdents64(2) and decoded as UTF-8: unlike {@code java.nio}, whatever the JVM's locale.
+     */
+    public static java.util.List<String> names(int dirFd, String what) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        Pointer buf = Scratch.get(Scratch.DATA, 4096);
+        for (;;) {
+            long n = Interrupted.retry(() -> Native.syscalls().syscall(Arch.CURRENT.sysGetdents64, dirFd, buf.address(), 4096, 0, 0, 0));
+            if (n < 0) throw new SysException("getdents64", what, Native.errno());
+            if (n == 0) return out;
+            for (int at = 0; at < n;) {
+                int reclen = buf.getShort(at + 16) & 0xffff;
+                int end = at + 19;
+                while (end < at + reclen && buf.getByte(end) != 0) end++;
+                byte[] name = new byte[end - at - 19];
+                buf.get(at + 19, name, 0, name.length);
+                String s = new String(name, StandardCharsets.UTF_8);
+                if (!s.equals(".") && !s.equals("..")) out.add(s);
+                at += reclen;
+            }
+        }
+    }
+
+    /**
+     * unlinkat(2) of {@code name} in {@code dirFd}, only while it is still {@code made} (device and inode):
+     * false when another file has the name now (a check and an unlink, so the name's owner can still win a
+     * race, but only with a file of its own in a dir it can write).
+     */
+    public static boolean unlinkIfStill(int dirFd, String name, Stat made, int flags, String what) {
+        int now = openat(dirFd, name, O_PATH | O_NOFOLLOW | ((flags & AT_REMOVEDIR) != 0 ? O_DIRECTORY : 0), 0, what);
+        try {
+            Stat st = stat(now, what);
+            if (st.dev != made.dev || st.ino != made.ino) return false;
+        } finally {
+            Posix.close(now);
+        }
+        return unlinkat(dirFd, name, flags);
+    }
+
     /** mkdirat(2) of one name; false when it exists already (whatever it is: open it to find out). */
     public static boolean mkdirat(int dirfd, String name, int mode, String what) {
         if (Native.file().mkdirat(dirfd, name, mode) == 0) return true;

@@ -5,6 +5,7 @@ import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
 /** libc: file descriptors. */
+@jnr.ffi.annotations.Encoding("UTF-8") // every String as UTF-8 bytes, whatever the JVM's locale (Native)
 public interface FileCalls {
     int open(String path, int flags, int mode);
 

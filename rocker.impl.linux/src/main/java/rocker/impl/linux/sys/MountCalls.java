@@ -3,6 +3,7 @@ package rocker.impl.linux.sys;
 import jnr.ffi.types.size_t;
 
 /** libc: namespaces, mounts and the directories they need. */
+@jnr.ffi.annotations.Encoding("UTF-8") // every String as UTF-8 bytes, whatever the JVM's locale (Native)
 public interface MountCalls {
     int unshare(int flags);
 

@@ -3,7 +3,13 @@ package rocker.impl.linux.sys;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 
-/** Loads the libc bindings once per class loader (one per bundle revision). */
+/**
+ * Loads the libc bindings once per class loader (one per bundle revision). Every binding passes its
+ * String arguments as UTF-8 ({@code @Encoding} on each interface), the encoding of the protocol and of
+ * the C client: JNR's default is the JVM's charset, which is US-ASCII in a JVM started without a UTF-8
+ * locale (a service manager's default), where every other character went to the kernel as '?'. String
+ * arrays are not covered by the annotation: {@link Posix#spawn} makes its own.
+ */
 public final class Native {
     private static volatile Holder holder;
 

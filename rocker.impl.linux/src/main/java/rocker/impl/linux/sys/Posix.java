@@ -317,12 +317,36 @@ public final class Posix {
                 if (r != 0) throw new SysException("posix_spawn_file_actions_adddup2", path, r);
             }
             IntByReference pid = new IntByReference();
-            r = p.posix_spawn(pid, path, actions, null, argv, env);
+            Pointer cArgv = cStrings(rt, argv);
+            Pointer cEnv = cStrings(rt, env);
+            r = p.posix_spawn(pid, path, actions, null, cArgv, cEnv);
+            java.lang.ref.Reference.reachabilityFence(cArgv); // their memory is freed once unreachable
+            java.lang.ref.Reference.reachabilityFence(cEnv);
             if (r != 0) throw new SysException("posix_spawn", path, r);
             return pid.intValue();
         } finally {
             p.posix_spawn_file_actions_destroy(actions);
         }
+    }
+
+    /** A NULL-terminated array of UTF-8 C strings, in memory that lives as long as the returned pointer. */
+    private static Pointer cStrings(jnr.ffi.Runtime rt, String[] strings) {
+        byte[][] bytes = new byte[strings.length][];
+        int total = 0;
+        for (int i = 0; i < strings.length; i++) {
+            bytes[i] = strings[i].getBytes(StandardCharsets.UTF_8);
+            total += bytes[i].length + 1;
+        }
+        int slots = (strings.length + 1) * rt.addressSize();
+        Pointer block = Memory.allocateDirect(rt, slots + total, true);
+        int at = slots;
+        for (int i = 0; i < strings.length; i++) {
+            block.putAddress((long) i * rt.addressSize(), block.address() + at);
+            block.put(at, bytes[i], 0, bytes[i].length);
+            at += bytes[i].length + 1; // the block is zeroed: the NUL is there
+        }
+        block.putAddress((long) strings.length * rt.addressSize(), 0L);
+        return block;
     }
 
     /** waitpid(2): the wait status, or -1 when {@code WNOHANG} and the child has not changed state. */

@@ -5,6 +5,7 @@ import jnr.ffi.byref.IntByReference;
 import jnr.ffi.types.size_t;
 
 /** libc: spawning, waiting for and signalling processes. */
+@jnr.ffi.annotations.Encoding("UTF-8") // every String as UTF-8 bytes, whatever the JVM's locale (Native)
 public interface ProcessCalls {
     int posix_spawn_file_actions_init(Pointer actions);
 
@@ -12,7 +13,8 @@ public interface ProcessCalls {
 
     int posix_spawn_file_actions_destroy(Pointer actions);
 
-    int posix_spawn(IntByReference pid, String path, Pointer actions, Pointer attr, String[] argv, String[] envp);
+    /** {@code argv}, {@code envp}: NULL-terminated arrays of C strings ({@link Posix#spawn}: JNR converts a String[] in the JVM's charset). */
+    int posix_spawn(IntByReference pid, String path, Pointer actions, Pointer attr, Pointer argv, Pointer envp);
 
     int waitpid(int pid, IntByReference status, int options);
 

@@ -5,6 +5,7 @@ import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
 /** libc: Unix sockets between the engine and its guards. */
+@jnr.ffi.annotations.Encoding("UTF-8") // every String as UTF-8 bytes, whatever the JVM's locale (Native)
 public interface SocketCalls {
     int socketpair(int domain, int type, int protocol, int[] fds);
 

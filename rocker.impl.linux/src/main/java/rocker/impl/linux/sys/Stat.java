@@ -36,6 +36,7 @@ public final class Stat {
 
     public boolean isRegular() { return (mode & S_IFMT) == S_IFREG; }
     public boolean isDir() { return (mode & S_IFMT) == S_IFDIR; }
+    public boolean isSymlink() { return (mode & S_IFMT) == S_IFLNK; }
     /** The permission bits, with setuid, setgid and sticky. */
     public int permissions() { return mode & 07777; }
 
