@@ -92,6 +92,28 @@ public class LauncherLocalIT {
     }
 
     @Test
+    public void aCommandLineWithoutAUtf8LocaleKeepsItsNonAsciiPaths() throws Exception {
+        // ./rocker (the script) with no locale at all, as a service manager may start it; the name's bytes are
+        // made by the shell (u-umlaut in UTF-8), as this JVM's own locale may be ASCII too
+        Path script = Launcher.JAR.getParent().getParent().getParent().resolve("rocker");
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", "u=$(printf '\\303\\274'); exec \"$0\" run --local --state-dir \"$1\""
+                + " --pkg \"$2\" --exec-dir \"$3/exec\" --data-dir \"$3/data-$u\" --overlay /etc --rm --wait -- /bin/sh \"$3/exec/hello.sh\"",
+                script.toString(), state.toString(), image.toString(), work.toString());
+        for (String v : List.of("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE")) pb.environment().remove(v);
+        try {
+            Launcher.Run run = Launcher.run(work, pb);
+            assertEquals(run.toString(), 0, run.code());
+            assertEquals(run.toString(), "hello\n", run.out());
+            Launcher.Run ls = Launcher.run(work, new ProcessBuilder("/bin/ls", "-1", "--", work.toString()));
+            // the output's bytes as ISO-8859-1: the UTF-8 of u-umlaut (C3 BC) is "\u00c3\u00bc" there
+            assertTrue("the data dir has the name's UTF-8 bytes: " + ls.out(), ("\n" + ls.out()).contains("\ndata-\u00c3\u00bc\n"));
+        } finally {
+            // the work dir's removal (java.nio) cannot name it in a JVM whose locale is ASCII
+            new ProcessBuilder("/bin/sh", "-c", "rm -rf -- \"$1\"/data-*", "sh", work.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @Test
     public void aOneShotEngineLeavesItsRockerAndItsImageMountAndReleasesTheMountWithTheLastRocker() throws Exception {
         String name = runSleeper("run", "--local", "--state-dir", state.toString());
         assertFalse("the image is mounted while its rocker lives", KernelView.loopsOn(image.toString()).isEmpty());

@@ -48,7 +48,7 @@ final class CgroupLayout {
     /** This process's view: its mount table. */
     static CgroupLayout detect() {
         try {
-            return fromMountInfo(Files.readAllLines(Path.of("/proc/self/mountinfo")));
+            return fromMountInfo(ReadOnlyHost.mountInfoLines(Path.of("/proc/self/mountinfo")));
         } catch (IOException e) {
             return new CgroupLayout(null, Map.of());
         }
@@ -63,7 +63,13 @@ final class CgroupLayout {
             int dash = Arrays.asList(f).indexOf("-");
             if (dash < 5 || f.length < dash + 4) continue;
             String type = f[dash + 1];
-            Path mountPoint = Path.of(ReadOnlyHost.unescape(f[4]));
+            if (!type.equals("cgroup2") && !type.equals("cgroup")) continue;
+            Path mountPoint;
+            try {
+                mountPoint = Path.of(ReadOnlyHost.unescape(f[4]));
+            } catch (java.nio.file.InvalidPathException e) {
+                continue; // a name java.nio cannot hold in this JVM's charset: not a hierarchy Rocker can use
+            }
             if (type.equals("cgroup2")) {
                 if (v2 == null) v2 = mountPoint;
             } else if (type.equals("cgroup")) {

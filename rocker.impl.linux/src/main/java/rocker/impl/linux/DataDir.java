@@ -113,15 +113,23 @@ final class DataDir implements AutoCloseable {
         try {
             for (String name : parentPath.split("/")) {
                 if (name.isEmpty()) continue;
-                Fd.mkdirat(dir, name, 0755, parentPath);
-                int next = Fd.openat(dir, name, Posix.O_RDONLY | Fd.O_DIRECTORY, 0, parentPath);
+                boolean made = Fd.mkdirat(dir, name, 0755, parentPath);
+                // an existing name is followed as the host has it; one just made must be the dir made (root's,
+                // 0755), not one a user renamed in its place in a parent it can write
+                int next = Fd.openat(dir, name, Posix.O_RDONLY | Fd.O_DIRECTORY | (made ? Fd.O_NOFOLLOW : 0), 0, parentPath);
                 Posix.close(dir);
                 dir = next;
+                Stat st = made ? Fd.stat(dir, parentPath) : null;
+                if (st != null && (st.uid != 0 || (st.permissions() & 022) != 0)) {
+                    Posix.close(dir);
+                    throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot create " + parentPath + " for the data dir "
+                            + path + ": " + name + " was replaced while it was made");
+                }
             }
             return dir;
         } catch (SysException e) {
             Posix.close(dir);
-            if (e.errno() == Errno.ENOTDIR || e.errno() == Errno.ELOOP) throw pathError(e, "its parent dir " + parentPath);
+            if (e.errno() == Errno.ENOTDIR) throw pathError(e, "its parent dir " + parentPath);
             throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot create " + parentPath + " for the data dir "
                     + path + ": " + e.getMessage(), e);
         }

@@ -177,7 +177,7 @@ final class MountInterpreter implements AutoCloseable {
             if (!OWN_FS.get()) {
                 Posix.unshare(Posix.CLONE_FS, "(the mount worker's filesystem context)");
                 // its own now, and 022 whatever the JVM's is: a dir made with a default mode (a root client's
-                // missing data-dir parents: Files.createDirectories asks for 0777) is root 0755, never wider;
+                // missing data-dir parents, made 0755) is root 0755, never wider;
                 // exact modes are set with fchmod on the opened dirs
                 Posix.umask(022);
                 OWN_FS.set(true);

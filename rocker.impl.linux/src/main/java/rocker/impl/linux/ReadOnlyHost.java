@@ -205,6 +205,11 @@ final class ReadOnlyHost implements MountOp {
     private void remountEach() {
         for (Entry e : mounts()) {
             if (!hostMounts.contains(e.id) || e.options.contains("ro")) continue;
+            if (e.point.indexOf('\uFFFD') >= 0) {
+                // its name is not UTF-8: it cannot be walked to by name, and must not stay writable
+                throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot make the host's mount " + e.id + " (" + e.point
+                        + ") read-only inside the rocker: its mount point's name is not UTF-8 (this kernel has no mount_setattr)");
+            }
             if (e.point.equals("/")) {
                 int root = Posix.open("/", Fd.O_PATH, 0);
                 try {
@@ -271,7 +276,7 @@ final class ReadOnlyHost implements MountOp {
     private static List<Entry> mounts() {
         List<Entry> out = new ArrayList<>();
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/thread-self/mountinfo"))) {
+            for (String line : mountInfoLines(Path.of("/proc/thread-self/mountinfo"))) {
                 String[] f = line.split(" ");
                 out.add(new Entry(Integer.parseInt(f[0]), unescape(f[4]), List.of(f[5].split(","))));
             }
@@ -279,6 +284,15 @@ final class ReadOnlyHost implements MountOp {
             throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot read the rocker's mounts: " + e, e);
         }
         return out;
+    }
+
+    /**
+     * The lines of a mountinfo file, decoded as UTF-8 with every byte that is not (a user's mount point
+     * may have any name) replaced by U+FFFD: a strict decoding failed every build (and java.nio cannot
+     * name such a path anyway); a point with U+FFFD is never walked to ({@link #remountEach}).
+     */
+    static List<String> mountInfoLines(Path file) throws IOException {
+        return List.of(new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.UTF_8).split("\n"));
     }
 
     /** mountinfo writes space, tab, newline and backslash as \ooo. */

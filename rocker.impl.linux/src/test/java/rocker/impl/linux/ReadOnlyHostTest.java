@@ -56,4 +56,51 @@ public class ReadOnlyHostTest {
             Keepers.reap(g.keeperPid);
         }
     }
+
+    /** {@code sh -c SCRIPT sh ARG}: the names' bytes are made by the shell (java.nio cannot make them). */
+    private static void shell(String script, String arg) throws Exception {
+        Process p = new ProcessBuilder("/bin/sh", "-c", script, "sh", arg).inheritIO().start();
+        assertEquals(script, 0, p.waitFor());
+    }
+
+    /**
+     * A mount point whose name is not UTF-8 (any user can make one: a FUSE mount in its home) failed every
+     * build when mountinfo was decoded strictly. With mount_setattr it is made read-only with the rest;
+     * the fallback of kernels before 5.12, which walks to each mount by name, refuses the build instead of
+     * leaving it writable.
+     */
+    @Test
+    public void aMountPointWhoseNameIsNotUtf8IsReadOnlyInsideOrTheBuildIsRefused() throws Exception {
+        Files.createDirectories(fx.stateDir);
+        shell("d=\"$1/mnt-$(printf '\\377')\"; mkdir \"$d\" && mount -t tmpfs rocker-test-latin1 \"$d\"", fx.work.toString());
+        try {
+            for (boolean setattr : new boolean[] {true, false}) {
+                ReadOnlyHost.useMountSetattr(setattr);
+                GuardProcess g = GuardProcess.start(System.getProperty("rocker.guard"), GuardPool.SPARE_NAME, "-", "rkreadonlyhost2",
+                        Reconciler.stateKey(fx.stateDir));
+                try (MountInterpreter mounts = new MountInterpreter()) {
+                    ReadOnlyHost readOnly = new ReadOnlyHost();
+                    try {
+                        mounts.run("rkreadonlyhost2", g.guardPid, List.of(readOnly.snapshot(), readOnly));
+                        assertTrue("built only with mount_setattr", setattr);
+                        String options = ReadOnlyHost.mountInfoLines(Path.of("/proc/" + g.guardPid + "/mountinfo")).stream()
+                                .filter(l -> l.contains(" rocker-test-latin1 ")).map(l -> l.split(" ")[5]).findFirst().orElseThrow();
+                        assertTrue("the mount in the guard's namespace: " + options, options.startsWith("ro"));
+                    } catch (RockerException e) {
+                        assertTrue("refused only without mount_setattr: " + e, !setattr);
+                        assertEquals(RockerError.BUILD_ROCKER_FAILED, e.error());
+                        assertTrue(e.getMessage(), e.getMessage().contains("its mount point's name is not UTF-8"));
+                    }
+                } finally {
+                    Posix.close(g.control);
+                    Keepers.reap(g.keeperPid);
+                }
+            }
+            // and the engine itself (its cgroup layout reads mountinfo too)
+            assertTrue(CgroupLayout.detect().hierarchies().size() > 0);
+        } finally {
+            ReadOnlyHost.useMountSetattr(true);
+            shell("d=\"$1/mnt-$(printf '\\377')\"; umount \"$d\" && rmdir \"$d\"", fx.work.toString());
+        }
+    }
 }

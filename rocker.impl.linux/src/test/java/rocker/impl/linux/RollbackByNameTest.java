@@ -92,6 +92,16 @@ public class RollbackByNameTest {
 
     @Test
     public void aMagicLinkSwappedInForTheFilesDirIsNotFollowed() throws Exception {
+        magicLinkForTheFilesDir();
+    }
+
+    @Test
+    public void aMagicLinkSwappedInForTheFilesDirIsNotFollowedByThePre56Walk() throws Exception {
+        Fd.useOpenat2(false); // Attacker.after() sets it back
+        magicLinkForTheFilesDir();
+    }
+
+    private void magicLinkForTheFilesDir() throws Exception {
         Path held = unreachable("out.txt", false);
         int heldFd = Posix.open(held.toString(), Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
         try {

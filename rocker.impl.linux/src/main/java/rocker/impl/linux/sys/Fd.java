@@ -96,7 +96,7 @@ public final class Fd {
             if (n.isEmpty() || n.equals(".") || n.equals("..")) throw new SysException("open", what, Errno.EXDEV);
         }
         if (openat2) {
-            long fd = openat2(dirfd, relative, flags | Posix.O_CLOEXEC | O_LARGEFILE, mode);
+            long fd = openat2(dirfd, relative, large(flags) | Posix.O_CLOEXEC, mode);
             if (fd >= 0) return (int) fd;
             int e = (int) -fd;
             if (e != Errno.ENOSYS) throw new SysException("open", what, e);
@@ -109,7 +109,7 @@ public final class Fd {
                 if (cur != dirfd) Posix.close(cur);
                 cur = next;
             }
-            return openat(cur, names[names.length - 1], flags | O_NOFOLLOW | O_LARGEFILE, mode, what);
+            return openat(cur, names[names.length - 1], large(flags) | O_NOFOLLOW, mode, what);
         } finally {
             if (cur != dirfd) Posix.close(cur);
         }
@@ -124,7 +124,7 @@ public final class Fd {
      */
     public static int openNoMagicLinks(String path, int flags, int mode) {
         if (openat2) {
-            long fd = openat2(AT_FDCWD, path, flags | Posix.O_CLOEXEC | O_LARGEFILE, mode, RESOLVE_NO_MAGICLINKS);
+            long fd = openat2(AT_FDCWD, path, large(flags) | Posix.O_CLOEXEC, mode, RESOLVE_NO_MAGICLINKS);
             if (fd >= 0) return (int) fd;
             int e = (int) -fd;
             if (e != Errno.ENOSYS) throw new SysException("open", path, e);
@@ -166,7 +166,7 @@ public final class Fd {
                 while (name != null && (name.isEmpty() || name.equals("."))) name = names.pollFirst();
                 if (name == null) { // "/", or a path that ended in ".." or a dir's trailing "/"
                     if ((flags & Posix.O_CREAT) != 0) throw new SysException("open", path, Errno.EISDIR);
-                    return openat(cur, ".", flags & ~O_NOFOLLOW | O_LARGEFILE, mode, path);
+                    return openat(cur, ".", large(flags) & ~O_NOFOLLOW, mode, path);
                 }
                 boolean last = true;
                 boolean dirWanted = false; // a trailing "/": the last name must be a dir (a "." after it is walked into)
@@ -181,7 +181,7 @@ public final class Fd {
                 int next = tryOpenat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0); // a dir (an automount is mounted)
                 if (next == -Errno.ENOTDIR) next = tryOpenat(cur, name, O_PATH | O_NOFOLLOW, 0); // a link, or a file
                 if (next == -Errno.ENOENT && last && (flags & Posix.O_CREAT) != 0) {
-                    return notProcOrClose(openat(cur, name, flags | O_NOFOLLOW | O_LARGEFILE, mode, path), path);
+                    return notProcOrClose(openat(cur, name, large(flags) | O_NOFOLLOW, mode, path), path);
                 }
                 if (next < 0) throw new SysException("open", path, -next);
                 try {
@@ -218,7 +218,7 @@ public final class Fd {
                     Posix.close(next);
                 }
                 int extra = dirWanted ? O_DIRECTORY : 0;
-                return notProcOrClose(openat(cur, name, flags | extra | O_NOFOLLOW | O_LARGEFILE, mode, path), path);
+                return notProcOrClose(openat(cur, name, large(flags) | extra | O_NOFOLLOW, mode, path), path);
             }
         } finally {
             Posix.close(cur);
@@ -276,6 +276,11 @@ public final class Fd {
         byte[] b = new byte[(int) n];
         buf.get(0, b, 0, b.length);
         return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** {@code flags} with O_LARGEFILE (32-bit arm), except with O_PATH: openat2 refuses the pair (EINVAL). */
+    private static int large(int flags) {
+        return (flags & O_PATH) != 0 ? flags : flags | O_LARGEFILE;
     }
 
     /** Returns the new fd, or minus the errno. */
