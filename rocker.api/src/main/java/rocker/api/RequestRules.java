@@ -221,6 +221,10 @@ final class RequestRules {
             if (c < 0x20 || c == 0x7f) {
                 fail(field, p, "contains a control character");
             }
+            if (c == '\uFFFD') {
+                // what a decoder makes of bytes that are not UTF-8: two such names would become one
+                fail(field, p, "contains U+FFFD, the mark of bytes that were not UTF-8 (paths are UTF-8)");
+            }
         }
         if (utf8(p) > MAX_PATH_BYTES) {
             fail(field, p.substring(0, 32) + "...", "is longer than " + MAX_PATH_BYTES + " bytes");

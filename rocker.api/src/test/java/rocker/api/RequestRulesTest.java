@@ -222,6 +222,15 @@ public class RequestRulesTest {
     }
 
     @Test
+    public void aPathWithTheMarkOfBytesThatWereNotUtf8IsRefused() {
+        // "/data/d\xe4" and "/data/d\xfc" from a client that decoded Latin-1 bytes as UTF-8: one dir, were they taken
+        refusedWith(b -> b.dataDir("/data/d\uFFFD"),
+                "app_data_dir '/data/d\uFFFD': contains U+FFFD, the mark of bytes that were not UTF-8 (paths are UTF-8)");
+        refusedWith(b -> b.pkgPath("/opt/\uFFFD.squashfs"),
+                "app_pkg_path '/opt/\uFFFD.squashfs': contains U+FFFD, the mark of bytes that were not UTF-8 (paths are UTF-8)");
+    }
+
+    @Test
     public void sharedDirsParseLikeTheCommandLine() {
         assertEquals(SharedDir.readWrite("/srv/d"), SharedDir.parse("/srv/d"));
         assertEquals(SharedDir.readOnly("/srv/d"), SharedDir.parse("/srv/d:ro"));

@@ -93,23 +93,27 @@ public class LauncherLocalIT {
 
     @Test
     public void aCommandLineWithoutAUtf8LocaleKeepsItsNonAsciiPaths() throws Exception {
-        // ./rocker (the script) with no locale at all, as a service manager may start it; the name's bytes are
-        // made by the shell (u-umlaut in UTF-8), as this JVM's own locale may be ASCII too
+        // ./rocker (the script) with no locale at all, as a service manager may start it, and with a UTF-8 LANG whose
+        // locale is not installed (this kind of machine has C.UTF-8 only); the name's bytes are made by the shell
+        // (u-umlaut in UTF-8), as this JVM's own locale may be ASCII too
         Path script = Launcher.JAR.getParent().getParent().getParent().resolve("rocker");
-        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", "u=$(printf '\\303\\274'); exec \"$0\" run --local --state-dir \"$1\""
-                + " --pkg \"$2\" --exec-dir \"$3/exec\" --data-dir \"$3/data-$u\" --overlay /etc --rm --wait -- /bin/sh \"$3/exec/hello.sh\"",
-                script.toString(), state.toString(), image.toString(), work.toString());
-        for (String v : List.of("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE")) pb.environment().remove(v);
-        try {
-            Launcher.Run run = Launcher.run(work, pb);
-            assertEquals(run.toString(), 0, run.code());
-            assertEquals(run.toString(), "hello\n", run.out());
-            Launcher.Run ls = Launcher.run(work, new ProcessBuilder("/bin/ls", "-1", "--", work.toString()));
-            // the output's bytes as ISO-8859-1: the UTF-8 of u-umlaut (C3 BC) is "\u00c3\u00bc" there
-            assertTrue("the data dir has the name's UTF-8 bytes: " + ls.out(), ("\n" + ls.out()).contains("\ndata-\u00c3\u00bc\n"));
-        } finally {
-            // the work dir's removal (java.nio) cannot name it in a JVM whose locale is ASCII
-            new ProcessBuilder("/bin/sh", "-c", "rm -rf -- \"$1\"/data-*", "sh", work.toString()).inheritIO().start().waitFor();
+        for (String lang : new String[] {null, "xx_YY.UTF-8"}) {
+            ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", "u=$(printf '\\303\\274'); exec \"$0\" run --local --state-dir \"$1\""
+                    + " --pkg \"$2\" --exec-dir \"$3/exec\" --data-dir \"$3/data-$u\" --overlay /etc --rm --wait -- /bin/sh \"$3/exec/hello.sh\"",
+                    script.toString(), state.toString(), image.toString(), work.toString());
+            for (String v : List.of("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE")) pb.environment().remove(v);
+            if (lang != null) pb.environment().put("LANG", lang);
+            try {
+                Launcher.Run run = Launcher.run(work, pb);
+                assertEquals(lang + ": " + run, 0, run.code());
+                assertEquals(run.toString(), "hello\n", run.out());
+                Launcher.Run ls = Launcher.run(work, new ProcessBuilder("/bin/ls", "-1", "--", work.toString()));
+                // the output's bytes as ISO-8859-1: the UTF-8 of u-umlaut (C3 BC) is "\u00c3\u00bc" there
+                assertTrue(lang + ": the data dir has the name's UTF-8 bytes: " + ls.out(), ("\n" + ls.out()).contains("\ndata-\u00c3\u00bc\n"));
+            } finally {
+                // the work dir's removal (java.nio) cannot name it in a JVM whose locale is ASCII
+                new ProcessBuilder("/bin/sh", "-c", "rm -rf -- \"$1\"/data-*", "sh", work.toString()).inheritIO().start().waitFor();
+            }
         }
     }
 

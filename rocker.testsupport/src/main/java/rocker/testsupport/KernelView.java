@@ -28,7 +28,7 @@ public final class KernelView {
     /** Mount points of this process's mount namespace (the host's, for the tests and the bench). */
     public static Set<String> mountPoints() throws IOException {
         Set<String> out = new TreeSet<>();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+        for (String line : lines(Path.of("/proc/self/mountinfo"))) {
             out.add(line.split(" ")[4]);
         }
         return out;
@@ -52,7 +52,7 @@ public final class KernelView {
 
     private static List<String> mounts(Path mountinfo) throws IOException {
         List<String> out = new ArrayList<>();
-        for (String line : Files.readAllLines(mountinfo)) {
+        for (String line : lines(mountinfo)) {
             String type = line.substring(line.indexOf(" - ") + 3).split(" ")[0];
             out.add(line.split(" ")[4] + " " + type);
         }
@@ -84,7 +84,7 @@ public final class KernelView {
 
     /** A field of /proc/PID/status (e.g. "Uid", "NoNewPrivs"), or null when there is none. */
     public static String status(int pid, String key) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "status"))) {
+        for (String line : lines(Path.of("/proc", Integer.toString(pid), "status"))) {
             if (line.startsWith(key + ":")) {
                 return line.substring(key.length() + 1).trim();
             }
@@ -244,5 +244,10 @@ public final class KernelView {
             Thread.sleep(20);
         }
         return check.call();
+    }
+
+    /** A proc file's lines, decoded as UTF-8 with replacement: a mount point's name may be any bytes (a test makes one). */
+    private static java.util.List<String> lines(Path file) throws IOException {
+        return java.util.List.of(new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.UTF_8).split("\n"));
     }
 }

@@ -261,7 +261,8 @@ final class AppStdio implements AutoCloseable {
             if (created[0]) {
                 int file = fd;
                 removeIfEmpty.add(() -> {
-                    if (Fd.stat(file, what).size == 0) Fd.unlinkat(dir, name, 0);
+                    Stat made = Fd.stat(file, what);
+                    if (made.size == 0) Fd.unlinkIfStill(dir, name, made, 0, what); // not a file swapped in since
                 });
             }
             return fd;

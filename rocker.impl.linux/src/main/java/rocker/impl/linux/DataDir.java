@@ -172,9 +172,8 @@ final class DataDir implements AutoCloseable {
         }
         boolean empty = true;
         try {
-            for (String child : Fd.names(fd, name)) {
-                empty &= removeEmptyTree(fd, child, levels - 1);
-            }
+            // stops at the first child that stays: the dir cannot be removed then
+            empty = Fd.forEachName(fd, name, child -> removeEmptyTree(fd, child, levels - 1));
         } catch (RuntimeException e) {
             empty = false;
         } finally {

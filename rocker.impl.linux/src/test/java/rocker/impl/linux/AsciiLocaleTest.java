@@ -45,8 +45,10 @@ public class AsciiLocaleTest {
     @Test
     public void nonAsciiPathsAreTheClientsNamesOnTheHost() throws Exception {
         Path img = Images.build(fx.work, "a", Map.of("hi.sh", "#!/bin/sh\necho hi\necho kept > /var/tmp/t\n"));
+        // since JDK 18 the default charset is UTF-8 whatever the locale, unless COMPAT asks for the locale's
+        String compat = Runtime.version().feature() >= 18 ? "-Dfile.encoding=COMPAT" : "-Dfile.encoding.unset=true";
         ProcessBuilder p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Drocker.guard=" + System.getProperty("rocker.guard"),
+                "-cp", System.getProperty("java.class.path"), "-Drocker.guard=" + System.getProperty("rocker.guard"), compat,
                 Child.class.getName(), fx.work.toString(), img.toString(), fx.cgroupParent).redirectErrorStream(true)
                 .redirectOutput(fx.work.resolve("child.log").toFile());
         for (String v : List.of("LANG", "LANGUAGE", "LC_CTYPE")) p.environment().remove(v);

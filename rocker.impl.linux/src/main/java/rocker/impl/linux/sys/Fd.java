@@ -307,16 +307,19 @@ public final class Fd {
     }
 
     /**
-     * The names in the open dir {@code dirFd} (its position moves to the end), without "." and "..", read
-     * with getdents64(2) and decoded as UTF-8: unlike {@code java.nio}, whatever the JVM's locale.
+     * Calls {@code each} with the names in the open dir {@code dirFd} (its position moves on), without "."
+     * and "..", until it returns false (then false) or the dir has no more (true). Read with getdents64(2)
+     * one buffer at a time, and decoded as UTF-8: unlike {@code java.nio}, whatever the JVM's locale; a
+     * dir of any size costs one buffer's names at a time (a user's dir of a million entries must not fill
+     * the heap). {@code each} may read other dirs: the names of a buffer are copied out first.
      */
-    public static java.util.List<String> names(int dirFd, String what) {
-        java.util.List<String> out = new java.util.ArrayList<>();
-        Pointer buf = Scratch.get(Scratch.DATA, 4096);
+    public static boolean forEachName(int dirFd, String what, java.util.function.Predicate<String> each) {
         for (;;) {
+            Pointer buf = Scratch.get(Scratch.DATA, 4096);
             long n = Interrupted.retry(() -> Native.syscalls().syscall(Arch.CURRENT.sysGetdents64, dirFd, buf.address(), 4096, 0, 0, 0));
             if (n < 0) throw new SysException("getdents64", what, Native.errno());
-            if (n == 0) return out;
+            if (n == 0) return true;
+            java.util.List<String> batch = new java.util.ArrayList<>();
             for (int at = 0; at < n;) {
                 int reclen = buf.getShort(at + 16) & 0xffff;
                 int end = at + 19;
@@ -324,10 +327,20 @@ public final class Fd {
                 byte[] name = new byte[end - at - 19];
                 buf.get(at + 19, name, 0, name.length);
                 String s = new String(name, StandardCharsets.UTF_8);
-                if (!s.equals(".") && !s.equals("..")) out.add(s);
+                if (!s.equals(".") && !s.equals("..")) batch.add(s);
                 at += reclen;
             }
+            for (String name : batch) {
+                if (!each.test(name)) return false;
+            }
         }
+    }
+
+    /** The names in the open dir {@code dirFd} ({@link #forEachName}): for dirs whose size is bounded. */
+    public static java.util.List<String> names(int dirFd, String what) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        forEachName(dirFd, what, out::add);
+        return out;
     }
 
     /**
