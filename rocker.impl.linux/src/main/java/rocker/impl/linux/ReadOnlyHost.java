@@ -205,11 +205,6 @@ final class ReadOnlyHost implements MountOp {
     private void remountEach() {
         for (Entry e : mounts()) {
             if (!hostMounts.contains(e.id) || e.options.contains("ro")) continue;
-            if (e.point.indexOf('\uFFFD') >= 0) {
-                // its name is not UTF-8: it cannot be walked to by name, and must not stay writable
-                throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot make the host's mount " + e.id + " (" + e.point
-                        + ") read-only inside the rocker: its mount point's name is not UTF-8 (this kernel has no mount_setattr)");
-            }
             if (e.point.equals("/")) {
                 int root = Posix.open("/", Fd.O_PATH, 0);
                 try {
@@ -219,7 +214,7 @@ final class ReadOnlyHost implements MountOp {
                 }
                 continue;
             }
-            try (RootWalk w = RootWalk.file(e.point)) {
+            try (RootWalk w = RootWalk.file(e.raw, e.point)) { // its name's bytes: they need not be UTF-8
                 if (w.fd() >= 0) remount(e, w.fd());
             }
         }
@@ -262,12 +257,15 @@ final class ReadOnlyHost implements MountOp {
     /** One line of mountinfo: the mount's id, its mount point and its per-mount options. */
     private static final class Entry {
         final int id;
+        /** The mount point: the kernel's bytes, and (for comparisons and messages) as UTF-8. */
+        final byte[] raw;
         final String point;
         final List<String> options;
 
-        Entry(int id, String point, List<String> options) {
+        Entry(int id, byte[] raw, List<String> options) {
             this.id = id;
-            this.point = point;
+            this.raw = raw;
+            this.point = new String(raw, java.nio.charset.StandardCharsets.UTF_8);
             this.options = options;
         }
     }
@@ -276,9 +274,12 @@ final class ReadOnlyHost implements MountOp {
     private static List<Entry> mounts() {
         List<Entry> out = new ArrayList<>();
         try {
-            for (String line : mountInfoLines(Path.of("/proc/thread-self/mountinfo"))) {
+            // each byte a char (ISO-8859-1): a mount point is kept as the kernel's bytes, whatever they are
+            String text = new String(Files.readAllBytes(Path.of("/proc/thread-self/mountinfo")), java.nio.charset.StandardCharsets.ISO_8859_1);
+            for (String line : text.split("\n")) {
                 String[] f = line.split(" ");
-                out.add(new Entry(Integer.parseInt(f[0]), unescape(f[4]), List.of(f[5].split(","))));
+                byte[] raw = unescape(f[4]).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+                out.add(new Entry(Integer.parseInt(f[0]), raw, List.of(f[5].split(","))));
             }
         } catch (IOException | RuntimeException e) {
             throw new RockerException(RockerError.BUILD_ROCKER_FAILED, "cannot read the rocker's mounts: " + e, e);
@@ -288,8 +289,8 @@ final class ReadOnlyHost implements MountOp {
 
     /**
      * The lines of a mountinfo file, decoded as UTF-8 with every byte that is not (a user's mount point
-     * may have any name) replaced by U+FFFD: a strict decoding failed every build (and java.nio cannot
-     * name such a path anyway); a point with U+FFFD is never walked to ({@link #remountEach}).
+     * may have any name) replaced by U+FFFD: a strict decoding failed every build, and a non-ASCII name
+     * stopped an engine whose JVM has an ASCII locale. (The read-only host keeps the raw bytes.)
      */
     static List<String> mountInfoLines(Path file) throws IOException {
         return List.of(new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.UTF_8).split("\n"));

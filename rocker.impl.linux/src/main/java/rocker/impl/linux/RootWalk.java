@@ -32,19 +32,46 @@ final class RootWalk implements AutoCloseable {
         return walk(path, true);
     }
 
+    /**
+     * As {@link #file(String)}, the path given as the kernel's raw bytes (a mount point, whose name need not
+     * be UTF-8: as a String it could not be named again); {@code shown} is for messages.
+     */
+    static RootWalk file(byte[] path, String shown) {
+        java.util.List<byte[]> names = new java.util.ArrayList<>();
+        int from = 1;
+        for (int i = 1; i <= path.length; i++) {
+            if (i == path.length || path[i] == '/') {
+                names.add(java.util.Arrays.copyOfRange(path, from, i));
+                from = i + 1;
+            }
+        }
+        return walk(shown, names.size(), true, (dir, i, asFile, at) -> Fd.openat(dir, names.get(i),
+                asFile ? Fd.O_PATH | Fd.O_NOFOLLOW : Posix.O_RDONLY | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, 0, at),
+                i -> new String(names.get(i), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     private static RootWalk walk(String path, boolean file) {
-        RootWalk w = new RootWalk(path);
         String[] names = path.substring(1).split("/");
+        return walk(path, names.length, file, (dir, i, asFile, at) -> asFile ? Fd.openat(dir, names[i], Fd.O_PATH | Fd.O_NOFOLLOW, 0, at)
+                : Fd.openDir(dir, names[i], at), i -> names[i]);
+    }
+
+    /** Opens name {@code i} of a walk in {@code dir}: as a file (the last of a file walk) or as a dir. */
+    private interface Opener {
+        int open(int dir, int i, boolean asFile, String at);
+    }
+
+    private static RootWalk walk(String path, int count, boolean file, Opener opener, java.util.function.IntFunction<String> shown) {
+        RootWalk w = new RootWalk(path);
         int cur = Posix.open("/", Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
         StringBuilder at = new StringBuilder();
         try {
-            for (int i = 0; i < names.length; i++) {
-                at.append('/').append(names[i]);
-                boolean last = i == names.length - 1;
+            for (int i = 0; i < count; i++) {
+                at.append('/').append(shown.apply(i));
+                boolean last = i == count - 1;
                 int next;
                 try {
-                    next = last && file ? Fd.openat(cur, names[i], Fd.O_PATH | Fd.O_NOFOLLOW, 0, at.toString())
-                            : Fd.openDir(cur, names[i], at.toString());
+                    next = opener.open(cur, i, last && file, at.toString());
                 } catch (SysException e) {
                     w.skipped = why(e, at.toString());
                     return w;

@@ -23,6 +23,8 @@ final class Arch {
     final long sysSendfile;
     /** getdents64(2): one {@code struct linux_dirent64} layout on every CPU, where libc's {@code struct dirent} differs. */
     final long sysGetdents64;
+    /** openat(2), for a name given as raw bytes (libc's binding takes a String, passed as UTF-8). */
+    final long sysOpenat;
     /** Where {@code f_flags} is in libc's {@code struct statfs} (words of 8 bytes on 64-bit, 4 on arm). */
     final int statfsFlagsOffset;
     /** {@code struct epoll_event}: packed on x86-64 (12 bytes, data at 4), naturally aligned on the arms (16, at 8). */
@@ -30,7 +32,7 @@ final class Arch {
     final int epollDataOffset;
 
     private Arch(String name, int oDirectory, int oNofollow, int oLargefile, long sysSetgroups, long sysStatx, long sysCapget,
-            long sysCapset, long sysRenameat2, long sysCopyFileRange, long sysSendfile, int statfsFlagsOffset, long sysGetdents64) {
+            long sysCapset, long sysRenameat2, long sysCopyFileRange, long sysSendfile, int statfsFlagsOffset, long sysGetdents64, long sysOpenat) {
         this.name = name;
         this.oDirectory = oDirectory;
         this.oNofollow = oNofollow;
@@ -44,6 +46,7 @@ final class Arch {
         this.sysSendfile = sysSendfile;
         this.statfsFlagsOffset = statfsFlagsOffset;
         this.sysGetdents64 = sysGetdents64;
+        this.sysOpenat = sysOpenat;
         boolean packed = name.equals("x86_64");
         this.epollEventSize = packed ? 12 : 16;
         this.epollDataOffset = packed ? 4 : 8;
@@ -53,13 +56,13 @@ final class Arch {
         switch (osArch) {
             case "amd64":
             case "x86_64":
-                return new Arch("x86_64", 0200000, 0400000, 0, 116, 332, 125, 126, 316, 326, 40, 80, 217);
+                return new Arch("x86_64", 0200000, 0400000, 0, 116, 332, 125, 126, 316, 326, 40, 80, 217, 257);
             case "aarch64":
-                return new Arch("aarch64", 040000, 0100000, 0, 159, 291, 90, 91, 276, 285, 71, 80, 61);
+                return new Arch("aarch64", 040000, 0100000, 0, 159, 291, 90, 91, 276, 285, 71, 80, 61, 56);
             case "arm":
             case "armhf":
                 // setgroups32: the 32-bit gid variant
-                return new Arch("armhf", 040000, 0100000, 0400000, 206, 397, 184, 185, 382, 391, 239, 44, 217);
+                return new Arch("armhf", 040000, 0100000, 0400000, 206, 397, 184, 185, 382, 391, 239, 44, 217, 322);
             default:
                 throw new UnsupportedOperationException("Rocker does not know the CPU architecture '" + osArch + "'");
         }

@@ -59,6 +59,17 @@ public final class Fd {
     }
 
     /**
+     * openat(2) of one name given as raw bytes (a name read from the kernel that need not be UTF-8, such
+     * as a mount point), close-on-exec, EINTR retried.
+     */
+    public static int openat(int dirfd, byte[] name, int flags, int mode, String what) {
+        Pointer p = cBytes(name);
+        long fd = Interrupted.retry(() -> Native.syscalls().syscall(Arch.CURRENT.sysOpenat, dirfd, p.address(), flags | Posix.O_CLOEXEC, mode, 0, 0));
+        if (fd < 0) throw new SysException("open", what, Native.errno());
+        return (int) fd;
+    }
+
+    /**
      * Opens the dir {@code name} in {@code dirfd} without following it: a symbolic link is ELOOP (the
      * kernel says ENOTDIR for O_DIRECTORY | O_NOFOLLOW on a link; this tells the two apart).
      */
@@ -299,7 +310,10 @@ public final class Fd {
     }
 
     private static Pointer cString(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        return cBytes(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Pointer cBytes(byte[] b) {
         Pointer p = Scratch.get(Scratch.PATH, b.length + 1);
         p.put(0, b, 0, b.length);
         p.putByte(b.length, (byte) 0);
