@@ -155,7 +155,7 @@ public final class KernelView {
                 if (nsLink(pid, "pid").equals(ours)) {
                     continue;
                 }
-                String mi = Files.readString(Path.of("/proc", Integer.toString(pid), "mountinfo"));
+                String mi = String.join("\n", lines(Path.of("/proc", Integer.toString(pid), "mountinfo")));
                 for (String m : marks) {
                     if (mi.contains(m)) {
                         out.add(stat(pid).map(Stat::toString).orElse(Integer.toString(pid)));

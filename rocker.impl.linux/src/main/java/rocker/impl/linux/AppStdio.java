@@ -90,6 +90,7 @@ final class AppStdio implements AutoCloseable {
             case INHERIT:
                 return 0;
             case FILE:
+                notUndecodable("stdin", s.path());
                 return own(asCaller(() -> openAsCaller(s.path(), Posix.O_RDONLY | Posix.O_NONBLOCK, 0), "stdin", s.path()));
             case DISCARD:
                 return own(Posix.open("/dev/null", Posix.O_RDONLY, 0));
@@ -111,6 +112,7 @@ final class AppStdio implements AutoCloseable {
                 if (!s.path().startsWith("/")) {
                     throw new RockerException(RockerError.PARAM_INVALID, field + " '" + s.path() + "': must be an absolute path");
                 }
+                notUndecodable(field, s.path());
                 return own(asCaller(() -> appendTo(s.path()), field, s.path()));
             case STREAM:
                 int[] pipe = Posix.pipe();
@@ -120,6 +122,14 @@ final class AppStdio implements AutoCloseable {
                 return pipe[1];
             default:
                 throw new IllegalStateException(s.toString());
+        }
+    }
+
+    /** As the request's paths (RequestRules): U+FFFD marks bytes a decoder could not read, and two such names would be one file. */
+    private static void notUndecodable(String field, String path) {
+        if (path.indexOf('\uFFFD') >= 0) {
+            throw new RockerException(RockerError.PARAM_INVALID, field + " '" + path
+                    + "': contains U+FFFD, the mark of bytes that were not UTF-8 (paths are UTF-8)");
         }
     }
 

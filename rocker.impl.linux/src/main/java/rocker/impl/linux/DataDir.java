@@ -157,13 +157,17 @@ final class DataDir implements AutoCloseable {
         else Credentials.as(caller.uid(), caller.gid(), caller.groups(), rmdir);
     }
 
-    /** Removes dir {@code name} in {@code parent} and the dirs in it (16 levels at most), if it holds nothing else; never follows a link. */
+    /**
+     * Removes dir {@code name} in {@code parent} and the dirs in it (16 levels, 10,000 names at most: the
+     * user who owns them could keep making empty dirs while they are removed), if it holds nothing else;
+     * never follows a link.
+     */
     private static boolean removeEmptyTree(int parent, String name) {
-        return removeEmptyTree(parent, name, 16);
+        return removeEmptyTree(parent, name, 16, new int[] {10_000});
     }
 
-    private static boolean removeEmptyTree(int parent, String name, int levels) {
-        if (levels == 0) return false;
+    private static boolean removeEmptyTree(int parent, String name, int levels, int[] budget) {
+        if (levels == 0 || --budget[0] < 0) return false;
         int fd;
         try {
             fd = Fd.openDir(parent, name, name);
@@ -173,7 +177,7 @@ final class DataDir implements AutoCloseable {
         boolean empty = true;
         try {
             // stops at the first child that stays: the dir cannot be removed then
-            empty = Fd.forEachName(fd, name, child -> removeEmptyTree(fd, child, levels - 1));
+            empty = Fd.forEachName(fd, name, child -> removeEmptyTree(fd, child, levels - 1, budget));
         } catch (RuntimeException e) {
             empty = false;
         } finally {

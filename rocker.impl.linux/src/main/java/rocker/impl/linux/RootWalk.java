@@ -47,13 +47,13 @@ final class RootWalk implements AutoCloseable {
         }
         return walk(shown, names.size(), true, (dir, i, asFile, at) -> Fd.openat(dir, names.get(i),
                 asFile ? Fd.O_PATH | Fd.O_NOFOLLOW : Posix.O_RDONLY | Fd.O_DIRECTORY | Fd.O_NOFOLLOW, 0, at),
-                i -> new String(names.get(i), java.nio.charset.StandardCharsets.UTF_8));
+                i -> new String(names.get(i), java.nio.charset.StandardCharsets.UTF_8), true);
     }
 
     private static RootWalk walk(String path, boolean file) {
         String[] names = path.substring(1).split("/");
         return walk(path, names.length, file, (dir, i, asFile, at) -> asFile ? Fd.openat(dir, names[i], Fd.O_PATH | Fd.O_NOFOLLOW, 0, at)
-                : Fd.openDir(dir, names[i], at), i -> names[i]);
+                : Fd.openDir(dir, names[i], at), i -> names[i], false);
     }
 
     /** Opens name {@code i} of a walk in {@code dir}: as a file (the last of a file walk) or as a dir. */
@@ -61,7 +61,13 @@ final class RootWalk implements AutoCloseable {
         int open(int dir, int i, boolean asFile, String at);
     }
 
-    private static RootWalk walk(String path, int count, boolean file, Opener opener, java.util.function.IntFunction<String> shown) {
+    /**
+     * {@code statRefusedIsNoLink}: a last name whose stat is refused (EACCES: the root of another user's
+     * FUSE mount without allow_other answers root nothing) counts as no symlink; for a mount point, whose
+     * caller checks the mount id (which needs no stat) before it uses it.
+     */
+    private static RootWalk walk(String path, int count, boolean file, Opener opener, java.util.function.IntFunction<String> shown,
+            boolean statRefusedIsNoLink) {
         RootWalk w = new RootWalk(path);
         int cur = Posix.open("/", Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
         StringBuilder at = new StringBuilder();
@@ -80,7 +86,7 @@ final class RootWalk implements AutoCloseable {
                     w.parent = cur;
                     cur = -1;
                     w.fd = next;
-                    if (file && (Fd.stat(next, at.toString()).mode & Stat.S_IFMT) == Stat.S_IFLNK) {
+                    if (file && isSymlink(next, at.toString(), statRefusedIsNoLink)) {
                         w.close(); // O_PATH|O_NOFOLLOW opens a symlink itself
                         w.skipped = at + " is a symbolic link";
                     }
@@ -95,6 +101,15 @@ final class RootWalk implements AutoCloseable {
             throw e;
         } finally {
             Posix.close(cur);
+        }
+    }
+
+    private static boolean isSymlink(int fd, String at, boolean refusedIsNo) {
+        try {
+            return (Fd.stat(fd, at).mode & Stat.S_IFMT) == Stat.S_IFLNK;
+        } catch (SysException e) {
+            if (refusedIsNo && e.errno() == Errno.EACCES) return false;
+            throw e;
         }
     }
 

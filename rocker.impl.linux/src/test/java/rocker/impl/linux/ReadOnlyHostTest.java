@@ -72,6 +72,7 @@ public class ReadOnlyHostTest {
     public void aMountPointWhoseNameIsNotUtf8IsReadOnlyInside() throws Exception {
         Files.createDirectories(fx.stateDir);
         shell("d=\"$1/mnt-$(printf '\\377')\"; mkdir \"$d\" && mount -t tmpfs rocker-test-latin1 \"$d\"", fx.work.toString());
+        Throwable failed = null;
         try {
             for (boolean setattr : new boolean[] {true, false}) {
                 ReadOnlyHost.useMountSetattr(setattr);
@@ -93,9 +94,17 @@ public class ReadOnlyHostTest {
             }
             // and the engine itself (its cgroup layout reads mountinfo too)
             assertTrue(CgroupLayout.detect().hierarchies().size() > 0);
+        } catch (Throwable t) {
+            failed = t;
+            throw t;
         } finally {
             ReadOnlyHost.useMountSetattr(true);
-            shell("d=\"$1/mnt-$(printf '\\377')\"; umount -l \"$d\" && rmdir \"$d\"", fx.work.toString());
+            try {
+                shell("d=\"$1/mnt-$(printf '\\377')\"; umount -l \"$d\" && rmdir \"$d\"", fx.work.toString());
+            } catch (Throwable cleanup) {
+                if (failed == null) throw cleanup;
+                failed.addSuppressed(cleanup); // the test's own failure is the one to see
+            }
         }
     }
 }

@@ -43,7 +43,11 @@ public class RollbackByNameTest {
     }
 
     private AppStdio openStdout(Path file) {
-        RockerApp app = RockerApp.builder().command("/bin/true").stdin(Stdio.discard()).stdout(Stdio.file(file.toString()))
+        return openStdout(file.toString());
+    }
+
+    private AppStdio openStdout(String file) {
+        RockerApp app = RockerApp.builder().command("/bin/true").stdin(Stdio.discard()).stdout(Stdio.file(file))
                 .stderr(Stdio.discard()).build();
         return AppStdio.open(app, request(attacker.home.resolve("data").toString()).build(), user(), null);
     }
@@ -75,6 +79,24 @@ public class RollbackByNameTest {
         assertEquals(attacker.user.uid, Files.getAttribute(out, "unix:uid"));
         s.abort();
         assertFalse(Files.exists(out));
+    }
+
+    @Test
+    public void aFileStdioPathWithTheMarkOfUndecodableBytesIsRefused() throws Exception {
+        String out = attacker.home + "/d\uFFFD.txt"; // as a String: a JVM with an ASCII locale has no Path for it
+        try {
+            openStdout(out);
+            org.junit.Assert.fail("opened");
+        } catch (rocker.api.RockerException e) {
+            assertEquals(rocker.api.RockerError.PARAM_INVALID, e.error());
+            assertEquals("stdout '" + out + "': contains U+FFFD, the mark of bytes that were not UTF-8 (paths are UTF-8)", e.getMessage());
+        }
+        int home = Posix.open(attacker.home.toString(), Posix.O_RDONLY | Fd.O_DIRECTORY, 0);
+        try {
+            assertEquals("nothing made", java.util.List.of(), Fd.names(home, "home"));
+        } finally {
+            Posix.close(home);
+        }
     }
 
     @Test
